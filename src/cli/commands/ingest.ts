@@ -1,0 +1,65 @@
+/** `tidepool ingest INPUT... --out DIR` */
+import { Command, Option } from 'commander';
+import { parseCount, parseList, parsePositive } from '../parse.js';
+import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
+
+interface IngestFlags extends CommonFlags {
+  out: string;
+  languages?: string[];
+  minCodeLines?: number;
+  maxCodeLines?: number;
+  minCodeChars?: number;
+  maxCodeChars?: number;
+  minDocstringWords?: number;
+  maxLineBytes?: number;
+  dedup: boolean;
+  threads?: number;
+}
+
+/** Builds the `ingest` command. */
+export function ingestCommand(): Command {
+  return new Command('ingest')
+    .description('read (docstring, code) pairs from .jsonl, .jsonl.gz, .parquet or .arrow files/folders into DIR/pairs.arrow')
+    .argument('<inputs...>', 'input files or folders (folders are searched recursively)')
+    .requiredOption('-o, --out <dir>', 'output folder for pairs.arrow, rejects.jsonl and manifest.json')
+    .option('--languages <list>', 'keep only these languages, comma-separated (e.g. python,java)', parseList)
+    .option('--min-code-lines <n>', 'drop code with fewer lines (default: 1)', parseCount)
+    .option('--max-code-lines <n>', 'drop code with more lines (default: no limit)', parsePositive)
+    .option('--min-code-chars <n>', 'drop code with fewer characters (default: 1)', parseCount)
+    .option('--max-code-chars <n>', 'drop code with more characters (default: no limit)', parsePositive)
+    .option('--min-docstring-words <n>', 'drop pairs whose docstring has fewer words (default: 0)', parseCount)
+    .option('--no-dedup', 'keep exact duplicates (default: drop later copies of whitespace-normalised code)')
+    .addOption(new Option('--max-line-bytes <n>', 'reject input lines longer than this (default: 16 MiB)').argParser(parsePositive))
+    .option('--threads <n>', 'worker threads parsing jsonl; 0 = main thread only (default: cores, at most 4)', parseCount)
+    .option('--json', 'print a JSON summary as the last stdout line')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (inputs: string[], flags: IngestFlags) => {
+      const { runIngest } = await import('../../ingest/run.js');
+      const { signal, dispose } = interruptSignal();
+      try {
+        const summary = await runIngest({
+          inputs,
+          out: flags.out,
+          options: {
+            languages: flags.languages,
+            minCodeLines: flags.minCodeLines,
+            maxCodeLines: flags.maxCodeLines,
+            minCodeChars: flags.minCodeChars,
+            maxCodeChars: flags.maxCodeChars,
+            minDocstringWords: flags.minDocstringWords,
+            maxLineBytes: flags.maxLineBytes,
+            dedup: flags.dedup,
+          },
+          threads: flags.threads,
+          progress: progressSink(flags),
+          signal,
+        });
+        const { out, ...counts } = summary;
+        if (summary.rejected > 0) say(flags, `${summary.rejected} bad records written to ${out}/rejects.jsonl (by reason: ${JSON.stringify(summary.rejectedByReason)})`);
+        printSummary(flags, counts,
+          `ingested ${summary.read} records -> ${summary.kept} kept, ${summary.duplicates} duplicates, ${summary.filtered} filtered, ${summary.rejected} rejected in ${summary.seconds.toFixed(1)}s -> ${out}/pairs.arrow`);
+      } finally {
+        dispose();
+      }
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * The `tidepool` command line. Heavy modules load inside each command's action, so `--help` is instant.
+ * Exit status: 0 ok, 1 user error (clear message), 2 internal bug, 130 interrupted.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { ingestCommand } from './commands/ingest.js';
+import { sampleCommand } from './commands/sample.js';
+
+/** Builds the program (exposed for tests). */
+export function buildProgram(): Command {
+  const program = new Command('tidepool')
+    .description('tidepool: build instruction-tuning data for code LLMs (ingest -> embed -> select -> generate)')
+    .version(TOOL_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [ingestCommand(), sampleCommand()]) {
+    program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end in exitOverride too; commander already printed its message.
+      return error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
+    }
+    if (error instanceof TidepoolError && error.code !== 'E_INTERNAL') {
+      process.stderr.write(`\ntidepool: error [${error.code}]: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`\ntidepool: internal error (this is a bug in tidepool, please report it with the command you ran):\n${stack}\n`);
+    return EXIT_INTERNAL_ERROR;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The I/O shell of ingest: reads every input, parses jsonl blocks on a worker pool, feeds the results
+ * in input order to the sequential core, and writes `pairs.arrow`, `rejects.jsonl` and `manifest.json`.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { once } from 'node:events';
+import { TidepoolError } from '../errors.js';
+import { ArrowFileSink } from '../store/arrow-file.js';
+import { describeFile, newManifest, sha256File, writeManifest, type ManifestFile } from '../store/manifest.js';
+import { PAIRS_FILE, pairsBatch, pairsSchema } from '../store/pairs.js';
+import { Progress, type ProgressSink } from '../util/progress.js';
+import { ChunkBuilder, type ChunkOptions, type ChunkResult } from './chunk.js';
+import { IngestCore, type IngestCounts } from './core.js';
+import { discoverInputs, type InputFile } from './discover.js';
+import { resolveIngestOptions, type IngestOptions } from './options.js';
+import { BlockRecycler, createChunkParser, type ChunkParser } from './pool.js';
+import type { RejectReason } from './record.js';
+import { readArrow } from './sources/arrow.js';
+import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from './sources/jsonl.js';
+import { readParquet } from './sources/parquet.js';
+import type { SourceItem } from './sources/types.js';
+
+/** File name of the reject log. */
+export const REJECTS_FILE = 'rejects.jsonl';
+
+/** Arguments of {@link runIngest}. */
+export interface IngestRun {
+  inputs: readonly string[];
+  out: string;
+  options?: IngestOptions;
+  /** Worker threads parsing jsonl; 0 parses on the main thread. @default min(available cores, 4) */
+  threads?: number | undefined;
+  /** Progress output; quiet when undefined. */
+  progress?: ProgressSink | undefined;
+  /** Stops the run between blocks (Ctrl-C). */
+  signal?: AbortSignal | undefined;
+}
+
+/** The `--json` summary of ingest. */
+export interface IngestSummary extends IngestCounts {
+  seconds: number;
+  out: string;
+}
+
+/** One line of `rejects.jsonl`. */
+export interface RejectRecord {
+  file: string;
+  line: number;
+  reason: RejectReason;
+  field?: string;
+  detail: string;
+  /** The offending line or an excerpt of it, so nothing is lost. */
+  raw?: string;
+}
+
+class RejectLog {
+  private readonly stream: WriteStream;
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path);
+  }
+  async write(record: RejectRecord): Promise<void> {
+    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await once(this.stream, 'drain');
+  }
+  async close(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'finish');
+  }
+}
+
+/** A chunk result on its way, with the file it came from. */
+interface Pending {
+  result: Promise<ChunkResult>;
+  sourceIndex: number;
+  file: string;
+}
+
+/** Chunk results for the items of a columnar input (Parquet/Arrow), built on the main thread. */
+function chunkFromItems(items: readonly SourceItem[], options: ChunkOptions): ChunkResult {
+  const builder = new ChunkBuilder(options);
+  for (const item of items) {
+    if (item.kind === 'record') builder.record(item.value, item.line);
+    else builder.reject({ line: item.line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
+  }
+  return builder.finish();
+}
+
+/**
+ * Yields every chunk of one input file, in order (jsonl blocks go to the parser). Results are wrapped:
+ * an async generator would otherwise await each promise before yielding it, losing the parallelism.
+ */
+async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkParser, recycler: BlockRecycler, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void): AsyncGenerator<{ result: Promise<ChunkResult> }> {
+  if (file.format === 'jsonl') {
+    for await (const pieces of readJsonlBlocks(file.path, options.maxLineBytes, { onBytes }, digest, DEFAULT_BLOCK_BYTES, recycler.allocate)) {
+      for (const piece of pieces) {
+        if (piece.kind === 'block') yield { result: parser.parse(piece.bytes, piece.firstLine) };
+        else yield { result: Promise.resolve(chunkFromItems([piece], options)) };
+      }
+    }
+    return;
+  }
+  const items = file.format === 'parquet' ? readParquet(file.path, { onBytes }) : readArrow(file.path, file.bytes, { onBytes });
+  for await (const batch of items) yield { result: Promise.resolve(chunkFromItems(batch, options)) };
+}
+
+/** Runs ingest end to end and returns its summary. */
+export async function runIngest(run: IngestRun): Promise<IngestSummary> {
+  const started = performance.now();
+  const options = resolveIngestOptions(run.options);
+  const threads = run.threads ?? Math.min(availableParallelism(), 4);
+  if (!Number.isInteger(threads) || threads < 0) throw new TidepoolError('E_USAGE', `threads must be an integer >= 0, got ${threads}`);
+  const files = await discoverInputs(run.inputs);
+  try {
+    await mkdir(run.out, { recursive: true });
+  } catch (error) {
+    throw new TidepoolError('E_OUTPUT', `cannot create output folder ${run.out}: ${(error as Error).message}`, { path: run.out }, { cause: error });
+  }
+  const core = new IngestCore(options);
+  const sink = ArrowFileSink.create(join(run.out, PAIRS_FILE), pairsSchema);
+  const rejectsPath = join(run.out, REJECTS_FILE);
+  const rejects = new RejectLog(`${rejectsPath}.partial`);
+  const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  const progress = new Progress({ label: 'ingest', unit: 'rows', total: totalBytes, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+  const parser = createChunkParser(files.some((f) => f.format === 'jsonl') ? threads : 0, options);
+  const maxInFlight = Math.max(2, threads * 2);
+  const recycler = new BlockRecycler();
+  const inputs: ManifestFile[] = [];
+  const queue: Pending[] = [];
+  let bytesDone = 0;
+  let bytesInFile = 0;
+
+  /** Takes the oldest chunk: tallies, de-duplicates, writes its rows and rejects. */
+  const settle = async (): Promise<void> => {
+    const pending = queue.shift()!;
+    const chunk = await pending.result;
+    recycler.release(chunk.block);
+    const verdict = core.addChunk(chunk);
+    for (const reject of chunk.rejects) await rejects.write({ file: pending.file, ...reject });
+    if (verdict.kept > 0) await sink.write(pairsBatch(chunk, verdict.keep, verdict.kept, verdict.firstRowId, pending.sourceIndex));
+    if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', 'ingest interrupted; nothing was written. Rerun the same command to start again.');
+    progress.update(core.counts.read, bytesDone + bytesInFile, `kept ${core.counts.kept}`);
+  };
+
+  try {
+    for (const [sourceIndex, file] of files.entries()) {
+      let digest: JsonlDigest | undefined;
+      bytesInFile = 0;
+      const shown = relative(process.cwd(), file.path) || file.path;
+      const onBytes = (bytes: number): void => {
+        bytesInFile = bytes;
+      };
+      for await (const { result } of chunksOf(file, options, parser, recycler, onBytes, (d) => (digest = d))) {
+        result.catch(() => undefined); // awaited in order by settle(); avoid an unhandled rejection meanwhile
+        queue.push({ result, sourceIndex, file: shown });
+        while (queue.length > maxInFlight) await settle();
+      }
+      while (queue.length > 0) await settle();
+      bytesDone += file.bytes;
+      bytesInFile = 0;
+      inputs.push({ path: file.path, bytes: file.bytes, sha256: digest?.sha256 ?? (await sha256File(file.path)) });
+    }
+    await sink.close();
+    await rejects.close();
+    await rename(rejects.path, rejectsPath);
+  } catch (error) {
+    await sink.abort();
+    await rejects.close().catch(() => undefined);
+    await rm(rejects.path, { force: true });
+    throw error;
+  } finally {
+    await parser.close();
+  }
+  progress.finish(`kept ${core.counts.kept}`);
+  const seconds = (performance.now() - started) / 1000;
+  const counts = core.counts;
+  await writeManifest(run.out, newManifest({
+    stage: 'ingest',
+    parameters: { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) },
+    inputs,
+    outputs: [await describeFile(join(run.out, PAIRS_FILE), counts.kept), await describeFile(rejectsPath, counts.rejected)],
+    counts: { ...counts },
+    timings: { seconds },
+  }));
+  return { ...counts, seconds, out: run.out };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,13 @@
+/** What every input reader yields: parsed records or rejects, each with its 1-based line/row. */
+import type { RejectReason } from '../record.js';
+
+/** A record read from an input file, or a reason it could not be read. */
+export type SourceItem =
+  | { kind: 'record'; line: number; value: unknown }
+  | { kind: 'reject'; line: number; reason: RejectReason; detail: string; raw?: string | undefined };
+
+/** Hooks a reader calls while it works. */
+export interface ReadHooks {
+  /** Bytes of the input file consumed so far (for progress). */
+  onBytes?: ((bytesSoFar: number) => void) | undefined;
+}

@@ -1,0 +1,185 @@
+/**
+ * Arrow IPC file I/O as streams of record batches: bounded memory whatever the file size.
+ * Writes go to `<path>.partial` and are renamed into place on close, so a crash never leaves
+ * a truncated file under the final name.
+ */
+import { openSync, write, closeSync, renameSync, rmSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  RecordBatchFileWriter,
+  RecordBatchReader,
+  type RecordBatch,
+  type Schema,
+  type TypeMap,
+} from 'apache-arrow';
+import { TidepoolError } from '../errors.js';
+
+/** Bytes a sink may have queued for the OS before `write` waits. */
+const MAX_IN_FLIGHT_BYTES = 128 * 1024 * 1024;
+
+function writeFully(fd: number, chunk: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number): void => {
+      write(fd, chunk, offset, chunk.byteLength - offset, position + offset, (error, written) => {
+        if (error) reject(error);
+        else if (offset + written < chunk.byteLength) step(offset + written);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}
+
+/** Writes record batches to an Arrow IPC file, one batch in memory at a time. */
+export class ArrowFileSink<T extends TypeMap = TypeMap> {
+  private readonly writer: RecordBatchFileWriter<T>;
+  private readonly fd: number;
+  private readonly drained: Promise<void>;
+  private rowCount = 0;
+  private closed = false;
+  private position = 0;
+  private inFlightBytes = 0;
+  private writeError: TidepoolError | undefined;
+  private onWritten: (() => void)[] = [];
+
+  private constructor(
+    readonly path: string,
+    private readonly partialPath: string,
+    schema: Schema<T>,
+  ) {
+    this.fd = openSync(partialPath, 'w');
+    this.writer = new RecordBatchFileWriter<T>();
+    // Writing the schema up front makes a file with zero rows still a valid, typed Arrow file.
+    this.writer.reset(undefined, schema);
+    this.drained = this.drain();
+  }
+
+  /** Opens `path` for writing batches of `schema` (the data lands at `path` only after {@link close}). */
+  static create<T extends TypeMap = TypeMap>(path: string, schema: Schema<T>): ArrowFileSink<T> {
+    try {
+      return new ArrowFileSink<T>(path, `${path}.partial`, schema);
+    } catch (error) {
+      throw new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder exists and is writable.`, { path }, { cause: error });
+    }
+  }
+
+  /** Rows written so far. */
+  get rows(): number {
+    return this.rowCount;
+  }
+
+  /**
+   * Appends one record batch. File writes run on libuv's thread pool, overlapping with the caller's
+   * work; this waits only while more than {@link MAX_IN_FLIGHT_BYTES} are not yet written.
+   */
+  async write(batch: RecordBatch<T>): Promise<void> {
+    this.writer.write(batch);
+    this.rowCount += batch.numRows;
+    // The drain loop takes every queued chunk in microtasks; one macrotask later they are all in flight.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.inFlightBytes > MAX_IN_FLIGHT_BYTES && this.writeError === undefined) {
+      await new Promise<void>((resolve) => this.onWritten.push(resolve));
+    }
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  /** Finishes the file (footer) and renames it into place. Returns the bytes written. */
+  async close(): Promise<number> {
+    if (this.closed) return statSync(this.path).size;
+    this.closed = true;
+    this.writer.close();
+    await this.drained;
+    closeSync(this.fd);
+    renameSync(this.partialPath, this.path);
+    return statSync(this.path).size;
+  }
+
+  /** Drops the partial file (after an error). */
+  async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.abort();
+    await this.drained.catch(() => undefined);
+    closeSync(this.fd);
+    rmSync(this.partialPath, { force: true });
+  }
+
+  private async drain(): Promise<void> {
+    const pending = new Set<Promise<void>>();
+    for await (const chunk of this.writer as AsyncIterable<Uint8Array>) {
+      // Positional writes: order of completion does not matter, so several can be in flight.
+      const done = writeFully(this.fd, chunk, this.position).then(
+        () => {
+          this.inFlightBytes -= chunk.byteLength;
+          pending.delete(done);
+          for (const resolve of this.onWritten.splice(0)) resolve();
+        },
+        (error: unknown) => {
+          this.writeError = new TidepoolError('E_OUTPUT', `cannot write ${this.partialPath}: ${(error as Error).message}`, { path: this.partialPath }, { cause: error });
+          for (const resolve of this.onWritten.splice(0)) resolve();
+        },
+      );
+      pending.add(done);
+      this.position += chunk.byteLength;
+      this.inFlightBytes += chunk.byteLength;
+    }
+    await Promise.all(pending);
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+}
+
+/** Arrow IPC magic at the start of the file format (`ARROW1`). */
+const ARROW_MAGIC = Buffer.from('ARROW1');
+
+/** True when the first bytes are the Arrow file magic or an IPC stream continuation marker. */
+export function looksLikeArrow(head: Uint8Array): boolean {
+  if (head.length >= 6 && Buffer.from(head.subarray(0, 6)).equals(ARROW_MAGIC)) return true;
+  return head.length >= 4 && head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff;
+}
+
+/** Streams the record batches of an Arrow IPC file or stream, one at a time. */
+export async function* readArrowBatches<T extends TypeMap = TypeMap>(path: string): AsyncGenerator<RecordBatch<T>, void, undefined> {
+  const reader = await openArrowReader<T>(path);
+  try {
+    for await (const batch of reader) yield batch;
+  } catch (error) {
+    throw new TidepoolError('E_FORMAT_INVALID', `${path} is not a readable Arrow IPC file: ${(error as Error).message}. Re-create it, or convert it with pyarrow (pa.ipc.new_file).`, { path }, { cause: error });
+  } finally {
+    await reader.cancel();
+  }
+}
+
+/** Reads only the schema of an Arrow IPC file. */
+export async function readArrowSchema(path: string): Promise<Schema> {
+  const reader = await openArrowReader(path);
+  try {
+    return reader.schema;
+  } finally {
+    await reader.cancel();
+  }
+}
+
+async function openArrowReader<T extends TypeMap>(path: string) {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new TidepoolError('E_INPUT_MISSING', `cannot read ${path}: ${(error as Error).message}`, { path }, { cause: error });
+  }
+  try {
+    const head = Buffer.alloc(8);
+    await handle.read(head, 0, 8, 0);
+    if (!looksLikeArrow(head)) {
+      throw new TidepoolError('E_FORMAT_INVALID', `${path} is not an Arrow IPC file (no ARROW1 magic or stream marker at the start). Expected a file written by tidepool or pyarrow.`, { path });
+    }
+    // A FileHandle gives the reader random access: the file format is read batch by batch via its
+    // footer instead of being buffered whole (which a Node stream source would do).
+    const reader = await RecordBatchReader.from<T>(handle);
+    await reader.open();
+    return reader;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    if (error instanceof TidepoolError) throw error;
+    throw new TidepoolError('E_FORMAT_INVALID', `${path} is not a readable Arrow IPC file: ${(error as Error).message}`, { path }, { cause: error });
+  }
+}

@@ -1,0 +1,5 @@
+export * from './arrow-file.js';
+export * from './columns.js';
+export * from './embeddings.js';
+export * from './manifest.js';
+export * from './pairs.js';
