@@ -10,6 +10,15 @@ beforeEach(async () => ({ dir, cleanup } = await tempDir()));
 afterEach(async () => cleanup());
 
 describe('tidepool CLI', () => {
+  it('runs as `npx tidepool` from the project folder, as users and scripts call it', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const root = new URL('../..', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'tidepool', '--version'], { cwd: root });
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(stdout.trim()).toBe(pkg.version);
+  });
+
   it('--help lists the commands and exits 0', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
