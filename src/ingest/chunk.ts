@@ -4,7 +4,7 @@
  * rejects and filter counts. Runs in worker threads; de-duplication stays on the main thread so the
  * output does not depend on scheduling.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import { Utf8ColumnBuilder, type Utf8Buffers } from '../store/columns.js';
 import { filterReason, type FilterReason } from './core.js';
 import { ContentHasher } from './content-hash.js';
@@ -112,9 +112,11 @@ export class ChunkBuilder {
   /** Splits a block of complete jsonl lines (the first is line `firstLine`) and adds each. */
   jsonlBlock(bytes: Uint8Array, firstLine: number): void {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    // Fast path: a valid UTF-8 block is decoded once and split as a string ("\n" is one byte and one
-    // code unit, so line numbers agree). Otherwise each line is checked on its own.
-    if (isUtf8(buf)) this.jsonlText(buf.toString('utf8'), firstLine);
+    // Fast path: an all-ASCII block is decoded once (a plain byte copy) and split as a string ("\n" is
+    // one byte and one code unit, so line numbers agree). A block with any other character is decoded
+    // line by line: decoding it whole would make every line a two-byte string, 3x slower to decode
+    // and to parse, for the sake of the ~1% of lines that need it.
+    if (isAscii(buf)) this.jsonlText(buf.toString('latin1'), firstLine);
     else this.jsonlBytes(buf, firstLine);
   }
 
