@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'demo-output');
+// TIDEPOOL_DEMO_OUT redirects the output (the tests use it to keep the work tree clean).
+const out = process.env.TIDEPOOL_DEMO_OUT ?? join(root, 'demo-output');
 const cli = join(root, 'bin', 'tidepool.js');
 
 function tidepool(...args) {

@@ -19,6 +19,17 @@ describe('tidepool CLI', () => {
     expect(stdout.trim()).toBe(pkg.version);
   });
 
+  it('`npm run demo` runs the main job on the bundled defaults', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const root = new URL('../..', import.meta.url).pathname;
+    const out = join(dir, 'demo');
+    const { stderr } = await promisify(execFile)('npm', ['run', 'demo'], { cwd: root, env: { ...process.env, TIDEPOOL_DEMO_OUT: out } });
+    expect(stderr).toMatch(/demo done/);
+    const manifest = JSON.parse(await readFile(join(out, 'ingest', 'manifest.json'), 'utf8')) as { counts: { read: number; rejected: number } };
+    expect(manifest.counts).toMatchObject({ read: 20_000, rejected: 40 });
+  });
+
   it('--help lists the commands and exits 0', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
