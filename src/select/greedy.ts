@@ -1,0 +1,124 @@
+/**
+ * Exact k-center greedy (farthest-first traversal) with far fewer full passes than one per pick.
+ *
+ * Min-distances only shrink as centers are added. After a full pass (all centers folded into every
+ * point), the M points first in greedy order form a candidate pool, and tau is the first point outside
+ * it. Greedy then runs inside the pool, updating only pool points against each new center, for as long
+ * as the pool's best still comes before tau in greedy order: outside points can only have moved down,
+ * so that pick is exactly the global one. When the pool runs dry, every center picked since the last
+ * full pass is folded into all points in one batched pass (`MinDistanceKernel.foldCenters`), which a
+ * GEMM or GPU kernel runs at matrix-multiply speed instead of one memory-bound pass per pick.
+ *
+ * Greedy order: larger squared min-distance first; among equal distances, the lower row index.
+ * Points already chosen are marked with min-distance -1 and are never picked again.
+ */
+import { InternalError } from '../errors.js';
+import type { MinDistanceKernel } from './kernel.js';
+import { buildPool, precedes } from './pool.js';
+
+/** Where a run stands; consistent (and checkpointable) whenever {@link GreedyEvent} `pass` is yielded. */
+export interface GreedyState {
+  /** Centers given up front (warm start), then the picks. */
+  centers: number[];
+  /** How many of `centers` were given up front. */
+  seeds: number;
+  /** Squared min-distance of each pick when it was picked (Infinity for a first pick with no centers). */
+  radii: number[];
+  /** Per point: squared distance to the nearest of `centers[0..folded)`; -1 for chosen points. */
+  minDist: Float32Array;
+  /** Leading entries of `centers` folded into `minDist`. */
+  folded: number;
+  /** Full passes run so far. */
+  passes: number;
+}
+
+/** Options of {@link kCenterGreedy}. */
+export interface GreedyOptions {
+  /** Number of new centers to pick. */
+  k: number;
+  /** First center when there are no seeds. */
+  first?: number | undefined;
+  /** Rows already selected (warm start). */
+  seeds?: readonly number[] | undefined;
+  /** Candidate pool size M. @default min(n, max(256, ceil(4 * sqrt(n)))) */
+  poolSize?: number | undefined;
+}
+
+/** What the driver reports as it goes. */
+export type GreedyEvent =
+  | { kind: 'pass'; state: GreedyState }
+  | { kind: 'picks'; picked: number; radius: number };
+
+/** The default pool size for n points. */
+export function defaultPoolSize(n: number): number {
+  return Math.min(n, Math.max(256, Math.ceil(4 * Math.sqrt(n))));
+}
+
+/** A fresh state: no center folded yet. */
+export function initialState(n: number, options: GreedyOptions): GreedyState {
+  const seeds = [...(options.seeds ?? [])];
+  const minDist = new Float32Array(n).fill(Infinity);
+  const state: GreedyState = { centers: seeds, seeds: seeds.length, radii: [], minDist, folded: 0, passes: 0 };
+  for (const row of seeds) minDist[row] = -1;
+  if (seeds.length === 0 && options.k > 0) {
+    if (options.first === undefined) throw new RangeError('options.first is required when there are no seeds');
+    state.centers.push(options.first);
+    state.radii.push(Infinity);
+    minDist[options.first] = -1;
+  }
+  return state;
+}
+
+/**
+ * Runs greedy until `options.k` new centers are picked (or every point is a center), resuming from
+ * `state` when given (a state yielded with a `pass` event, e.g. from a checkpoint). The final state
+ * has every center folded, so its largest min-distance is the covering radius.
+ */
+export async function* kCenterGreedy(
+  kernel: MinDistanceKernel,
+  options: GreedyOptions,
+  state: GreedyState = initialState(kernel.n, options),
+): AsyncGenerator<GreedyEvent, GreedyState, undefined> {
+  const poolSize = options.poolSize ?? defaultPoolSize(kernel.n);
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be a positive integer, got ${poolSize}`);
+  const picked = (): number => state.centers.length - state.seeds;
+  for (;;) {
+    const pending = state.centers.slice(state.folded);
+    if (pending.length > 0) {
+      await kernel.foldCenters(Int32Array.from(pending), state.minDist);
+      state.folded = state.centers.length;
+      state.passes++;
+    }
+    yield { kind: 'pass', state };
+    if (picked() >= options.k) return state;
+    const pool = buildPool(state.minDist, poolSize);
+    if (pool.rows.length === 0) return state; // every point is a center
+    const before = picked();
+    pickFromPool(kernel, state, pool, options.k);
+    // Right after a full pass the pool's first point is the global first, so a round always picks.
+    if (picked() === before) throw new InternalError('k-center greedy made no progress after a full pass (pool order disagrees with tau)');
+    yield { kind: 'picks', picked: picked() - before, radius: state.radii.at(-1)! };
+  }
+}
+
+/** Greedy inside the pool while its best provably beats every point outside. */
+function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: ReturnType<typeof buildPool>, k: number): void {
+  const { rows, dists, tau } = pool;
+  const update = new Float32Array(rows.length);
+  const open = new Uint8Array(rows.length).fill(1);
+  while (state.centers.length - state.seeds < k) {
+    let best = -1;
+    for (let j = 0; j < rows.length; j++) {
+      if (open[j] === 1 && (best === -1 || precedes(dists[j]!, rows[j]!, dists[best]!, rows[best]!))) best = j;
+    }
+    if (best === -1) return;
+    if (tau !== null && !precedes(dists[best]!, rows[best]!, tau.dist, tau.row)) return;
+    const row = rows[best]!;
+    state.centers.push(row);
+    state.radii.push(dists[best]!);
+    state.minDist[row] = -1;
+    open[best] = 0;
+    kernel.distances(row, rows, update);
+    for (let j = 0; j < rows.length; j++) if (update[j]! < dists[j]!) dists[j] = update[j]!;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './greedy.js';
+export * from './kernel.js';
+export * from './pool.js';
