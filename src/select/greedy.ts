@@ -94,7 +94,7 @@ export async function* kCenterGreedy(
     const pool = buildPool(state.minDist, poolSize);
     if (pool.rows.length === 0) return state; // every point is a center
     const before = picked();
-    pickFromPool(kernel, state, pool, options.k);
+    await pickFromPool(kernel, state, pool, options.k);
     // Right after a full pass the pool's first point is the global first, so a round always picks.
     if (picked() === before) throw new InternalError('k-center greedy made no progress after a full pass (pool order disagrees with tau)');
     yield { kind: 'picks', picked: picked() - before, radius: state.radii.at(-1)! };
@@ -102,8 +102,9 @@ export async function* kCenterGreedy(
 }
 
 /** Greedy inside the pool while its best provably beats every point outside. */
-function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: ReturnType<typeof buildPool>, k: number): void {
+async function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: ReturnType<typeof buildPool>, k: number): Promise<void> {
   const { rows, dists, tau } = pool;
+  const queries = kernel.openPool(rows);
   const update = new Float32Array(rows.length);
   const open = new Uint8Array(rows.length).fill(1);
   while (state.centers.length - state.seeds < k) {
@@ -118,7 +119,7 @@ function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: Retur
     state.radii.push(dists[best]!);
     state.minDist[row] = -1;
     open[best] = 0;
-    kernel.distances(row, rows, update);
+    await queries.distancesTo(row, update);
     for (let j = 0; j < rows.length; j++) if (update[j]! < dists[j]!) dists[j] = update[j]!;
   }
 }

@@ -1,3 +1,4 @@
 export * from './greedy.js';
 export * from './kernel.js';
+export * from './onnx-kernel.js';
 export * from './pool.js';

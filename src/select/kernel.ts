@@ -15,8 +15,14 @@ export interface MinDistanceKernel {
    * Entries below 0 mark points already chosen as centers and must stay as they are.
    */
   foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void>;
-  /** `out[j] = dist²(x_rows[j], x_center)` for every j (the candidate-pool update). */
-  distances(center: number, rows: Int32Array, out: Float32Array): void;
+  /** Prepares distance queries from a fixed set of rows (a candidate pool) to one center at a time. */
+  openPool(rows: Int32Array): PoolDistances;
+}
+
+/** Distance queries from a candidate pool's rows. */
+export interface PoolDistances {
+  /** `out[j] = dist²(x_rows[j], x_center)` for every pool row j. */
+  distancesTo(center: number, out: Float32Array): Promise<void>;
 }
 
 /**
@@ -64,7 +70,12 @@ export class ReferenceKernel implements MinDistanceKernel {
     return Promise.resolve();
   }
 
-  distances(center: number, rows: Int32Array, out: Float32Array): void {
-    for (let j = 0; j < rows.length; j++) out[j] = squaredDistance(this.points, this.d, rows[j]!, center);
+  openPool(rows: Int32Array): PoolDistances {
+    return {
+      distancesTo: (center, out) => {
+        for (let j = 0; j < rows.length; j++) out[j] = squaredDistance(this.points, this.d, rows[j]!, center);
+        return Promise.resolve();
+      },
+    };
   }
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { kCenterGreedy, type GreedyState } from '../../src/select/greedy.js';
+import { ReferenceKernel, type MinDistanceKernel } from '../../src/select/kernel.js';
+import { OnnxKernel } from '../../src/select/onnx-kernel.js';
+
+function randomMatrix(n: number, d: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n * d }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1);
+}
+
+async function greedy(kernel: MinDistanceKernel, k: number, poolSize: number): Promise<GreedyState> {
+  const generator = kCenterGreedy(kernel, { k, first: 0, poolSize });
+  for (;;) {
+    const step = await generator.next();
+    if (step.done) return step.value;
+  }
+}
+
+function float64MinDist(points: Float32Array, d: number, row: number, centers: readonly number[]): number {
+  let best = Infinity;
+  for (const c of centers) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += (points[row * d + j]! - points[c * d + j]!) ** 2;
+    best = Math.min(best, sum);
+  }
+  return best;
+}
+
+describe('onnxruntime GEMM kernel', () => {
+  it('folds centers like the reference kernel (float32 GEMM form vs float64 direct form)', async () => {
+    const d = 48;
+    const points = randomMatrix(5000, d, 7);
+    const onnx = await OnnxKernel.create(points, d, { blockRows: 1024 });
+    const reference = new ReferenceKernel(points, d);
+    const centers = Int32Array.of(3, 999, 4242, 17, 3000);
+    const a = new Float32Array(5000).fill(Infinity);
+    const b = new Float32Array(5000).fill(Infinity);
+    a[17] = -1;
+    b[17] = -1;
+    await onnx.foldCenters(centers, a);
+    await reference.foldCenters(centers, b);
+    expect(a[17]).toBe(-1);
+    for (let i = 0; i < 5000; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, b[i]!));
+    await onnx.release();
+  });
+
+  it('each greedy pick is the float64 farthest point given the earlier picks, up to 1e-6 relative', async () => {
+    const d = 32;
+    const n = 3000;
+    const points = randomMatrix(n, d, 11);
+    const kernel = await OnnxKernel.create(points, d, { blockRows: 700 });
+    const state = await greedy(kernel, 120, 64);
+    await kernel.release();
+    const picks = state.centers;
+    expect(new Set(picks).size).toBe(picks.length);
+    expect(state.passes).toBeLessThan(120);
+    for (let t = 1; t < picks.length; t++) {
+      const earlier = picks.slice(0, t);
+      const chosen = new Set(earlier);
+      let farthest = 0;
+      for (let i = 0; i < n; i++) if (!chosen.has(i)) farthest = Math.max(farthest, float64MinDist(points, d, i, earlier));
+      expect(float64MinDist(points, d, picks[t]!, earlier)).toBeGreaterThanOrEqual(farthest * (1 - 1e-6));
+    }
+  });
+});
