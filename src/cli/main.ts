@@ -7,6 +7,7 @@ import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.j
 import { TOOL_VERSION } from '../version.js';
 import { ingestCommand } from './commands/ingest.js';
 import { sampleCommand } from './commands/sample.js';
+import { selectCommand } from './commands/select.js';
 
 /** Builds the program (exposed for tests). */
 export function buildProgram(): Command {
@@ -15,7 +16,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), sampleCommand()]) {
+  for (const command of [ingestCommand(), selectCommand(), sampleCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -1,0 +1,120 @@
+"""The peer for the select benchmark: the k-center greedy loop WaveCoder ships.
+
+WaveCoder picks its diverse coreset with google/active-learning's KCenterGreedy: the features are
+cast to float64, the first center's distances seed min_distances, and every pick computes
+sklearn.metrics.pairwise_distances(X, X[[ind]]) (one full pass over X), folds it in with
+np.minimum and takes np.argmax as the next center. This is that loop, written afresh.
+
+    kcenter_peer.py X.npy --k K [--first 0] [--max-picks P]
+        Runs the loop; with --max-picks it stops after P picks and extrapolates linearly to k (every
+        pick costs one full pass, so the per-pick cost is flat). Prints one JSON line:
+        {"picks", "seconds", "secondsPerPick", "extrapolatedSeconds", "setupSeconds", "radius", ...}.
+
+    kcenter_peer.py X.npy --agreement PICKS.json
+        PICKS.json holds {"a": [...], "b": [...]} (two pick lists in pick order). Prints the first
+        index where they differ and, there, each candidate's float64 Euclidean min-distance to the
+        common earlier picks with their relative difference (greedy's near-tie contract: 1e-6).
+"""
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+from sklearn.metrics import pairwise_distances
+
+
+def peak_rss_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def blas_info() -> list:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [{key: info.get(key) for key in ("internal_api", "version", "architecture", "num_threads")} for info in threadpool_info()]
+
+
+def select(path: str, k: int, first: int, max_picks: int) -> dict:
+    started = time.perf_counter()
+    X = np.load(path)
+    X = X.astype(np.float64)
+    n = X.shape[0]
+    k = min(k, n)
+    picks_to_run = k if max_picks <= 0 else min(k, max_picks)
+    setup = time.perf_counter() - started
+
+    loop_started = time.perf_counter()
+    min_distances = None
+    picks = []
+    for _ in range(picks_to_run):
+        ind = first if min_distances is None else int(np.argmax(min_distances))
+        dist = pairwise_distances(X, X[[ind]], metric="euclidean")
+        min_distances = dist if min_distances is None else np.minimum(min_distances, dist)
+        picks.append(ind)
+    loop = time.perf_counter() - loop_started
+
+    per_pick = loop / max(picks_to_run, 1)
+    return {
+        "n": n,
+        "d": X.shape[1],
+        "k": k,
+        "picksRun": picks_to_run,
+        "picks": picks,
+        "seconds": setup + loop,
+        "setupSeconds": setup,
+        "secondsPerPick": per_pick,
+        "extrapolatedSeconds": setup + per_pick * k,
+        # Every pick's distances are folded in, so when all k ran this is the exact covering radius.
+        "radius": float(np.max(min_distances)) if picks_to_run == k else None,
+        "peakRssMiB": peak_rss_mib(),
+        "blas": blas_info(),
+    }
+
+
+def agreement(path: str, picks_path: str) -> dict:
+    with open(picks_path) as handle:
+        lists = json.load(handle)
+    a, b = lists["a"], lists["b"]
+    compared = min(len(a), len(b))
+    index = next((i for i in range(compared) if a[i] != b[i]), None)
+    result = {"compared": compared, "firstDifference": index}
+    if index is None:
+        return result
+    X = np.load(path, mmap_mode="r")
+    if index == 0:
+        result.update({"a": {"row": a[0], "minDistance": None}, "b": {"row": b[0], "minDistance": None}, "relativeDifference": None})
+        return result
+    earlier = np.asarray(X[np.asarray(a[:index])], dtype=np.float64)
+
+    def min_distance(row: int) -> float:
+        return float(np.sqrt(((earlier - np.asarray(X[row], dtype=np.float64)) ** 2).sum(axis=1)).min())
+
+    da, db = min_distance(a[index]), min_distance(b[index])
+    result.update({
+        "a": {"row": a[index], "minDistance": da},
+        "b": {"row": b[index], "minDistance": db},
+        "relativeDifference": abs(da - db) / max(da, db) if max(da, db) > 0 else 0.0,
+    })
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("embeddings")
+    parser.add_argument("--k", type=int)
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--max-picks", type=int, default=0, help="run only the first P picks and extrapolate to k")
+    parser.add_argument("--agreement", help="JSON file {a: picks, b: picks} to compare instead of selecting")
+    args = parser.parse_args()
+    if args.agreement:
+        print(json.dumps(agreement(args.embeddings, args.agreement)))
+    elif args.k is None:
+        parser.error("--k is required")
+    else:
+        print(json.dumps(select(args.embeddings, args.k, args.first, args.max_picks)))
+
+
+if __name__ == "__main__":
+    main()

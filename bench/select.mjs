@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// Select benchmark: wall time and peak memory of `tidepool select` (exact k-center greedy) on seeded
+// Gaussian-mixture embeddings, side by side in one run with the loop WaveCoder ships (sklearn
+// pairwise_distances in float64, one pass per pick) and a plain float32 numpy loop, plus whether
+// the picks agree with the WaveCoder peer's.
+// Usage: node bench/select.mjs [--workloads S] [--rounds 2] [--openblas-coretype NAME] [--cli bin/tidepool.js]
+//   --workloads: comma list of the names below (XS is a seconds-long smoke test).
+//   --openblas-coretype: sets OPENBLAS_CORETYPE for the peers (e.g. SkylakeX where OpenBLAS does not
+//     recognise the CPU and falls back to generic kernels; the default leaves the peers as installed).
+//   --cli: the tidepool entry point to run (default bin/tidepool.js).
+// Writes bench/results/select.json and bench/results/select.md.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
+
+// maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
+// variants: extra tidepool rows (flags appended to the default command line).
+const WORKLOADS = {
+  XS: { n: 20_000, d: 64, k: 50, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--threads', '1'], ['--pool-size', '256']] },
+  S: {
+    n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
+    peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
+    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline']],
+  },
+  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 500 } }, variants: [] },
+  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [] },
+};
+const MIXTURE = { clusters: 64, spreadMin: 0.4, spreadMax: 1.2 };
+const NEAR_TIE = 1e-6;
+const PYTHON = '/usr/bin/python3';
+const PEERS = {
+  wavecoder: { label: 'WaveCoder peer: sklearn pairwise_distances, float64', script: 'kcenter_peer.py' },
+  numpy32: { label: 'numpy float32 X @ c loop', script: 'kcenter_numpy32.py' },
+};
+const PYTHON_INSTALL = 'apt-get update && apt-get install -y python3-numpy python3-sklearn';
+
+const { values } = parseArgs({
+  options: {
+    workloads: { type: 'string', default: 'S' },
+    rounds: { type: 'string', default: '2' },
+    'openblas-coretype': { type: 'string' },
+    cli: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
+const names = values.workloads.split(',').map((name) => name.trim()).filter(Boolean);
+for (const name of names) if (!(name in WORKLOADS)) throw new Error(`unknown workload ${name}: choose from ${Object.keys(WORKLOADS).join(', ')}`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
+const root = new URL('..', import.meta.url).pathname;
+const cli = values.cli ? resolve(values.cli) : join(root, 'bin', 'tidepool.js');
+const work = join(root, 'bench', 'out');
+mkdirSync(work, { recursive: true });
+requireGnuTime();
+if (!values.cli && !existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ missing: run `npm run build` first');
+if (names.some((name) => Object.keys(WORKLOADS[name].peers).length > 0)) ensurePythonPeers();
+const peerEnv = { ...process.env, ...(values['openblas-coretype'] ? { OPENBLAS_CORETYPE: values['openblas-coretype'] } : {}) };
+
+/** The peers need Debian's python3 with numpy and scikit-learn; installs them when root with apt. */
+function ensurePythonPeers() {
+  const ready = () => spawnSync(PYTHON, ['-c', 'import numpy, sklearn'], { stdio: 'ignore' }).status === 0;
+  if (ready()) return;
+  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) throw new Error(`${PYTHON} with numpy and scikit-learn is needed for the peers: install them with \`${PYTHON_INSTALL}\` (as root)`);
+  process.stderr.write(`installing the peers' Python packages: ${PYTHON_INSTALL}\n`);
+  const install = spawnSync('sh', ['-c', PYTHON_INSTALL], { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (install.status !== 0 || !ready()) throw new Error(`could not install the peers' Python packages: run \`${PYTHON_INSTALL}\` (as root)`);
+}
+
+/** The input matrix of a workload, generated once into bench/out and reused while complete. */
+function ensureInput(name, { n, d }) {
+  const path = join(work, `select-${name}.npy`);
+  if (isCompleteNpy(path, n, d)) return { path, generation: null };
+  process.stderr.write(`generating ${n} x ${d} Gaussian mixture -> ${path}\n`);
+  let reported = 0;
+  const generation = writeGaussianMixtureNpy(path, {
+    n, d, ...MIXTURE, seed: seedOf(name),
+    onProgress: (done, total) => {
+      if (done === total || done - reported >= total / 10) {
+        reported = done;
+        process.stderr.write(`  ${Math.round((100 * done) / total)}%\n`);
+      }
+    },
+  });
+  return { path, generation };
+}
+
+function seedOf(name) {
+  return createHash('sha1').update(`tidepool-select-${name}`).digest().readUInt32LE(0);
+}
+
+function picksDigest(picks) {
+  return createHash('sha1').update(picks.join(',')).digest('hex').slice(0, 16);
+}
+
+/** Contenders of one workload, in the order each round runs them. */
+function contendersOf(name, workload, input) {
+  const tidepool = (flags) => () => {
+    const out = join(work, `select-${name}-out${flags.join('').replace(/[^a-z0-9]+/gi, '-')}`);
+    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags]);
+    const { picks, ...summary } = lastJson(run.stdout);
+    return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks, summary };
+  };
+  const peer = (id, { maxPicks }) => () => {
+    const args = [join(root, 'bench', 'peers', PEERS[id].script), input, '--k', String(workload.k), '--first', '0', ...(maxPicks > 0 ? ['--max-picks', String(maxPicks)] : [])];
+    const run = measure(PYTHON, args, { env: peerEnv });
+    const { picks, ...summary } = lastJson(run.stdout);
+    // Extrapolated: the measured wall time plus the picks it did not run, at its per-pick cost.
+    const extrapolated = summary.picksRun < summary.k;
+    const seconds = run.seconds + (summary.extrapolatedSeconds - summary.seconds);
+    return { seconds, measuredSeconds: run.seconds, extrapolated, peakRssMiB: run.peakRssMiB, innerSeconds: summary.extrapolatedSeconds, picks, summary };
+  };
+  const list = [{ name: 'tidepool select', kind: 'tidepool', flags: [], run: tidepool([]) }];
+  for (const flags of workload.variants) list.push({ name: `tidepool select ${flags.join(' ')}`, kind: 'tidepool', flags, run: tidepool(flags) });
+  for (const [id, options] of Object.entries(workload.peers)) {
+    const note = options.maxPicks > 0 ? ` (first ${options.maxPicks} picks, extrapolated to k)` : '';
+    list.push({ name: `${PEERS[id].label}${note}`, kind: 'peer', peer: id, maxPicks: options.maxPicks, run: peer(id, options) });
+  }
+  return list;
+}
+
+/** First pick where tidepool and a peer differ, with both candidates' float64 min-distances there. */
+function agreementOf(name, peerId, tidepoolPicks, peerPicks, input) {
+  const file = join(work, `select-${name}-agree-${peerId}.json`);
+  writeFileSync(file, JSON.stringify({ a: tidepoolPicks, b: peerPicks }));
+  const run = spawnSync(PYTHON, [join(root, 'bench', 'peers', 'kcenter_peer.py'), input, '--agreement', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (run.status !== 0) throw new Error(`agreement check failed (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
+  const result = lastJson(run.stdout);
+  const k = tidepoolPicks.length;
+  let text;
+  if (result.firstDifference === null) text = result.compared >= k ? `all ${k} picks agree` : `first ${result.compared} picks agree (the peer ran ${result.compared})`;
+  else if (result.firstDifference === 0) text = `first picks differ: tidepool row ${result.a.row}, peer row ${result.b.row}`;
+  else {
+    const { a, b, relativeDifference: rel } = result;
+    const verdict = rel <= NEAR_TIE ? 'a near-tie within 1e-6' : 'NOT a near-tie (relative difference above 1e-6)';
+    text = `first ${result.firstDifference} picks agree; at pick ${result.firstDifference} tidepool took row ${a.row} (min-distance ${a.minDistance.toPrecision(9)}), the peer row ${b.row} (${b.minDistance.toPrecision(9)}): relative difference ${rel.toExponential(2)}, ${verdict}`;
+  }
+  return { ...result, nearTieTolerance: NEAR_TIE, text };
+}
+
+function benchWorkload(name) {
+  const workload = WORKLOADS[name];
+  const { path: input, generation } = ensureInput(name, workload);
+  const contenders = contendersOf(name, workload, input);
+  const runs = contenders.map(() => []);
+  const picks = contenders.map(() => null);
+  for (let round = 1; round <= rounds; round++) {
+    contenders.forEach((contender, i) => {
+      process.stderr.write(`${name} round ${round}: ${contender.name} ... `);
+      const { picks: roundPicks, ...result } = contender.run();
+      const digest = picksDigest(roundPicks);
+      picks[i] ??= roundPicks;
+      runs[i].push({ ...result, picksDigest: digest });
+      process.stderr.write(`${result.seconds.toFixed(1)} s${result.extrapolated ? ' (extrapolated)' : ''}, ${result.peakRssMiB} MiB\n`);
+    });
+  }
+
+  const best = (i) => Math.min(...runs[i].map((r) => r.seconds));
+  const peerIndex = (id) => contenders.findIndex((c) => c.peer === id);
+  const defaultDigest = runs[0][0].picksDigest;
+  const table = contenders.map((contender, i) => {
+    const last = runs[i].at(-1).summary;
+    const row = {
+      name: contender.name,
+      kind: contender.kind,
+      bestSeconds: best(i),
+      extrapolated: runs[i].some((r) => r.extrapolated),
+      bestInnerSeconds: Math.min(...runs[i].map((r) => r.innerSeconds)),
+      peakRssMiB: Math.max(...runs[i].map((r) => r.peakRssMiB)),
+      passes: contender.kind === 'tidepool' ? last.passes : null,
+      radius: last.radius ?? null,
+      randomBaselineRadius: last.randomBaselineRadius ?? null,
+      picksStableAcrossRounds: runs[i].every((r) => r.picksDigest === runs[i][0].picksDigest),
+      samePicksAsDefault: contender.kind === 'tidepool' ? runs[i].every((r) => r.picksDigest === defaultDigest) : null,
+    };
+    for (const id of Object.keys(workload.peers)) row[`x_${id}`] = Number((best(peerIndex(id)) / best(i)).toFixed(2));
+    return row;
+  });
+  const agreement = Object.fromEntries(Object.keys(workload.peers).map((id) => [id, agreementOf(name, id, picks[0], picks[peerIndex(id)], input)]));
+  return {
+    name,
+    ...workload,
+    input: { path: input, bytes: statSync(input).size, generator: { ...MIXTURE, seed: seedOf(name), rows: 'unit-normalised float32' } },
+    generation,
+    table,
+    agreement,
+    runs: Object.fromEntries(contenders.map((contender, i) => [contender.name, runs[i]])),
+  };
+}
+
+const results = names.map(benchWorkload);
+const result = {
+  benchmark: 'select',
+  date: new Date().toISOString(),
+  machine: describeMachine(),
+  python: PYTHON,
+  openblasCoretype: values['openblas-coretype'] ?? null,
+  peerBlas: results.flatMap((w) => Object.values(w.runs).flat().map((r) => r.summary.blas).filter(Boolean))[0] ?? null,
+  rounds,
+  workloads: results,
+};
+const resultsDir = join(root, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'select.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+const fmt = (x, digits = 4) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+const count = (x) => x.toLocaleString('en-US');
+const blas = result.peerBlas?.find((b) => b.internal_api !== 'openmp');
+const md = [
+  `# Select benchmark`,
+  ``,
+  `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}.`,
+  `Inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
+  `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time).`,
+  `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''}; `,
+  `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
+  `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,
+  ``,
+];
+for (const w of results) {
+  const peerIds = Object.keys(w.peers);
+  md.push(`## ${w.name}: ${count(w.n)} x ${w.d}, k = ${count(w.k)} (${w.precision}, ${w.backend})`, ``);
+  md.push(`| contender | best s | inner s | peak RSS MiB | passes | radius | random-baseline radius | ${peerIds.map((id) => `x ${id}`).join(' | ')}${peerIds.length ? ' | ' : ''}same picks as default |`);
+  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
+  for (const t of w.table) {
+    const seconds = `${t.bestSeconds.toFixed(1)}${t.extrapolated ? ' (extrap.)' : ''}`;
+    const same = t.samePicksAsDefault === null ? '—' : t.samePicksAsDefault ? 'yes' : 'NO';
+    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
+  }
+  md.push(``);
+  for (const [id, a] of Object.entries(w.agreement)) md.push(`Picks vs ${PEERS[id].label}: ${a.text}.`, ``);
+  const unstable = w.table.filter((t) => !t.picksStableAcrossRounds).map((t) => t.name);
+  if (unstable.length > 0) md.push(`Picks changed between rounds for: ${unstable.join(', ')}.`, ``);
+}
+const text = `${md.join('\n').trimEnd()}\n`;
+writeFileSync(join(resultsDir, 'select.md'), text);
+process.stdout.write(text);

@@ -1,0 +1,54 @@
+/** `tidepool select --embeddings PATH --k K --out DIR` */
+import { Command, Option } from 'commander';
+import { parseCount, parsePositive } from '../parse.js';
+import { interruptSignal, printSummary, progressSink, type CommonFlags } from '../output.js';
+
+interface SelectFlags extends CommonFlags {
+  embeddings: string;
+  k: number;
+  out: string;
+  first?: number;
+  seed: number;
+  alreadySelected?: string;
+  precision: 'fp32' | 'fp16';
+  threads?: number;
+  backend: 'cpu';
+  poolSize?: number;
+  baseline: boolean;
+  checkpointSeconds?: number;
+}
+
+/** Builds the `select` command. */
+export function selectCommand(): Command {
+  return new Command('select')
+    .description('pick a maximally diverse coreset with exact k-center greedy (farthest-first traversal) into DIR/coreset.arrow')
+    .requiredOption('-e, --embeddings <path>', 'embeddings: a NumPy .npy (float32/float16, N x d) or an Arrow file from `tidepool embed`')
+    .requiredOption('-k, --k <k>', 'number of rows to pick', parsePositive)
+    .requiredOption('-o, --out <dir>', 'output folder for coreset.arrow and manifest.json')
+    .option('--first <row_id>', 'first center (default: a seeded random row)', parseCount)
+    .option('--seed <n>', 'seed for the random first row and the random baseline', parseCount, 0)
+    .option('--already-selected <coreset.arrow>', 'warm start: rows already selected (a coreset.arrow)')
+    .addOption(new Option('--precision <p>', 'working copy precision').choices(['fp32', 'fp16']).default('fp32'))
+    .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['cpu']).default('cpu'))
+    .option('--pool-size <m>', 'candidate pool size M (default: max(256, 4 sqrt(N)))', parsePositive)
+    .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
+    .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
+    .option('--json', 'print a JSON summary as the last stdout line')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: SelectFlags) => {
+      const { runSelect } = await import('../../select/run.js');
+      const { signal, dispose } = interruptSignal();
+      try {
+        const summary = await runSelect({
+          embeddings: flags.embeddings, k: flags.k, out: flags.out, first: flags.first, seed: flags.seed,
+          alreadySelected: flags.alreadySelected, precision: flags.precision, threads: flags.threads,
+          backend: flags.backend, poolSize: flags.poolSize, baseline: flags.baseline, checkpointSeconds: flags.checkpointSeconds, progress: progressSink(flags), signal,
+        });
+        const baseline = summary.randomBaselineRadius === null ? '' : ` (random subset: ${summary.randomBaselineRadius.toFixed(4)})`;
+        printSummary(flags, summary, `picked ${summary.k} of ${summary.n} rows in ${summary.seconds.toFixed(1)}s, ${summary.passes} full passes: covering radius ${summary.radius.toFixed(4)}${baseline} -> ${flags.out}/coreset.arrow`);
+      } finally {
+        dispose();
+      }
+    });
+}

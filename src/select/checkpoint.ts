@@ -1,0 +1,57 @@
+/**
+ * Checkpoints of a selection run: the greedy state at a full pass, as a JSON header plus the raw
+ * min-distance array in a data file named after the pass. The data file is written first and the
+ * header renamed into place last, so a header always points at a complete data file of its own pass,
+ * whenever the process dies. A checkpoint is used only by a run with the same key.
+ */
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GreedyState } from './greedy.js';
+
+const HEADER = 'select.checkpoint.json';
+const DATA_PREFIX = 'select.checkpoint.';
+const DATA_SUFFIX = '.bin';
+
+interface CheckpointHeader {
+  key: string;
+  state: Omit<GreedyState, 'minDist'>;
+  rows: number;
+  data: string;
+}
+
+/** Saves the state atomically and removes older data files. */
+export async function saveCheckpoint(dir: string, key: string, state: GreedyState): Promise<void> {
+  const { minDist, ...rest } = state;
+  const data = `${DATA_PREFIX}${state.passes}${DATA_SUFFIX}`;
+  await writeFile(join(dir, `${data}.partial`), new Uint8Array(minDist.buffer, minDist.byteOffset, minDist.byteLength));
+  await rename(join(dir, `${data}.partial`), join(dir, data));
+  const header: CheckpointHeader = { key, state: rest, rows: minDist.length, data };
+  await writeFile(join(dir, `${HEADER}.partial`), JSON.stringify(header));
+  await rename(join(dir, `${HEADER}.partial`), join(dir, HEADER));
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(DATA_PREFIX) && name !== data && name !== HEADER) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** The saved state when a checkpoint with this key exists and is whole; otherwise null. */
+export async function loadCheckpoint(dir: string, key: string, rows: number): Promise<GreedyState | null> {
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(await readFile(join(dir, HEADER), 'utf8')) as CheckpointHeader;
+  } catch {
+    return null;
+  }
+  if (header.key !== key || header.rows !== rows) return null;
+  const bytes = await readFile(join(dir, header.data)).catch(() => null);
+  if (bytes?.length !== rows * 4) return null;
+  const minDist = new Float32Array(rows);
+  new Uint8Array(minDist.buffer).set(bytes);
+  return { ...header.state, minDist };
+}
+
+/** Removes the checkpoint after a finished run. */
+export async function clearCheckpoint(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(DATA_PREFIX)) await rm(join(dir, name), { force: true });
+  }
+}

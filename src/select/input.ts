@@ -1,0 +1,81 @@
+/**
+ * Loads the embedding matrix for selection into one float32 working copy, from a NumPy `.npy` file or
+ * an Arrow embeddings file (`row_id` + `FixedSizeList<Float32|Float16>` column), checking every row.
+ */
+import { TidepoolError } from '../errors.js';
+import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
+import { embeddingMatrix } from '../store/embeddings.js';
+import { firstNonFiniteRow, halfArrayToFloat32 } from '../store/matrix.js';
+import { readNpyHeader, readNpyRows } from '../store/npy.js';
+
+/** The matrix selection works on. */
+export interface SelectionInput {
+  path: string;
+  format: 'npy' | 'arrow';
+  n: number;
+  d: number;
+  /** Row-major n x d working copy. */
+  points: Float32Array;
+  /** `row_id` of each row (the row index for .npy). */
+  rowIds: Float64Array;
+  /** Storage type in the file. */
+  storedAs: 'float32' | 'float16';
+}
+
+function checkFinite(values: Float32Array | Uint16Array, dim: number, firstRow: number, path: string): void {
+  const bad = firstNonFiniteRow(values, dim);
+  if (bad !== -1) {
+    throw new TidepoolError('E_BAD_RECORD', `${path}: row ${firstRow + bad} holds NaN or Inf; every embedding must be finite. Re-embed that row or drop it before selecting.`, { path, row: firstRow + bad });
+  }
+}
+
+async function loadNpy(path: string): Promise<SelectionInput> {
+  const header = await readNpyHeader(path);
+  const points = new Float32Array(header.rows * header.dim);
+  for await (const chunk of readNpyRows(header)) {
+    checkFinite(chunk.values, header.dim, chunk.startRow, path);
+    const values = chunk.values instanceof Float32Array ? chunk.values : halfArrayToFloat32(chunk.values);
+    points.set(values, chunk.startRow * header.dim);
+  }
+  const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
+  return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype };
+}
+
+async function loadArrow(path: string, column: string): Promise<SelectionInput> {
+  const schema = await readArrowSchema(path);
+  const names = schema.fields.map((f) => f.name);
+  for (const required of ['row_id', column]) {
+    if (!names.includes(required)) {
+      throw new TidepoolError('E_SCHEMA', `${path} has no "${required}" column (columns: ${names.join(', ')}). Pass a file written by \`tidepool embed\`, or a .npy matrix.`, { path });
+    }
+  }
+  const parts: Float32Array[] = [];
+  const ids: number[] = [];
+  let d = 0;
+  let storedAs: 'float32' | 'float16' = 'float32';
+  let rows = 0;
+  for await (const batch of readArrowBatches(path)) {
+    const matrix = embeddingMatrix(batch.getChild(column)!, column);
+    if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
+    d = matrix.dim;
+    storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
+    checkFinite(matrix.values, d, rows, path);
+    parts.push(matrix.values instanceof Float32Array ? matrix.values.slice() : halfArrayToFloat32(matrix.values));
+    for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
+    rows += matrix.rows;
+  }
+  const points = new Float32Array(rows * d);
+  let at = 0;
+  for (const part of parts) {
+    points.set(part, at);
+    at += part.length;
+  }
+  return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs };
+}
+
+/** Loads `.npy` or Arrow embeddings (by extension). */
+export function loadSelectionInput(path: string, column = 'embedding'): Promise<SelectionInput> {
+  if (path.toLowerCase().endsWith('.npy')) return loadNpy(path);
+  if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column);
+  return Promise.reject(new TidepoolError('E_FORMAT_UNKNOWN', `unknown embeddings format: ${path}. Pass a NumPy .npy file (float32/float16, shape N x d) or an Arrow file from \`tidepool embed\` (.arrow).`, { path }));
+}

@@ -1,0 +1,154 @@
+/**
+ * The I/O shell of `tidepool select`: loads the embeddings, runs exact k-center greedy on the chosen
+ * kernel with a progress line and checkpoints, and writes `coreset.arrow` and `manifest.json`.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { TidepoolError } from '../errors.js';
+import { describeFile, newManifest, writeManifest } from '../store/manifest.js';
+import { Progress, type ProgressSink } from '../util/progress.js';
+import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
+import { defaultPoolSize, initialState, kCenterGreedy, type GreedyState } from './greedy.js';
+import { loadSelectionInput } from './input.js';
+import type { MinDistanceKernel } from './kernel.js';
+import { OnnxKernel } from './onnx-kernel.js';
+import { randomBaselineRadius, seededRandom } from './baseline.js';
+
+/** Arguments of {@link runSelect}. */
+export interface SelectRun {
+  embeddings: string;
+  k: number;
+  out: string;
+  /** `row_id` of the first center. @default a seeded random row */
+  first?: number | undefined;
+  /** @default 0 */
+  seed?: number | undefined;
+  /** A coreset.arrow whose rows are already selected (warm start). */
+  alreadySelected?: string | undefined;
+  /** @default 'fp32' */
+  precision?: 'fp32' | 'fp16' | undefined;
+  /** CPU threads for the GEMM. @default available cores */
+  threads?: number | undefined;
+  /** @default 'cpu' */
+  backend?: 'cpu' | undefined;
+  /** Candidate pool size M. @default min(n, max(256, 4 sqrt(n))) */
+  poolSize?: number | undefined;
+  /** Compute the covering radius of a seeded random subset of the same size. @default true */
+  baseline?: boolean | undefined;
+  /** Seconds between checkpoints. @default 60 */
+  checkpointSeconds?: number | undefined;
+  progress?: ProgressSink | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The `--json` summary of select. */
+export interface SelectSummary {
+  k: number;
+  n: number;
+  d: number;
+  /** Euclidean covering radius after the last pick. */
+  radius: number;
+  randomBaselineRadius: number | null;
+  seconds: number;
+  backend: 'cpu';
+  passes: number;
+  poolSize: number;
+  resumed: boolean;
+}
+
+function usage(message: string): TidepoolError {
+  return new TidepoolError('E_USAGE', message);
+}
+
+/** Runs selection end to end. */
+export async function runSelect(run: SelectRun): Promise<SelectSummary> {
+  const started = performance.now();
+  if (run.precision === 'fp16') throw usage('--precision fp16 is not available on the CPU backend yet; use fp32 (float16 inputs are widened to float32)');
+  const input = await loadSelectionInput(run.embeddings);
+  const { n, d } = input;
+  const indexOf = new Map<number, number>();
+  input.rowIds.forEach((id, index) => indexOf.set(id, index));
+  const toIndex = (id: number, what: string): number => {
+    const index = indexOf.get(id);
+    if (index === undefined) throw usage(`${what} row_id ${id} is not in ${run.embeddings} (row ids ${input.rowIds[0]}..${input.rowIds[n - 1]})`);
+    return index;
+  };
+  const seeds = run.alreadySelected === undefined ? [] : (await readCoresetRowIds(run.alreadySelected)).map((id) => toIndex(id, '--already-selected'));
+  if (!Number.isInteger(run.k) || run.k <= 0) throw usage(`--k must be a positive integer, got ${run.k}`);
+  if (run.k > n - seeds.length) throw usage(`--k ${run.k} is more than the ${n - seeds.length} rows left to pick from (${n} rows${seeds.length > 0 ? `, ${seeds.length} already selected` : ''})`);
+  const seed = run.seed ?? 0;
+  const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
+  const poolSize = run.poolSize ?? defaultPoolSize(n);
+  const threads = run.threads ?? availableParallelism();
+  await mkdir(run.out, { recursive: true });
+
+  const info = await stat(run.embeddings);
+  const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize })).digest('hex');
+  const saved = await loadCheckpoint(run.out, key, n);
+  const options = { k: run.k, first, seeds, poolSize };
+  const state: GreedyState = saved ?? initialState(n, options);
+  const kernel: MinDistanceKernel & { release(): Promise<void> } = await OnnxKernel.create(input.points, d, { threads });
+  const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+  const checkpointMs = (run.checkpointSeconds ?? 60) * 1000;
+  let lastCheckpoint = performance.now();
+  let final: GreedyState;
+  try {
+    const generator = kCenterGreedy(kernel, options, state);
+    for (;;) {
+      const step = await generator.next();
+      if (step.done) {
+        final = step.value;
+        break;
+      }
+      const picked = state.centers.length - state.seeds;
+      if (step.value.kind === 'pass') {
+        if (run.signal?.aborted) {
+          await saveCheckpoint(run.out, key, state);
+          throw new TidepoolError('E_INTERRUPTED', `select interrupted after ${picked} picks; the state is saved in ${run.out}. Rerun the same command to resume.`);
+        }
+        if (performance.now() - lastCheckpoint >= checkpointMs) {
+          await saveCheckpoint(run.out, key, state);
+          lastCheckpoint = performance.now();
+        }
+      }
+      const radius = state.radii.at(-1);
+      progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes}`);
+    }
+    progress.finish();
+    const radius = Math.sqrt(maxOf(final.minDist));
+    const baseline = run.baseline === false ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
+    const picks = final.centers.slice(final.seeds);
+    await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);
+    const seconds = (performance.now() - started) / 1000;
+    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend: 'cpu', passes: final.passes, poolSize, resumed: saved !== null };
+    await writeManifest(run.out, newManifest({
+      stage: 'select',
+      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision: 'fp32', backend: 'cpu', poolSize, threads },
+      inputs: [await describeFile(run.embeddings, n), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
+      outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
+      counts: { ...summary, radiusCurve: radiusCurve(final.radii) },
+      timings: { seconds },
+    }));
+    await clearCheckpoint(run.out);
+    return summary;
+  } finally {
+    await kernel.release();
+  }
+}
+
+function maxOf(values: Float32Array): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
+/** Up to 100 (k, radius) points of the radius-versus-k curve, Euclidean. */
+function radiusCurve(radii: readonly number[]): [number, number][] {
+  const step = Math.max(1, Math.floor(radii.length / 100));
+  const curve: [number, number][] = [];
+  for (let i = 0; i < radii.length; i += step) if (Number.isFinite(radii[i])) curve.push([i + 1, Math.sqrt(radii[i]!)]);
+  return curve;
+}

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Field, Int64, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ArrowFileSink } from '../../src/store/arrow-file.js';
+import { int64Data } from '../../src/store/columns.js';
+import { embeddingData, embeddingType } from '../../src/store/embeddings.js';
+import { writeNpy } from '../../src/store/npy.js';
+import { readCoresetRowIds } from '../../src/select/coreset.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/files.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => cleanup());
+
+/** A seeded Gaussian-ish mixture, unit-normalised rows. */
+function mixture(n: number, d: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const random = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const centers = Array.from({ length: 8 }, () => Float32Array.from({ length: d }, random));
+  const points = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = centers[i % 8]!;
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      const v = c[j]! + 0.3 * random();
+      points[i * d + j] = v;
+      norm += v * v;
+    }
+    for (let j = 0; j < d; j++) points[i * d + j]! /= Math.sqrt(norm);
+  }
+  return points;
+}
+
+/** Textbook greedy in float64, for an independent check of the CLI's picks. */
+function bruteForce(points: Float32Array, d: number, k: number, first: number): number[] {
+  const n = points.length / d;
+  const minDist = new Float64Array(n).fill(Infinity);
+  const picks = [first];
+  for (;;) {
+    const c = picks.at(-1)!;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < d; j++) sum += (points[i * d + j]! - points[c * d + j]!) ** 2;
+      if (sum < minDist[i]!) minDist[i] = sum;
+    }
+    if (picks.length === k) return picks;
+    let best = 0;
+    for (let i = 1; i < n; i++) if (minDist[i]! > minDist[best]!) best = i;
+    picks.push(best);
+  }
+}
+
+async function writeArrowEmbeddings(path: string, points: Float32Array, d: number, rowIds: number[]): Promise<void> {
+  const schema = new Schema([new Field('row_id', new Int64(), false), new Field('embedding', embeddingType(d, 'fp32'), false)]);
+  const sink = ArrowFileSink.create(path, schema);
+  const half = Math.floor(rowIds.length / 2) * d;
+  for (const [from, to] of [[0, half], [half, points.length]] as const) {
+    const ids = rowIds.slice(from / d, to / d);
+    const data = makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [int64Data(BigInt64Array.from(ids, BigInt)), embeddingData(points.slice(from, to), d)] });
+    await sink.write(new RecordBatch(schema, data));
+  }
+  await sink.close();
+}
+
+describe('tidepool select', () => {
+  it('picks what textbook greedy picks, from .npy and Arrow inputs alike, with radius and random baseline', async () => {
+    const n = 3000;
+    const d = 24;
+    const points = mixture(n, d, 5);
+    await writeNpy(join(dir, 'e.npy'), points, n, d);
+    const rowIds = Array.from({ length: n }, (_, i) => 1000 + i * 2);
+    await writeArrowEmbeddings(join(dir, 'e.arrow'), points, d, rowIds);
+    const npy = await runCli(['select', '--embeddings', join(dir, 'e.npy'), '--k', '50', '--first', '7', '--out', join(dir, 'a'), '--json', '--pool-size', '40']);
+    expect(npy.code, npy.stderr).toBe(0);
+    expect(npy.json).toMatchObject({ k: 50, n, d, backend: 'cpu' });
+    const summary = npy.json as { radius: number; randomBaselineRadius: number; passes: number };
+    expect(summary.radius).toBeLessThan(summary.randomBaselineRadius);
+    expect(summary.passes).toBeLessThan(50);
+    const reference = bruteForce(points, d, 50, 7);
+    expect(await readCoresetRowIds(join(dir, 'a', 'coreset.arrow'))).toEqual(reference);
+    const arrow = await runCli(['select', '--embeddings', join(dir, 'e.arrow'), '--k', '50', '--first', String(rowIds[7]), '--out', join(dir, 'b'), '--json']);
+    expect(arrow.code, arrow.stderr).toBe(0);
+    expect(await readCoresetRowIds(join(dir, 'b', 'coreset.arrow'))).toEqual(reference.map((i) => rowIds[i]));
+  });
+
+  it('warm-starts from an existing coreset', async () => {
+    const points = mixture(800, 8, 9);
+    await writeNpy(join(dir, 'e.npy'), points, 800, 8);
+    const whole = await runCli(['select', '-e', join(dir, 'e.npy'), '-k', '30', '--first', '0', '-o', join(dir, 'whole'), '--json', '-q']);
+    expect(whole.code, whole.stderr).toBe(0);
+    const all = await readCoresetRowIds(join(dir, 'whole', 'coreset.arrow'));
+    const part = await runCli(['select', '-e', join(dir, 'e.npy'), '-k', '10', '--first', '0', '-o', join(dir, 'part'), '-q']);
+    expect(part.code, part.stderr).toBe(0);
+    const rest = await runCli(['select', '-e', join(dir, 'e.npy'), '-k', '20', '--already-selected', join(dir, 'part', 'coreset.arrow'), '-o', join(dir, 'rest'), '-q']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect([...(await readCoresetRowIds(join(dir, 'part', 'coreset.arrow'))), ...(await readCoresetRowIds(join(dir, 'rest', 'coreset.arrow')))]).toEqual(all);
+  });
+
+  it('resumes after kill -9 and yields the same coreset as an uninterrupted run', async () => {
+    const n = 60_000;
+    const d = 64;
+    await writeNpy(join(dir, 'e.npy'), mixture(n, d, 3), n, d);
+    const args = ['select', '-e', join(dir, 'e.npy'), '-k', '400', '--first', '0', '--pool-size', '64', '--no-baseline', '--threads', '1'];
+    const whole = await runCli([...args, '-o', join(dir, 'whole'), '-q']);
+    expect(whole.code, whole.stderr).toBe(0);
+    const expected = await readFile(join(dir, 'whole', 'coreset.arrow'));
+    const out = join(dir, 'killed');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(out);
+    for (const killAfter of [2, 5]) {
+      // Kill as soon as the checkpoint shows `killAfter` full passes: mid-run, at a known point.
+      const child = spawn(process.execPath, [CLI, ...args, '-o', out, '--checkpoint-seconds', '0', '-q'], { stdio: 'ignore' });
+      const watcher = setInterval(() => {
+        readFile(join(out, 'select.checkpoint.json'), 'utf8').then((text) => {
+          const header = JSON.parse(text) as { state: { passes: number } };
+          if (header.state.passes >= killAfter) child.kill('SIGKILL');
+        }, () => undefined);
+      }, 5);
+      const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => { resolve(sig); }));
+      clearInterval(watcher);
+      expect(signal, `run killed after ${killAfter} passes`).toBe('SIGKILL');
+    }
+    const resumed = await runCli([...args, '-o', out, '--json', '-q']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json).toMatchObject({ resumed: true });
+    expect((await readFile(join(out, 'coreset.arrow'))).equals(expected)).toBe(true);
+  });
+
+  it.each([
+    ['k larger than n', ['--k', '101'], /--k 101 is more than the 100 rows left/],
+    ['k = 0', ['--k', '0'], /expected a positive integer, got "0"/],
+    ['an unknown first row', ['--k', '3', '--first', '100'], /--first row_id 100 is not in/],
+  ])('refuses %s with a clear message', async (_name, extra, message) => {
+    await writeNpy(join(dir, 'e.npy'), mixture(100, 4, 1), 100, 4);
+    const result = await runCli(['select', '-e', join(dir, 'e.npy'), '-o', join(dir, 'o'), ...extra]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('names the row holding NaN/Inf, and rejects wrong dtypes and shapes', async () => {
+    const points = mixture(50, 4, 1);
+    points[17 * 4 + 2] = Number.NaN;
+    await writeNpy(join(dir, 'nan.npy'), points, 50, 4);
+    const nan = await runCli(['select', '-e', join(dir, 'nan.npy'), '-k', '3', '-o', join(dir, 'o')]);
+    expect(nan.code).toBe(1);
+    expect(nan.stderr).toMatch(/E_BAD_RECORD.*row 17 holds NaN or Inf/);
+    const fixtures = new URL('../fixtures/npy/', import.meta.url).pathname;
+    await copyFile(join(fixtures, 'f64_2x2.npy'), join(dir, 'f64.npy'));
+    const f64 = await runCli(['select', '-e', join(dir, 'f64.npy'), '-k', '1', '-o', join(dir, 'o')]);
+    expect(f64.code).toBe(1);
+    expect(f64.stderr).toMatch(/E_SCHEMA.*float32/);
+    await copyFile(join(fixtures, 'f32_1d.npy'), join(dir, 'flat.npy'));
+    const flat = await runCli(['select', '-e', join(dir, 'flat.npy'), '-k', '1', '-o', join(dir, 'o')]);
+    expect(flat.code).toBe(1);
+    expect(flat.stderr).toMatch(/E_SCHEMA.*reshape/);
+    await writeFile(join(dir, 'e.csv'), '1,2\n');
+    const csv = await runCli(['select', '-e', join(dir, 'e.csv'), '-k', '1', '-o', join(dir, 'o')]);
+    expect(csv.stderr).toMatch(/E_FORMAT_UNKNOWN/);
+  });
+});
