@@ -11,9 +11,10 @@
 // Writes bench/results/select.json and bench/results/select.md.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
 import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
@@ -21,13 +22,14 @@ import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 // maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
 // variants: extra tidepool rows (flags appended to the default command line).
 const WORKLOADS = {
-  XS: { n: 20_000, d: 64, k: 50, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--threads', '1'], ['--pool-size', '256']] },
+  // XS: a seconds-long smoke test of every path (a variant, --no-baseline, an extrapolated peer).
+  XS: { n: 20_000, d: 64, k: 50, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 20 } }, variants: [['--threads', '1'], ['--no-baseline']] },
   S: {
     n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
     variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline']],
   },
-  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 500 } }, variants: [] },
+  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [] },
   L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [] },
 };
 const MIXTURE = { clusters: 64, spreadMin: 0.4, spreadMax: 1.2 };
@@ -93,6 +95,16 @@ function seedOf(name) {
   return createHash('sha1').update(`tidepool-select-${name}`).digest().readUInt32LE(0);
 }
 
+/** Row ids of DIR/coreset.arrow in pick order (for a summary without \`picks\`). */
+function coresetPicks(dir) {
+  const table = tableFromIPC(readFileSync(join(dir, 'coreset.arrow')));
+  const rank = table.getChild('rank').toArray();
+  const rows = table.getChild('row_id').toArray();
+  const picks = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) picks[rank[i]] = Number(rows[i]);
+  return picks;
+}
+
 function picksDigest(picks) {
   return createHash('sha1').update(picks.join(',')).digest('hex').slice(0, 16);
 }
@@ -103,7 +115,7 @@ function contendersOf(name, workload, input) {
     const out = join(work, `select-${name}-out${flags.join('').replace(/[^a-z0-9]+/gi, '-')}`);
     const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags]);
     const { picks, ...summary } = lastJson(run.stdout);
-    return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks, summary };
+    return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks: picks ?? coresetPicks(out), summary };
   };
   const peer = (id, { maxPicks }) => () => {
     const args = [join(root, 'bench', 'peers', PEERS[id].script), input, '--k', String(workload.k), '--first', '0', ...(maxPicks > 0 ? ['--max-picks', String(maxPicks)] : [])];
@@ -172,6 +184,7 @@ function benchWorkload(name) {
       bestInnerSeconds: Math.min(...runs[i].map((r) => r.innerSeconds)),
       peakRssMiB: Math.max(...runs[i].map((r) => r.peakRssMiB)),
       passes: contender.kind === 'tidepool' ? last.passes : null,
+      poolSize: last.poolSize ?? null,
       radius: last.radius ?? null,
       randomBaselineRadius: last.randomBaselineRadius ?? null,
       picksStableAcrossRounds: runs[i].every((r) => r.picksDigest === runs[i][0].picksDigest),
@@ -216,7 +229,7 @@ const md = [
   `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}.`,
   `Inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
   `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time).`,
-  `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''}; `,
+  `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
   `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,
   ``,
@@ -224,12 +237,12 @@ const md = [
 for (const w of results) {
   const peerIds = Object.keys(w.peers);
   md.push(`## ${w.name}: ${count(w.n)} x ${w.d}, k = ${count(w.k)} (${w.precision}, ${w.backend})`, ``);
-  md.push(`| contender | best s | inner s | peak RSS MiB | passes | radius | random-baseline radius | ${peerIds.map((id) => `x ${id}`).join(' | ')}${peerIds.length ? ' | ' : ''}same picks as default |`);
-  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
+  md.push(`| contender | best s | inner s | peak RSS MiB | passes | pool | radius | random-baseline radius | ${peerIds.map((id) => `x ${id} peer | `).join('')}same picks as default |`);
+  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
   for (const t of w.table) {
     const seconds = `${t.bestSeconds.toFixed(1)}${t.extrapolated ? ' (extrap.)' : ''}`;
     const same = t.samePicksAsDefault === null ? '—' : t.samePicksAsDefault ? 'yes' : 'NO';
-    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
+    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${t.poolSize ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
   }
   md.push(``);
   for (const [id, a] of Object.entries(w.agreement)) md.push(`Picks vs ${PEERS[id].label}: ${a.text}.`, ``);
