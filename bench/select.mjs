@@ -8,7 +8,7 @@
 //   --openblas-coretype: sets OPENBLAS_CORETYPE for the peers (e.g. SkylakeX where OpenBLAS does not
 //     recognise the CPU and falls back to generic kernels; the default leaves the peers as installed).
 //   --cli: the tidepool entry point to run (default bin/tidepool.js).
-// Writes bench/results/select.json and bench/results/select.md.
+// Writes bench/results/select-<workloads>.json and .md (e.g. select-S.md), one pair per workload set.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -218,7 +218,7 @@ const result = {
 };
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'select.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(join(resultsDir, `select-${names.join('-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
 
 const fmt = (x, digits = 4) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 const count = (x) => x.toLocaleString('en-US');
@@ -250,5 +250,5 @@ for (const w of results) {
   if (unstable.length > 0) md.push(`Picks changed between rounds for: ${unstable.join(', ')}.`, ``);
 }
 const text = `${md.join('\n').trimEnd()}\n`;
-writeFileSync(join(resultsDir, 'select.md'), text);
+writeFileSync(join(resultsDir, `select-${names.join('-')}.md`), text);
 process.stdout.write(text);
