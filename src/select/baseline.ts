@@ -27,13 +27,32 @@ export function randomSubset(n: number, count: number, seed: number): Int32Array
   return out;
 }
 
-/** Euclidean covering radius of a seeded random subset of `count` rows (one full fold of `count` centers). */
+/**
+ * Euclidean covering radius of a seeded random subset of `count` rows: max over points of the distance
+ * to the nearest subset row. Exact, without folding every center into every point: after folding a
+ * first block of centers into all points (upper bounds U), the `probe` points with the largest U get
+ * every center; if the largest exact value among them is at least the largest U outside them, it is the
+ * answer (no outside point can exceed its bound). Otherwise the probe doubles.
+ */
 export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number, count: number, seed: number): Promise<number> {
   const centers = randomSubset(n, count, seed);
-  const minDist = new Float32Array(n).fill(Infinity);
-  const block = 4096;
-  for (let start = 0; start < centers.length; start += block) await kernel.foldCenters(centers.subarray(start, start + block), minDist);
+  const bounds = new Float32Array(n).fill(Infinity);
+  const firstBlock = Math.min(count, 256);
+  await kernel.foldCenters(centers.subarray(0, firstBlock), bounds);
+  if (firstBlock === count) return Math.sqrt(maxOf(bounds));
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => bounds[b]! - bounds[a]!);
+  for (let probe = Math.min(n, 1024); ; probe = Math.min(n, probe * 2)) {
+    const rows = order.subarray(0, probe);
+    const exact = Float32Array.from(rows, (row) => bounds[row]!);
+    const sub = kernel.subset(rows);
+    for (let start = firstBlock; start < count; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, count)), exact);
+    const best = maxOf(exact);
+    if (probe === n || best >= bounds[order[probe]!]!) return Math.sqrt(best);
+  }
+}
+
+function maxOf(values: Float32Array): number {
   let max = 0;
-  for (const v of minDist) if (v > max) max = v;
-  return Math.sqrt(max);
+  for (const v of values) if (v > max) max = v;
+  return max;
 }

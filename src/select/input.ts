@@ -5,7 +5,7 @@
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
-import { firstNonFiniteRow, halfArrayToFloat32 } from '../store/matrix.js';
+import { halfArrayToFloat32 } from '../store/matrix.js';
 import { readNpyHeader, readNpyRows } from '../store/npy.js';
 
 /** The matrix selection works on. */
@@ -20,25 +20,37 @@ export interface SelectionInput {
   rowIds: Float64Array;
   /** Storage type in the file. */
   storedAs: 'float32' | 'float16';
+  /** Squared norm of every row (float64 sums rounded to float32), computed while loading. */
+  norms: Float32Array;
 }
 
-function checkFinite(values: Float32Array | Uint16Array, dim: number, firstRow: number, path: string): void {
-  const bad = firstNonFiniteRow(values, dim);
-  if (bad !== -1) {
-    throw new TidepoolError('E_BAD_RECORD', `${path}: row ${firstRow + bad} holds NaN or Inf; every embedding must be finite. Re-embed that row or drop it before selecting.`, { path, row: firstRow + bad });
+/**
+ * Writes the squared norms of `values`' rows into `norms` at `firstRow`, and throws naming the first row
+ * that holds NaN or Inf: a float64 sum of squares of float32 values is finite exactly when they all are.
+ */
+function normsAndCheck(values: Float32Array, dim: number, firstRow: number, norms: Float32Array, path: string): void {
+  const rows = values.length / dim;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let j = r * dim; j < (r + 1) * dim; j++) sum += values[j]! * values[j]!;
+    if (!Number.isFinite(sum)) {
+      throw new TidepoolError('E_BAD_RECORD', `${path}: row ${firstRow + r} holds NaN or Inf; every embedding must be finite. Re-embed that row or drop it before selecting.`, { path, row: firstRow + r });
+    }
+    norms[firstRow + r] = sum;
   }
 }
 
 async function loadNpy(path: string): Promise<SelectionInput> {
   const header = await readNpyHeader(path);
   const points = new Float32Array(header.rows * header.dim);
+  const norms = new Float32Array(header.rows);
   for await (const chunk of readNpyRows(header)) {
-    checkFinite(chunk.values, header.dim, chunk.startRow, path);
     const values = chunk.values instanceof Float32Array ? chunk.values : halfArrayToFloat32(chunk.values);
+    normsAndCheck(values, header.dim, chunk.startRow, norms, path);
     points.set(values, chunk.startRow * header.dim);
   }
   const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
-  return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype };
+  return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
 }
 
 async function loadArrow(path: string, column: string): Promise<SelectionInput> {
@@ -59,18 +71,19 @@ async function loadArrow(path: string, column: string): Promise<SelectionInput> 
     if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
     d = matrix.dim;
     storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
-    checkFinite(matrix.values, d, rows, path);
     parts.push(matrix.values instanceof Float32Array ? matrix.values.slice() : halfArrayToFloat32(matrix.values));
     for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
     rows += matrix.rows;
   }
   const points = new Float32Array(rows * d);
+  const norms = new Float32Array(rows);
   let at = 0;
   for (const part of parts) {
+    normsAndCheck(part, d, at / d, norms, path);
     points.set(part, at);
     at += part.length;
   }
-  return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs };
+  return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms };
 }
 
 /** Loads `.npy` or Arrow embeddings (by extension). */

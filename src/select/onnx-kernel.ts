@@ -46,6 +46,8 @@ export interface OnnxKernelOptions {
   blockRows?: number;
   /** onnxruntime intra-op threads. @default 1 */
   threads?: number;
+  /** Squared row norms when the caller already has them. @default computed */
+  norms?: Float32Array;
 }
 
 /** A {@link MinDistanceKernel} on onnxruntime's CPU GEMM (single session, main thread). */
@@ -58,6 +60,9 @@ export class OnnxKernel implements MinDistanceKernel {
     private readonly norms: Float32Array,
     private readonly session: OnnxSession,
     private readonly blockRows: number,
+    /** The matrix center rows index, and its norms (this kernel's own unless it is a subset). */
+    private readonly centerPoints: Float32Array = points,
+    private readonly centerNorms: Float32Array = norms,
   ) {
     this.n = points.length / d;
   }
@@ -65,19 +70,19 @@ export class OnnxKernel implements MinDistanceKernel {
   /** Builds the graph and its session for an n x d float32 matrix. */
   static async create(points: Float32Array, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
     const session = await OnnxSession.create(minDistanceModel(d), { intraOpThreads: options.threads ?? 1 });
-    return new OnnxKernel(points, d, rowNorms(points, d), session, options.blockRows ?? 8192);
+    return new OnnxKernel(points, d, options.norms ?? rowNorms(points, d), session, options.blockRows ?? 8192);
   }
 
-  private gather(rows: ArrayLike<number>): Float32Array {
+  private gather(rows: ArrayLike<number>, from: Float32Array = this.points): Float32Array {
     const out = new Float32Array(rows.length * this.d);
-    for (let j = 0; j < rows.length; j++) out.set(this.points.subarray(rows[j]! * this.d, (rows[j]! + 1) * this.d), j * this.d);
+    for (let j = 0; j < rows.length; j++) out.set(from.subarray(rows[j]! * this.d, (rows[j]! + 1) * this.d), j * this.d);
     return out;
   }
 
   async foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
     const d = this.d;
-    const C = this.gather(centers);
-    const Cn = Float32Array.from(centers, (c) => this.norms[c]!);
+    const C = this.gather(centers, this.centerPoints);
+    const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     for (let start = 0; start < this.n; start += this.blockRows) {
       const end = Math.min(start + this.blockRows, this.n);
       const { D } = await this.session.run({
@@ -93,6 +98,10 @@ export class OnnxKernel implements MinDistanceKernel {
     }
   }
 
+  subset(rows: Int32Array): OnnxKernel {
+    return new OnnxKernel(this.gather(rows), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerPoints, this.centerNorms);
+  }
+
   openPool(rows: Int32Array): PoolDistances {
     const X = this.gather(rows);
     const Xn = Float32Array.from(rows, (row) => this.norms[row]!);
@@ -100,9 +109,9 @@ export class OnnxKernel implements MinDistanceKernel {
       distancesTo: async (center, out) => {
         const { D } = await this.session.run({
           X: { data: X, dims: [rows.length, this.d] },
-          C: { data: this.points.subarray(center * this.d, (center + 1) * this.d), dims: [1, this.d] },
+          C: { data: this.centerPoints.subarray(center * this.d, (center + 1) * this.d), dims: [1, this.d] },
           Xn: { data: Xn, dims: [rows.length] },
-          Cn: { data: Float32Array.of(this.norms[center]!), dims: [1] },
+          Cn: { data: Float32Array.of(this.centerNorms[center]!), dims: [1] },
         }, ['D']);
         out.set(D!);
       },

@@ -90,7 +90,7 @@ export async function runSelect(run: SelectRun): Promise<SelectSummary> {
   const saved = await loadCheckpoint(run.out, key, n);
   const options = { k: run.k, first, seeds, poolSize };
   const state: GreedyState = saved ?? initialState(n, options);
-  const kernel: MinDistanceKernel & { release(): Promise<void> } = await OnnxKernel.create(input.points, d, { threads });
+  const kernel: MinDistanceKernel & { release(): Promise<void> } = await OnnxKernel.create(input.points, d, { threads, norms: input.norms });
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
   const checkpointMs = (run.checkpointSeconds ?? 60) * 1000;
   let lastCheckpoint = performance.now();
