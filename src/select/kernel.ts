@@ -84,7 +84,7 @@ export class ReferenceKernel implements MinDistanceKernel {
 
   subset(rows: Int32Array): MinDistanceKernel {
     const points = new Float32Array(rows.length * this.d);
-    rows.forEach((row, j) => points.set(this.points.subarray(row * this.d, (row + 1) * this.d), j * this.d));
+    rows.forEach((row, j) => { points.set(this.points.subarray(row * this.d, (row + 1) * this.d), j * this.d); });
     return new ReferenceKernel(points, this.d, this.centerPoints);
   }
 
