@@ -134,6 +134,7 @@ describe('tidepool select', () => {
     ['k larger than n', ['--k', '101'], /--k 101 is more than the 100 rows left/],
     ['k = 0', ['--k', '0'], /expected a positive integer, got "0"/],
     ['an unknown first row', ['--k', '3', '--first', '100'], /--first row_id 100 is not in/],
+    ['--first with --already-selected', ['--k', '3', '--first', '1', '--already-selected', 'x.arrow'], /--first and --already-selected exclude each other/],
   ])('refuses %s with a clear message', async (_name, extra, message) => {
     await writeNpy(join(dir, 'e.npy'), mixture(100, 4, 1), 100, 4);
     const result = await runCli(['select', '-e', join(dir, 'e.npy'), '-o', join(dir, 'o'), ...extra]);
