@@ -6,25 +6,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { TidepoolError } from '../errors.js';
-import { generateSample, resolveSampleOptions, type SampleLine, type SampleNaming, type SampleOptions } from './generate.js';
+import { generateSample, resolveSampleOptions, type SampleLine, type SampleOptions } from './generate.js';
 
 /** Arguments of {@link runSample}: the {@link SampleOptions} plus where and how to write. */
-export interface SampleRun {
-  rows: number;
+export interface SampleRun extends SampleOptions {
   /** Output file; gzip-compressed when it ends with `.gz`. Its folder is created if needed. */
   out: string;
-  /** @default 1 */
-  seed?: number;
-  /** @default 'original' */
-  naming?: SampleNaming;
-  /** @default 0.03 */
-  duplicateRate?: number;
-  /** @default 0.02 */
-  nearDuplicateRate?: number;
-  /** @default 0 */
-  badLineRate?: number;
-  /** @default the CodeSearchNet six */
-  languages?: readonly string[];
   /** zlib level 0-9 for `.gz` output. @default 6 */
   gzipLevel?: number;
 }
