@@ -11,22 +11,11 @@ break differently from exact float64 greedy.
 """
 import argparse
 import json
-import resource
 import time
 
 import numpy as np
 
-
-def peak_rss_mib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-
-
-def blas_info() -> list:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    return [{key: info.get(key) for key in ("internal_api", "version", "architecture", "num_threads")} for info in threadpool_info()]
+from peer_common import blas_info, peak_rss_mib
 
 
 def select(path: str, k: int, first: int, max_picks: int) -> dict:

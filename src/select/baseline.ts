@@ -51,7 +51,8 @@ export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number,
   }
 }
 
-function maxOf(values: Float32Array): number {
+/** Largest value of `values`, or 0 when empty or all negative (chosen centers are -1). */
+export function maxOf(values: Float32Array): number {
   let max = 0;
   for (const v of values) if (v > max) max = v;
   return max;

@@ -14,7 +14,7 @@
  */
 import { InternalError } from '../errors.js';
 import type { MinDistanceKernel } from './kernel.js';
-import { buildPool, precedes } from './pool.js';
+import { buildPool, precedes, type CandidatePool } from './pool.js';
 
 /** Where a run stands; consistent (and checkpointable) whenever {@link GreedyEvent} `pass` is yielded. */
 export interface GreedyState {
@@ -102,7 +102,7 @@ export async function* kCenterGreedy(
 }
 
 /** Greedy inside the pool while its best provably beats every point outside. */
-async function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: ReturnType<typeof buildPool>, k: number): Promise<void> {
+async function pickFromPool(kernel: MinDistanceKernel, state: GreedyState, pool: CandidatePool, k: number): Promise<void> {
   const { rows, dists, tau } = pool;
   const queries = kernel.openPool(rows);
   const update = new Float32Array(rows.length);

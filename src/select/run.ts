@@ -15,7 +15,7 @@ import { defaultPoolSize, initialState, kCenterGreedy, type GreedyState } from '
 import { loadSelectionInput } from './input.js';
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
-import { randomBaselineRadius, seededRandom } from './baseline.js';
+import { maxOf, randomBaselineRadius, seededRandom } from './baseline.js';
 
 /** Arguments of {@link runSelect}. */
 export interface SelectRun {
@@ -138,12 +138,6 @@ export async function runSelect(run: SelectRun): Promise<SelectSummary> {
   } finally {
     await kernel.release();
   }
-}
-
-function maxOf(values: Float32Array): number {
-  let max = 0;
-  for (const v of values) if (v > max) max = v;
-  return max;
 }
 
 /** Up to 100 (k, radius) points of the radius-versus-k curve, Euclidean. */

@@ -55,7 +55,6 @@ export class Progress {
   private count = 0;
   private done = 0;
   private note = '';
-  private drewInPlace = false;
 
   constructor(options: ProgressOptions) {
     this.options = {
@@ -114,14 +113,9 @@ export class Progress {
     const line = this.render(now);
     if (this.options.sink.isTTY) {
       this.options.sink.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-      this.drewInPlace = !final;
     } else {
       this.options.sink.write(`${line}\n`);
     }
   }
 
-  /** True while a TTY line is drawn in place and not yet terminated. */
-  get isDrawing(): boolean {
-    return this.drewInPlace;
-  }
 }
