@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/out/', 'native-models/**/*.onnx'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/out/', 'native-models/**/*.onnx', 'src/**/assembly/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

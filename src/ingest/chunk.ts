@@ -9,7 +9,7 @@ import { Utf8ColumnBuilder, type Utf8Buffers } from '../store/columns.js';
 import { filterReason, type FilterReason } from './core.js';
 import { ContentHasher } from './content-hash.js';
 import type { ResolvedIngestOptions } from './options.js';
-import { toPairFields, type RejectReason } from './record.js';
+import { toPairFields, type PairFields, type RejectReason } from './record.js';
 import { parseLine } from './sources/jsonl.js';
 
 /** A bad record as found in a chunk. */
@@ -55,20 +55,16 @@ function sharedHasher(): ContentHasher {
   return (hasherForThread ??= new ContentHasher());
 }
 
-/** Accumulates records of one chunk. */
-export class ChunkBuilder {
-  private read = 0;
-  private readonly rejects: ChunkReject[] = [];
-  private readonly filteredByReason: Partial<Record<FilterReason, number>> = {};
-  private readonly lines: number[] = [];
-  private readonly hashHi: number[] = [];
-  private readonly hashLo: number[] = [];
-  private readonly builders = Object.fromEntries(CHUNK_STRING_COLUMNS.map((name) => [name, new Utf8ColumnBuilder()])) as Record<StringColumn, Utf8ColumnBuilder>;
+/**
+ * The tally of one chunk (records read, rejects, filter counts) and the per-record decisions: where
+ * rows go is up to the subclass ({@link ChunkBuilder} in JavaScript, ScanChunkBuilder in WebAssembly).
+ */
+export abstract class ChunkTally {
+  protected read = 0;
+  protected readonly rejects: ChunkReject[] = [];
+  protected readonly filteredByReason: Partial<Record<FilterReason, number>> = {};
 
-  constructor(
-    private readonly options: ChunkOptions,
-    private readonly hasher: ContentHasher = sharedHasher(),
-  ) {}
+  constructor(protected readonly options: ChunkOptions) {}
 
   /** Records a bad record. */
   reject(reject: ChunkReject): void {
@@ -76,7 +72,7 @@ export class ChunkBuilder {
     this.rejects.push(reject);
   }
 
-  /** Validates, filters and hashes one parsed record. */
+  /** Validates and filters one parsed record, then appends it as a candidate row. */
   record(value: unknown, line: number): void {
     const result = toPairFields(value);
     if (!result.ok) {
@@ -85,12 +81,45 @@ export class ChunkBuilder {
       return;
     }
     this.read++;
-    const fields = result.fields;
-    const reason = filterReason(fields, this.options);
+    const reason = filterReason(result.fields, this.options);
     if (reason !== null) {
       this.filteredByReason[reason] = (this.filteredByReason[reason] ?? 0) + 1;
       return;
     }
+    this.appendRow(result.fields, line);
+  }
+
+  /** Handles one raw jsonl line: bytes [start, end) of `buf`, `end` at its newline or the block end. */
+  protected rawLine(buf: Buffer, start: number, end: number, line: number): void {
+    const contentEnd = end > start && buf[end - 1] === 0x0d ? end - 1 : end;
+    if (contentEnd - start > this.options.maxLineBytes) {
+      this.reject({ line, reason: 'line_too_long', detail: `line exceeds ${this.options.maxLineBytes} bytes (--max-line-bytes)`, raw: buf.subarray(start, Math.min(contentEnd, start + EXCERPT_BYTES)).toString('utf8') });
+      return;
+    }
+    const item = parseLine(buf, start, end, line);
+    if (item?.kind === 'record') this.record(item.value, line);
+    else if (item?.kind === 'reject') this.reject({ line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
+  }
+
+  /** Appends a candidate row (validated, filtered, language normalised). */
+  protected abstract appendRow(fields: PairFields, line: number): void;
+}
+
+/** Builds a chunk's rows in JavaScript: the reference for the jsonl fast path, and the path of parsed records. */
+export class ChunkBuilder extends ChunkTally {
+  private readonly lines: number[] = [];
+  private readonly hashHi: number[] = [];
+  private readonly hashLo: number[] = [];
+  private readonly builders = Object.fromEntries(CHUNK_STRING_COLUMNS.map((name) => [name, new Utf8ColumnBuilder()])) as Record<StringColumn, Utf8ColumnBuilder>;
+
+  constructor(
+    options: ChunkOptions,
+    private readonly hasher: ContentHasher = sharedHasher(),
+  ) {
+    super(options);
+  }
+
+  protected appendRow(fields: PairFields, line: number): void {
     const hasher = this.hasher;
     const codeBytes = hasher.hash(fields.code);
     const hi = hasher.hi;
@@ -148,19 +177,10 @@ export class ChunkBuilder {
 
   private jsonlBytes(buf: Buffer, firstLine: number): void {
     let line = firstLine;
-    let start = 0;
-    while (start < buf.length) {
+    for (let start = 0; start < buf.length; line++) {
       let end = buf.indexOf(0x0a, start);
       if (end === -1) end = buf.length;
-      const contentEnd = end > start && buf[end - 1] === 0x0d ? end - 1 : end;
-      if (contentEnd - start > this.options.maxLineBytes) {
-        this.reject({ line, reason: 'line_too_long', detail: `line exceeds ${this.options.maxLineBytes} bytes (--max-line-bytes)`, raw: buf.subarray(start, Math.min(contentEnd, start + EXCERPT_BYTES)).toString('utf8') });
-      } else {
-        const item = parseLine(buf, start, end, line);
-        if (item?.kind === 'record') this.record(item.value, line);
-        else if (item?.kind === 'reject') this.reject({ line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
-      }
-      line++;
+      this.rawLine(buf, start, end, line);
       start = end + 1;
     }
   }

@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InternalError } from '../errors.js';
-import { ChunkBuilder, type ChunkOptions, type ChunkResult } from './chunk.js';
-import type { JsonlChunkTask } from './protocol.js';
+import { SlotArena, unpackChunk } from './arena.js';
+import type { ChunkOptions, ChunkResult } from './chunk.js';
+import type { JsonlChunkReply, JsonlChunkTask } from './protocol.js';
+import type { BlockAllocator } from './sources/jsonl.js';
+import { parseJsonlBlock } from './scan-chunk.js';
 
 /** Capacity of a recycled block buffer: a 4 MiB block plus the 1 MiB read that completes it. */
 const BLOCK_CAPACITY = 6 * 1024 * 1024;
@@ -24,9 +27,17 @@ export class BlockRecycler {
   }
 }
 
+/** A parsed block; `release` must be called once its rows are written (it frees the memory they live in). */
+export interface ParsedChunk {
+  result: ChunkResult;
+  release: () => void;
+}
+
 /** Parses jsonl blocks somewhere: in worker threads or inline. */
 export interface ChunkParser {
-  parse(bytes: Buffer, firstLine: number): Promise<ChunkResult>;
+  /** Memory for the next block. */
+  allocate: BlockAllocator;
+  parse(bytes: Buffer, firstLine: number): Promise<ParsedChunk>;
   close(): Promise<void>;
 }
 
@@ -41,23 +52,53 @@ function workerPath(): string {
   return path;
 }
 
-/** A parser that runs blocks on `threads` worker threads (inline when 0). */
-export function createChunkParser(threads: number, options: ChunkOptions): ChunkParser {
+/**
+ * A parser that runs blocks on `threads` worker threads (inline when 0). With workers, blocks live in
+ * shared slots (`slots` of them; see arena.ts) while one is free, else in buffers of their own.
+ */
+export function createChunkParser(threads: number, options: ChunkOptions, slots = 0): ChunkParser {
+  const recycler = new BlockRecycler();
+  const own = (result: ChunkResult): ParsedChunk => ({
+    result,
+    release: () => {
+      recycler.release(result.block);
+    },
+  });
   if (threads === 0) {
     return {
-      parse(bytes, firstLine) {
-        const builder = new ChunkBuilder(options);
-        builder.jsonlBlock(bytes, firstLine);
-        return Promise.resolve({ ...builder.finish(), block: bytes.buffer as ArrayBuffer });
-      },
+      allocate: recycler.allocate,
+      parse: (bytes, firstLine) => Promise.resolve(own({ ...parseJsonlBlock(bytes, firstLine, options), block: bytes.buffer as ArrayBuffer })),
       close: () => Promise.resolve(),
     };
   }
-  const pool = new Piscina({ filename: workerPath(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const arena = new SlotArena(slots);
+  const pool = new Piscina({ filename: workerPath(), minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData: arena.buffers });
   return {
+    allocate: (bytes) => arena.take(bytes) ?? recycler.allocate(bytes),
     async parse(bytes, firstLine) {
-      const task: JsonlChunkTask = { bytes, firstLine, options };
-      return (await pool.run(task, { transferList: [bytes.buffer as ArrayBuffer] })) as ChunkResult;
+      const slot = arena.slotOf(bytes.buffer);
+      if (slot === undefined) {
+        const task: JsonlChunkTask = { bytes, firstLine, options };
+        const reply = (await pool.run(task, { transferList: [bytes.buffer as ArrayBuffer] })) as JsonlChunkReply;
+        if (!('result' in reply)) throw new InternalError('ingest worker packed a result without a slot');
+        return own(reply.result);
+      }
+      if (bytes.byteOffset !== 0) throw new InternalError('a shared block must start at its slot');
+      const task: JsonlChunkTask = { slot, length: bytes.length, firstLine, options };
+      let reply: JsonlChunkReply;
+      try {
+        reply = (await pool.run(task)) as JsonlChunkReply;
+      } catch (error) {
+        arena.release(slot);
+        throw error;
+      }
+      const result = 'packed' in reply ? unpackChunk(reply.packed, arena.buffers.outputs[slot]!) : reply.result;
+      return {
+        result,
+        release: () => {
+          arena.release(slot);
+        },
+      };
     },
     close: () => pool.destroy(),
   };

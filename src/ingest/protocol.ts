@@ -1,14 +1,11 @@
 /** Messages between ingest's main thread and its workers. */
+import type { PackedChunk } from './arena.js';
 import type { ChunkOptions, ChunkResult } from './chunk.js';
 
-/** A block of complete jsonl lines to parse. */
-export interface JsonlChunkTask {
-  /** The block's bytes (transferred, not copied). */
-  bytes: Uint8Array;
-  /** Line number of the block's first line (1-based). */
-  firstLine: number;
-  options: ChunkOptions;
-}
+/** A block of complete jsonl lines to parse: in a shared slot, or its own (transferred) buffer. */
+export type JsonlChunkTask =
+  | { slot: number; length: number; firstLine: number; options: ChunkOptions }
+  | { bytes: Uint8Array; firstLine: number; options: ChunkOptions };
 
-/** The worker's answer. */
-export type JsonlChunkReply = ChunkResult;
+/** The worker's answer: the result packed into the slot's output buffer, or the result itself. */
+export type JsonlChunkReply = { packed: PackedChunk } | { result: ChunkResult };

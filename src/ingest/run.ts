@@ -12,11 +12,11 @@ import { ArrowFileSink } from '../store/arrow-file.js';
 import { describeFile, newManifest, sha256File, writeManifest, type ManifestFile } from '../store/manifest.js';
 import { PAIRS_FILE, pairsBatch, pairsSchema } from '../store/pairs.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
-import { ChunkBuilder, type ChunkOptions, type ChunkResult } from './chunk.js';
+import { ChunkBuilder, type ChunkOptions } from './chunk.js';
 import { IngestCore, type IngestCounts } from './core.js';
 import { discoverInputs, type InputFile } from './discover.js';
 import { resolveIngestOptions, type IngestOptions } from './options.js';
-import { BlockRecycler, createChunkParser, type ChunkParser } from './pool.js';
+import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
 import type { RejectReason } from './record.js';
 import { readArrow } from './sources/arrow.js';
 import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from './sources/jsonl.js';
@@ -72,28 +72,28 @@ class RejectLog {
 
 /** A chunk result on its way, with the file it came from. */
 interface Pending {
-  result: Promise<ChunkResult>;
+  result: Promise<ParsedChunk>;
   sourceIndex: number;
   file: string;
 }
 
 /** Chunk results for the items of a columnar input (Parquet/Arrow), built on the main thread. */
-function chunkFromItems(items: readonly SourceItem[], options: ChunkOptions): ChunkResult {
+function chunkFromItems(items: readonly SourceItem[], options: ChunkOptions): ParsedChunk {
   const builder = new ChunkBuilder(options);
   for (const item of items) {
     if (item.kind === 'record') builder.record(item.value, item.line);
     else builder.reject({ line: item.line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
   }
-  return builder.finish();
+  return { result: builder.finish(), release: () => undefined };
 }
 
 /**
  * Yields every chunk of one input file, in order (jsonl blocks go to the parser). Results are wrapped:
  * an async generator would otherwise await each promise before yielding it, losing the parallelism.
  */
-async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkParser, recycler: BlockRecycler, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void): AsyncGenerator<{ result: Promise<ChunkResult> }> {
+async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkParser, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void): AsyncGenerator<{ result: Promise<ParsedChunk> }> {
   if (file.format === 'jsonl') {
-    for await (const pieces of readJsonlBlocks(file.path, options.maxLineBytes, { onBytes }, digest, DEFAULT_BLOCK_BYTES, recycler.allocate)) {
+    for await (const pieces of readJsonlBlocks(file.path, options.maxLineBytes, { onBytes }, digest, DEFAULT_BLOCK_BYTES, parser.allocate)) {
       for (const piece of pieces) {
         if (piece.kind === 'block') yield { result: parser.parse(piece.bytes, piece.firstLine) };
         else yield { result: Promise.resolve(chunkFromItems([piece], options)) };
@@ -123,10 +123,11 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   const rejects = new RejectLog(`${rejectsPath}.partial`);
   const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
   const progress = new Progress({ label: 'ingest', unit: 'rows', total: totalBytes, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
-  const parser = createChunkParser(files.some((f) => f.format === 'jsonl') ? threads : 0, options);
   const maxInFlight = Math.max(2, threads * 2);
-  const recycler = new BlockRecycler();
+  // Shared slots for blocks in the queue, being read, and whose rows are still being written.
+  const parser = createChunkParser(files.some((f) => f.format === 'jsonl') ? threads : 0, options, maxInFlight + 4);
   const inputs: ManifestFile[] = [];
+  let pairsBytes = 0;
   const queue: Pending[] = [];
   let bytesDone = 0;
   let bytesInFile = 0;
@@ -134,11 +135,12 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   /** Takes the oldest chunk: tallies, de-duplicates, writes its rows and rejects. */
   const settle = async (): Promise<void> => {
     const pending = queue.shift()!;
-    const chunk = await pending.result;
-    recycler.release(chunk.block);
+    const { result: chunk, release } = await pending.result;
     const verdict = core.addChunk(chunk);
     for (const reject of chunk.rejects) await rejects.write({ file: pending.file, ...reject });
     if (verdict.kept > 0) await sink.write(pairsBatch(chunk, verdict.keep, verdict.kept, verdict.firstRowId, pending.sourceIndex));
+    // The batch's buffers are the chunk's memory: free it once they are on disk.
+    void sink.written().then(release, release);
     if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', 'ingest interrupted; nothing was written. Rerun the same command to start again.');
     progress.update(core.counts.read, bytesDone + bytesInFile, `kept ${core.counts.kept}`);
   };
@@ -151,7 +153,7 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
       const onBytes = (bytes: number): void => {
         bytesInFile = bytes;
       };
-      for await (const { result } of chunksOf(file, options, parser, recycler, onBytes, (d) => (digest = d))) {
+      for await (const { result } of chunksOf(file, options, parser, onBytes, (d) => (digest = d))) {
         result.catch(() => undefined); // awaited in order by settle(); avoid an unhandled rejection meanwhile
         queue.push({ result, sourceIndex, file: shown });
         while (queue.length > maxInFlight) await settle();
@@ -161,7 +163,7 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
       bytesInFile = 0;
       inputs.push({ path: file.path, bytes: file.bytes, sha256: digest?.sha256 ?? (await sha256File(file.path)) });
     }
-    await sink.close();
+    pairsBytes = await sink.close();
     await rejects.close();
     await rename(rejects.path, rejectsPath);
   } catch (error) {
@@ -179,7 +181,7 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
     stage: 'ingest',
     parameters: { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) },
     inputs,
-    outputs: [await describeFile(join(run.out, PAIRS_FILE), counts.kept), await describeFile(rejectsPath, counts.rejected)],
+    outputs: [{ path: join(run.out, PAIRS_FILE), bytes: pairsBytes, sha256: sink.sha256, rows: counts.kept }, await describeFile(rejectsPath, counts.rejected)],
     counts: { ...counts },
     timings: { seconds },
   }));

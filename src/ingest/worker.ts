@@ -1,14 +1,26 @@
-/** Piscina worker: parses one block of jsonl lines into candidate rows (see chunk.ts). */
+/** Piscina worker: parses one block of jsonl lines into candidate rows (see scan-chunk.ts). */
 import { Piscina } from 'piscina';
-import { ChunkBuilder, chunkTransferList } from './chunk.js';
-import type { JsonlChunkTask } from './protocol.js';
+import { packChunk, type ArenaBuffers } from './arena.js';
+import { chunkTransferList } from './chunk.js';
+import type { JsonlChunkReply, JsonlChunkTask } from './protocol.js';
+import { parseJsonlBlock } from './scan-chunk.js';
 
-/** Parses a block and moves the result's buffers back to the main thread without copying. */
+const arena = Piscina.workerData as ArenaBuffers | undefined;
+
+/** Parses a block; the result goes back through the shared slot, or moves back without copying. */
 export default function parseJsonlChunk(task: JsonlChunkTask): unknown {
-  const builder = new ChunkBuilder(task.options);
-  builder.jsonlBlock(task.bytes, task.firstLine);
-  const result = { ...builder.finish(), block: task.bytes.buffer as ArrayBuffer };
+  if ('slot' in task) {
+    if (arena === undefined) throw new Error('ingest worker started without its shared slots');
+    const result = parseJsonlBlock(new Uint8Array(arena.inputs[task.slot]!, 0, task.length), task.firstLine, task.options);
+    const packed = packChunk(result, arena.outputs[task.slot]!);
+    if (packed !== null) return { packed } satisfies JsonlChunkReply;
+    return move({ result });
+  }
+  return move({ result: { ...parseJsonlBlock(task.bytes, task.firstLine, task.options), block: task.bytes.buffer as ArrayBuffer } });
+}
+
+function move(reply: { result: ReturnType<typeof parseJsonlBlock> }): unknown {
   // Piscina's Transferable protocol: the value plus the buffers to move with it.
-  const transferable = { [Piscina.transferableSymbol]: chunkTransferList(result), [Piscina.valueSymbol]: result };
+  const transferable = { [Piscina.transferableSymbol]: chunkTransferList(reply.result), [Piscina.valueSymbol]: reply satisfies JsonlChunkReply };
   return Piscina.move(transferable as unknown as Parameters<typeof Piscina.move>[0]);
 }

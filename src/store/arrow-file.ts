@@ -3,7 +3,8 @@
  * Writes go to `<path>.partial` and are renamed into place on close, so a crash never leaves
  * a truncated file under the final name.
  */
-import { openSync, write, closeSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { openSync, writev, closeSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import {
   RecordBatchFileWriter,
@@ -17,16 +18,29 @@ import { TidepoolError } from '../errors.js';
 /** Bytes a sink may have queued for the OS before `write` waits. */
 const MAX_IN_FLIGHT_BYTES = 128 * 1024 * 1024;
 
-function writeFully(fd: number, chunk: Uint8Array, position: number): Promise<void> {
+/** Writes `chunks` back to back at `position`, in one request where the OS takes them all at once. */
+function writeAll(fd: number, chunks: Uint8Array[], position: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (offset: number): void => {
-      write(fd, chunk, offset, chunk.byteLength - offset, position + offset, (error, written) => {
-        if (error) reject(error);
-        else if (offset + written < chunk.byteLength) step(offset + written);
-        else resolve();
+    const step = (rest: Uint8Array[], at: number): void => {
+      writev(fd, rest, at, (error, written) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        // A short write: skip what went out and go on with the rest.
+        let skip = written;
+        let next = 0;
+        while (next < rest.length && skip >= rest[next]!.byteLength) skip -= rest[next++]!.byteLength;
+        if (next === rest.length) {
+          resolve();
+          return;
+        }
+        const remaining = rest.slice(next);
+        remaining[0] = remaining[0]!.subarray(skip);
+        step(remaining, at + written);
       });
     };
-    step(0);
+    step(chunks, position);
   });
 }
 
@@ -41,6 +55,12 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
   private inFlightBytes = 0;
   private writeError: TidepoolError | undefined;
   private onWritten: (() => void)[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private group: Uint8Array[] = [];
+  private groupBytes = 0;
+  /** SHA-256 of the file, fed in file order as chunks are queued (no second read of the file). */
+  private readonly hash = createHash('sha256');
+  private digest: string | undefined;
 
   private constructor(
     readonly path: string,
@@ -75,8 +95,9 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
   async write(batch: RecordBatch<T>): Promise<void> {
     this.writer.write(batch);
     this.rowCount += batch.numRows;
-    // The drain loop takes every queued chunk in microtasks; one macrotask later they are all in flight.
+    // The drain loop takes every queued chunk in microtasks; one macrotask later they are all gathered.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    this.flush();
     while (this.inFlightBytes > MAX_IN_FLIGHT_BYTES && this.writeError === undefined) {
       await new Promise<void>((resolve) => this.onWritten.push(resolve));
     }
@@ -90,8 +111,18 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     this.writer.close();
     await this.drained;
     closeSync(this.fd);
+    // Renaming over an existing file makes ext4 write the new one's data out first (auto_da_alloc):
+    // seconds for a file of GBs. Removing the old one first avoids that.
+    rmSync(this.path, { force: true });
     renameSync(this.partialPath, this.path);
+    this.digest = this.hash.digest('hex');
     return statSync(this.path).size;
+  }
+
+  /** SHA-256 (hex) of the finished file; available after {@link close}. */
+  get sha256(): string {
+    if (this.digest === undefined) throw new Error(`${this.path} is not closed yet`);
+    return this.digest;
   }
 
   /** Drops the partial file (after an error). */
@@ -104,26 +135,54 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     rmSync(this.partialPath, { force: true });
   }
 
+  /**
+   * Resolves once every batch written so far is on disk (or failed): until then the writes may still
+   * read the batches' buffers, so their memory must not be reused.
+   */
+  async written(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Sends the chunks gathered so far to the OS as one vectored write. */
+  private flush(): void {
+    if (this.group.length === 0) return;
+    const chunks = this.group;
+    const bytes = this.groupBytes;
+    this.group = [];
+    this.groupBytes = 0;
+    // Positional writes: order of completion does not matter, so several can be in flight.
+    const done = writeAll(this.fd, chunks, this.position).then(
+      () => {
+        this.inFlightBytes -= bytes;
+        this.pending.delete(done);
+        for (const resolve of this.onWritten.splice(0)) resolve();
+      },
+      (error: unknown) => {
+        this.pending.delete(done);
+        this.writeError = new TidepoolError('E_OUTPUT', `cannot write ${this.partialPath}: ${(error as Error).message}`, { path: this.partialPath }, { cause: error });
+        for (const resolve of this.onWritten.splice(0)) resolve();
+      },
+    );
+    this.pending.add(done);
+    this.position += bytes;
+    this.inFlightBytes += bytes;
+  }
+
+  /**
+   * Takes the writer's chunks as they come (one per buffer and per padding, dozens per batch) and
+   * gathers them; {@link write} sends each batch's run to the OS as one vectored write.
+   */
   private async drain(): Promise<void> {
-    const pending = new Set<Promise<void>>();
     for await (const chunk of this.writer as AsyncIterable<Uint8Array>) {
-      // Positional writes: order of completion does not matter, so several can be in flight.
-      const done = writeFully(this.fd, chunk, this.position).then(
-        () => {
-          this.inFlightBytes -= chunk.byteLength;
-          pending.delete(done);
-          for (const resolve of this.onWritten.splice(0)) resolve();
-        },
-        (error: unknown) => {
-          this.writeError = new TidepoolError('E_OUTPUT', `cannot write ${this.partialPath}: ${(error as Error).message}`, { path: this.partialPath }, { cause: error });
-          for (const resolve of this.onWritten.splice(0)) resolve();
-        },
-      );
-      pending.add(done);
-      this.position += chunk.byteLength;
-      this.inFlightBytes += chunk.byteLength;
+      if (chunk.byteLength === 0) continue;
+      this.hash.update(chunk);
+      this.group.push(chunk);
+      this.groupBytes += chunk.byteLength;
+      if (this.group.length >= 512) this.flush(); // IOV_MAX is 1024 on Linux
     }
-    await Promise.all(pending);
+    this.flush();
+    await Promise.allSettled([...this.pending]);
     if (this.writeError !== undefined) throw this.writeError;
   }
 }

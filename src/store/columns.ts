@@ -28,16 +28,13 @@ export function utf8Data(buffers: Utf8Buffers): Data<Utf8> {
 }
 
 /**
- * Keeps the rows of a UTF-8 column where `keep[row]` is 1, copying maximal runs of kept rows at once.
- * Returns the input unchanged when every row is kept.
+ * Keeps the rows of a UTF-8 column where `keep[row]` is 1, compacting the column IN PLACE (its
+ * buffers are reused, so no memory is allocated; the input must not be used afterwards). Maximal
+ * runs of kept rows move with one copy. Returns views of the compacted prefix.
  */
-export function selectUtf8Rows(column: Utf8Buffers, keep: Uint8Array, kept: number): Utf8Buffers {
+export function compactUtf8Rows(column: Utf8Buffers, keep: Uint8Array, kept: number): Utf8Buffers {
   if (kept === column.length) return column;
-  const offsets = new Int32Array(kept + 1);
-  const validity = column.validity === null ? null : new Uint8Array(Math.ceil(kept / 8));
-  let byteLength = 0;
-  for (let row = 0; row < column.length; row++) if (keep[row] === 1) byteLength += column.offsets[row + 1]! - column.offsets[row]!;
-  const bytes = new Uint8Array(byteLength);
+  const { offsets, bytes, validity } = column;
   let out = 0;
   let outBytes = 0;
   let nullCount = 0;
@@ -48,20 +45,32 @@ export function selectUtf8Rows(column: Utf8Buffers, keep: Uint8Array, kept: numb
     }
     let end = row;
     while (end < column.length && keep[end] === 1) end++;
-    const from = column.offsets[row]!;
-    bytes.set(column.bytes.subarray(from, column.offsets[end]), outBytes);
+    const from = offsets[row]!;
+    const to = offsets[end]!;
+    // Rows only move towards the start, so every value is read before anything overwrites it.
     for (let r = row; r < end; r++) {
-      offsets[out + 1] = outBytes + column.offsets[r + 1]! - from;
+      const valid = validity === null || ((validity[r >> 3]! >> (r & 7)) & 1) === 1;
       if (validity !== null) {
-        if ((column.validity![r >> 3]! >> (r & 7)) & 1) validity[out >> 3]! |= 1 << (out & 7);
-        else nullCount++;
+        if (valid) validity[out >> 3]! |= 1 << (out & 7);
+        else validity[out >> 3]! &= ~(1 << (out & 7));
       }
+      if (!valid) nullCount++;
+      offsets[out + 1] = outBytes + offsets[r + 1]! - from;
       out++;
     }
-    outBytes += column.offsets[end]! - from;
+    bytes.copyWithin(outBytes, from, to);
+    outBytes += to - from;
     row = end;
   }
-  return { length: kept, nullCount, validity: nullCount > 0 ? validity : null, offsets, bytes };
+  offsets[0] = 0;
+  if (validity !== null && (kept & 7) !== 0) validity[kept >> 3]! &= (1 << (kept & 7)) - 1;
+  return {
+    length: kept,
+    nullCount,
+    validity: validity !== null && nullCount > 0 ? validity.subarray(0, Math.ceil(kept / 8)) : null,
+    offsets: offsets.subarray(0, kept + 1),
+    bytes: bytes.subarray(0, outBytes),
+  };
 }
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef');

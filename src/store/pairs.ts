@@ -3,7 +3,7 @@
  * here and follows the pair through every later file.
  */
 import { Field, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
-import { int32Data, int64Data, selectUtf8Rows, utf8Data, type Utf8Buffers } from './columns.js';
+import { int32Data, int64Data, compactUtf8Rows, utf8Data, type Utf8Buffers } from './columns.js';
 import { SCHEMA_VERSION } from '../version.js';
 
 /** One pair as ingest keeps it. */
@@ -68,7 +68,8 @@ function setInt64(words: Uint32Array, index: number, value: number): void {
 
 /**
  * Builds a `pairs.arrow` record batch from candidate rows, keeping those marked in `keep`
- * (`kept` of them) and numbering them from `firstRowId`. Kept-everything chunks are not copied.
+ * (`kept` of them) and numbering them from `firstRowId`. The chunk's string columns are compacted in
+ * place (no copy, no allocation): the chunk must not be used afterwards.
  */
 export function pairsBatch(chunk: PairColumns, keep: Uint8Array, kept: number, firstRowId: number, sourceIndex: number): RecordBatch {
   const rowIds = new BigInt64Array(kept);
@@ -78,7 +79,7 @@ export function pairsBatch(chunk: PairColumns, keep: Uint8Array, kept: number, f
   const lineWords = new Uint32Array(lines.buffer);
   for (let row = 0, out = 0; row < chunk.rows; row++) if (keep[row] === 1) setInt64(lineWords, out++, chunk.lines[row]!);
   const c = chunk.columns;
-  const pick = (column: Utf8Buffers) => utf8Data(selectUtf8Rows(column, keep, kept));
+  const pick = (column: Utf8Buffers) => utf8Data(compactUtf8Rows(column, keep, kept));
   const children = [
     int64Data(rowIds),
     pick(c.language), pick(c.repo), pick(c.path), pick(c.funcName), pick(c.url), pick(c.docstring), pick(c.code), pick(c.contentHash),

@@ -59,8 +59,8 @@ function countNewlines(buf: Buffer): number {
   return n;
 }
 
-/** Hands out memory for blocks: each block gets an ArrayBuffer of its own (so it can be transferred). */
-export type BlockAllocator = (bytes: number) => ArrayBuffer;
+/** Hands out memory for blocks: each block gets a buffer of its own (transferable, or a shared slot). */
+export type BlockAllocator = (bytes: number) => ArrayBufferLike;
 
 const freshBlock: BlockAllocator = (bytes) => new ArrayBuffer(bytes);
 
