@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run demo`: the main job on the bundled defaults. Today: generate a CodeSearchNet-like sample,
-// then ingest it. Later stages (embed, select, generate) extend this.
+// `npm run demo`: the main job on the bundled defaults: generate a CodeSearchNet-like sample, ingest it,
+// embed every pair with the built-in hashing embedder, and select a diverse coreset. Later stages
+// (generate, decontam, export) extend this.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -17,4 +18,9 @@ function tidepool(...args) {
 
 tidepool('sample', '--rows', '20000', '--out', join(out, 'sample.jsonl.gz'), '--bad-line-rate', '0.002');
 tidepool('ingest', join(out, 'sample.jsonl.gz'), '--out', join(out, 'ingest'));
-process.stderr.write(`\ndemo done: pairs in ${join(out, 'ingest', 'pairs.arrow')}, bad lines in ${join(out, 'ingest', 'rejects.jsonl')}, provenance in ${join(out, 'ingest', 'manifest.json')}\n`);
+tidepool('embed', '--data', join(out, 'ingest'), '--model', 'hashing', '--out', join(out, 'embed'));
+tidepool('select', '--embeddings', join(out, 'embed', 'embeddings.arrow'), '--k', '1000', '--out', join(out, 'select'));
+process.stderr.write(
+  `\ndemo done: pairs in ${join(out, 'ingest', 'pairs.arrow')} (bad lines in rejects.jsonl), embeddings in ${join(out, 'embed', 'embeddings.arrow')}, ` +
+    `coreset in ${join(out, 'select', 'coreset.arrow')}; each folder has a manifest.json\n`,
+);

@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'E_SCHEMA'
   | 'E_MANIFEST'
   | 'E_INTERRUPTED'
+  | 'E_MODEL_MISSING'
+  | 'E_MODEL_INVALID'
+  | 'E_DEVICE_UNAVAILABLE'
   | 'E_INTERNAL';
 
 /** Exit status for user errors (bad input, bad flags). */

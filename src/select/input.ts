@@ -2,6 +2,8 @@
  * Loads the embedding matrix for selection into one float32 working copy, from a NumPy `.npy` file or
  * an Arrow embeddings file (`row_id` + `FixedSizeList<Float32|Float16>` column), checking every row.
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
@@ -87,6 +89,17 @@ async function loadArrow(path: string, column: string): Promise<SelectionInput> 
 }
 
 /** Loads `.npy` or Arrow embeddings (by extension). */
+/**
+ * The embeddings file a path names: the output folder of `tidepool embed` stands for its embeddings.arrow.
+ * @throws TidepoolError `E_INPUT_MISSING` for a folder without one.
+ */
+export function resolveEmbeddingsPath(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path;
+  const inside = join(path, 'embeddings.arrow');
+  if (existsSync(inside)) return inside;
+  throw new TidepoolError('E_INPUT_MISSING', `${path} is a folder without embeddings.arrow: pass the output folder of \`tidepool embed\`, an Arrow file, or a .npy file`, { path });
+}
+
 export function loadSelectionInput(path: string, column = 'embedding'): Promise<SelectionInput> {
   if (path.toLowerCase().endsWith('.npy')) return loadNpy(path);
   if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column);

@@ -12,7 +12,7 @@ import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
 import { defaultPoolSize, initialState, kCenterGreedy, type GreedyState } from './greedy.js';
-import { loadSelectionInput } from './input.js';
+import { loadSelectionInput, resolveEmbeddingsPath } from './input.js';
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
 import { maxOf, randomBaselineRadius, seededRandom } from './baseline.js';
@@ -64,8 +64,9 @@ function usage(message: string): TidepoolError {
 }
 
 /** Runs selection end to end. */
-export async function runSelect(run: SelectRun): Promise<SelectSummary> {
+export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const started = performance.now();
+  const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings) };
   if (run.precision === 'fp16') throw usage('--precision fp16 is not available on the CPU backend yet; use fp32 (float16 inputs are widened to float32)');
   const input = await loadSelectionInput(run.embeddings);
   const { n, d } = input;

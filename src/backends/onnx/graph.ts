@@ -1,6 +1,7 @@
 /**
  * Builds small ONNX models in code (serialised with the `onnx-proto` protobuf bindings): the fused
- * selection kernels here, and later the project's own test encoder. No Python or `onnx` package needed.
+ * selection kernels and the project's own test encoder; and extends existing models
+ * ({@link OnnxModelEditor}: pooling appended to a user's encoder). No Python or `onnx` package needed.
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
@@ -82,6 +83,16 @@ function initializer(init: OnnxInitializer): OnnxTypes.ITensorProto {
     : { name: init.name, dataType: ELEMENT_TYPES.int64, dims: [...init.dims], int64Data: [...init.values] };
 }
 
+function nodeProto(node: OnnxNode, name: string): OnnxTypes.INodeProto {
+  return {
+    name,
+    opType: node.op,
+    input: [...node.inputs],
+    output: [...node.outputs],
+    attribute: Object.entries(node.attributes ?? {}).map(([key, value]) => attribute(key, value, node.floatAttributes?.includes(key) ?? false)),
+  };
+}
+
 /** Serialises the graph as an ONNX model. */
 export function buildOnnxModel(graph: OnnxGraph): Uint8Array {
   const model = onnx.ModelProto.create({
@@ -93,14 +104,108 @@ export function buildOnnxModel(graph: OnnxGraph): Uint8Array {
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
       initializer: (graph.initializers ?? []).map(initializer),
-      node: graph.nodes.map((node, index) => ({
-        name: `${node.op}_${index}`,
-        opType: node.op,
-        input: [...node.inputs],
-        output: [...node.outputs],
-        attribute: Object.entries(node.attributes ?? {}).map(([name, value]) => attribute(name, value, node.floatAttributes?.includes(name) ?? false)),
-      })),
+      node: graph.nodes.map((node, index) => nodeProto(node, `${node.op}_${index}`)),
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** A graph input or output as an existing model declares it (`type` undefined: not float32/float16/int64). */
+export interface OnnxValueSummary {
+  name: string;
+  type: OnnxElementType | undefined;
+  /** One entry per axis: a size, a symbolic name, or undefined when the model leaves it open. */
+  shape: (number | string | undefined)[];
+}
+
+/** A `Gather` whose data is an initializer (an embedding table) and the tensor that indexes it. */
+export interface OnnxGatherTable {
+  table: string;
+  dims: number[];
+  indices: string;
+}
+
+/** Nodes, constants and new outputs to append to an existing model. */
+export interface OnnxExtension {
+  nodes: readonly OnnxNode[];
+  initializers?: readonly OnnxInitializer[];
+  /** Replace the graph's outputs (values nothing reads any more are pruned by onnxruntime). */
+  outputs: readonly OnnxValue[];
+}
+
+function summarise(value: OnnxTypes.IValueInfoProto): OnnxValueSummary {
+  const tensor = value.type?.tensorType;
+  const type = (Object.keys(ELEMENT_TYPES) as OnnxElementType[]).find((key) => ELEMENT_TYPES[key] === tensor?.elemType);
+  const shape = (tensor?.shape?.dim ?? []).map((dim) => (dim.dimValue != null ? Number(dim.dimValue) : (dim.dimParam ?? undefined)));
+  return { name: value.name ?? '', type, shape };
+}
+
+/** An existing ONNX model, decoded so it can be inspected and extended (for example with pooling). */
+export class OnnxModelEditor {
+  private constructor(private readonly model: OnnxTypes.ModelProto) {}
+
+  /** Decodes model bytes; throws the protobuf decoder's error on anything that is not an ONNX model. */
+  static decode(bytes: Uint8Array): OnnxModelEditor {
+    return new OnnxModelEditor(onnx.ModelProto.decode(bytes));
+  }
+
+  private get graph(): OnnxTypes.IGraphProto {
+    this.model.graph ??= {};
+    return this.model.graph;
+  }
+
+  /** Version of the default (`ai.onnx`) operator set, 0 when the model imports none. */
+  get opset(): number {
+    const entry = this.model.opsetImport.find((imported) => imported.domain == null || imported.domain === '' || imported.domain === 'ai.onnx');
+    return entry?.version == null ? 0 : Number(entry.version);
+  }
+
+  /** Inputs the caller must feed (old models also list initializers as inputs; those are left out). */
+  get inputs(): OnnxValueSummary[] {
+    const constants = new Set((this.graph.initializer ?? []).map((tensor) => tensor.name));
+    return (this.graph.input ?? []).filter((value) => !constants.has(value.name)).map(summarise);
+  }
+
+  get outputs(): OnnxValueSummary[] {
+    return (this.graph.output ?? []).map(summarise);
+  }
+
+  /** True when some initializer keeps its data in a separate file. */
+  get usesExternalData(): boolean {
+    return (this.graph.initializer ?? []).some((tensor) => tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+  }
+
+  /** Every `Gather` that looks up rows of an initializer. */
+  gatherTables(): OnnxGatherTable[] {
+    const dims = new Map((this.graph.initializer ?? []).map((tensor) => [tensor.name ?? '', (tensor.dims ?? []).map(Number)]));
+    return (this.graph.node ?? []).flatMap((node) => {
+      const [table, indices] = node.input ?? [];
+      const tableDims = table === undefined ? undefined : dims.get(table);
+      return node.opType === 'Gather' && tableDims !== undefined && indices !== undefined ? [{ table: table!, dims: tableDims, indices }] : [];
+    });
+  }
+
+  /** True when a node, input, output or initializer already uses `name`. */
+  hasValue(name: string): boolean {
+    const graph = this.graph;
+    const names = [...(graph.input ?? []), ...(graph.output ?? []), ...(graph.initializer ?? [])].map((value) => value.name);
+    return names.includes(name) || (graph.node ?? []).some((node) => node.input?.includes(name) === true || node.output?.includes(name) === true);
+  }
+
+  /** Appends nodes and constants and replaces the outputs. */
+  append(extension: OnnxExtension): void {
+    const graph = this.graph;
+    const offset = graph.node?.length ?? 0;
+    graph.node = [
+      ...(graph.node ?? []),
+      ...extension.nodes.map((node, index) => nodeProto(node, `tidepool_${node.op}_${offset + index}`)),
+    ];
+    graph.initializer = [...(graph.initializer ?? []), ...(extension.initializers ?? []).map(initializer)];
+    graph.output = extension.outputs.map(valueInfo);
+  }
+
+  /** Serialises the (extended) model. */
+  encode(): Uint8Array {
+    return onnx.ModelProto.encode(this.model).finish();
+  }
 }

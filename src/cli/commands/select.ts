@@ -22,7 +22,7 @@ interface SelectFlags extends CommonFlags {
 export function selectCommand(): Command {
   return new Command('select')
     .description('pick a maximally diverse coreset with exact k-center greedy (farthest-first traversal) into DIR/coreset.arrow')
-    .requiredOption('-e, --embeddings <path>', 'embeddings: a NumPy .npy (float32/float16, N x d) or an Arrow file from `tidepool embed`')
+    .requiredOption('-e, --embeddings <path>', 'embeddings: a NumPy .npy (float32/float16, N x d), or the output folder (or embeddings.arrow) of `tidepool embed`')
     .requiredOption('-k, --k <k>', 'number of rows to pick', parsePositive)
     .requiredOption('-o, --out <dir>', 'output folder for coreset.arrow and manifest.json')
     .option('--first <row_id>', 'first center (default: a seeded random row)', parseCount)

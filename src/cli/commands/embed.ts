@@ -1,0 +1,60 @@
+/** `tidepool embed --data DIR --model MODEL --out DIR` */
+import { Command, Option } from 'commander';
+import { parseCount, parsePositive } from '../parse.js';
+import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
+
+interface EmbedFlags extends CommonFlags {
+  data: string;
+  model: string;
+  out: string;
+  text?: string;
+  precision: 'fp32' | 'fp16';
+  device: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  maxLength?: number;
+  batchTokens?: number;
+  windowRows?: number;
+  threads?: number;
+  dim?: number;
+  buckets?: number;
+  seed?: number;
+}
+
+/** Builds the `embed` command. */
+export function embedCommand(): Command {
+  return new Command('embed')
+    .description('embed every pair of DIR/pairs.arrow into OUT/embeddings.arrow (row_id + FixedSizeList<Float32|Float16>); resumes after a crash')
+    .requiredOption('-d, --data <dir>', 'output folder of `tidepool ingest` (or its pairs.arrow)')
+    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights) or a model folder in the Hugging Face / sentence-transformers layout with an ONNX export")
+    .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
+    .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
+    .addOption(new Option('--precision <p>', 'stored precision').choices(['fp32', 'fp16']).default('fp32'))
+    .addOption(new Option('--device <d>', 'where ONNX models run (auto: CUDA when installed, else CPU)').choices(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'))
+    .option('--max-length <n>', "tokens per text, longer texts are truncated and counted (default: the model's maximum)", parsePositive)
+    .option('--batch-tokens <n>', 'rows x padded length per model call (default: 16384)', parsePositive)
+    .option('--threads <n>', 'worker threads, one model each (default: cores, at most 4)', parsePositive)
+    .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)
+    .option('--buckets <n>', 'hashing model: feature-hashing buckets, a power of two (default: 1048576)', parsePositive)
+    .option('--seed <n>', 'hashing model: seed of the random projection (default: 0)', parseCount)
+    .addOption(new Option('--window-rows <n>', 'rows per journaled window (the unit of resume; default: 8192)').argParser(parsePositive).hideHelp())
+    .option('--json', 'print a JSON summary as the last stdout line')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: EmbedFlags) => {
+      const { runEmbed } = await import('../../embed/run.js');
+      const { signal, dispose } = interruptSignal();
+      try {
+        const summary = await runEmbed({
+          data: flags.data, model: flags.model, out: flags.out, text: flags.text, precision: flags.precision, device: flags.device,
+          maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads,
+          hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
+          progress: progressSink(flags), signal,
+        });
+        if (summary.resumedRows > 0) say(flags, `resumed: ${summary.resumedRows} rows were already embedded by an interrupted run`);
+        if (summary.truncated > 0) say(flags, `${summary.truncated} texts were longer than the model's maximum and were truncated`);
+        const { out, ...fields } = summary;
+        const rate = `${Math.round(summary.rowsPerSecond)} rows/s${summary.tokensPerSecond === null ? '' : `, ${Math.round(summary.tokensPerSecond)} tokens/s`}`;
+        printSummary(flags, fields, `embedded ${summary.rows} rows (dim ${summary.dim}, ${summary.device}) in ${summary.seconds.toFixed(1)}s, ${rate} -> ${out}/embeddings.arrow`);
+      } finally {
+        dispose();
+      }
+    });
+}

@@ -1,0 +1,94 @@
+/**
+ * Reads `pairs.arrow` as windows of rows: their row ids and their texts rendered by the template.
+ * Strings are decoded straight from the Utf8 buffers (one slice per value), batch by batch.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Data, RecordBatch, Utf8, Vector } from 'apache-arrow';
+import { TidepoolError } from '../errors.js';
+import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
+import { readManifest } from '../store/manifest.js';
+import { PAIRS_FILE } from '../store/pairs.js';
+import { renderTemplate, type TemplateField, type TextTemplate } from './template.js';
+
+/** A window of consecutive rows. */
+export interface TextWindow {
+  index: number;
+  rowIds: BigInt64Array;
+  texts: string[];
+}
+
+/** Where the pairs are, and what the ingest manifest says about them (when there is one). */
+export interface PairsInput {
+  path: string;
+  bytes: number;
+  rows: number | undefined;
+  sha256: string | undefined;
+}
+
+/**
+ * Finds `pairs.arrow` (`data` is the ingest output folder or the file itself) and checks that it has
+ * `row_id` and the template's fields.
+ */
+export async function openPairs(data: string, template: TextTemplate): Promise<PairsInput> {
+  const path = existsSync(data) && statSync(data).isDirectory() ? join(data, PAIRS_FILE) : data;
+  if (!existsSync(path)) {
+    throw new TidepoolError('E_INPUT_MISSING', `${path} not found: point --data at the output folder of \`tidepool ingest\` (it holds ${PAIRS_FILE})`, { path });
+  }
+  const schema = await readArrowSchema(path);
+  const names = schema.fields.map((f) => f.name);
+  for (const needed of ['row_id', ...template.fields]) {
+    if (!names.includes(needed)) {
+      throw new TidepoolError('E_SCHEMA', `${path} has no column "${needed}" (columns: ${names.join(', ')}); is it a pairs.arrow from \`tidepool ingest\`?`, { path });
+    }
+  }
+  const bytes = statSync(path).size;
+  // The ingest manifest, when it describes this very file, saves hashing it again.
+  const manifest = await readManifest(join(path, '..')).catch(() => undefined);
+  const described = manifest?.outputs.find((o) => o.path.endsWith(PAIRS_FILE) && o.bytes === bytes);
+  return { path, bytes, rows: described?.rows, sha256: described?.sha256 };
+}
+
+/** Reads the values of a Utf8 column chunk without per-value TextDecoder calls. */
+function utf8Reader(vector: Vector<Utf8>): (row: number) => string | null {
+  const chunks = vector.data as Data<Utf8>[];
+  const single = chunks.length === 1 ? chunks[0]! : undefined;
+  if (single === undefined) return (row) => vector.get(row);
+  const offsets = single.valueOffsets;
+  const bytes = Buffer.from(single.values.buffer, single.values.byteOffset, single.values.byteLength);
+  const validity = single.nullBitmap;
+  const base = single.offset;
+  return (row) => {
+    const at = base + row;
+    if (single.nullCount > 0 && ((validity[at >> 3]! >> (at & 7)) & 1) === 0) return null;
+    return bytes.toString('utf8', offsets[at], offsets[at + 1]);
+  };
+}
+
+function rowIdsOf(batch: RecordBatch): BigInt64Array {
+  const column = batch.getChild('row_id');
+  const values = column?.data.length === 1 ? (column.data[0]!.values as unknown) : undefined;
+  if (values instanceof BigInt64Array) return values.subarray(column!.data[0]!.offset, column!.data[0]!.offset + batch.numRows);
+  return BigInt64Array.from({ length: batch.numRows }, (_, i) => BigInt(column?.get(i) as bigint | number));
+}
+
+/** Yields windows of `windowRows` rows (the last may be shorter), in file order. */
+export async function* readTextWindows(input: PairsInput, template: TextTemplate, windowRows: number): AsyncGenerator<TextWindow> {
+  let rowIds = new BigInt64Array(windowRows);
+  let texts: string[] = [];
+  let index = 0;
+  for await (const batch of readArrowBatches(input.path)) {
+    const readers = new Map<TemplateField, (row: number) => string | null>(template.fields.map((f) => [f, utf8Reader(batch.getChild(f) as Vector<Utf8>)]));
+    const ids = rowIdsOf(batch);
+    for (let row = 0; row < batch.numRows; row++) {
+      rowIds[texts.length] = ids[row]!;
+      texts.push(renderTemplate(template, (field) => readers.get(field)!(row)));
+      if (texts.length === windowRows) {
+        yield { index: index++, rowIds, texts };
+        rowIds = new BigInt64Array(windowRows);
+        texts = [];
+      }
+    }
+  }
+  if (texts.length > 0) yield { index, rowIds: rowIds.slice(0, texts.length), texts };
+}

@@ -1,0 +1,33 @@
+/** Which model `embed` runs: the built-in hashing embedder, or an ONNX model folder on a device. */
+import { resolveDevice } from '../backends/onnx/session.js';
+import type { ProgressSink } from '../util/progress.js';
+import { hashingModelKey, type HashingParams } from './hashing/index.js';
+import { loadModelFolder } from './onnx/model-folder.js';
+import type { ResolvedEmbedOptions } from './options.js';
+import type { OnnxModelSpec } from './protocol.js';
+
+/** A resolved model: what workers load, and how it is named in manifests and the resume key. */
+export type EmbedModel =
+  | { kind: 'hashing'; params: HashingParams; dim: number; key: string; device: 'cpu'; maxLength: null; describe: Record<string, unknown> }
+  | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
+
+/** Checks the model folder (or the hashing parameters) and picks the device; notes go to `log`. */
+export async function resolveEmbedModel(options: ResolvedEmbedOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
+  if (options.hashing !== undefined) {
+    const params = options.hashing;
+    return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
+  }
+  const folder = await loadModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  const { device, reason } = resolveDevice(options.device);
+  for (const note of [...folder.notes, `device ${device}: ${reason}`]) log?.write(`embed: ${note}\n`);
+  const spec: OnnxModelSpec = { dir: folder.dir, maxLength: folder.maxLength, device, batchTokens: options.batchTokens };
+  return {
+    kind: 'onnx',
+    spec,
+    dim: folder.hiddenSize,
+    key: `onnx:${folder.name}:sha256=${folder.onnxSha256}:pooling=${folder.pooling}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
+    device,
+    maxLength: folder.maxLength,
+    describe: { name: folder.name, dir: folder.dir, onnx: folder.onnxPath, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The journal of a resumable embed run: every finished window of rows is its own small Arrow file in
+ * `DIR/.embed-parts/` (written to `.partial`, then renamed), with a JSON sidecar of its statistics
+ * written last, so a window counts as done only when both are complete. `key.json` records what the
+ * parts were computed from; a rerun with other parameters is refused rather than mixed in.
+ * {@link EmbedParts.assemble} streams the parts, in order, into `embeddings.arrow`.
+ */
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Field, Int64, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { TidepoolError } from '../errors.js';
+import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
+import { int64Data } from '../store/columns.js';
+import { embeddingData, embeddingType, type EmbeddingPrecision } from '../store/embeddings.js';
+import { SCHEMA_VERSION } from '../version.js';
+
+/** Folder of the journal inside the output folder. */
+export const PARTS_DIR = '.embed-parts';
+/** File name of the embeddings table. */
+export const EMBEDDINGS_FILE = 'embeddings.arrow';
+
+/** What one window cost and found. */
+export interface WindowStats {
+  rows: number;
+  /** Tokens fed to the model (special tokens included), and with padding. */
+  tokens: number;
+  paddedTokens: number;
+  /** Texts cut at the maximum length. */
+  truncated: number;
+  /** Texts that were empty or only whitespace (they still get a vector). */
+  empty: number;
+  /** Rows whose vector is all zeros (hashing: no token at all). */
+  zeroVectors: number;
+  seconds: number;
+}
+
+/** The Arrow schema of `embeddings.arrow`. */
+export function embeddingsSchema(dim: number, precision: EmbeddingPrecision, model: string): Schema {
+  return new Schema(
+    [new Field('row_id', new Int64(), false), new Field('embedding', embeddingType(dim, precision), false)],
+    new Map([['tidepool.table', 'embeddings'], ['tidepool.schema_version', String(SCHEMA_VERSION)], ['tidepool.model', model]]),
+  );
+}
+
+/** One record batch of `embeddings.arrow`. */
+export function embeddingsBatch(schema: Schema, rowIds: BigInt64Array, values: Float32Array | Uint16Array, dim: number): RecordBatch {
+  const data = makeData({ type: new Struct(schema.fields), length: rowIds.length, nullCount: 0, children: [int64Data(rowIds), embeddingData(values, dim)] });
+  return new RecordBatch(schema, data);
+}
+
+function partName(window: number): string {
+  return `part-${String(window).padStart(6, '0')}`;
+}
+
+/** The journal of one output folder. */
+export class EmbedParts {
+  private constructor(readonly dir: string) {}
+
+  /**
+   * Opens (or starts) the journal in `outDir` for a run described by `key`.
+   * @throws TidepoolError `E_USAGE` when the folder holds parts of a run with another key.
+   */
+  static async open(outDir: string, key: Readonly<Record<string, unknown>>): Promise<EmbedParts> {
+    const dir = join(outDir, PARTS_DIR);
+    await mkdir(dir, { recursive: true });
+    const keyPath = join(dir, 'key.json');
+    const text = `${JSON.stringify(key, null, 2)}\n`;
+    const existing = await readFile(keyPath, 'utf8').catch(() => undefined);
+    if (existing !== undefined && existing !== text) {
+      throw new TidepoolError('E_USAGE', `${outDir} holds an unfinished embed run with other inputs or parameters (see ${keyPath}). Rerun that exact command to finish it, or use another --out (or delete ${dir}) to start over.`, { path: keyPath });
+    }
+    if (existing === undefined) await writeFile(keyPath, text);
+    return new EmbedParts(dir);
+  }
+
+  /** Statistics of every finished window, by window index. */
+  async finished(): Promise<Map<number, WindowStats>> {
+    const done = new Map<number, WindowStats>();
+    for (const name of await readdir(this.dir)) {
+      const match = /^part-(\d{6})\.json$/.exec(name);
+      if (match === null) continue;
+      const stats = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as WindowStats;
+      done.set(Number(match[1]), stats);
+    }
+    return done;
+  }
+
+  /** Writes one finished window: the Arrow part, then its statistics (the commit point). */
+  async write(window: number, batch: RecordBatch, stats: WindowStats): Promise<void> {
+    const base = join(this.dir, partName(window));
+    const sink = ArrowFileSink.create(`${base}.arrow`, batch.schema);
+    await sink.write(batch);
+    await sink.close();
+    await writeFile(`${base}.json.partial`, JSON.stringify(stats));
+    await rename(`${base}.json.partial`, `${base}.json`);
+  }
+
+  /**
+   * Streams windows 0..windows-1, in order, into `path` (through `.partial`, renamed on success) and
+   * returns the file's bytes and SHA-256. The journal stays until {@link remove}.
+   */
+  async assemble(path: string, schema: Schema, windows: number): Promise<{ bytes: number; sha256: string }> {
+    const sink = ArrowFileSink.create(path, schema);
+    try {
+      for (let window = 0; window < windows; window++) {
+        for await (const batch of readArrowBatches(join(this.dir, `${partName(window)}.arrow`))) {
+          await sink.write(new RecordBatch(schema, batch.data));
+        }
+      }
+      const bytes = await sink.close();
+      return { bytes, sha256: sink.sha256 };
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+  }
+
+  /** Deletes the journal (after the embeddings file and manifest are in place). */
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

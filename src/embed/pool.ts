@@ -1,0 +1,44 @@
+/** The worker pool of `embed`: each worker holds one model; tasks are batches of texts. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { InternalError, deserializeError } from '../errors.js';
+import type { DfReply, EmbedReply, EmbedTask, WorkerReply } from './protocol.js';
+
+/** Runs embed tasks on worker threads. */
+export interface EmbedPool {
+  embed(task: Exclude<EmbedTask, { kind: 'df' }>): Promise<EmbedReply>;
+  documentFrequencies(task: Extract<EmbedTask, { kind: 'df' }>): Promise<DfReply>;
+  close(): Promise<void>;
+}
+
+/** The compiled worker (worker threads cannot load TypeScript; tests run against dist/). */
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const path = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]embed[\\/]pool\.ts$/, '/dist/embed/worker.js') : here.replace(/pool\.js$/, 'worker.js');
+  if (!existsSync(path)) throw new InternalError(`embed worker not found at ${path}; run \`npm run build\``);
+  return path;
+}
+
+/** A pool of `threads` workers. */
+export function createEmbedPool(threads: number): EmbedPool {
+  const pool = new Piscina({ filename: workerPath(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const run = async (task: EmbedTask): Promise<EmbedReply | DfReply> => {
+    const reply = (await pool.run(task)) as WorkerReply;
+    if (reply.kind === 'error') throw deserializeError(reply.error);
+    return reply;
+  };
+  return {
+    async embed(task) {
+      const reply = await run(task);
+      if (reply.kind !== 'vectors') throw new InternalError('embed worker answered a batch with document frequencies');
+      return reply;
+    },
+    async documentFrequencies(task) {
+      const reply = await run(task);
+      if (reply.kind !== 'df') throw new InternalError('embed worker answered a count with vectors');
+      return reply;
+    },
+    close: () => pool.destroy(),
+  };
+}

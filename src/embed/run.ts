@@ -1,0 +1,203 @@
+/**
+ * The I/O shell of `embed`: reads `pairs.arrow` window by window, embeds each window's texts on a
+ * worker pool (length-sorted tasks, so padding stays small), journals every finished window (see
+ * parts.ts) and finally streams the windows into `embeddings.arrow` with its manifest. Killed at any
+ * point, the same command resumes after the last finished window and ends with the same file.
+ */
+import { rename, writeFile, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { TidepoolError } from '../errors.js';
+import { float32ArrayToHalf } from '../store/matrix.js';
+import { newManifest, sha256File, writeManifest } from '../store/manifest.js';
+import { Progress, type ProgressSink } from '../util/progress.js';
+import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from './hashing/index.js';
+import { openPairs, readTextWindows, type PairsInput } from './input.js';
+import { resolveEmbedModel, type EmbedModel } from './model.js';
+import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from './options.js';
+import { EMBEDDINGS_FILE, EmbedParts, embeddingsBatch, embeddingsSchema, type WindowStats } from './parts.js';
+import { createEmbedPool, type EmbedPool } from './pool.js';
+import type { EmbedTask } from './protocol.js';
+
+/** Arguments of {@link runEmbed}. */
+export interface EmbedRun extends EmbedOptions {
+  /** The ingest output folder (or its pairs.arrow). */
+  data: string;
+  out: string;
+  /** Worker threads. @default min(available cores, 4) */
+  threads?: number | undefined;
+  progress?: ProgressSink | undefined;
+  /** Stops the run after the window in progress (Ctrl-C); rerunning resumes. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The `--json` summary of embed. */
+export interface EmbedSummary {
+  rows: number;
+  dim: number;
+  seconds: number;
+  /** Rows embedded by this invocation per second (resumed rows excluded). */
+  rowsPerSecond: number;
+  device: string;
+  model: string;
+  tokens: number;
+  tokensPerSecond: number | null;
+  /** Share of the tokens fed to the model that were padding. */
+  paddingFraction: number | null;
+  truncated: number;
+  empty: number;
+  zeroVectors: number;
+  /** Rows found already embedded by an earlier, interrupted run. */
+  resumedRows: number;
+  out: string;
+}
+
+/** Texts per worker task: a few model calls' worth, so the pool stays busy and tasks stay cheap to move. */
+function taskRows(model: EmbedModel): number {
+  return model.kind === 'hashing' ? 512 : 64;
+}
+
+/** Task order of a window: indexes sorted by text length (ties by position), so each task pads little. */
+function lengthOrder(texts: readonly string[]): Uint32Array {
+  const order = Uint32Array.from(texts.keys());
+  return order.sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
+}
+
+const DF_FILE = 'hashing-df.bin';
+
+/** The hashing model's document frequencies: from the journal, or a first pass over every text. */
+async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, pool: EmbedPool, sink: ProgressSink | undefined): Promise<DocumentFrequency> {
+  const path = join(parts.dir, DF_FILE);
+  const saved = await readFile(path).catch(() => undefined);
+  if (saved !== undefined) return documentFrequencyFromBytes(saved, path);
+  const df = new DocumentFrequency(model.params.buckets);
+  const progress = new Progress({ label: 'embed: document frequencies', unit: 'rows', total: input.rows, sink: sink ?? { write: () => undefined, isTTY: false }, quiet: sink === undefined });
+  let rows = 0;
+  for await (const window of readTextWindows(input, options.template, options.windowRows)) {
+    const tasks: Promise<void>[] = [];
+    for (let at = 0; at < window.texts.length; at += 2048) {
+      const task: EmbedTask = { kind: 'df', params: model.params, texts: window.texts.slice(at, at + 2048) };
+      tasks.push(pool.documentFrequencies(task).then((reply) => {
+        for (let i = 0; i < reply.buckets.length; i++) df.counts[reply.buckets[i]!]! += reply.counts[i]!;
+        df.documents += reply.documents;
+      }));
+    }
+    await Promise.all(tasks);
+    rows += window.texts.length;
+    progress.update(rows);
+  }
+  progress.finish();
+  await writeFile(`${path}.partial`, documentFrequencyToBytes(df));
+  await rename(`${path}.partial`, path);
+  return df;
+}
+
+/** Embeds one window on the pool; vectors in window order. */
+async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+  const dim = model.dim;
+  const vectors = new Float32Array(texts.length * dim);
+  const order = lengthOrder(texts);
+  const stats = { rows: texts.length, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0 };
+  const size = taskRows(model);
+  const tasks: Promise<void>[] = [];
+  for (let at = 0; at < order.length; at += size) {
+    const indexes = order.subarray(at, at + size);
+    const batch = Array.from(indexes, (i) => texts[i]!);
+    const task: Exclude<EmbedTask, { kind: 'df' }> = model.kind === 'hashing'
+      ? { kind: 'hashing', params: model.params, idf: idf!.buffer, idfKey: idf!.key, texts: batch }
+      : { kind: 'onnx', model: model.spec, texts: batch };
+    tasks.push(pool.embed(task).then((reply) => {
+      for (let j = 0; j < indexes.length; j++) vectors.set(reply.vectors.subarray(j * dim, (j + 1) * dim), indexes[j]! * dim);
+      stats.tokens += reply.tokens;
+      stats.paddedTokens += reply.paddedTokens;
+      stats.truncated += reply.truncated;
+      stats.empty += reply.empty;
+      stats.zeroVectors += reply.zeroVectors;
+    }));
+  }
+  await Promise.all(tasks);
+  return { vectors, stats };
+}
+
+/** Runs embed end to end (resuming a journaled run) and returns its summary. */
+export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
+  const started = performance.now();
+  const options = resolveEmbedOptions(run);
+  const threads = run.threads ?? Math.min(availableParallelism(), 4);
+  if (!Number.isInteger(threads) || threads < 1) throw new TidepoolError('E_USAGE', `threads must be an integer >= 1, got ${threads}`);
+  const input = await openPairs(run.data, options.template);
+  input.sha256 ??= await sha256File(input.path);
+  const model = await resolveEmbedModel(options, run.progress);
+  const key = {
+    stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
+    precision: options.precision, windowRows: options.windowRows, batchTokens: options.batchTokens,
+  };
+  const parts = await EmbedParts.open(run.out, key);
+  const finished = await parts.finished();
+  const pool = createEmbedPool(threads);
+  const totals = { rows: 0, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0, resumedRows: 0, embeddedRows: 0, embedSeconds: 0 };
+  let windows = 0;
+  try {
+    let idf: { buffer: SharedArrayBuffer; key: string } | undefined;
+    if (model.kind === 'hashing') {
+      const df = await documentFrequencies(model, parts, input, options, pool, run.progress);
+      const weights = df.idf();
+      const buffer = new SharedArrayBuffer(weights.byteLength);
+      new Float32Array(buffer).set(weights);
+      idf = { buffer, key: `${hashingModelKey(model.params)}:${input.sha256}` };
+    }
+    for (const stats of finished.values()) totals.resumedRows += stats.rows;
+    const remaining = input.rows === undefined ? undefined : input.rows - totals.resumedRows;
+    const progress = new Progress({ label: 'embed', unit: 'rows', total: remaining, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+    const schema = embeddingsSchema(model.dim, options.precision, model.key);
+    for await (const window of readTextWindows(input, options.template, options.windowRows)) {
+      windows = window.index + 1;
+      const done = finished.get(window.index);
+      if (done !== undefined && done.rows === window.texts.length) {
+        accumulate(totals, done);
+        continue;
+      }
+      const windowStarted = performance.now();
+      const { vectors, stats } = await embedWindow(window.texts, model, pool, idf);
+      const values = options.precision === 'fp16' ? float32ArrayToHalf(vectors) : vectors;
+      const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };
+      await parts.write(window.index, embeddingsBatch(schema, window.rowIds, values, model.dim), windowStats);
+      accumulate(totals, windowStats);
+      totals.embeddedRows += stats.rows;
+      totals.embedSeconds += windowStats.seconds;
+      progress.update(totals.embeddedRows, totals.embeddedRows, totals.tokens > 0 ? `${Math.round(totals.tokens / totals.embedSeconds)} tokens/s` : '');
+      if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `embed interrupted after ${totals.rows} rows; finished windows are kept in ${parts.dir}. Rerun the same command to resume.`);
+    }
+    progress.finish();
+  } finally {
+    await pool.close();
+  }
+  const outPath = join(run.out, EMBEDDINGS_FILE);
+  const written = await parts.assemble(outPath, embeddingsSchema(model.dim, options.precision, model.key), windows);
+  const seconds = (performance.now() - started) / 1000;
+  const summary: EmbedSummary = {
+    rows: totals.rows, dim: model.dim, seconds, rowsPerSecond: totals.embeddedRows / Math.max(totals.embedSeconds, 1e-9), device: model.device, model: model.key,
+    tokens: totals.tokens, tokensPerSecond: model.kind === 'hashing' ? null : totals.tokens / Math.max(totals.embedSeconds, 1e-9),
+    paddingFraction: totals.paddedTokens > 0 ? 1 - totals.tokens / totals.paddedTokens : null,
+    truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: run.out,
+  };
+  await writeManifest(run.out, newManifest({
+    stage: 'embed',
+    parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads },
+    inputs: [{ path: input.path, bytes: input.bytes, sha256: input.sha256, ...(input.rows === undefined ? {} : { rows: input.rows }) }],
+    outputs: [{ path: outPath, bytes: written.bytes, sha256: written.sha256, rows: totals.rows }],
+    counts: { rows: totals.rows, tokens: totals.tokens, truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows },
+    timings: { seconds, embedSeconds: totals.embedSeconds },
+  }));
+  await parts.remove();
+  return summary;
+}
+
+function accumulate(totals: { rows: number; tokens: number; paddedTokens: number; truncated: number; empty: number; zeroVectors: number }, stats: WindowStats): void {
+  totals.rows += stats.rows;
+  totals.tokens += stats.tokens;
+  totals.paddedTokens += stats.paddedTokens;
+  totals.truncated += stats.truncated;
+  totals.empty += stats.empty;
+  totals.zeroVectors += stats.zeroVectors;
+}
