@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
-import { halfArrayToFloat32 } from '../store/matrix.js';
+import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
 import { readNpyHeader, readNpyRows } from '../store/npy.js';
 
 /** The matrix selection works on. */
@@ -16,8 +16,8 @@ export interface SelectionInput {
   format: 'npy' | 'arrow';
   n: number;
   d: number;
-  /** Row-major n x d working copy. */
-  points: Float32Array;
+  /** Row-major n x d working copy: float32, or float16 bits with `--precision fp16`. */
+  points: Float32Array | Uint16Array;
   /** `row_id` of each row (the row index for .npy). */
   rowIds: Float64Array;
   /** Storage type in the file. */
@@ -42,20 +42,43 @@ function normsAndCheck(values: Float32Array, dim: number, firstRow: number, norm
   }
 }
 
-async function loadNpy(path: string): Promise<SelectionInput> {
-  const header = await readNpyHeader(path);
-  const points = new Float32Array(header.rows * header.dim);
-  const norms = new Float32Array(header.rows);
-  for await (const chunk of readNpyRows(header)) {
-    const values = chunk.values instanceof Float32Array ? chunk.values : halfArrayToFloat32(chunk.values);
-    normsAndCheck(values, header.dim, chunk.startRow, norms, path);
-    points.set(values, chunk.startRow * header.dim);
+/**
+ * Puts one chunk of stored values into the working copy at `firstRow` (rounding to float16 when the copy
+ * is float16: then the float16 values are what every distance is computed on), with norms and checks.
+ */
+function store(values: Float32Array | Uint16Array, points: Float32Array | Uint16Array, dim: number, firstRow: number, norms: Float32Array, path: string): void {
+  const at = firstRow * dim;
+  if (points instanceof Float32Array) {
+    const wide = values instanceof Float32Array ? values : halfArrayToFloat32(values);
+    normsAndCheck(wide, dim, firstRow, norms, path);
+    points.set(wide, at);
+    return;
   }
+  const half = values instanceof Uint16Array ? values : float32ArrayToHalf(values);
+  const wide = halfArrayToFloat32(half);
+  if (values instanceof Float32Array) {
+    // A finite float32 value beyond ±65504 becomes Inf in float16: say so rather than "NaN or Inf".
+    normsAndCheck(values, dim, firstRow, norms, path);
+    for (let r = 0; r < wide.length / dim; r++) {
+      for (let j = r * dim; j < (r + 1) * dim; j++) {
+        if (!Number.isFinite(wide[j]!)) throw new TidepoolError('E_BAD_RECORD', `${path}: row ${firstRow + r} has a value beyond the float16 range (±65504); use --precision fp32, or normalise the embeddings.`, { path, row: firstRow + r });
+      }
+    }
+  }
+  normsAndCheck(wide, dim, firstRow, norms, path);
+  points.set(half, at);
+}
+
+async function loadNpy(path: string, precision: 'fp32' | 'fp16'): Promise<SelectionInput> {
+  const header = await readNpyHeader(path);
+  const points = precision === 'fp16' ? new Uint16Array(header.rows * header.dim) : new Float32Array(header.rows * header.dim);
+  const norms = new Float32Array(header.rows);
+  for await (const chunk of readNpyRows(header)) store(chunk.values, points, header.dim, chunk.startRow, norms, path);
   const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
   return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
 }
 
-async function loadArrow(path: string, column: string): Promise<SelectionInput> {
+async function loadArrow(path: string, column: string, precision: 'fp32' | 'fp16'): Promise<SelectionInput> {
   const schema = await readArrowSchema(path);
   const names = schema.fields.map((f) => f.name);
   for (const required of ['row_id', column]) {
@@ -63,7 +86,7 @@ async function loadArrow(path: string, column: string): Promise<SelectionInput> 
       throw new TidepoolError('E_SCHEMA', `${path} has no "${required}" column (columns: ${names.join(', ')}). Pass a file written by \`tidepool embed\`, or a .npy matrix.`, { path });
     }
   }
-  const parts: Float32Array[] = [];
+  const parts: (Float32Array | Uint16Array)[] = [];
   const ids: number[] = [];
   let d = 0;
   let storedAs: 'float32' | 'float16' = 'float32';
@@ -73,16 +96,15 @@ async function loadArrow(path: string, column: string): Promise<SelectionInput> 
     if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
     d = matrix.dim;
     storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
-    parts.push(matrix.values instanceof Float32Array ? matrix.values.slice() : halfArrayToFloat32(matrix.values));
+    parts.push(matrix.values.slice());
     for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
     rows += matrix.rows;
   }
-  const points = new Float32Array(rows * d);
+  const points = precision === 'fp16' ? new Uint16Array(rows * d) : new Float32Array(rows * d);
   const norms = new Float32Array(rows);
   let at = 0;
   for (const part of parts) {
-    normsAndCheck(part, d, at / d, norms, path);
-    points.set(part, at);
+    store(part, points, d, at / d, norms, path);
     at += part.length;
   }
   return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms };
@@ -100,8 +122,8 @@ export function resolveEmbeddingsPath(path: string): string {
   throw new TidepoolError('E_INPUT_MISSING', `${path} is a folder without embeddings.arrow: pass the output folder of \`tidepool embed\`, an Arrow file, or a .npy file`, { path });
 }
 
-export function loadSelectionInput(path: string, column = 'embedding'): Promise<SelectionInput> {
-  if (path.toLowerCase().endsWith('.npy')) return loadNpy(path);
-  if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column);
+export function loadSelectionInput(path: string, precision: 'fp32' | 'fp16' = 'fp32', column = 'embedding'): Promise<SelectionInput> {
+  if (path.toLowerCase().endsWith('.npy')) return loadNpy(path, precision);
+  if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column, precision);
   return Promise.reject(new TidepoolError('E_FORMAT_UNKNOWN', `unknown embeddings format: ${path}. Pass a NumPy .npy file (float32/float16, shape N x d) or an Arrow file from \`tidepool embed\` (.arrow).`, { path }));
 }

@@ -5,14 +5,22 @@
  */
 import { buildOnnxModel } from '../backends/onnx/graph.js';
 import { OnnxSession } from '../backends/onnx/session.js';
+import { halfToFloat } from '../store/matrix.js';
 import type { MinDistanceKernel, PoolDistances } from './kernel.js';
 
-/** The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). */
-export function minDistanceModel(d: number): Uint8Array {
+/** A row-major working copy: float32, or float16 as raw half bits (half the memory). */
+export type PointMatrix = Float32Array | Uint16Array;
+
+/**
+ * The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). With `halfPoints`, X arrives as
+ * float16 and is widened to float32 inside the graph, block by block (products accumulate in float32).
+ */
+export function minDistanceModel(d: number, halfPoints = false): Uint8Array {
+  const widen = halfPoints ? [{ op: 'Cast', inputs: ['X16'], outputs: ['X'], attributes: { to: 1 } }] : [];
   return buildOnnxModel({
     name: 'tidepool_min_distance',
     inputs: [
-      { name: 'X', type: 'float32', shape: ['rows', d] },
+      halfPoints ? { name: 'X16', type: 'float16', shape: ['rows', d] } : { name: 'X', type: 'float32', shape: ['rows', d] },
       { name: 'C', type: 'float32', shape: ['centers', d] },
       { name: 'Xn', type: 'float32', shape: ['rows'] },
       { name: 'Cn', type: 'float32', shape: ['centers'] },
@@ -20,6 +28,7 @@ export function minDistanceModel(d: number): Uint8Array {
     outputs: [{ name: 'D', type: 'float32', shape: ['rows'] }],
     initializers: [{ name: 'zero', type: 'float32', dims: [], values: [0] }],
     nodes: [
+      ...widen,
       { op: 'Gemm', inputs: ['X', 'C', 'Cn'], outputs: ['G'], attributes: { alpha: -2, beta: 1, transB: 1 }, floatAttributes: ['alpha', 'beta'] },
       { op: 'ReduceMin', inputs: ['G'], outputs: ['M'], attributes: { axes: [1], keepdims: 0 } },
       { op: 'Add', inputs: ['M', 'Xn'], outputs: ['S'] },
@@ -28,16 +37,28 @@ export function minDistanceModel(d: number): Uint8Array {
   });
 }
 
-/** Squared norms of every row, accumulated in float64. */
-export function rowNorms(points: Float32Array, d: number): Float32Array {
+/** Squared norms of every row (of the stored values), accumulated in float64. */
+export function rowNorms(points: PointMatrix, d: number): Float32Array {
   const n = points.length / d;
   const norms = new Float32Array(n);
+  const value = points instanceof Float32Array ? (j: number) => points[j]! : (j: number) => halfToFloat(points[j]!);
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (let j = i * d; j < (i + 1) * d; j++) sum += points[j]! * points[j]!;
+    for (let j = i * d; j < (i + 1) * d; j++) sum += value(j) * value(j);
     norms[i] = sum;
   }
   return norms;
+}
+
+/** Rows of a working copy as float32 (float16 rows are widened exactly). */
+export function gatherRows(from: PointMatrix, d: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  for (let j = 0; j < rows.length; j++) {
+    const at = rows[j]! * d;
+    if (from instanceof Float32Array) out.set(from.subarray(at, at + d), j * d);
+    else for (let k = 0; k < d; k++) out[j * d + k] = halfToFloat(from[at + k]!);
+  }
+  return out;
 }
 
 /** Options of {@link OnnxKernel.create}. */
@@ -55,28 +76,33 @@ export class OnnxKernel implements MinDistanceKernel {
   readonly n: number;
 
   private constructor(
-    private readonly points: Float32Array,
+    private readonly points: PointMatrix,
     readonly d: number,
     private readonly norms: Float32Array,
     private readonly session: OnnxSession,
     private readonly blockRows: number,
     /** The matrix center rows index, and its norms (this kernel's own unless it is a subset). */
-    private readonly centerPoints: Float32Array = points,
+    private readonly centerPoints: PointMatrix = points,
     private readonly centerNorms: Float32Array = norms,
+    /** The session whose X input is float16 (the float32 one when the points are float32). */
+    private readonly halfSession: OnnxSession = session,
   ) {
     this.n = points.length / d;
   }
 
-  /** Builds the graph and its session for an n x d float32 matrix. */
-  static async create(points: Float32Array, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
-    const session = await OnnxSession.create(minDistanceModel(d), { intraOpThreads: options.threads ?? 1 });
-    return new OnnxKernel(points, d, options.norms ?? rowNorms(points, d), session, options.blockRows ?? 8192);
+  /**
+   * Builds the graph and its sessions for an n x d matrix (float32, or float16 bits). Subsets and
+   * pools are small and always float32; only full passes read the float16 copy.
+   */
+  static async create(points: PointMatrix, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
+    const sessionOptions = { intraOpThreads: options.threads ?? 1 };
+    const session = await OnnxSession.create(minDistanceModel(d), sessionOptions);
+    const halfSession = points instanceof Uint16Array ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
+    return new OnnxKernel(points, d, options.norms ?? rowNorms(points, d), session, options.blockRows ?? 8192, points, undefined, halfSession);
   }
 
-  private gather(rows: ArrayLike<number>, from: Float32Array = this.points): Float32Array {
-    const out = new Float32Array(rows.length * this.d);
-    for (let j = 0; j < rows.length; j++) out.set(from.subarray(rows[j]! * this.d, (rows[j]! + 1) * this.d), j * this.d);
-    return out;
+  private gather(rows: ArrayLike<number>, from: PointMatrix = this.points): Float32Array {
+    return gatherRows(from, this.d, rows);
   }
 
   async foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
@@ -85,8 +111,10 @@ export class OnnxKernel implements MinDistanceKernel {
     const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     for (let start = 0; start < this.n; start += this.blockRows) {
       const end = Math.min(start + this.blockRows, this.n);
-      const { D } = await this.session.run({
-        X: { data: this.points.subarray(start * d, end * d), dims: [end - start, d] },
+      const block = this.points.subarray(start * d, end * d);
+      const session = block instanceof Uint16Array ? this.halfSession : this.session;
+      const { D } = await session.run({
+        [block instanceof Uint16Array ? 'X16' : 'X']: { data: block, dims: [end - start, d] },
         C: { data: C, dims: [centers.length, d] },
         Xn: { data: this.norms.subarray(start, end), dims: [end - start] },
         Cn: { data: Cn, dims: [centers.length] },
@@ -109,7 +137,7 @@ export class OnnxKernel implements MinDistanceKernel {
       distancesTo: async (center, out) => {
         const { D } = await this.session.run({
           X: { data: X, dims: [rows.length, this.d] },
-          C: { data: this.centerPoints.subarray(center * this.d, (center + 1) * this.d), dims: [1, this.d] },
+          C: { data: this.gather([center], this.centerPoints), dims: [1, this.d] },
           Xn: { data: Xn, dims: [rows.length] },
           Cn: { data: Float32Array.of(this.centerNorms[center]!), dims: [1] },
         }, ['D']);
@@ -118,8 +146,9 @@ export class OnnxKernel implements MinDistanceKernel {
     };
   }
 
-  /** Frees the onnxruntime session. */
-  release(): Promise<void> {
-    return this.session.release();
+  /** Frees the onnxruntime sessions. */
+  async release(): Promise<void> {
+    if (this.halfSession !== this.session) await this.halfSession.release();
+    await this.session.release();
   }
 }

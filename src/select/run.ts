@@ -67,8 +67,8 @@ function usage(message: string): TidepoolError {
 export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const started = performance.now();
   const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings) };
-  if (run.precision === 'fp16') throw usage('--precision fp16 is not available on the CPU backend yet; use fp32 (float16 inputs are widened to float32)');
-  const input = await loadSelectionInput(run.embeddings);
+  const precision = run.precision ?? 'fp32';
+  const input = await loadSelectionInput(run.embeddings, precision);
   const { n, d } = input;
   const indexOf = new Map<number, number>();
   input.rowIds.forEach((id, index) => indexOf.set(id, index));
@@ -88,7 +88,7 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   await mkdir(run.out, { recursive: true });
 
   const info = await stat(run.embeddings);
-  const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize })).digest('hex');
+  const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
   const saved = await loadCheckpoint(run.out, key, n);
   const options = { k: run.k, first, seeds, poolSize };
   const state: GreedyState = saved ?? initialState(n, options);
@@ -128,7 +128,7 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
     const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend: 'cpu', passes: final.passes, poolSize, resumed: saved !== null };
     await writeManifest(run.out, newManifest({
       stage: 'select',
-      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision: 'fp32', backend: 'cpu', poolSize, threads },
+      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend: 'cpu', poolSize, threads },
       inputs: [await describeFile(run.embeddings, n), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
       outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
       counts: { ...summary, radiusCurve: radiusCurve(final.radii) },

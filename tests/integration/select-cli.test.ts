@@ -7,6 +7,7 @@ import { ArrowFileSink } from '../../src/store/arrow-file.js';
 import { int64Data } from '../../src/store/columns.js';
 import { embeddingData, embeddingType } from '../../src/store/embeddings.js';
 import { writeNpy } from '../../src/store/npy.js';
+import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
 import { readCoresetRowIds } from '../../src/select/coreset.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
@@ -85,6 +86,24 @@ describe('tidepool select', () => {
     const arrow = await runCli(['select', '--embeddings', join(dir, 'e.arrow'), '--k', '50', '--first', String(rowIds[7]), '--out', join(dir, 'b'), '--json']);
     expect(arrow.code, arrow.stderr).toBe(0);
     expect(await readCoresetRowIds(join(dir, 'b', 'coreset.arrow'))).toEqual(reference.map((i) => rowIds[i]));
+  });
+
+  it('--precision fp16 picks what textbook greedy picks on the float16-rounded values, in half the working memory; out-of-range values are named', async () => {
+    const n = 2000;
+    const d = 16;
+    const points = mixture(n, d, 13);
+    await writeNpy(join(dir, 'e.npy'), points, n, d);
+    const result = await runCli(['select', '-e', join(dir, 'e.npy'), '-k', '40', '--first', '3', '--precision', 'fp16', '--pool-size', '32', '-o', join(dir, 'h'), '--json', '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(join(dir, 'h', 'manifest.json'), 'utf8')) as { parameters: { precision: string } };
+    expect(manifest.parameters.precision).toBe('fp16');
+    expect(await readCoresetRowIds(join(dir, 'h', 'coreset.arrow'))).toEqual(bruteForce(halfArrayToFloat32(float32ArrayToHalf(points)), d, 40, 3));
+    const big = points.slice();
+    big[7 * d + 2] = 1e6;
+    await writeNpy(join(dir, 'big.npy'), big, n, d);
+    const overflow = await runCli(['select', '-e', join(dir, 'big.npy'), '-k', '5', '--precision', 'fp16', '-o', join(dir, 'o'), '-q']);
+    expect(overflow.code).toBe(1);
+    expect(overflow.stderr).toMatch(/row 7 has a value beyond the float16 range/);
   });
 
   it('warm-starts from an existing coreset', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kCenterGreedy, type GreedyState } from '../../src/select/greedy.js';
 import { ReferenceKernel, type MinDistanceKernel } from '../../src/select/kernel.js';
 import { OnnxKernel } from '../../src/select/onnx-kernel.js';
+import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
 
 function randomMatrix(n: number, d: number, seed: number): Float32Array {
   let s = seed;
@@ -60,6 +61,31 @@ describe('onnxruntime GEMM kernel', () => {
       let farthest = 0;
       for (let i = 0; i < n; i++) if (!chosen.has(i)) farthest = Math.max(farthest, float64MinDist(points, d, i, earlier));
       expect(float64MinDist(points, d, picks[t]!, earlier)).toBeGreaterThanOrEqual(farthest * (1 - 1e-6));
+    }
+  });
+
+  it('fp16 working copy: each pick is the float64 farthest point on the stored float16 values, and it folds like the reference on them', async () => {
+    const d = 40;
+    const n = 2500;
+    const half = float32ArrayToHalf(randomMatrix(n, d, 23));
+    const stored = halfArrayToFloat32(half);
+    const kernel = await OnnxKernel.create(half, d, { blockRows: 600 });
+    const reference = new ReferenceKernel(stored, d);
+    const a = new Float32Array(n).fill(Infinity);
+    const b = new Float32Array(n).fill(Infinity);
+    await kernel.foldCenters(Int32Array.of(5, 1234, 2499), a);
+    await reference.foldCenters(Int32Array.of(5, 1234, 2499), b);
+    for (let i = 0; i < n; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, b[i]!));
+    const state = await greedy(kernel, 100, 48);
+    await kernel.release();
+    const picks = state.centers;
+    expect(new Set(picks).size).toBe(picks.length);
+    for (let t = 1; t < picks.length; t++) {
+      const earlier = picks.slice(0, t);
+      const chosen = new Set(earlier);
+      let farthest = 0;
+      for (let i = 0; i < n; i++) if (!chosen.has(i)) farthest = Math.max(farthest, float64MinDist(stored, d, i, earlier));
+      expect(float64MinDist(stored, d, picks[t]!, earlier)).toBeGreaterThanOrEqual(farthest * (1 - 1e-6));
     }
   });
 });

@@ -26,9 +26,9 @@ export interface OnnxSessionOptions {
   externalDataFolder?: string;
 }
 
-/** A float32 (or int64) input tensor: data plus dims. */
+/** An input tensor: float32, float16 (raw IEEE half bits in a Uint16Array) or int64 data, plus dims. */
 export interface TensorInput {
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | Uint16Array | BigInt64Array;
   dims: readonly number[];
 }
 
@@ -128,7 +128,8 @@ export class OnnxSession {
   async run(feeds: Readonly<Record<string, TensorInput>>, outputs: readonly string[]): Promise<Record<string, Float32Array>> {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, input] of Object.entries(feeds)) {
-      tensors[name] = input.data instanceof Float32Array ? new ort.Tensor('float32', input.data, input.dims) : new ort.Tensor('int64', input.data, input.dims);
+      const { data, dims } = input;
+      tensors[name] = data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('int64', data, dims);
     }
     const result = await this.session.run(tensors, [...outputs]);
     const out: Record<string, Float32Array> = {};
