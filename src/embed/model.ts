@@ -6,6 +6,11 @@ import { loadModelFolder } from './onnx/model-folder.js';
 import type { ResolvedEmbedOptions } from './options.js';
 import type { OnnxModelSpec } from './protocol.js';
 
+/** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
+export const CPU_BATCH_TOKENS = 1024;
+/** Default tokens per model call on a GPU, which needs large batches to fill. */
+export const GPU_BATCH_TOKENS = 16384;
+
 /** A resolved model: what workers load, and how it is named in manifests and the resume key. */
 export type EmbedModel =
   | { kind: 'hashing'; params: HashingParams; dim: number; key: string; device: 'cpu'; maxLength: null; describe: Record<string, unknown> }
@@ -20,7 +25,8 @@ export async function resolveEmbedModel(options: ResolvedEmbedOptions, log: Prog
   const folder = await loadModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
   const { device, reason } = resolveDevice(options.device);
   for (const note of [...folder.notes, `device ${device}: ${reason}`]) log?.write(`embed: ${note}\n`);
-  const spec: OnnxModelSpec = { dir: folder.dir, maxLength: folder.maxLength, device, batchTokens: options.batchTokens };
+  const batchTokens = options.batchTokens ?? (device === 'cpu' ? CPU_BATCH_TOKENS : GPU_BATCH_TOKENS);
+  const spec: OnnxModelSpec = { dir: folder.dir, maxLength: folder.maxLength, device, batchTokens };
   return {
     kind: 'onnx',
     spec,

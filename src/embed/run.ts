@@ -130,7 +130,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   const model = await resolveEmbedModel(options, run.progress);
   const key = {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
-    precision: options.precision, windowRows: options.windowRows, batchTokens: options.batchTokens,
+    precision: options.precision, windowRows: options.windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
   };
   const parts = await EmbedParts.open(run.out, key);
   const finished = await parts.finished();

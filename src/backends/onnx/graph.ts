@@ -42,7 +42,8 @@ export interface OnnxInitializer {
   name: string;
   type: 'float32' | 'int64';
   dims: readonly number[];
-  values: readonly number[];
+  /** Float tensors may come as a Float32Array: stored as raw little-endian bytes, compact to decode. */
+  values: readonly number[] | Float32Array;
 }
 
 /** The model to build. */
@@ -78,9 +79,10 @@ function attribute(name: string, value: OnnxAttribute, isFloat: boolean): OnnxTy
 }
 
 function initializer(init: OnnxInitializer): OnnxTypes.ITensorProto {
-  return init.type === 'float32'
-    ? { name: init.name, dataType: ELEMENT_TYPES.float32, dims: [...init.dims], floatData: [...init.values] }
-    : { name: init.name, dataType: ELEMENT_TYPES.int64, dims: [...init.dims], int64Data: [...init.values] };
+  if (init.type === 'int64') return { name: init.name, dataType: ELEMENT_TYPES.int64, dims: [...init.dims], int64Data: [...init.values] };
+  // raw_data (as exporters write it): a reader gets one byte slice, not a million-element number array.
+  const floats = init.values instanceof Float32Array ? init.values : Float32Array.from(init.values);
+  return { name: init.name, dataType: ELEMENT_TYPES.float32, dims: [...init.dims], rawData: new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) };
 }
 
 function nodeProto(node: OnnxNode, name: string): OnnxTypes.INodeProto {

@@ -30,7 +30,7 @@ export function embedCommand(): Command {
     .addOption(new Option('--precision <p>', 'stored precision').choices(['fp32', 'fp16']).default('fp32'))
     .addOption(new Option('--device <d>', 'where ONNX models run (auto: CUDA when installed, else CPU)').choices(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'))
     .option('--max-length <n>', "tokens per text, longer texts are truncated and counted (default: the model's maximum)", parsePositive)
-    .option('--batch-tokens <n>', 'rows x padded length per model call (default: 16384)', parsePositive)
+    .option('--batch-tokens <n>', 'rows x padded length per model call (default: 1024 on the CPU, 16384 on a GPU)', parsePositive)
     .option('--threads <n>', 'worker threads, one model each (default: cores, at most 4)', parsePositive)
     .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)
     .option('--buckets <n>', 'hashing model: feature-hashing buckets, a power of two (default: 1048576)', parsePositive)

@@ -114,7 +114,7 @@ export function miniBertOnnxModel(config: Readonly<MiniBertConfig>, weights: Min
     outputs: [{ name: 'last_hidden_state', type: 'float32', shape: [...tokens, config.hiddenSize] }],
     nodes: graph.nodes,
     initializers: [
-      ...[...weights].map(([name, tensor]): OnnxInitializer => ({ name, type: 'float32', dims: tensor.dims, values: Array.from(tensor.values) })),
+      ...[...weights].map(([name, tensor]): OnnxInitializer => ({ name, type: 'float32', dims: tensor.dims, values: tensor.values })),
       ...constants(config),
     ],
   });

@@ -15,7 +15,7 @@ import { decodeModel, digestFiles, fileBytes, fileJson } from './native-model-he
  * is meant to change the model, update it here and rebuild native-models/ (npm run build, then
  * node scripts/build-native-models.mjs).
  */
-const PINNED_DIGEST = 'd21867676f1944fe396f89787fa63eeea0e003fccfc44a221400ea0ee06d730f';
+const PINNED_DIGEST = '35c9fa7ac33920a06faf7c5999a0f3925b2351d68ed7fbcc31cc47a6eafc0318';
 
 const NATIVE_MODEL_DIR = join(import.meta.dirname, '..', '..', '..', 'native-models', NATIVE_MODEL_NAME);
 const STANDARD_OPS = new Set(['Add', 'Cast', 'Erf', 'Gather', 'LayerNormalization', 'MatMul', 'Mul', 'Reshape', 'Shape', 'Slice', 'Softmax', 'Sub', 'Transpose', 'Unsqueeze']);

@@ -46,7 +46,10 @@ export function decodeModel(bytes: Uint8Array): ReturnType<typeof onnx.ModelProt
 export function readInitializers(bytes: Uint8Array): Map<string, Float32Array> {
   const weights = new Map<string, Float32Array>();
   for (const tensor of decodeModel(bytes).graph?.initializer ?? []) {
-    if (tensor.dataType === onnx.TensorProto.DataType.FLOAT) weights.set(tensor.name ?? '', Float32Array.from(tensor.floatData ?? []));
+    if (tensor.dataType !== onnx.TensorProto.DataType.FLOAT) continue;
+    const raw = tensor.rawData;
+    // raw_data (little-endian bytes) as the builder writes weights, or float_data.
+    weights.set(tensor.name ?? '', raw && raw.length > 0 ? new Float32Array(Uint8Array.from(raw).buffer) : Float32Array.from(tensor.floatData ?? []));
   }
   return weights;
 }

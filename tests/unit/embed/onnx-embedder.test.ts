@@ -127,8 +127,9 @@ describe('OnnxEmbedder on other folder layouts', () => {
     const path = join(dir, 'onnx', 'model.onnx');
     const model = onnx.ModelProto.decode(await readFile(path));
     const table = model.graph!.initializer!.find((tensor) => tensor.name === 'embeddings.word_embeddings.weight')!;
-    const data = new Uint8Array(Float32Array.from(table.floatData!).buffer);
-    table.floatData = [];
+    const data = Uint8Array.from(table.rawData!);
+    expect(data.byteLength).toBeGreaterThan(0);
+    table.rawData = new Uint8Array(0);
     table.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
     table.externalData = [
       { key: 'location', value: 'model.onnx_data' },
