@@ -5,7 +5,7 @@
 // hashing embedder, side by side in one run with transformers.js (`@huggingface/transformers`
 // `feature-extraction`, mean pooling + normalize) on the same ONNX model and the same texts, plus
 // whether the vectors agree.
-// Usage: node bench/embed.mjs [--rows-small 2000] [--rows-minilm 500] [--rows-hashing 50000] [--rounds 2]
+// Usage: node bench/embed.mjs [--rows-small 2000] [--rows-minilm 1000] [--rows-hashing 50000] [--rounds 2]
 //          [--models small,minilm,hashing] [--threads N] [--batch 32] [--peer-threads N] [--check 16]
 //   --threads: tidepool's --threads (default: tidepool's own default, min(cores, 4) workers).
 //   --batch: texts per transformers.js pipeline call (default 32).
@@ -22,7 +22,7 @@ import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 const { values } = parseArgs({
   options: {
     'rows-small': { type: 'string', default: '2000' },
-    'rows-minilm': { type: 'string', default: '500' },
+    'rows-minilm': { type: 'string', default: '1000' },
     'rows-hashing': { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '2' },
     models: { type: 'string', default: 'small,minilm,hashing' },

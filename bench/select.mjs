@@ -18,6 +18,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
+import { measureGemmPeak } from './lib/gemm-peak.mjs';
 
 // maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
 // variants: extra tidepool rows (flags appended to the default command line).
@@ -27,7 +28,9 @@ const WORKLOADS = {
   S: {
     n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
-    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline']],
+    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline'], ['--precision', 'fp16']],
+    // Full passes versus k: one --no-baseline run per k (the pass count is deterministic).
+    passesCurve: [100, 250, 500, 1000, 2000, 4000],
   },
   M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [] },
   L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [] },
@@ -194,6 +197,16 @@ function benchWorkload(name) {
     return row;
   });
   const agreement = Object.fromEntries(Object.keys(workload.peers).map((id) => [id, agreementOf(name, id, picks[0], picks[peerIndex(id)], input)]));
+  // The greedy's GEMM work is at least one fold of every center into every point: 2 n d k flops.
+  for (const row of table) row.foldGflops = row.kind === 'tidepool' ? Number(((2 * workload.n * workload.d * workload.k) / row.bestInnerSeconds / 1e9).toFixed(1)) : null;
+  const passesCurve = (workload.passesCurve ?? []).map((k) => {
+    process.stderr.write(`${name} passes at k = ${k} ... `);
+    const out = join(work, `select-${name}-curve`);
+    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(k), '--out', out, '--first', '0', '--no-baseline', '--json', '-q']);
+    const summary = lastJson(run.stdout);
+    process.stderr.write(`${summary.passes} passes, ${summary.seconds.toFixed(1)} s\n`);
+    return { k, passes: summary.passes, seconds: summary.seconds, foldGflops: Number(((2 * workload.n * workload.d * k) / summary.seconds / 1e9).toFixed(1)) };
+  });
   return {
     name,
     ...workload,
@@ -201,11 +214,14 @@ function benchWorkload(name) {
     generation,
     table,
     agreement,
+    passesCurve,
     runs: Object.fromEntries(contenders.map((contender, i) => [contender.name, runs[i]])),
   };
 }
 
 const results = names.map(benchWorkload);
+process.stderr.write('measuring the machine GEMM rate (onnxruntime MatMul) ...\n');
+const gemmPeak = await measureGemmPeak();
 const result = {
   benchmark: 'select',
   date: new Date().toISOString(),
@@ -214,6 +230,7 @@ const result = {
   openblasCoretype: values['openblas-coretype'] ?? null,
   peerBlas: results.flatMap((w) => Object.values(w.runs).flat().map((r) => r.summary.blas).filter(Boolean))[0] ?? null,
   rounds,
+  gemmPeak,
   workloads: results,
 };
 const resultsDir = join(root, 'bench', 'results');
@@ -232,20 +249,27 @@ const md = [
   `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
   `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,
+  `"fold GFLOP/s" is 2·n·d·k (folding every center into every point once, the least GEMM work of any batched greedy) over inner s: a lower bound on the GEMM rate achieved, to compare with the machine's: onnxruntime MatMul ${result.gemmPeak.shape} measured at ${Object.entries(result.gemmPeak.gflopsByThreads).map(([t, g]) => `${g} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`).join(', ')}.`,
+  `\`--precision fp16\` picks are the greedy's on the float16-rounded values, so they may differ from the float32 picks.`,
   ``,
 ];
 for (const w of results) {
   const peerIds = Object.keys(w.peers);
   md.push(`## ${w.name}: ${count(w.n)} x ${w.d}, k = ${count(w.k)} (${w.precision}, ${w.backend})`, ``);
-  md.push(`| contender | best s | inner s | peak RSS MiB | passes | pool | radius | random-baseline radius | ${peerIds.map((id) => `x ${id} peer | `).join('')}same picks as default |`);
-  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
+  md.push(`| contender | best s | inner s | peak RSS MiB | passes | pool | fold GFLOP/s | radius | random-baseline radius | ${peerIds.map((id) => `x ${id} peer | `).join('')}same picks as default |`);
+  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
   for (const t of w.table) {
     const seconds = `${t.bestSeconds.toFixed(1)}${t.extrapolated ? ' (extrap.)' : ''}`;
     const same = t.samePicksAsDefault === null ? '—' : t.samePicksAsDefault ? 'yes' : 'NO';
-    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${t.poolSize ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
+    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${t.poolSize ?? '—'} | ${t.foldGflops ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
   }
   md.push(``);
   for (const [id, a] of Object.entries(w.agreement)) md.push(`Picks vs ${PEERS[id].label}: ${a.text}.`, ``);
+  if (w.passesCurve.length > 0) {
+    md.push(`Full passes versus k (\`--no-baseline\`, default pool size; one run each):`, ``, `| k | full passes | picks per pass | inner s | fold GFLOP/s |`, `| ---: | ---: | ---: | ---: | ---: |`);
+    for (const p of w.passesCurve) md.push(`| ${count(p.k)} | ${p.passes} | ${(p.k / p.passes).toFixed(0)} | ${p.seconds.toFixed(2)} | ${p.foldGflops} |`);
+    md.push(``);
+  }
   const unstable = w.table.filter((t) => !t.picksStableAcrossRounds).map((t) => t.name);
   if (unstable.length > 0) md.push(`Picks changed between rounds for: ${unstable.join(', ')}.`, ``);
 }
