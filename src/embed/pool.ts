@@ -1,7 +1,6 @@
 /** The worker pool of `embed`: each worker holds one model; tasks are batches of texts. */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { compiledWorkerPath } from '../util/worker-path.js';
 import { InternalError, deserializeError } from '../errors.js';
 import type { DfReply, EmbedReply, EmbedTask, WorkerReply } from './protocol.js';
 
@@ -12,17 +11,10 @@ export interface EmbedPool {
   close(): Promise<void>;
 }
 
-/** The compiled worker (worker threads cannot load TypeScript; tests run against dist/). */
-function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const path = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]embed[\\/]pool\.ts$/, '/dist/embed/worker.js') : here.replace(/pool\.js$/, 'worker.js');
-  if (!existsSync(path)) throw new InternalError(`embed worker not found at ${path}; run \`npm run build\``);
-  return path;
-}
 
 /** A pool of `threads` workers. */
 export function createEmbedPool(threads: number): EmbedPool {
-  const pool = new Piscina({ filename: workerPath(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'embed'), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   const run = async (task: EmbedTask): Promise<EmbedReply | DfReply> => {
     const reply = (await pool.run(task)) as WorkerReply;
     if (reply.kind === 'error') throw deserializeError(reply.error);

@@ -1,7 +1,6 @@
 /** The worker pool that parses jsonl blocks, or an inline stand-in when threads = 0. */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { compiledWorkerPath } from '../util/worker-path.js';
 import { InternalError } from '../errors.js';
 import { SlotArena, unpackChunk } from './arena.js';
 import type { ChunkOptions, ChunkResult } from './chunk.js';
@@ -41,16 +40,6 @@ export interface ChunkParser {
   close(): Promise<void>;
 }
 
-/**
- * The compiled worker module. Under a TypeScript runner (tests) this module is `pool.ts`, and worker
- * threads cannot load TypeScript, so the compiled copy in dist/ is used (built by `npm run build`).
- */
-function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const path = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]ingest[\\/]pool\.ts$/, '/dist/ingest/worker.js') : here.replace(/pool\.js$/, 'worker.js');
-  if (!existsSync(path)) throw new InternalError(`ingest worker not found at ${path}; run \`npm run build\``);
-  return path;
-}
 
 /**
  * A parser that runs blocks on `threads` worker threads (inline when 0). With workers, blocks live in
@@ -72,7 +61,7 @@ export function createChunkParser(threads: number, options: ChunkOptions, slots 
     };
   }
   const arena = new SlotArena(slots);
-  const pool = new Piscina({ filename: workerPath(), minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData: arena.buffers });
+  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'ingest'), minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData: arena.buffers });
   return {
     allocate: (bytes) => arena.take(bytes) ?? recycler.allocate(bytes),
     async parse(bytes, firstLine) {

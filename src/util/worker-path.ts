@@ -1,0 +1,16 @@
+/** Where a stage's compiled piscina worker module lives. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InternalError } from '../errors.js';
+
+/**
+ * The compiled `worker.js` beside a stage's `pool` module (`poolUrl` = its `import.meta.url`). Under a
+ * TypeScript runner (tests) that module is `src/<stage>/pool.ts`, and worker threads cannot load
+ * TypeScript, so the compiled copy in dist/ is used (built by `npm run build`).
+ */
+export function compiledWorkerPath(poolUrl: string, stage: string): string {
+  const here = fileURLToPath(poolUrl);
+  const path = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]([^\\/]+)[\\/]pool\.ts$/, '/dist/$1/worker.js') : here.replace(/pool\.js$/, 'worker.js');
+  if (!existsSync(path)) throw new InternalError(`${stage} worker not found at ${path}; run \`npm run build\``);
+  return path;
+}
