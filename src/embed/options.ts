@@ -24,7 +24,7 @@ export interface EmbedOptions {
    * in cache and pad least: measured 1.5x faster than 16384 here), 16384 on a GPU
    */
   batchTokens?: number | undefined;
-  /** Rows per journaled window (the unit of resume). @default 8192 */
+  /** Rows per journaled window (the unit of resume). @default 8192 for hashing, 2048 for ONNX models */
   windowRows?: number | undefined;
   /** Parameters of the hashing model. */
   hashing?: HashingOptions | undefined;
@@ -38,7 +38,7 @@ export interface ResolvedEmbedOptions {
   device: EmbedDevice;
   maxLength: number | undefined;
   batchTokens: number | undefined;
-  windowRows: number;
+  windowRows: number | undefined;
   hashing: HashingParams | undefined;
 }
 
@@ -76,7 +76,7 @@ export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions
     device: options.device ?? 'auto',
     maxLength: options.maxLength,
     batchTokens: options.batchTokens,
-    windowRows: options.windowRows ?? 8192,
+    windowRows: options.windowRows,
     hashing,
   };
 }

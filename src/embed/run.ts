@@ -7,7 +7,7 @@
 import { rename, writeFile, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, hasErrorCode } from '../errors.js';
 import { float32ArrayToHalf } from '../store/matrix.js';
 import { newManifest, sha256File, writeManifest } from '../store/manifest.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
@@ -66,14 +66,14 @@ function lengthOrder(texts: readonly string[]): Uint32Array {
 const DF_FILE = 'hashing-df.bin';
 
 /** The hashing model's document frequencies: from the journal, or a first pass over every text. */
-async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, pool: EmbedPool, sink: ProgressSink | undefined): Promise<DocumentFrequency> {
+async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, windowRows: number, pool: EmbedPool, sink: ProgressSink | undefined): Promise<DocumentFrequency> {
   const path = join(parts.dir, DF_FILE);
   const saved = await readFile(path).catch(() => undefined);
   if (saved !== undefined) return documentFrequencyFromBytes(saved, path);
   const df = new DocumentFrequency(model.params.buckets);
   const progress = new Progress({ label: 'embed: document frequencies', unit: 'rows', total: input.rows, sink: sink ?? { write: () => undefined, isTTY: false }, quiet: sink === undefined });
   let rows = 0;
-  for await (const window of readTextWindows(input, options.template, options.windowRows)) {
+  for await (const window of readTextWindows(input, options.template, windowRows)) {
     const tasks: Promise<void>[] = [];
     for (let at = 0; at < window.texts.length; at += 2048) {
       const task: EmbedTask = { kind: 'df', params: model.params, texts: window.texts.slice(at, at + 2048) };
@@ -92,8 +92,25 @@ async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' 
   return df;
 }
 
-/** Embeds one window on the pool; vectors in window order. */
-async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+/** How a window reports its tasks and learns it must stop. */
+interface WindowHooks {
+  onTask: (rows: number, tokens: number) => void;
+  signal: AbortSignal | undefined;
+}
+
+/** Rejects when `signal` aborts (never settles otherwise). */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const stop = (): void => {
+      reject(new TidepoolError('E_INTERRUPTED', 'embed interrupted'));
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** Embeds one window on the pool; vectors in window order. Stops at once (window lost) on abort. */
+async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined, hooks: WindowHooks): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
   const dim = model.dim;
   const vectors = new Float32Array(texts.length * dim);
   const order = lengthOrder(texts);
@@ -113,9 +130,12 @@ async function embedWindow(texts: readonly string[], model: EmbedModel, pool: Em
       stats.truncated += reply.truncated;
       stats.empty += reply.empty;
       stats.zeroVectors += reply.zeroVectors;
+      hooks.onTask(indexes.length, reply.tokens);
     }));
   }
-  await Promise.all(tasks);
+  const all = Promise.all(tasks);
+  all.catch(() => undefined); // an abort wins the race below; a late task failure must not go unhandled
+  await Promise.race([all, aborted(hooks.signal)]);
   return { vectors, stats };
 }
 
@@ -128,9 +148,11 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   const input = await openPairs(run.data, options.template);
   input.sha256 ??= await sha256File(input.path);
   const model = await resolveEmbedModel(options, run.progress);
+  // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
+  const windowRows = options.windowRows ?? (model.kind === 'hashing' ? 8192 : 2048);
   const key = {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
-    precision: options.precision, windowRows: options.windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
+    precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
   };
   const parts = await EmbedParts.open(run.out, key);
   const finished = await parts.finished();
@@ -140,7 +162,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   try {
     let idf: { buffer: SharedArrayBuffer; key: string } | undefined;
     if (model.kind === 'hashing') {
-      const df = await documentFrequencies(model, parts, input, options, pool, run.progress);
+      const df = await documentFrequencies(model, parts, input, options, windowRows, pool, run.progress);
       const weights = df.idf();
       const buffer = new SharedArrayBuffer(weights.byteLength);
       new Float32Array(buffer).set(weights);
@@ -150,7 +172,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
     const remaining = input.rows === undefined ? undefined : input.rows - totals.resumedRows;
     const progress = new Progress({ label: 'embed', unit: 'rows', total: remaining, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
     const schema = embeddingsSchema(model.dim, options.precision, model.key);
-    for await (const window of readTextWindows(input, options.template, options.windowRows)) {
+    for await (const window of readTextWindows(input, options.template, windowRows)) {
       windows = window.index + 1;
       const done = finished.get(window.index);
       if (done !== undefined && done.rows === window.texts.length) {
@@ -158,14 +180,32 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
         continue;
       }
       const windowStarted = performance.now();
-      const { vectors, stats } = await embedWindow(window.texts, model, pool, idf);
+      const note = (): string => (totals.embedSeconds > 0 && totals.tokens > 0 ? `${Math.round(totals.tokens / totals.embedSeconds)} tokens/s` : '');
+      let rowsInWindow = 0;
+      const hooks: WindowHooks = {
+        signal: run.signal,
+        onTask: (rows) => {
+          rowsInWindow += rows;
+          progress.update(totals.embeddedRows + rowsInWindow, totals.embeddedRows + rowsInWindow, note());
+        },
+      };
+      let embedded: Awaited<ReturnType<typeof embedWindow>>;
+      try {
+        embedded = await embedWindow(window.texts, model, pool, idf, hooks);
+      } catch (error) {
+        if (hasErrorCode(error, 'E_INTERRUPTED')) {
+          throw new TidepoolError('E_INTERRUPTED', `embed interrupted after ${totals.rows} rows; finished windows are kept in ${parts.dir}. Rerun the same command to resume.`);
+        }
+        throw error;
+      }
+      const { vectors, stats } = embedded;
       const values = options.precision === 'fp16' ? float32ArrayToHalf(vectors) : vectors;
       const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };
       await parts.write(window.index, embeddingsBatch(schema, window.rowIds, values, model.dim), windowStats);
       accumulate(totals, windowStats);
       totals.embeddedRows += stats.rows;
       totals.embedSeconds += windowStats.seconds;
-      progress.update(totals.embeddedRows, totals.embeddedRows, totals.tokens > 0 ? `${Math.round(totals.tokens / totals.embedSeconds)} tokens/s` : '');
+      progress.update(totals.embeddedRows, totals.embeddedRows, note());
       if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `embed interrupted after ${totals.rows} rows; finished windows are kept in ${parts.dir}. Rerun the same command to resume.`);
     }
     progress.finish();

@@ -123,6 +123,34 @@ describe('tidepool embed', () => {
     expect((await readFile(join(out, 'embeddings.arrow'))).equals(await readFile(join(dir, 'whole', 'embeddings.arrow')))).toBe(true);
   }, 240_000);
 
+  it('Ctrl-C stops within a window (exit 130), keeps the finished windows, and the rerun completes the same file', async () => {
+    const args = ['embed', '--data', data, '--model', model, '--device', 'cpu', '--window-rows', '400', '--threads', '2'];
+    const out = join(dir, 'interrupted');
+    await mkdir(out, { recursive: true });
+    const child = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let sentAt = 0;
+    const watcher = setInterval(() => {
+      readdir(join(out, '.embed-parts')).then((names) => {
+        if (sentAt === 0 && names.some((n) => n === 'part-000000.json')) {
+          sentAt = performance.now();
+          child.kill('SIGINT');
+        }
+      }, () => undefined);
+    }, 5);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => { resolve(c); }));
+    clearInterval(watcher);
+    expect(code, stderr).toBe(130);
+    expect(performance.now() - sentAt).toBeLessThan(5000);
+    expect(stderr).toMatch(/interrupted.*Rerun the same command to resume/s);
+    const resumed = await runCli([...args, '--out', out, '--json', '-q']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((resumed.json as { resumedRows: number }).resumedRows).toBeGreaterThanOrEqual(400);
+    const { rowIds } = await readEmbeddings(join(out, 'embeddings.arrow'));
+    expect(rowIds).toEqual(pairs.map((p) => p.rowId));
+  }, 120_000);
+
   it('refuses to mix a journaled run with other parameters, and bad inputs are clear errors', async () => {
     const out = join(dir, 'mixed');
     await mkdir(join(out, '.embed-parts'), { recursive: true });
