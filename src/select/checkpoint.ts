@@ -1,6 +1,6 @@
 /**
- * Checkpoints of a selection run: the greedy state at a full pass, as a JSON header plus the raw
- * min-distance array in a data file named after the pass. The data file is written first and the
+ * Checkpoints of a selection run: the greedy state at a pass, as a JSON header plus the raw
+ * min-distance bounds and their per-point lags in a data file named after the pass. The data file is written first and the
  * header renamed into place last, so a header always points at a complete data file of its own pass,
  * whenever the process dies. A checkpoint is used only by a run with the same key.
  */
@@ -14,16 +14,17 @@ const DATA_SUFFIX = '.bin';
 
 interface CheckpointHeader {
   key: string;
-  state: Omit<GreedyState, 'minDist'>;
+  state: Omit<GreedyState, 'minDist' | 'lag'>;
   rows: number;
   data: string;
 }
 
 /** Saves the state atomically and removes older data files. */
 export async function saveCheckpoint(dir: string, key: string, state: GreedyState): Promise<void> {
-  const { minDist, ...rest } = state;
+  const { minDist, lag, ...rest } = state;
   const data = `${DATA_PREFIX}${state.passes}${DATA_SUFFIX}`;
-  await writeFile(join(dir, `${data}.partial`), new Uint8Array(minDist.buffer, minDist.byteOffset, minDist.byteLength));
+  const bytes = Buffer.concat([new Uint8Array(minDist.buffer, minDist.byteOffset, minDist.byteLength), new Uint8Array(lag.buffer, lag.byteOffset, lag.byteLength)]);
+  await writeFile(join(dir, `${data}.partial`), bytes);
   await rename(join(dir, `${data}.partial`), join(dir, data));
   const header: CheckpointHeader = { key, state: rest, rows: minDist.length, data };
   await writeFile(join(dir, `${HEADER}.partial`), JSON.stringify(header));
@@ -43,10 +44,12 @@ export async function loadCheckpoint(dir: string, key: string, rows: number): Pr
   }
   if (header.key !== key || header.rows !== rows) return null;
   const bytes = await readFile(join(dir, header.data)).catch(() => null);
-  if (bytes?.length !== rows * 4) return null;
+  if (bytes?.length !== rows * 8) return null; // (a checkpoint from before per-point lags is not used)
   const minDist = new Float32Array(rows);
-  new Uint8Array(minDist.buffer).set(bytes);
-  return { ...header.state, minDist };
+  new Uint8Array(minDist.buffer).set(bytes.subarray(0, rows * 4));
+  const lag = new Int32Array(rows);
+  new Uint8Array(lag.buffer).set(bytes.subarray(rows * 4));
+  return { ...header.state, minDist, lag };
 }
 
 /** Removes the checkpoint after a finished run. */

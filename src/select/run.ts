@@ -11,7 +11,7 @@ import { describeFile, newManifest, writeManifest } from '../store/manifest.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
-import { defaultPoolSize, initialState, kCenterGreedy, type GreedyState } from './greedy.js';
+import { defaultPoolSize, initialState, kCenterGreedy, lazyPays, type GreedyState } from './greedy.js';
 import { loadSelectionInput, resolveEmbeddingsPath } from './input.js';
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
@@ -90,7 +90,7 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
   const saved = await loadCheckpoint(run.out, key, n);
-  const options = { k: run.k, first, seeds, poolSize };
+  const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
   const state: GreedyState = saved ?? initialState(n, options);
   const kernel: MinDistanceKernel & { release(): Promise<void> } = await OnnxKernel.create(input.points, d, { threads, norms: input.norms });
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
