@@ -249,7 +249,7 @@ const md = [
   `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
   `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,
-  `"fold GFLOP/s" is 2·n·d·k (folding every center into every point once, the least GEMM work of any batched greedy) over inner s: a lower bound on the GEMM rate achieved, to compare with the machine's: onnxruntime MatMul ${result.gemmPeak.shape} measured at ${Object.entries(result.gemmPeak.gflopsByThreads).map(([t, g]) => `${g} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`).join(', ')}.`,
+  `"fold GFLOP/s" is 2·n·d·k (folding every center into every point once, the least GEMM work of any batched greedy) over inner s: the GEMM rate a batched greedy that folds every center into every point would need to match this run (lazy passes skip most of that work, so it can exceed the machine's), to compare with the machine's: onnxruntime MatMul ${result.gemmPeak.shape} measured at ${Object.entries(result.gemmPeak.gflopsByThreads).map(([t, g]) => `${g} GFLOP/s on ${t} thread${t === '1' ? '' : 's'}`).join(', ')}.`,
   `\`--precision fp16\` picks are the greedy's on the float16-rounded values, so they may differ from the float32 picks.`,
   ``,
 ];

@@ -49,7 +49,9 @@ export async function loadCheckpoint(dir: string, key: string, rows: number): Pr
   new Uint8Array(minDist.buffer).set(bytes.subarray(0, rows * 4));
   const lag = new Int32Array(rows);
   new Uint8Array(lag.buffer).set(bytes.subarray(rows * 4));
-  return { ...header.state, minDist, lag };
+  // JSON has no Infinity (the radius of a first pick with no centers): it comes back as null.
+  const radii = (header.state.radii as (number | null)[]).map((r) => r ?? Infinity);
+  return { ...header.state, radii, minDist, lag };
 }
 
 /** Removes the checkpoint after a finished run. */
