@@ -80,9 +80,13 @@ describe('tidepool embed', () => {
     const out = join(dir, 'onnx');
     const result = await runCli(['embed', '--data', data, '--model', model, '--out', out, '--device', 'cpu', '--batch-tokens', '4096', '--json', '-q']);
     expect(result.code, result.stderr).toBe(0);
-    const summary = result.json as { rows: number; dim: number; paddingFraction: number; tokens: number; device: string };
+    const summary = result.json as { rows: number; dim: number; paddingFraction: number; tokens: number; device: string; truncated: number };
     expect(summary).toMatchObject({ rows: pairs.length, dim: 128, device: 'cpu' });
     expect(summary.paddingFraction).toBeLessThan(0.2);
+    // Long functions exceed the model's 256 tokens: they are truncated and counted, in the summary and the manifest.
+    expect(summary.truncated).toBeGreaterThan(0);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { counts: { truncated: number; tokens: number } };
+    expect(manifest.counts).toMatchObject({ truncated: summary.truncated, tokens: summary.tokens });
     const { rowIds, vectors } = await readEmbeddings(join(out, 'embeddings.arrow'));
     expect(rowIds).toEqual(pairs.map((p) => p.rowId));
     const single = await OnnxEmbedder.create(await loadModelFolder(model), { device: 'cpu', batchTokens: 1 << 20 });
