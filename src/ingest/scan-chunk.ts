@@ -123,21 +123,25 @@ export class ScanChunkBuilder extends ChunkTally {
     w.commitRow(line);
   }
 
-  /** The chunk's result (copied out of the scanner's memory). */
-  finish(): ChunkResult {
+  /**
+   * The chunk's result, copied out of the scanner's memory; with `views`, views of that memory instead,
+   * valid only until the thread's next block (for a caller that copies them at once, e.g. packChunk).
+   */
+  finish(views = false): ChunkResult {
     const w = this.wasm;
     const memory = w.memory.buffer;
     const rows = w.rowCount();
-    const copy32 = (at: number): Uint32Array => new Uint32Array(memory, at, rows).slice();
+    const own = <T extends Uint8Array | Uint32Array | Int32Array>(view: T): T => (views ? view : (view.slice() as T));
+    const copy32 = (at: number): Uint32Array => own(new Uint32Array(memory, at, rows));
     const columns = Object.fromEntries(
       CHUNK_STRING_COLUMNS.map((name, column): [string, Utf8Buffers] => {
         const nullCount = w.nullCount(column);
         return [name, {
           length: rows,
           nullCount,
-          validity: nullCount > 0 ? new Uint8Array(memory, w.validityAt(column), Math.ceil(rows / 8)).slice() : null,
-          offsets: new Int32Array(memory, w.offsetsAt(column), rows + 1).slice(),
-          bytes: new Uint8Array(memory, w.bytesAt(column), w.bytesUsed(column)).slice(),
+          validity: nullCount > 0 ? own(new Uint8Array(memory, w.validityAt(column), Math.ceil(rows / 8))) : null,
+          offsets: own(new Int32Array(memory, w.offsetsAt(column), rows + 1)),
+          bytes: own(new Uint8Array(memory, w.bytesAt(column), w.bytesUsed(column))),
         }];
       }),
     ) as ChunkResult['columns'];
@@ -159,9 +163,17 @@ export class ScanChunkBuilder extends ChunkTally {
   }
 }
 
-/** Parses one jsonl block: with the scanner where it supports the options, else in JavaScript. */
-export function parseJsonlBlock(bytes: Uint8Array, firstLine: number, options: ChunkOptions): ChunkResult {
-  const builder = scannerSupports(options) ? new ScanChunkBuilder(options) : new ChunkBuilder(options);
+/**
+ * Parses one jsonl block: with the scanner where it supports the options, else in JavaScript. With
+ * `views`, a scanner result may be views of its memory, valid until this thread's next block.
+ */
+export function parseJsonlBlock(bytes: Uint8Array, firstLine: number, options: ChunkOptions, views = false): ChunkResult {
+  if (!scannerSupports(options)) {
+    const builder = new ChunkBuilder(options);
+    builder.jsonlBlock(bytes, firstLine);
+    return builder.finish();
+  }
+  const builder = new ScanChunkBuilder(options);
   builder.jsonlBlock(bytes, firstLine);
-  return builder.finish();
+  return builder.finish(views);
 }

@@ -11,10 +11,12 @@ const arena = Piscina.workerData as ArenaBuffers | undefined;
 export default function parseJsonlChunk(task: JsonlChunkTask): unknown {
   if ('slot' in task) {
     if (arena === undefined) throw new Error('ingest worker started without its shared slots');
-    const result = parseJsonlBlock(new Uint8Array(arena.inputs[task.slot]!, 0, task.length), task.firstLine, task.options);
-    const packed = packChunk(result, arena.outputs[task.slot]!);
+    const input = new Uint8Array(arena.inputs[task.slot]!, 0, task.length);
+    // Views of the scanner's memory: packChunk copies them into the slot at once (one copy, not two).
+    const packed = packChunk(parseJsonlBlock(input, task.firstLine, task.options, true), arena.outputs[task.slot]!);
     if (packed !== null) return { packed } satisfies JsonlChunkReply;
-    return move({ result });
+    // Too big for the slot: parse again into memory of its own, which moves back without copying.
+    return move({ result: parseJsonlBlock(input, task.firstLine, task.options) });
   }
   return move({ result: { ...parseJsonlBlock(task.bytes, task.firstLine, task.options), block: task.bytes.buffer as ArrayBuffer } });
 }
