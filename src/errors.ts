@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'E_MODEL_MISSING'
   | 'E_MODEL_INVALID'
   | 'E_DEVICE_UNAVAILABLE'
+  | 'E_LLM_AUTH'
+  | 'E_LLM_REQUEST'
   | 'E_INTERNAL';
 
 /** Exit status for user errors (bad input, bad flags). */

@@ -6,7 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { embedCommand } from './commands/embed.js';
+import { generateCommand } from './commands/generate.js';
 import { ingestCommand } from './commands/ingest.js';
+import { llmSimCommand } from './commands/llm-sim.js';
 import { sampleCommand } from './commands/sample.js';
 import { selectCommand } from './commands/select.js';
 
@@ -17,7 +19,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), embedCommand(), selectCommand(), sampleCommand()]) {
+  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), sampleCommand(), llmSimCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

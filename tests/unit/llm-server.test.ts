@@ -167,6 +167,41 @@ describe('llm-server', () => {
     expect(server.errors.map((error) => error.message)).toEqual([expect.stringContaining('scripted: all 0 replies used') as unknown]);
   });
 
+  test('stats count requests in flight from arrival to the end of the response: 64 concurrent clients reach 64', async () => {
+    const { server, client } = await start({ respond: () => ({ delayMs: 150, then: { content: 'slow' } }) });
+    const openai = client({ maxRetries: 0 });
+    const replies = await Promise.all(Array.from({ length: 64 }, (_, i) => ask(openai, `request ${i}`)));
+    expect(replies.map((reply) => reply.choices[0]?.message.content)).toEqual(Array.from({ length: 64 }, () => 'slow'));
+    expect(server.stats).toEqual({ total: 64, inFlight: 0, maxInFlight: 64 });
+    expect(await ask(openai, 'one more')).toBeDefined();
+    expect(server.stats).toEqual({ total: 65, inFlight: 0, maxInFlight: 64 });
+  });
+
+  test('a hanging request stays in flight until close() ends its socket', async () => {
+    const { server, client } = await start({ respond: () => ({ hang: true }) });
+    const pending = ask(client({ timeout: 60_000 })).catch((error: unknown) => error);
+    await until(() => server.stats.inFlight === 1);
+    await server.close();
+    await pending;
+    await until(() => server.stats.inFlight === 0);
+    expect(server.stats).toEqual({ total: 1, inFlight: 0, maxInFlight: 1 });
+  });
+
+  test('recordRequests: false keeps no requests but still counts them, numbers them and reads the retry header', async () => {
+    const { server, client } = await start({ recordRequests: false, respond: scripted([{ status: 503, retryAfterMs: 5 }, (_request, context) => ({ content: `#${context.index} attempt ${context.attempt}` })]) });
+    const completion = await ask(client({ maxRetries: 1 }));
+    expect(completion.choices[0]?.message.content).toBe('#1 attempt 2');
+    expect(server.requests).toEqual([]);
+    expect(server.stats).toMatchObject({ total: 2, inFlight: 0 });
+  });
+
+  test('port and host: a busy port is refused with EADDRINUSE; baseURL names the address listened on', async () => {
+    const { server } = await start({ host: '127.0.0.1' });
+    const port = Number(new URL(server.baseURL).port);
+    expect(server.baseURL).toBe(`http://127.0.0.1:${port}/v1`);
+    await expect(startLlmServer({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
   test('close() ends a hanging request instead of keeping the process alive', async () => {
     const { server, client } = await start({ respond: () => ({ hang: true }) });
     const pending = ask(client({ timeout: 60_000 })).catch((error: unknown) => error);

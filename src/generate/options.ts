@@ -1,0 +1,132 @@
+/** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
+import { TidepoolError } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
+import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
+import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
+
+/** User-facing options (all but the paths, model and endpoint optional). */
+export interface GenerateOptions {
+  /** Output folder of `ingest` (holds pairs.arrow), or the file. */
+  data: string;
+  /** Output folder of `select` (holds coreset.arrow), or the file. */
+  coreset: string;
+  out: string;
+  /** Generator model id. */
+  model: string;
+  /** Discriminator model id. @default the generator's */
+  discriminatorModel?: string | undefined;
+  /** Ask a discriminator (false: the prechecks alone decide). @default true */
+  discriminate?: boolean | undefined;
+  baseURL: string;
+  /** Never written anywhere. */
+  apiKey: string;
+  /** @default 'codeocean' */
+  mode?: GenerateMode | undefined;
+  /** CodeOcean tasks. @default all four */
+  tasks?: readonly CodeOceanTask[] | undefined;
+  /** Units (so requests) in flight. @default 16 */
+  concurrency?: number | undefined;
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  maxUsd?: number | undefined;
+  maxTokens?: number | undefined;
+  /** Use only the first N coreset rows. */
+  limit?: number | undefined;
+  /** @default 0 */
+  seed?: number | undefined;
+  /** @default DEFAULT_TRANSLATE_TO */
+  translateTo?: readonly string[] | undefined;
+  /** Generator temperature. @default 0.7 */
+  temperature?: number | undefined;
+  /** Discriminator temperature. @default 0 */
+  discriminatorTemperature?: number | undefined;
+  /** max_tokens of each reply. @default 2048 */
+  replyTokens?: number | undefined;
+  /** Folder of prompt files overriding the defaults. */
+  prompts?: string | undefined;
+  /** JSON price table extending the built-in one. */
+  prices?: string | undefined;
+  /** Entries per task in each case pool. @default 24 */
+  poolCapacity?: number | undefined;
+  /** Units per pool epoch: prompts of epoch e see the pools as of the end of epoch e-2. @default 256 */
+  poolEpoch?: number | undefined;
+  /** Good examples in a generator prompt. @default 2 */
+  goodExamples?: number | undefined;
+  /** Bad examples (with reasons) in a generator prompt. @default 1 */
+  badExamples?: number | undefined;
+  /** The client's retries per request. @default 4 */
+  maxRetries?: number | undefined;
+  /** Per-request timeout in ms. @default 120000 */
+  timeoutMs?: number | undefined;
+  /** Seconds between checkpoints. @default 2 */
+  checkpointSeconds?: number | undefined;
+  progress?: ProgressSink | undefined;
+  /** Stops the run cleanly: no new units start, in-flight ones finish. */
+  signal?: AbortSignal | undefined;
+  /** Messages for people (stderr in the CLI). */
+  log?: ((line: string) => void) | undefined;
+}
+
+type DefaultedFields0 = Omit<GenerateOptions, 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log'>;
+type DefaultedFields = { [K in keyof DefaultedFields0]-?: Exclude<DefaultedFields0[K], undefined> };
+
+/** Every option resolved. */
+export interface ResolvedGenerateOptions extends DefaultedFields {
+  discriminatorModel: string | null;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  maxUsd: number | undefined;
+  maxTokens: number | undefined;
+  limit: number | undefined;
+  prompts: string | undefined;
+  prices: string | undefined;
+  progress: ProgressSink | undefined;
+  signal: AbortSignal | undefined;
+  log: (line: string) => void;
+}
+
+/** Fills defaults and validates; every problem is reported at once. */
+export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
+  const problems: string[] = [];
+  const positive = (name: string, value: number | undefined, fallback: number | undefined, integer = true): number | undefined => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) problems.push(`${name} must be a positive ${integer ? 'integer' : 'number'}, found ${value}`);
+    return value;
+  };
+  const tasks = options.tasks ?? CODE_OCEAN_TASKS;
+  if (tasks.length === 0) problems.push(`tasks must name at least one of ${CODE_OCEAN_TASKS.join(', ')}`);
+  for (const task of tasks) if (!(CODE_OCEAN_TASKS as readonly string[]).includes(task)) problems.push(`tasks: unknown task "${task}"; choose from ${CODE_OCEAN_TASKS.join(', ')}`);
+  if (new Set(tasks).size !== tasks.length) problems.push('tasks: a task is named twice');
+  if (options.model.trim() === '') problems.push('model must name the generator model, e.g. --model gpt-4o-mini');
+  if (options.maxUsd !== undefined && options.maxTokens !== undefined) problems.push('give --max-usd or --max-tokens, not both');
+  const temperature = options.temperature ?? 0.7;
+  const discriminatorTemperature = options.discriminatorTemperature ?? 0;
+  for (const [name, value] of [['temperature', temperature], ['discriminator temperature', discriminatorTemperature]] as const) {
+    if (!(value >= 0 && value <= 2)) problems.push(`${name} must be between 0 and 2, found ${value}`);
+  }
+  const discriminate = options.discriminate ?? true;
+  const resolved: ResolvedGenerateOptions = {
+    data: options.data, coreset: options.coreset, out: options.out, model: options.model,
+    discriminate, discriminatorModel: discriminate ? (options.discriminatorModel ?? options.model) : null,
+    baseURL: options.baseURL, apiKey: options.apiKey, mode: options.mode ?? 'codeocean', tasks: [...new Set(tasks)],
+    concurrency: positive('concurrency', options.concurrency, 16)!,
+    rpm: positive('rpm', options.rpm, undefined), tpm: positive('tpm', options.tpm, undefined),
+    maxUsd: positive('max-usd', options.maxUsd, undefined, false), maxTokens: positive('max-tokens', options.maxTokens, undefined),
+    limit: positive('limit', options.limit, undefined), seed: options.seed ?? 0,
+    translateTo: [...(options.translateTo ?? DEFAULT_TRANSLATE_TO)].map((language) => language.toLowerCase()),
+    temperature, discriminatorTemperature,
+    replyTokens: positive('reply-tokens', options.replyTokens, 2048)!,
+    prompts: options.prompts, prices: options.prices,
+    poolCapacity: positive('pool-capacity', options.poolCapacity, 24)!, poolEpoch: positive('pool-epoch', options.poolEpoch, 256)!,
+    goodExamples: options.goodExamples ?? 2, badExamples: options.badExamples ?? 1,
+    maxRetries: options.maxRetries ?? 4, timeoutMs: positive('timeout', options.timeoutMs, 120_000)!,
+    checkpointSeconds: options.checkpointSeconds ?? 2,
+    progress: options.progress, signal: options.signal, log: options.log ?? (() => {}),
+  };
+  if (resolved.translateTo.length === 0) problems.push('translate-to must name at least one language');
+  for (const [name, value] of [['good-examples', resolved.goodExamples], ['bad-examples', resolved.badExamples], ['max-retries', resolved.maxRetries]] as const) {
+    if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number >= 0, found ${value}`);
+  }
+  if (problems.length > 0) throw new TidepoolError('E_USAGE', `generate: ${problems.join('; ')}`, { problems });
+  return resolved;
+}

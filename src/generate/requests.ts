@@ -1,0 +1,137 @@
+/**
+ * The chat requests `tidepool generate` sends, as plain data: generator, discriminator and the single
+ * retry after an unusable reply, each with a JSON schema for structured output, and the cache key that
+ * identifies a request across runs. Pure.
+ */
+import { createHash } from 'node:crypto';
+import { renderPrompt, type Prompt, type PromptName, type PromptSet } from './prompts.js';
+import type { GenerateTask, InstructionSample } from './tasks.js';
+import { displayLanguage, type WorkUnit } from './units.js';
+
+/** One chat message. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A chat request before it meets a client. */
+export interface ChatSpec {
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  maxTokens: number;
+  /** `tidepool_sample_<task>` or `tidepool_verdict_<task>`. */
+  schemaName: string;
+  schema: Record<string, unknown>;
+  /** sha256 of the prompt file the user message was rendered from (part of the cache key). */
+  promptVersion: string;
+}
+
+/** Sampling parameters of one role (generator or discriminator). */
+export interface RoleParams {
+  model: string;
+  temperature: number;
+  maxTokens: number;
+}
+
+/** @default system message of every request */
+export const SYSTEM_MESSAGE = 'You produce training data for code models. Follow the instructions exactly and answer with a single JSON object.';
+
+/** Text of the user turn that asks again after an unusable reply. */
+export function retryMessage(error: string): string {
+  return `Your reply could not be used: ${error}`;
+}
+
+/** The prompt file of the generator for `task`. */
+export function generatorPromptName(task: GenerateTask): PromptName {
+  return task;
+}
+
+/** The prompt file of the discriminator for `task` (OSS-Instruct samples are judged as generation samples). */
+export function discriminatorPromptName(task: GenerateTask): PromptName {
+  return task === 'oss-instruct' ? 'discriminator-generation' : `discriminator-${task}`;
+}
+
+/** The generator request of `unit`. `code` is the row's code; `examples` the rendered few-shot block (may be empty). */
+export function generatorSpec(unit: WorkUnit, code: string, examples: string, prompts: PromptSet, params: RoleParams): ChatSpec {
+  const prompt = prompts[generatorPromptName(unit.task)];
+  const values: Record<string, string> = { code, language: displayLanguage(unit.language), examples, seed: unit.seed?.text ?? '' };
+  if (unit.targetLanguage !== undefined) values.target_language = displayLanguage(unit.targetLanguage);
+  return spec(prompt, renderPrompt(prompt, values), params, `tidepool_sample_${schemaTask(unit.task)}`, sampleSchema(unit));
+}
+
+/** The discriminator request judging `sample`, made by the generator for `unit`. */
+export function discriminatorSpec(unit: WorkUnit, code: string, sample: InstructionSample, examples: string, prompts: PromptSet, params: RoleParams): ChatSpec {
+  const prompt = prompts[discriminatorPromptName(unit.task)];
+  const values: Record<string, string> = {
+    code: unit.seed?.text ?? code, language: displayLanguage(unit.language), examples,
+    instruction: sample.instruction, input: sample.input, output: sample.output,
+  };
+  if (unit.targetLanguage !== undefined) values.target_language = displayLanguage(unit.targetLanguage);
+  return spec(prompt, renderPrompt(prompt, values), params, `tidepool_verdict_${schemaTask(unit.task)}`, verdictSchema(countRules(prompt.text)));
+}
+
+/** `original` followed by the unusable reply and a user turn quoting `error`: the one retry. */
+export function retrySpec(original: ChatSpec, reply: string, error: string): ChatSpec {
+  return { ...original, messages: [...original.messages, { role: 'assistant', content: reply }, { role: 'user', content: retryMessage(error) }] };
+}
+
+/**
+ * Identity of a request across runs: sha256 over the model, every message, the sampling parameters,
+ * the schema and the prompt file's version. The transport (structured output or not) is not part of it.
+ */
+export function cacheKey(request: ChatSpec): string {
+  const canonical = JSON.stringify([request.model, request.messages.map((m) => [m.role, m.content]), request.temperature, request.maxTokens, request.schemaName, request.schema, request.promptVersion]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Numbered rule lines (`N. ...`) after the `Rules:` line of a discriminator prompt file. */
+export function countRules(promptText: string): number {
+  const start = promptText.search(/^Rules:\s*$/m);
+  if (start === -1) return 0;
+  let count = 0;
+  for (const line of promptText.slice(start).split('\n').slice(1)) {
+    if (/^\d+\.\s/.test(line)) count++;
+    else if (count > 0 && line.trim() === '') break;
+  }
+  return count;
+}
+
+function spec(prompt: Prompt, text: string, params: RoleParams, schemaName: string, schema: Record<string, unknown>): ChatSpec {
+  return {
+    model: params.model, temperature: params.temperature, maxTokens: params.maxTokens, schemaName, schema, promptVersion: prompt.version,
+    messages: [{ role: 'system', content: SYSTEM_MESSAGE }, { role: 'user', content: text }],
+  };
+}
+
+function schemaTask(task: GenerateTask): string {
+  return task.replace('-', '_');
+}
+
+/** JSON schema of a sample of `unit`'s task, pinning the languages. */
+function sampleSchema(unit: WorkUnit): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    instruction: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    language: { type: 'string', enum: [displayLanguage(unit.language)] },
+  };
+  if (unit.targetLanguage !== undefined) properties.targetLanguage = { type: 'string', enum: [displayLanguage(unit.targetLanguage)] };
+  return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+/** JSON schema of a verdict over `rules` numbered rules. */
+function verdictSchema(rules: number): Record<string, unknown> {
+  const rule = {
+    type: 'object',
+    properties: { rule: { type: 'integer', minimum: 1, maximum: Math.max(1, rules) }, answer: { type: 'string', enum: ['yes', 'no'] }, reason: { type: 'string' } },
+    required: ['rule', 'answer', 'reason'],
+    additionalProperties: false,
+  };
+  return {
+    type: 'object',
+    properties: { rules: { type: 'array', items: rule }, verdict: { type: 'string', enum: ['accept', 'reject'] } },
+    required: ['rules', 'verdict'],
+    additionalProperties: false,
+  };
+}

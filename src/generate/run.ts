@@ -1,0 +1,375 @@
+/**
+ * `tidepool generate`: the I/O shell around the pure cores. Reads the coreset's rows, plans units,
+ * restores the checkpoint and journal, runs the scheduler against the LLM through the response cache,
+ * rate limits and budget, and writes instructions.jsonl, rejected.jsonl, pools/, manifest.json.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TidepoolError } from '../errors.js';
+import { describeFile, newManifest, writeManifest } from '../store/manifest.js';
+import { Progress, formatCount } from '../util/progress.js';
+import { Budget, checkBudgetPriced, type BudgetLimits } from './budget.js';
+import { ResponseCache } from './cache.js';
+import { addToFunnel, formatFunnel, funnelTotal, type Funnel } from './funnel.js';
+import { readGenerateInput } from './input.js';
+import { openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
+import { LlmClient, TransientLlmError } from './llm.js';
+import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.js';
+import { CasePools, formatExamples } from './pools.js';
+import { savePools } from './pools-file.js';
+import { loadPrices, costOf, type PriceTable } from './prices.js';
+import { loadPrompts, type PromptSet } from './prompts.js';
+import { RateLimiter } from './limits.js';
+import { unitRecord, type RunIdentity } from './records.js';
+import { cacheKey, type ChatSpec } from './requests.js';
+import { FoldingScheduler } from './scheduler.js';
+import { initialState, readState, writeState, type GenerateState, type JournalEntry } from './state.js';
+import { processUnit, type Ask } from './unit.js';
+import { planUnits, type SourceRow, type WorkUnit } from './units.js';
+
+/** The `--json` summary. */
+export interface GenerateSummary {
+  mode: string;
+  units: number;
+  finished: number;
+  accepted: number;
+  rejected: number;
+  /** Units whose last attempt failed on the server side; a rerun retries them. */
+  failed: number;
+  acceptRate: number;
+  tasks: Record<string, { units: number; accepted: number }>;
+  languages: Record<string, { units: number; accepted: number }>;
+  tokens: { prompt: number; completion: number };
+  /** List-price USD of all units' requests; null when a model has no price. */
+  usd: number | null;
+  /** This run's requests to the server (cached answers excluded). */
+  paidRequests: number;
+  cachedRequests: number;
+  seconds: number;
+  /** CPU seconds this process used (user + system), for the cost of the tool itself. */
+  cpuSeconds: number;
+  requestsPerSecond: number;
+  /** Every unit is in the outputs and none failed. */
+  complete: boolean;
+  /** Why the run stopped early, or null. */
+  stopped: string | null;
+  outputFormat: string;
+  out: string;
+}
+
+/** Rounds of retrying failed units per run. */
+const RETRY_ROUNDS = 3;
+
+/** Files of an output folder. */
+export const GENERATE_FILES = { instructions: 'instructions.jsonl', rejected: 'rejected.jsonl', pools: 'pools', work: '.generate' } as const;
+
+/** Runs (or resumes) a generation job. */
+export async function runGenerate(options: GenerateOptions): Promise<GenerateSummary> {
+  const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  const resolved = resolveGenerateOptions(options);
+  const prompts = loadPrompts(resolved.prompts);
+  const prices = loadPrices(resolved.prices);
+  checkBudgetPriced(budgetLimits(resolved), prices, [resolved.model, ...(resolved.discriminatorModel === null ? [] : [resolved.discriminatorModel])]);
+  const input = await readGenerateInput(resolved.data, resolved.coreset, resolved.limit);
+  const units = planUnits(input.rows, { mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo });
+  const rows = new Map<number, SourceRow>(input.rows.map((row) => [row.rowId, row]));
+  const configHash = hashConfig(resolved, prompts, input.coreset.sha256, input.pairs);
+
+  const work = join(resolved.out, GENERATE_FILES.work);
+  mkdirSync(work, { recursive: true });
+  const paths = {
+    state: join(work, 'state.json'), journal: join(work, 'journal.jsonl'), cache: join(work, 'responses.jsonl'),
+    instructions: join(resolved.out, GENERATE_FILES.instructions), rejected: join(resolved.out, GENERATE_FILES.rejected),
+  };
+  let state = readState(paths.state);
+  if (state !== undefined && state.configHash !== configHash) {
+    resolved.log(`generate: parameters, prompts or inputs changed since the last run in ${resolved.out}; starting the outputs over (answers already paid for are reused from the response cache)`);
+    rmSync(paths.journal, { force: true });
+    state = undefined;
+  }
+  state ??= initialState(configHash, new CasePools({ capacity: resolved.poolCapacity }).toJSON());
+
+  const cache = ResponseCache.open(paths.cache);
+  const outputs = { instructions: openTruncated(paths.instructions, state.bytes.instructions), rejected: openTruncated(paths.rejected, state.bytes.rejected) };
+  const journalEntries: JournalEntry[] = [];
+  const journalSize = scanLines(paths.journal, (text) => journalEntries.push(JSON.parse(text) as JournalEntry));
+  const journal = openTruncated(paths.journal, journalSize);
+  try {
+    return await execute({ resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
+  } finally {
+    cache.close();
+    outputs.instructions.close();
+    outputs.rejected.close();
+    journal.close();
+  }
+}
+
+interface Job {
+  resolved: ResolvedGenerateOptions;
+  prompts: PromptSet;
+  prices: PriceTable;
+  units: WorkUnit[];
+  rows: Map<number, SourceRow>;
+  state: GenerateState;
+  cache: ResponseCache;
+  outputs: { instructions: AppendLog; rejected: AppendLog };
+  journal: AppendLog;
+  journalEntries: JournalEntry[];
+  paths: Record<'state' | 'journal' | 'cache' | 'instructions' | 'rejected', string>;
+  startedAt: number;
+  cpuAtStart: NodeJS.CpuUsage;
+  input: Awaited<ReturnType<typeof readGenerateInput>>;
+}
+
+async function execute(job: Job): Promise<GenerateSummary> {
+  const { resolved, prompts, prices, units, rows, state, cache, outputs, journal } = job;
+  const identity: RunIdentity = {
+    mode: resolved.mode, generatorModel: resolved.model, discriminatorModel: resolved.discriminatorModel,
+    promptVersions: Object.fromEntries(Object.values(prompts).map((prompt) => [prompt.name, prompt.version])),
+  };
+  const client = new LlmClient({ baseURL: resolved.baseURL, apiKey: resolved.apiKey, maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs });
+  const limiter = new RateLimiter({ ...(resolved.rpm === undefined ? {} : { rpm: resolved.rpm }), ...(resolved.tpm === undefined ? {} : { tpm: resolved.tpm }) });
+  const budget = new Budget(budgetLimits(resolved), spentSoFar(cache, prices));
+  const funnel: Funnel = state.funnel;
+  const failed = new Set(state.failed);
+  let counts = { accepted: state.accepted, rejected: state.rejected };
+  let paidRequests = 0;
+  let cachedRequests = 0;
+  let fatal: Error | undefined;
+
+  const write = (entry: Extract<JournalEntry, { status: 'done' }>, unit: WorkUnit): void => {
+    const made = unitRecord(unit, entry.outcome, identity, entry.poolSnapshot);
+    (made.accepted ? outputs.instructions : outputs.rejected).append(made.record);
+    counts = made.accepted ? { ...counts, accepted: counts.accepted + 1 } : { ...counts, rejected: counts.rejected + 1 };
+    addToFunnel(funnel, unit.task, unit.language, entry.outcome);
+  };
+
+  const pools = CasePools.fromJSON(state.pools);
+  const snapshots = new Map(Object.entries(state.snapshots).map(([boundary, pool]) => [Number(boundary), CasePools.fromJSON(pool)] as const));
+  const scheduler = new FoldingScheduler(units, resolved.poolEpoch, state.folded, pools, snapshots, {
+    execute: (unit, snapshot) => runOne(unit, snapshot),
+    finished: (entry) => {
+      journal.append(entry);
+      progressTick();
+    },
+    folded: (entry, unit) => {
+      if (entry.status === 'done') write(entry, unit);
+      else failed.add(entry.index);
+      maybeCheckpoint();
+    },
+    stopReason: () => stopReason(),
+  });
+
+  // Replay the journal: units folded before the crash are in the outputs already; failed units that a
+  // retry finished go out now; everything else waits in the scheduler to be folded in order.
+  const retried = new Map<number, Extract<JournalEntry, { status: 'done' }>>();
+  for (const entry of job.journalEntries) {
+    if (units[entry.index]?.key !== entry.key) continue;
+    if (entry.index >= state.folded) scheduler.restore(entry);
+    else if (failed.has(entry.index) && entry.status === 'done') retried.set(entry.index, entry);
+  }
+  for (const [index, entry] of retried) {
+    write(entry, units[index]!);
+    failed.delete(index);
+  }
+  const resumedFrom = state.folded + scheduler.pending.size;
+  if (resumedFrom > 0) resolved.log(`generate: resuming ${resolved.out}: ${formatCount(state.folded)} units in the outputs, ${formatCount(scheduler.pending.size)} more finished, ${formatCount(cache.size)} cached answers`);
+
+  const progress = new Progress({ label: 'generate', unit: 'units', total: units.length, ...(resolved.progress === undefined ? { quiet: true } : { sink: resolved.progress }) });
+  function progressTick(): void {
+    const done = scheduler.folded + scheduler.pending.size;
+    const total = counts.accepted + counts.rejected;
+    const rate = total === 0 ? '' : `accepted ${((100 * counts.accepted) / total).toFixed(0)}%`;
+    const usd = budget.spent.usd === null ? '' : ` | $${budget.spent.usd.toFixed(3)}`;
+    progress.update(done, done, `${rate} | ${formatCount(paidRequests)} requests (${formatCount(cachedRequests)} cached) | ${formatCount(budget.spent.promptTokens + budget.spent.completionTokens)} tokens${usd}`);
+  }
+
+  let lastCheckpoint = performance.now();
+  let poolsWrite: Promise<void> = Promise.resolve();
+  function checkpoint(): void {
+    lastCheckpoint = performance.now();
+    const needed = scheduler.neededSnapshots();
+    writeState(job.paths.state, {
+      ...state, folded: scheduler.folded, bytes: { instructions: outputs.instructions.size, rejected: outputs.rejected.size },
+      pools: pools.toJSON(), snapshots: Object.fromEntries([...needed].map(([boundary, pool]) => [String(boundary), pool.toJSON()])),
+      funnel, failed: [...failed].sort((a, b) => a - b), accepted: counts.accepted, rejected: counts.rejected,
+    });
+    const snapshot = pools.snapshot();
+    poolsWrite = poolsWrite.then(() => savePools(join(resolved.out, GENERATE_FILES.pools), snapshot));
+  }
+  function maybeCheckpoint(): void {
+    if (performance.now() - lastCheckpoint >= resolved.checkpointSeconds * 1000) checkpoint();
+  }
+
+  function stopReason(): string | undefined {
+    if (fatal !== undefined) return fatal.message;
+    if (resolved.signal?.aborted === true) return 'interrupted';
+    return budget.exhausted();
+  }
+
+  const ask: Ask = async (spec: ChatSpec) => {
+    const key = cacheKey(spec);
+    const usdOf = (promptTokens: number, completionTokens: number): number | undefined => costOf(prices, spec.model, { promptTokens, completionTokens });
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      cachedRequests++;
+      return { result: hit, cached: true, usd: usdOf(hit.promptTokens, hit.completionTokens) };
+    }
+    const grant = await limiter.acquire(estimateTokens(spec));
+    let result;
+    try {
+      result = await client.chat(spec);
+    } catch (error) {
+      grant.settle(0);
+      throw error;
+    }
+    grant.settle(result.promptTokens + result.completionTokens);
+    cache.put(key, spec.model, result);
+    paidRequests++;
+    const usd = usdOf(result.promptTokens, result.completionTokens);
+    budget.record({ promptTokens: result.promptTokens, completionTokens: result.completionTokens }, usd);
+    return { result, cached: false, usd };
+  };
+
+  async function runOne(unit: WorkUnit, snapshot: CasePools): Promise<JournalEntry> {
+    const row = rows.get(unit.rowId)!;
+    const examples = (good: number, bad: number): string =>
+      formatExamples(snapshot.examples(unit.task, 'good', good, unit.key, unit.language), snapshot.examples(unit.task, 'bad', bad, unit.key, unit.language));
+    try {
+      const outcome = await processUnit(unit, row.code, {
+        prompts, ask, prechecks: {},
+        generator: { model: resolved.model, temperature: resolved.temperature, maxTokens: resolved.replyTokens },
+        discriminator: resolved.discriminatorModel === null ? null : { model: resolved.discriminatorModel, temperature: resolved.discriminatorTemperature, maxTokens: resolved.replyTokens },
+        generatorExamples: examples(resolved.goodExamples, resolved.badExamples),
+        discriminatorExamples: resolved.discriminatorModel === null ? '' : examples(1, 1),
+      });
+      return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome };
+    } catch (error) {
+      if (error instanceof TransientLlmError) return { index: unit.index, key: unit.key, status: 'error', error: error.message };
+      fatal ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+  }
+
+  await scheduler.run(resolved.concurrency);
+  // Units that failed on the server side are tried again after the plan, with the final pools, in
+  // rounds while a round gets some of them through (at most RETRY_ROUNDS per run).
+  for (let round = 0; round < RETRY_ROUNDS && stopReason() === undefined && scheduler.folded >= units.length && failed.size > 0; round++) {
+    const finalPools = pools.snapshot();
+    const before = failed.size;
+    resolved.log(`generate: retrying ${failed.size} unit(s) that failed on the server side`);
+    const queue = [...failed].sort((a, b) => a - b);
+    const worker = async (): Promise<void> => {
+      for (let index = queue.shift(); index !== undefined && stopReason() === undefined; index = queue.shift()) {
+        const entry = await runOne(units[index]!, finalPools);
+        journal.append(entry);
+        if (entry.status === 'done') {
+          write(entry, units[index]!);
+          failed.delete(index);
+        }
+        progressTick();
+        checkpoint();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(resolved.concurrency, queue.length) }, worker));
+    if (failed.size === before) break;
+  }
+  checkpoint();
+  await poolsWrite;
+  progress.finish();
+
+  const seconds = (performance.now() - job.startedAt) / 1000;
+  const stopped = stopReason() ?? null;
+  const total = funnelTotal(funnel);
+  const summary: GenerateSummary = {
+    mode: resolved.mode, units: units.length, finished: counts.accepted + counts.rejected, accepted: counts.accepted, rejected: counts.rejected,
+    failed: failed.size, acceptRate: total.units === 0 ? 0 : counts.accepted / total.units,
+    tasks: group(funnel, 0), languages: group(funnel, 1),
+    tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
+    paidRequests, cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: paidRequests / seconds,
+    complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, out: resolved.out,
+  };
+  await writeManifest(resolved.out, newManifest({
+    stage: 'generate',
+    parameters: manifestParameters(resolved, identity),
+    inputs: [{ path: job.input.pairs.path, bytes: job.input.pairs.bytes, sha256: job.input.pairs.sha256 ?? '', ...(job.input.pairs.rows === undefined ? {} : { rows: job.input.pairs.rows }) }, job.input.coreset],
+    outputs: [await describeFile(job.paths.instructions, counts.accepted), await describeFile(job.paths.rejected, counts.rejected)],
+    counts: { ...summary, funnel, spentByThisFolder: budget.spent },
+    timings: { seconds },
+  }));
+  if (fatal !== undefined) throw fatal;
+  resolved.log(formatFunnel(funnel));
+  if (stopped === 'interrupted') {
+    throw new TidepoolError('E_INTERRUPTED', `generate interrupted with ${formatCount(summary.finished)} of ${formatCount(units.length)} units done; rerun the same command to resume`, { out: resolved.out });
+  }
+  if (stopped !== null) resolved.log(`generate: stopped early: ${stopped}; rerun with a larger budget to continue where it stopped`);
+  if (failed.size > 0) resolved.log(`generate: ${failed.size} unit(s) failed on the server side after retries; rerun the same command to retry them`);
+  return summary;
+}
+
+function group(funnel: Funnel, part: 0 | 1): Record<string, { units: number; accepted: number }> {
+  const out: Record<string, { units: number; accepted: number }> = {};
+  for (const [key, counts] of Object.entries(funnel.groups)) {
+    const name = key.split('/')[part] ?? '';
+    const entry = (out[name] ??= { units: 0, accepted: 0 });
+    entry.units += counts.units;
+    entry.accepted += counts.accepted;
+  }
+  return out;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+function budgetLimits(resolved: ResolvedGenerateOptions): BudgetLimits {
+  return { ...(resolved.maxUsd === undefined ? {} : { maxUsd: resolved.maxUsd }), ...(resolved.maxTokens === undefined ? {} : { maxTokens: resolved.maxTokens }) };
+}
+
+function spentSoFar(cache: ResponseCache, prices: PriceTable): { promptTokens: number; completionTokens: number; usd: number | null; requests: number } {
+  let promptTokens = 0;
+  let completionTokens = 0;
+  let usd: number | null = 0;
+  for (const [model, spend] of Object.entries(cache.spend.byModel)) {
+    promptTokens += spend.promptTokens;
+    completionTokens += spend.completionTokens;
+    const cost = costOf(prices, model, spend);
+    usd = cost === undefined || usd === null ? null : usd + cost;
+  }
+  return { promptTokens, completionTokens, usd, requests: cache.spend.requests };
+}
+
+/** Prompt tokens (about 4 characters each) plus the reply's cap, for the tokens-per-minute limiter. */
+function estimateTokens(spec: ChatSpec): number {
+  return Math.ceil(spec.messages.reduce((sum, message) => sum + message.content.length, 0) / 4) + spec.maxTokens;
+}
+
+/** Everything that shapes the outputs (not the limits, budget, concurrency or row limit). */
+function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet, coresetSha: string, pairs: { bytes: number; sha256: string | undefined }): string {
+  const shape = {
+    mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo,
+    model: resolved.model, temperature: resolved.temperature, discriminatorModel: resolved.discriminatorModel,
+    discriminatorTemperature: resolved.discriminatorTemperature, replyTokens: resolved.replyTokens,
+    poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch, goodExamples: resolved.goodExamples, badExamples: resolved.badExamples,
+    prompts: Object.values(prompts).map((prompt) => [prompt.name, prompt.version]),
+    coreset: coresetSha, pairs: pairs.sha256 ?? `bytes=${pairs.bytes}`,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
+}
+
+function manifestParameters(resolved: ResolvedGenerateOptions, identity: RunIdentity): Record<string, unknown> {
+  return {
+    mode: resolved.mode, tasks: resolved.tasks, model: resolved.model, discriminatorModel: resolved.discriminatorModel,
+    baseURL: resolved.baseURL, concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
+    maxUsd: resolved.maxUsd ?? null, maxTokens: resolved.maxTokens ?? null, limit: resolved.limit ?? null, seed: resolved.seed,
+    translateTo: resolved.translateTo, temperature: resolved.temperature, discriminatorTemperature: resolved.discriminatorTemperature,
+    replyTokens: resolved.replyTokens, poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch,
+    goodExamples: resolved.goodExamples, badExamples: resolved.badExamples, prompts: resolved.prompts ?? null,
+    promptVersions: identity.promptVersions, prices: resolved.prices ?? null,
+  };
+}
+
