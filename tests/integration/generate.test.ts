@@ -213,6 +213,17 @@ describe('generate budgets and reruns', () => {
     expect(bodies.length).toBe(reference.requests.length);
   });
 
+  it('counts list-price cost for a priced model and stops at --max-usd', async () => {
+    const llm = await server(scriptedModel());
+    const priced = await generate('usd', llm, { limit: 6, model: 'gpt-4o-mini', maxUsd: 0.0004, concurrency: 1 });
+    expect(priced.usd).toBeGreaterThan(0);
+    expect(priced.stopped).toMatch(/USD|usd|\$/);
+    expect(priced.complete).toBe(false);
+    // Tokens are priced at 0.15 / 0.6 USD per million (gpt-4o-mini in the built-in table).
+    expect(priced.usd).toBeCloseTo((priced.tokens.prompt * 0.15 + priced.tokens.completion * 0.6) / 1e6, 12);
+    await expect(generate('usd-unpriced', llm, { limit: 2, model: 'local-model', maxUsd: 1 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('--prices') as unknown });
+  });
+
   it('a changed parameter reuses the cached answers it does not affect', async () => {
     const llm = await server(scriptedModel());
     await generate('changed', llm, { limit: 6 });

@@ -132,3 +132,20 @@ describe('ResponseCache', () => {
     expect(readFileSync(path, 'utf8')).toBe(`${good}\nthis is not json\n`);
   });
 });
+
+describe('ResponseCache (damaged entries)', () => {
+  it('a complete JSON line that is not a cache entry fails with E_FORMAT_INVALID, not a crash', () => {
+    for (const line of ['null', '{"key":"x"}', JSON.stringify({ key: KEY_A, model: 'gen', result: { content: 1 } })]) {
+      const path = freshPath();
+      writeFileSync(path, `${line}\n`);
+      let error: unknown;
+      try {
+        ResponseCache.open(path);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(hasErrorCode(error, 'E_FORMAT_INVALID'), line).toBe(true);
+      expect((error as Error).message).toContain(path);
+    }
+  });
+});
