@@ -66,6 +66,11 @@ export class ResponseCache {
     this.count(model, result);
   }
 
+  /** Writes pending entries now. */
+  flush(): void {
+    this.log.flush();
+  }
+
   close(): void {
     this.log.close();
   }

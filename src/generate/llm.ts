@@ -1,13 +1,14 @@
 /**
  * The one module that talks to an OpenAI-compatible server (through the official `openai` client).
- * The client does the retries (429 and 5xx with backoff, honouring Retry-After); this module adds a
- * whole-request deadline (the client's own timeout stops at the response headers), structured-output
- * fallback for servers without it, and sorts failures into fatal (the run cannot go on), transient
- * (this unit is tried again later) and aborted.
+ * The client does the retries (429, 5xx, timeouts and broken connections, with backoff, honouring
+ * Retry-After) over a keep-alive node:http fetch that reads whole answers, so its timeout covers the
+ * body too; this module adds the structured-output fallback for servers without it and sorts failures
+ * into fatal (the run cannot go on), transient (this unit is tried again later) and aborted.
  */
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { TidepoolError } from '../errors.js';
+import { keepAliveFetch } from './http-fetch.js';
 import type { ChatSpec } from './requests.js';
 
 /** What came back for one request. */
@@ -29,7 +30,7 @@ export interface LlmClientOptions {
   apiKey: string;
   /** The client's retries for 408/409/429/5xx and connection errors. @default 4 */
   maxRetries?: number;
-  /** Milliseconds one attempt may take, body included. @default 120000 */
+  /** Milliseconds one attempt may take, the whole answer included. @default 120000 */
   timeoutMs?: number;
   /** Start with this format (e.g. `text` for a server known not to support structured output). @default 'json_schema' */
   format?: OutputFormat;
@@ -43,13 +44,19 @@ export class TransientLlmError extends Error {
 /** A chat client for one run. */
 export class LlmClient {
   private readonly client: OpenAI;
+  private readonly fetch = keepAliveFetch();
   private readonly timeoutMs: number;
   private formatNow: OutputFormat;
 
   constructor(options: LlmClientOptions) {
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.formatNow = options.format ?? 'json_schema';
-    this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey, maxRetries: options.maxRetries ?? 4, timeout: this.timeoutMs });
+    this.client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey, maxRetries: options.maxRetries ?? 4, timeout: this.timeoutMs, fetch: this.fetch });
+  }
+
+  /** Closes the kept-alive connections (the process can exit). */
+  close(): void {
+    this.fetch.destroy();
   }
 
   /** The structured-output format in use now. */
@@ -65,11 +72,9 @@ export class LlmClient {
   async chat(spec: ChatSpec, signal?: AbortSignal): Promise<ChatResult> {
     for (;;) {
       const format = this.formatNow;
-      const deadline = AbortSignal.timeout(this.timeoutMs * 1.5 + 1000);
-      const combined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
       try {
         // Typed loosely on purpose: a broken server may send any JSON, and it must not crash the run.
-        const completion = (await this.client.chat.completions.create(body(spec, format), { signal: combined })) as LooseCompletion;
+        const completion = (await this.client.chat.completions.create(body(spec, format), signal === undefined ? {} : { signal })) as LooseCompletion;
         const choice = completion.choices?.[0];
         if (choice === undefined) throw new TransientLlmError('the server answered with no choices');
         return {
@@ -86,7 +91,7 @@ export class LlmClient {
           if (this.formatNow === format) this.formatNow = format === 'json_schema' ? 'json_object' : 'text';
           continue;
         }
-        throw classify(error, spec, deadline.aborted, this.timeoutMs);
+        throw classify(error, spec, this.timeoutMs);
       }
     }
   }
@@ -113,11 +118,10 @@ function mentionsFormat(message: string, detail: unknown): boolean {
   return /response_format|json_schema|json_object|structured|grammar/i.test(`${message} ${JSON.stringify(detail ?? '')}`);
 }
 
-function classify(error: unknown, spec: ChatSpec, deadlineFired: boolean, timeoutMs: number): Error {
+function classify(error: unknown, spec: ChatSpec, timeoutMs: number): Error {
   if (error instanceof TransientLlmError) return error;
-  if (error instanceof APIUserAbortError || deadlineFired) {
-    return new TransientLlmError(`no complete answer within ${Math.round((timeoutMs * 1.5 + 1000) / 1000)} s (${deadlineFired ? 'deadline' : 'aborted'})`);
-  }
+  if (error instanceof APIUserAbortError) return new TransientLlmError('the request was aborted');
+  if (error instanceof APIConnectionTimeoutError) return new TransientLlmError(`no complete answer within ${Math.round(timeoutMs / 1000)} s, after retries`);
   if (error instanceof APIConnectionError) return new TransientLlmError(`connection failed after retries: ${error.message}`);
   if (error instanceof APIError) {
     const status: number = (error.status as number | undefined) ?? 0;

@@ -93,6 +93,7 @@ export class CasePools {
   #version = 0;
   #pools = new Map<PoolKey, readonly PoolEntry[]>();
   #readOnly = false;
+  #id: string | undefined;
 
   /** @throws TidepoolError `E_USAGE` when `options.capacity` is not a positive integer. */
   constructor(options: PoolOptions = {}) {
@@ -152,9 +153,12 @@ export class CasePools {
    * language has been picked least so far (new languages before repeats). No duplicates.
    */
   examples(task: GenerateTask, kind: PoolKind, count: number, key: string, language?: string): PoolEntry[] {
+    // A cheap seeded rank (this runs for every prompt): the unit key's hash mixed with the entry id's
+    // leading 32 bits (the id is itself a sha256), ties broken by id.
+    const seed = fnv1a32(key);
     const remaining = this.entries(task, kind)
-      .map((entry) => ({ entry, rank: sha256Hex(`${key}\u0000${entry.id}`) }))
-      .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0))
+      .map((entry) => ({ entry, rank: fmix32((seed ^ Number.parseInt(entry.id.slice(0, 8), 16)) >>> 0) }))
+      .sort((a, b) => a.rank - b.rank || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0))
       .map(({ entry }) => entry);
     const wanted = Math.min(Math.floor(count), remaining.length);
     const picksPerLanguage = new Map<string, number>();
@@ -191,12 +195,16 @@ export class CasePools {
    * entries oldest first. Pools with the same entries have the same hash whatever their version.
    */
   snapshotId(): string {
+    if (this.#readOnly && this.#id !== undefined) return this.#id;
     const parts: string[] = [];
     for (const key of POOL_KEYS) {
       const pool = this.#pools.get(key) ?? NO_ENTRIES;
       if (pool.length > 0) parts.push(`${key}\n${pool.map((entry) => entry.id).join('\n')}\n`);
     }
-    return `v${this.#version}-${sha256Hex(parts.join('\n')).slice(0, 8)}`;
+    const id = `v${this.#version}-${sha256Hex(parts.join('\n')).slice(0, 8)}`;
+    // A snapshot never changes, so its id is computed once.
+    if (this.#readOnly) this.#id = id;
+    return id;
   }
 
   /** The pools as plain data, pools in canonical order; {@link fromJSON} rebuilds identical pools from it. */
@@ -311,6 +319,22 @@ function field(label: string, text: string): string {
   return `${label}:\n${fence}\n${truncate(text)}\n${fence}`;
 }
 
+// Entries are frozen, so their rendered blocks are computed once (every prompt renders a few).
+const goodBlocks = new WeakMap<PoolEntry, string>();
+const badBlocks = new WeakMap<PoolEntry, string>();
+
+function goodBlock(entry: PoolEntry): string {
+  let block = goodBlocks.get(entry);
+  if (block === undefined) goodBlocks.set(entry, (block = exampleBlock('Example of an accepted sample:', entry)));
+  return block;
+}
+
+function badBlock(entry: PoolEntry): string {
+  let block = badBlocks.get(entry);
+  if (block === undefined) badBlocks.set(entry, (block = rejectedBlock(entry)));
+  return block;
+}
+
 function exampleBlock(heading: string, entry: PoolEntry): string {
   const { sample } = entry;
   const language = sample.targetLanguage === undefined ? `Language: ${sample.language}` : `Language: ${sample.language} -> ${sample.targetLanguage}`;
@@ -331,6 +355,21 @@ function rejectedBlock(entry: PoolEntry): string {
  * (ending in {@link TRUNCATED_MARKER}). Empty string when both lists are empty.
  */
 export function formatExamples(good: readonly PoolEntry[], bad: readonly PoolEntry[]): string {
-  const blocks = [...good.map((entry) => exampleBlock('Example of an accepted sample:', entry)), ...bad.map(rejectedBlock)];
+  const blocks = [...good.map(goodBlock), ...bad.map(badBlock)];
   return blocks.join('\n\n');
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
+function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** murmur3's 32-bit finaliser: mixes every input bit into every output bit. */
+function fmix32(value: number): number {
+  let h = value;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

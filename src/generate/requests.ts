@@ -81,8 +81,31 @@ export function retrySpec(original: ChatSpec, reply: string, error: string): Cha
  * the schema and the prompt file's version. The transport (structured output or not) is not part of it.
  */
 export function cacheKey(request: ChatSpec): string {
-  const canonical = JSON.stringify([request.model, request.messages.map((m) => [m.role, m.content]), request.temperature, request.maxTokens, request.schemaName, request.schema, request.promptVersion]);
-  return createHash('sha256').update(canonical).digest('hex');
+  // Length-prefixed fields fed to the hash one by one (no JSON of the whole request: this runs for
+  // every request, and the schema's text is computed once per schema object).
+  const hash = createHash('sha256');
+  const field = (text: string): void => {
+    hash.update(`${text.length}:`).update(text);
+  };
+  field(request.model);
+  field(String(request.messages.length));
+  for (const message of request.messages) {
+    field(message.role);
+    field(message.content);
+  }
+  field(String(request.temperature));
+  field(String(request.maxTokens));
+  field(request.schemaName);
+  field(schemaText(request.schema));
+  field(request.promptVersion);
+  return hash.digest('hex');
+}
+
+const schemaTexts = new WeakMap<object, string>();
+function schemaText(schema: Record<string, unknown>): string {
+  let text = schemaTexts.get(schema);
+  if (text === undefined) schemaTexts.set(schema, (text = JSON.stringify(schema)));
+  return text;
 }
 
 /** Numbered rule lines (`N. ...`) after the `Rules:` line of a discriminator prompt file. */
@@ -108,8 +131,18 @@ function schemaTask(task: GenerateTask): string {
   return task.replace('-', '_');
 }
 
-/** JSON schema of a sample of `unit`'s task, pinning the languages. */
+const sampleSchemas = new Map<string, Record<string, unknown>>();
+const verdictSchemas = new Map<number, Record<string, unknown>>();
+
+/** JSON schema of a sample of `unit`'s task, pinning the languages (one object per language pair). */
 function sampleSchema(unit: WorkUnit): Record<string, unknown> {
+  const id = `${unit.language}\u0000${unit.targetLanguage ?? ''}`;
+  let schema = sampleSchemas.get(id);
+  if (schema === undefined) sampleSchemas.set(id, (schema = buildSampleSchema(unit)));
+  return schema;
+}
+
+function buildSampleSchema(unit: WorkUnit): Record<string, unknown> {
   const properties: Record<string, unknown> = {
     instruction: { type: 'string' },
     input: { type: 'string' },
@@ -120,8 +153,14 @@ function sampleSchema(unit: WorkUnit): Record<string, unknown> {
   return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
 }
 
-/** JSON schema of a verdict over `rules` numbered rules. */
+/** JSON schema of a verdict over `rules` numbered rules (one object per rule count). */
 function verdictSchema(rules: number): Record<string, unknown> {
+  let schema = verdictSchemas.get(rules);
+  if (schema === undefined) verdictSchemas.set(rules, (schema = buildVerdictSchema(rules)));
+  return schema;
+}
+
+function buildVerdictSchema(rules: number): Record<string, unknown> {
   const rule = {
     type: 'object',
     properties: { rule: { type: 'integer', minimum: 1, maximum: Math.max(1, rules) }, answer: { type: 'string', enum: ['yes', 'no'] }, reason: { type: 'string' } },

@@ -191,6 +191,8 @@ async function execute(job: Job): Promise<GenerateSummary> {
   let poolsWrite: Promise<void> = Promise.resolve();
   function checkpoint(): void {
     lastCheckpoint = performance.now();
+    // The state names output lengths: everything appended before it must be in the files first.
+    for (const log of [cache, journal, outputs.instructions, outputs.rejected]) log.flush();
     const needed = scheduler.neededSnapshots();
     writeState(job.paths.state, {
       ...state, folded: scheduler.folded, bytes: { instructions: outputs.instructions.size, rejected: outputs.rejected.size },
@@ -254,28 +256,35 @@ async function execute(job: Job): Promise<GenerateSummary> {
     }
   }
 
-  await scheduler.run(resolved.concurrency);
-  // Units that failed on the server side are tried again after the plan, with the final pools, in
-  // rounds while a round gets some of them through (at most RETRY_ROUNDS per run).
-  for (let round = 0; round < RETRY_ROUNDS && stopReason() === undefined && scheduler.folded >= units.length && failed.size > 0; round++) {
-    const finalPools = pools.snapshot();
-    const before = failed.size;
-    resolved.log(`generate: retrying ${failed.size} unit(s) that failed on the server side`);
-    const queue = [...failed].sort((a, b) => a - b);
-    const worker = async (): Promise<void> => {
-      for (let index = queue.shift(); index !== undefined && stopReason() === undefined; index = queue.shift()) {
-        const entry = await runOne(units[index]!, finalPools);
-        journal.append(entry);
-        if (entry.status === 'done') {
-          write(entry, units[index]!);
-          failed.delete(index);
+  try {
+    await runAll();
+  } finally {
+    client.close();
+  }
+  async function runAll(): Promise<void> {
+    await scheduler.run(resolved.concurrency);
+    // Units that failed on the server side are tried again after the plan, with the final pools, in
+    // rounds while a round gets some of them through (at most RETRY_ROUNDS per run).
+    for (let round = 0; round < RETRY_ROUNDS && stopReason() === undefined && scheduler.folded >= units.length && failed.size > 0; round++) {
+      const finalPools = pools.snapshot();
+      const before = failed.size;
+      resolved.log(`generate: retrying ${failed.size} unit(s) that failed on the server side`);
+      const queue = [...failed].sort((a, b) => a - b);
+      const worker = async (): Promise<void> => {
+        for (let index = queue.shift(); index !== undefined && stopReason() === undefined; index = queue.shift()) {
+          const entry = await runOne(units[index]!, finalPools);
+          journal.append(entry);
+          if (entry.status === 'done') {
+            write(entry, units[index]!);
+            failed.delete(index);
+          }
+          progressTick();
+          checkpoint();
         }
-        progressTick();
-        checkpoint();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(resolved.concurrency, queue.length) }, worker));
-    if (failed.size === before) break;
+      };
+      await Promise.all(Array.from({ length: Math.min(resolved.concurrency, queue.length) }, worker));
+      if (failed.size === before) break;
+    }
   }
   checkpoint();
   await poolsWrite;

@@ -78,8 +78,10 @@ describe('ResponseCache', () => {
     const path = freshPath();
     const cache = ResponseCache.open(path);
     cache.put(KEY_A, 'gen', result('first', 10, 10));
+    cache.flush();
     const size = statSync(path).size;
     cache.put(KEY_A, 'gen', result('second', 99, 99));
+    cache.flush();
     expect(cache.get(KEY_A)?.content).toBe('first');
     expect(cache.size).toBe(1);
     expect(cache.spend).toEqual({ requests: 1, byModel: { gen: { requests: 1, promptTokens: 10, completionTokens: 10 } } });
