@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { embedCommand } from './commands/embed.js';
+import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { ingestCommand } from './commands/ingest.js';
 import { llmSimCommand } from './commands/llm-sim.js';
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), sampleCommand(), llmSimCommand()]) {
+  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), exportCommand(), sampleCommand(), llmSimCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;
