@@ -5,10 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { decontamCommand } from './commands/decontam.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
 import { ingestCommand } from './commands/ingest.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { llmSimCommand } from './commands/llm-sim.js';
 import { sampleCommand } from './commands/sample.js';
 import { selectCommand } from './commands/select.js';
@@ -16,11 +19,11 @@ import { selectCommand } from './commands/select.js';
 /** Builds the program (exposed for tests). */
 export function buildProgram(): Command {
   const program = new Command('tidepool')
-    .description('tidepool: build instruction-tuning data for code LLMs (ingest -> embed -> select -> generate)')
+    .description('tidepool: build instruction-tuning data for code LLMs (ingest -> embed -> select -> generate -> decontam -> export, report, run)')
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), exportCommand(), sampleCommand(), llmSimCommand()]) {
+  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), decontamCommand(), exportCommand(), reportCommand(), sampleCommand(), runCommand(), llmSimCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -28,8 +28,11 @@ describe('tidepool CLI', () => {
     expect(stderr).toMatch(/demo done/);
     const manifest = JSON.parse(await readFile(join(out, 'ingest', 'manifest.json'), 'utf8')) as { counts: { read: number; rejected: number } };
     expect(manifest.counts).toMatchObject({ read: 20_000, rejected: 40 });
-    // The generate stage ran against the scripted stand-in, and said so.
-    expect(stderr).toMatch(/SCRIPTED LLM/);
+    // The generate stage ran against the scripted stand-in, and said so; the report is there.
+    expect(stderr).toMatch(/SCRIPTED/);
+    expect(stderr).toMatch(/report\.html/);
+    const report = await readFile(join(out, 'report', 'report.html'), 'utf8');
+    expect(report).toContain('data-figure="coverage"');
     const generated = JSON.parse(await readFile(join(out, 'generate', 'manifest.json'), 'utf8')) as { counts: { units: number; accepted: number; complete: boolean } };
     expect(generated.counts).toMatchObject({ units: 400, complete: true });
     expect(generated.counts.accepted).toBeGreaterThan(200);

@@ -1,0 +1,91 @@
+/** `tidepool decontam --input PATH --bench FILE... --out DIR` */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseCount, parsePositive } from '../parse.js';
+import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
+
+interface DecontamFlags extends CommonFlags {
+  input: string;
+  bench: string[];
+  out: string;
+  coreset?: string;
+  embeddings?: string;
+  exact: boolean;
+  minExactChars?: number;
+  ngram: boolean;
+  ngramN?: number;
+  ngramThreshold?: number;
+  minNgrams?: number;
+  embed: boolean;
+  model?: string;
+  embedThreshold?: number;
+  device: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  maxLength?: number;
+  batchTokens?: number;
+  dim?: number;
+  buckets?: number;
+  seed?: number;
+  maxSolutions?: number;
+  threads?: number;
+  windowRows?: number;
+}
+
+/** Parses a number in `[min, max]` (exclusive of `min` when `openMin`). */
+function numberIn(min: number, max: number, openMin: boolean): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || (openMin ? n <= min : n < min) || n > max) {
+      throw new InvalidArgumentError(`expected a number in ${openMin ? '(' : '['}${min}, ${max}], got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Builds the `decontam` command. */
+export function decontamCommand(): Command {
+  return new Command('decontam')
+    .description('remove records that copy or paraphrase benchmark problems (HumanEval, MBPP, DS-1000, APPS, LiveCodeBench .jsonl/.jsonl.gz) into OUT/kept.jsonl and OUT/removed.jsonl (with evidence)')
+    .requiredOption('-i, --input <path>', 'raw pairs (output folder of `tidepool ingest`, or its pairs.arrow) or generated records (output folder of `tidepool generate`, or a .jsonl/.jsonl.gz)')
+    .requiredOption('-b, --bench <files...>', 'benchmark files; the layout of each is detected from its fields')
+    .requiredOption('-o, --out <dir>', 'output folder for kept.jsonl, removed.jsonl and manifest.json')
+    .option('--coreset <dir>', 'pairs input: check only the rows of this coreset (output folder of `tidepool select`, or its coreset.arrow)')
+    .option('--embeddings <dir>', 'pairs input: use the vectors of this `tidepool embed` output instead of embedding again (its manifest names the model)')
+    .option('--no-exact', 'skip the exact-substring detector')
+    .option('--min-exact-chars <n>', 'exact: shortest shared run of whitespace-normalised characters; shorter benchmark pieces are skipped (default: 50)', parsePositive)
+    .option('--no-ngram', 'skip the n-gram detector')
+    .option('--ngram-n <n>', 'n-gram: tokens per n-gram of canonicalised code (default: 10)', parsePositive)
+    .option('--ngram-threshold <x>', "n-gram: least share of a benchmark solution's n-grams found in a record (default: 0.5)", numberIn(0, 1, true))
+    .option('--min-ngrams <n>', "n-gram: least number of a benchmark solution's n-grams found in a record (default: 10)", parsePositive)
+    .option('--no-embed', 'skip the embedding detector')
+    .option('-m, --model <model>', "embedding: 'hashing' (built in) or an ONNX model folder, as for `tidepool embed` (default: hashing)")
+    .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
+    .addOption(new Option('--device <d>', 'embedding: where ONNX models run').choices(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'))
+    .option('--max-length <n>', "embedding: tokens per text for ONNX models (default: the model's maximum)", parsePositive)
+    .option('--batch-tokens <n>', 'embedding: rows x padded length per ONNX model call', parsePositive)
+    .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)
+    .option('--buckets <n>', 'hashing model: feature-hashing buckets, a power of two (default: 1048576)', parsePositive)
+    .option('--seed <n>', 'hashing model: seed of the random projection (default: 0)', parseCount)
+    .option('--max-solutions <n>', 'APPS: solutions per problem that are checked, 0 for all (default: 5)', parseCount)
+    .option('--threads <n>', 'embedding worker threads; 0 = this thread only (default: cores, at most 4)', parseCount)
+    .addOption(new Option('--window-rows <n>', 'records per window (default: 8192)').argParser(parsePositive).hideHelp())
+    .option('--json', 'print a JSON summary as the last stdout line')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (flags: DecontamFlags) => {
+      const { runDecontam } = await import('../../decontam/run.js');
+      const { signal, dispose } = interruptSignal();
+      try {
+        const summary = await runDecontam({
+          input: flags.input, bench: flags.bench, out: flags.out, coreset: flags.coreset, embeddings: flags.embeddings,
+          exact: flags.exact, minExactChars: flags.minExactChars,
+          ngram: flags.ngram, ngramN: flags.ngramN, ngramThreshold: flags.ngramThreshold, minNgrams: flags.minNgrams,
+          embed: flags.embed, model: flags.model, embedThreshold: flags.embedThreshold, device: flags.device, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
+          hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
+          maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows,
+          progress: progressSink(flags), signal,
+        });
+        if (summary.removed > 0) say(flags, `removed by benchmark: ${JSON.stringify(summary.removedByBenchmark)}; by detector: ${JSON.stringify(summary.removedByDetector)}`);
+        printSummary(flags, summary, `checked ${summary.records} records in ${summary.seconds.toFixed(1)}s: ${summary.kept} kept, ${summary.removed} removed -> ${summary.out}/kept.jsonl, ${summary.out}/removed.jsonl`);
+      } finally {
+        dispose();
+      }
+    });
+}

@@ -1,0 +1,115 @@
+/**
+ * `--embeddings DIR`: the output of `tidepool embed` for the very pairs being checked. Its manifest
+ * names the model (and, for the hashing model, its parameters and the text template, from which the
+ * IDF weights are recounted over the same pairs); its vectors are read in step with pairs.arrow.
+ */
+import { dirname } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { TidepoolError } from '../errors.js';
+import { resolveEmbedModel, type EmbedModel } from '../embed/model.js';
+import { resolveEmbedOptions, type EmbedDevice } from '../embed/options.js';
+import { compileTemplate, type TextTemplate } from '../embed/template.js';
+import type { PairsInput } from '../embed/input.js';
+import { resolveEmbeddingsPath } from '../select/input.js';
+import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
+import { embeddingMatrix } from '../store/embeddings.js';
+import { describeFile, readManifest, sha256File, type ManifestFile } from '../store/manifest.js';
+import { halfToFloat } from '../store/matrix.js';
+import type { ProgressSink } from '../util/progress.js';
+
+/** What `--embeddings` holds. */
+export interface EmbeddingsSource {
+  path: string;
+  file: ManifestFile;
+  model: EmbedModel;
+  /** The template the rows were embedded with (hashing: the IDF is recounted over these texts). */
+  template: TextTemplate;
+}
+
+/** Device and batch settings for re-opening an ONNX model named by the manifest. */
+export interface ModelSettings {
+  device: EmbedDevice;
+  batchTokens: number | undefined;
+}
+
+/**
+ * Opens `--embeddings` and checks that it was made from `pairs` (by checksum) with a model that can
+ * still be loaded as it was (by the model key stored in the file).
+ */
+export async function openEmbeddings(location: string, pairs: PairsInput, settings: ModelSettings, log: ProgressSink | undefined): Promise<EmbeddingsSource> {
+  const path = resolveEmbeddingsPath(location);
+  const manifest = await readManifest(dirname(path));
+  if (manifest.stage !== 'embed') throw new TidepoolError('E_MANIFEST', `${dirname(path)}/manifest.json is from stage "${manifest.stage}", not embed; pass the output folder of \`tidepool embed\` to --embeddings`, { path });
+  pairs.sha256 ??= await sha256File(pairs.path);
+  const source = manifest.inputs[0];
+  if (source?.sha256 !== pairs.sha256) {
+    throw new TidepoolError('E_INPUT_MISSING', `${path} was embedded from ${source?.path ?? 'another file'} (sha256 ${source?.sha256.slice(0, 12) ?? '?'}…), not from ${pairs.path} (sha256 ${pairs.sha256.slice(0, 12)}…); run \`tidepool embed --data ${pairs.path}\` again, or drop --embeddings`, { path });
+  }
+  const parameters = manifest.parameters as { model?: Record<string, unknown>; text?: unknown };
+  const described = parameters.model ?? {};
+  if (described.name !== 'hashing' && typeof described.dir !== 'string') {
+    throw new TidepoolError('E_MANIFEST', `${dirname(path)}/manifest.json names no model (parameters.model has neither name "hashing" nor a folder); re-run \`tidepool embed\` with this tidepool`, { path });
+  }
+  const options = described.name === 'hashing'
+    ? resolveEmbedOptions({ model: 'hashing', hashing: { buckets: described.buckets as number, dim: described.dim as number, seed: described.seed as number } })
+    : resolveEmbedOptions({ model: typeof described.dir === 'string' ? described.dir : '', maxLength: described.maxLength as number | undefined, device: settings.device, batchTokens: settings.batchTokens });
+  const model = await resolveEmbedModel(options, log);
+  const stored = (await readArrowSchema(path)).metadata.get('tidepool.model');
+  if (stored !== model.key) {
+    throw new TidepoolError('E_MODEL_INVALID', `${path} was made with model ${stored ?? '(unnamed)'}, but the model its manifest names now loads as ${model.key}: the model files changed since. Re-embed, or drop --embeddings.`, { path });
+  }
+  const template = compileTemplate(typeof parameters.text === 'string' ? parameters.text : '{docstring}\\n{code}');
+  return { path, file: await describeFile(path, source.rows), model, template };
+}
+
+/** Reads vectors of `embeddings.arrow` in row order, skipping rows nobody asks for. */
+export class EmbeddingCursor {
+  private readonly batches: AsyncGenerator<RecordBatch>;
+  private rowIds: ArrayLike<bigint | number> = [];
+  private values: Float32Array | Uint16Array = new Float32Array(0);
+  private at = 0;
+  private rows = 0;
+
+  constructor(readonly path: string, readonly dim: number) {
+    this.batches = readArrowBatches(path);
+  }
+
+  /** The vectors of `rowIds` (in increasing file order), as rows x dim float32. */
+  async take(rowIds: readonly number[]): Promise<Float32Array> {
+    const { dim } = this;
+    const out = new Float32Array(rowIds.length * dim);
+    for (const [index, wanted] of rowIds.entries()) {
+      for (;;) {
+        if (this.at === this.rows && !(await this.nextBatch())) {
+          throw new TidepoolError('E_INPUT_MISSING', `${this.path} has no vector for row_id ${wanted} of pairs.arrow (or not in the same order); re-embed these pairs, or drop --embeddings`, { path: this.path, rowId: wanted });
+        }
+        if (Number(this.rowIds[this.at]) === wanted) break;
+        this.at++;
+      }
+      const from = this.at * dim;
+      if (this.values instanceof Float32Array) out.set(this.values.subarray(from, from + dim), index * dim);
+      else for (let j = 0; j < dim; j++) out[index * dim + j] = halfToFloat(this.values[from + j]!);
+      this.at++;
+    }
+    return out;
+  }
+
+  /** Stops reading. */
+  async close(): Promise<void> {
+    await this.batches.return(undefined);
+  }
+
+  private async nextBatch(): Promise<boolean> {
+    const next = await this.batches.next();
+    if (next.done === true) return false;
+    const column = next.value.getChild('embedding');
+    if (column === null) throw new TidepoolError('E_SCHEMA', `${this.path} has no "embedding" column; pass the output of \`tidepool embed\``, { path: this.path });
+    const matrix = embeddingMatrix(column, 'embedding');
+    if (matrix.dim !== this.dim) throw new TidepoolError('E_SCHEMA', `${this.path}: vectors have ${matrix.dim} values, the manifest's model makes ${this.dim}`, { path: this.path });
+    this.values = matrix.values;
+    this.rowIds = next.value.getChild('row_id')!.toArray() as BigInt64Array;
+    this.rows = next.value.numRows;
+    this.at = 0;
+    return true;
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * `tidepool decontam`: the I/O shell around the detectors. Reads the benchmarks and builds the
+ * indexes once, then streams the input window by window: the exact and n-gram detectors run on this
+ * thread while the window's vectors are embedded on the workers (one window ahead), then every record
+ * goes to `kept.jsonl` or `removed.jsonl` (with its evidence). Outputs are renamed into place at the
+ * end, then `manifest.json` is written; an interrupted run leaves no output behind (rerun it: it takes
+ * minutes).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TidepoolError } from '../errors.js';
+import { describeFile, newManifest, writeManifest, type ManifestFile } from '../store/manifest.js';
+import { Progress, type ProgressSink } from '../util/progress.js';
+import { readBenchmarks } from './benchmark-files.js';
+import { EmbeddingStage } from './embedding-stage.js';
+import type { ExactMatch } from './exact.js';
+import { buildTextIndexes, type TextIndexes } from './indexes.js';
+import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type DecontamInput, type DecontamRecord } from './input.js';
+import type { NgramMatch } from './ngram.js';
+import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
+import { DETECTORS, DecontamTally, contaminationOf, type Detector } from './verdict.js';
+import { JsonlWriter } from './writer.js';
+
+/** Arguments of {@link runDecontam}. */
+export interface DecontamRun extends DecontamOptions {
+  /** Progress and notes (stderr in the CLI); silent when undefined. */
+  progress?: ProgressSink | undefined;
+  /** Stops the run after the window in progress (Ctrl-C); nothing is written. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Output file names. */
+export const DECONTAM_FILES = { kept: 'kept.jsonl', removed: 'removed.jsonl' } as const;
+
+/** The `--json` summary. */
+export interface DecontamSummary {
+  /** `pairs`, `coreset` (pairs restricted to a coreset) or `generated`. */
+  input: 'pairs' | 'coreset' | 'generated';
+  records: number;
+  kept: number;
+  removed: number;
+  removedByBenchmark: Record<string, number>;
+  removedByDetector: Record<Detector, number>;
+  /** Problems read per benchmark file stem. */
+  benchmarkItems: Record<string, number>;
+  /** Distinct benchmark problems that flagged at least one record. */
+  benchmarkItemsHit: number;
+  detectors: Detector[];
+  /** Model key of the embedding detector, or null when it is off. */
+  embeddingModel: string | null;
+  seconds: number;
+  /** Records per second over the whole run (start-up, benchmark indexing and writing included). */
+  rowsPerSecond: number;
+  /** Seconds this thread spent in each detector (embedding: waiting for vectors, plus the similarity search). */
+  detectorSeconds: Record<Detector, number>;
+  out: string;
+}
+
+/** A window whose text detectors have run and whose vectors may still be on their way. */
+interface PendingWindow {
+  records: DecontamRecord[];
+  exact: ExactMatch[][];
+  ngram: NgramMatch[][];
+  vectors: Promise<Float32Array> | undefined;
+}
+
+const NONE: never[] = [];
+
+/** Runs the exact and n-gram detectors over a window, timing each. */
+function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, options: ResolvedDecontamOptions, seconds: Record<Detector, number>): Pick<PendingWindow, 'exact' | 'ngram'> {
+  const { exact: exactIndex, ngram: ngramIndex } = indexes;
+  let exact: ExactMatch[][] = records.map(() => NONE);
+  let ngram: NgramMatch[][] = records.map(() => NONE);
+  if (exactIndex !== undefined) {
+    const started = performance.now();
+    exact = records.map((record) => exactIndex.scan(record.text));
+    seconds.exact += (performance.now() - started) / 1000;
+  }
+  if (ngramIndex !== undefined) {
+    const started = performance.now();
+    const thresholds = { threshold: options.ngram.threshold, minNgrams: options.ngram.minNgrams };
+    ngram = records.map((record) => ngramIndex.match(record.code, thresholds));
+    seconds.ngram += (performance.now() - started) / 1000;
+  }
+  return { exact, ngram };
+}
+
+function checkInput(input: DecontamInput, options: ResolvedDecontamOptions): void {
+  if (options.embeddings !== undefined && input.kind !== 'pairs') {
+    throw new TidepoolError('E_USAGE', `--embeddings gives vectors of pairs.arrow rows, but ${inputPath(input)} holds generated records; drop --embeddings`);
+  }
+  if (options.embeddings !== undefined && options.embedding.modelGiven) {
+    throw new TidepoolError('E_USAGE', '--embeddings brings its own model (named in its manifest); drop --model, or drop --embeddings to embed with --model');
+  }
+  if (overwritesInputManifest(input, options.out)) {
+    throw new TidepoolError('E_USAGE', `--out ${options.out} is the input's own folder, and its manifest.json would be overwritten. Pass another --out folder.`);
+  }
+}
+
+/** What the record loop needs. */
+interface LoopContext {
+  input: DecontamInput;
+  options: ResolvedDecontamOptions;
+  indexes: TextIndexes;
+  stage: EmbeddingStage | undefined;
+  itemIds: readonly string[];
+  tally: DecontamTally;
+  seconds: Record<Detector, number>;
+  progress: Progress;
+  signal: AbortSignal | undefined;
+}
+
+/** Streams the input through the detectors into kept.jsonl and removed.jsonl; returns both files. */
+async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
+  const { input, options, indexes, stage, itemIds, tally, seconds, progress } = context;
+  const writers: JsonlWriter[] = [];
+  const seenCoresetRows = new Set<number>();
+  try {
+    const keptFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.kept));
+    writers.push(keptFile);
+    const removedFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.removed));
+    writers.push(removedFile);
+    const finish = async (window: PendingWindow): Promise<void> => {
+      let embedding: { item: number; score: number }[][] | undefined;
+      if (window.vectors !== undefined && stage !== undefined) {
+        const waited = performance.now();
+        embedding = await stage.matches(await window.vectors);
+        seconds.embedding += (performance.now() - waited) / 1000;
+      }
+      window.records.forEach((record, i) => {
+        const matches = { exact: window.exact[i]!, ngram: window.ngram[i]!, embedding: embedding?.[i] ?? NONE, embeddedText: record.embedText };
+        if (input.kind === 'pairs' && input.coreset !== undefined) seenCoresetRows.add(record.rowId);
+        if (tally.add(matches)) removedFile.write(record.removedLine(contaminationOf(matches, itemIds)));
+        else keptFile.write(record.keptLine());
+      });
+      progress.update(tally.records, tally.records, `${tally.removed} removed`);
+    };
+    const pending: PendingWindow[] = [];
+    for await (const records of recordWindows(input, options.windowRows)) {
+      if (context.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `decontam interrupted after ${tally.records} records; nothing was written to ${options.out}. Rerun the same command.`);
+      const vectors = stage?.vectors(records);
+      vectors?.catch(() => undefined); // awaited in finish(); an error before then must not go unhandled
+      pending.push({ records, ...matchText(records, indexes, options, seconds), vectors });
+      // One window ahead: its vectors are embedded while this thread matches the next one's text.
+      if (pending.length > 1) await finish(pending.shift()!);
+    }
+    for (const window of pending.splice(0)) await finish(window);
+    progress.finish(`${tally.removed} removed`);
+    if (input.kind === 'pairs' && input.coreset !== undefined && seenCoresetRows.size < input.coreset.rowIds.size) {
+      const missing = [...input.coreset.rowIds].filter((id) => !seenCoresetRows.has(id));
+      throw new TidepoolError('E_INPUT_MISSING', `${input.coreset.file.path} names ${missing.length} row_id(s) not in ${input.pairs.path} (first: ${missing.slice(0, 5).join(', ')}); select the coreset from embeddings of this very pairs.arrow`, { missing: missing.length });
+    }
+    return [keptFile.close(), removedFile.close()];
+  } catch (error) {
+    for (const writer of writers) writer.abort();
+    throw error;
+  }
+}
+
+/** Runs decontam end to end and returns its summary. */
+export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
+  const started = performance.now();
+  const options = resolveDecontamOptions(run);
+  const input = await resolveDecontamInput(options.input, options.coreset);
+  checkInput(input, options);
+  const benchmarks = await readBenchmarks(options.bench, options.maxSolutions);
+  const { items } = benchmarks;
+  const indexStarted = performance.now();
+  const indexes = buildTextIndexes(items, options);
+  run.progress?.write(`decontam: ${items.length} benchmark problems from ${benchmarks.files.map((f) => `${f.stem} (${f.layout}, ${f.items})`).join(', ')} indexed in ${((performance.now() - indexStarted) / 1000).toFixed(1)}s\n`);
+  try {
+    mkdirSync(options.out, { recursive: true });
+    // An older manifest must not vouch for outputs this run is about to replace.
+    rmSync(join(options.out, 'manifest.json'), { force: true });
+  } catch (error) {
+    throw new TidepoolError('E_OUTPUT', `cannot use ${options.out} as the output folder: ${(error as Error).message}`, { path: options.out }, { cause: error });
+  }
+  const stage = options.embedding.enabled ? await EmbeddingStage.open(options, input, items, run.progress) : undefined;
+  const tally = new DecontamTally(benchmarks.files.map((f) => f.stem), items.map((item) => item.benchmark));
+  const seconds: Record<Detector, number> = { exact: 0, ngram: 0, embedding: 0 };
+  const total = input.kind === 'pairs' ? (input.coreset?.rowIds.size ?? input.pairs.rows) : undefined;
+  const progress = new Progress({ label: 'decontam', unit: 'records', total, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+  let outputs: ManifestFile[];
+  try {
+    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal });
+  } finally {
+    await stage?.close();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const summary: DecontamSummary = {
+    input: input.kind === 'pairs' ? (input.coreset === undefined ? 'pairs' : 'coreset') : 'generated',
+    records: tally.records, kept: tally.kept, removed: tally.removed,
+    removedByBenchmark: tally.removedByBenchmark, removedByDetector: tally.removedByDetector,
+    benchmarkItems: Object.fromEntries(benchmarks.files.map((f) => [f.stem, f.items])),
+    benchmarkItemsHit: tally.benchmarkItemsHit,
+    detectors: DETECTORS.filter((d) => (d === 'embedding' ? options.embedding.enabled : options[d].enabled)),
+    embeddingModel: stage?.model.key ?? null,
+    seconds: elapsed, rowsPerSecond: tally.records / Math.max(elapsed, 1e-9), detectorSeconds: seconds, out: options.out,
+  };
+  await writeManifest(options.out, newManifest({
+    stage: 'decontam',
+    parameters: {
+      input: { kind: summary.input, path: inputPath(input) },
+      exact: options.exact,
+      ngram: options.ngram,
+      embedding: stage === undefined
+        ? { enabled: false }
+        : { enabled: true, threshold: options.embedding.threshold, model: stage.model.describe, modelKey: stage.model.key, idf: stage.idfSource, vectors: stage.source === undefined ? 'embedded' : stage.source.path },
+      maxSolutions: options.maxSolutions,
+      benchmarks: benchmarks.files.map((f) => ({ path: f.path, stem: f.stem, layout: f.layout, items: f.items })),
+      windowRows: options.windowRows,
+      threads: options.threads,
+    },
+    inputs: [
+      await inputFile(input),
+      ...(input.kind === 'pairs' && input.coreset !== undefined ? [input.coreset.file] : []),
+      ...(stage?.source === undefined ? [] : [stage.source.file]),
+      ...benchmarks.files.map((f) => f.file),
+    ],
+    outputs,
+    counts: {
+      records: tally.records, kept: tally.kept, removed: tally.removed,
+      removedByBenchmark: tally.removedByBenchmark, removedByDetector: tally.removedByDetector,
+      benchmarkItems: summary.benchmarkItems, benchmarkItemsHit: tally.benchmarkItemsHit,
+      exactIndex: indexes.exact?.stats ?? null, ngramIndex: indexes.ngram?.stats ?? null,
+    },
+    timings: { seconds: elapsed, exactSeconds: seconds.exact, ngramSeconds: seconds.ngram, embeddingSeconds: seconds.embedding },
+  }));
+  return summary;
+}
+
+/** The input file for the manifest (pairs: checksum from the ingest manifest when it has one). */
+async function inputFile(input: DecontamInput): Promise<ManifestFile> {
+  if (input.kind === 'generated') return describeFile(input.path);
+  const { pairs } = input;
+  if (pairs.sha256 === undefined) return describeFile(pairs.path, pairs.rows);
+  return { path: pairs.path, bytes: pairs.bytes, sha256: pairs.sha256, ...(pairs.rows === undefined ? {} : { rows: pairs.rows }) };
+}

@@ -1,0 +1,168 @@
+/**
+ * The stages `tidepool run` knows: where each one's output lives in the work folder, which stages it
+ * reads, which outside files it depends on, and how to run it through the stage's own `run*` API (so
+ * a stage resumes by itself when it was interrupted).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TidepoolError } from '../errors.js';
+import type { ProgressSink } from '../util/progress.js';
+import type { LlmConfig, PipelineConfig, StageName } from './config.js';
+
+/** What a stage run gets. */
+export interface StageContext {
+  config: PipelineConfig;
+  /** The stage's folder in the work folder. */
+  dir: string;
+  /** Folders of the other stages. */
+  dirOf(stage: StageName): string;
+  progress: ProgressSink | undefined;
+  signal: AbortSignal | undefined;
+  log(line: string): void;
+}
+
+/** One stage. */
+export interface StageSpec {
+  name: StageName;
+  /** Stages whose outputs it reads (those present in the pipeline). */
+  after: readonly StageName[];
+  /** Outside files whose content is part of the stage's identity (inputs, benchmark files, prompt files...). */
+  externalInputs(options: Record<string, unknown>): string[];
+  /** Options as they count for identity (e.g. without an ephemeral URL). */
+  identity(options: Record<string, unknown>): unknown;
+  /** Files whose content is the stage's result (hashed for the stages after it). */
+  outputs(context: StageContext, options: Record<string, unknown>): string[];
+  run(context: StageContext, options: Record<string, unknown>): Promise<unknown>;
+}
+
+const SAMPLE_FILE = 'sample.jsonl.gz';
+
+/** Every stage, in pipeline order. */
+export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
+  sample: {
+    name: 'sample', after: [], externalInputs: () => [], identity: (o) => o,
+    outputs: (c) => [join(c.dir, SAMPLE_FILE)],
+    run: async (c, o) => {
+      const { runSample } = await import('../sample/run.js');
+      mkdirSync(c.dir, { recursive: true });
+      return runSample({ ...(o as { rows: number }), out: join(c.dir, SAMPLE_FILE) });
+    },
+  },
+  ingest: {
+    name: 'ingest', after: ['sample'], externalInputs: (o) => (o.inputs as string[] | undefined) ?? [], identity: (o) => o,
+    outputs: (c) => [join(c.dir, 'pairs.arrow')],
+    run: async (c, o) => {
+      const { runIngest } = await import('../ingest/run.js');
+      const { inputs, threads, ...options } = o as { inputs?: string[]; threads?: number };
+      const sources = inputs ?? [join(c.dirOf('sample'), SAMPLE_FILE)];
+      return runIngest({ inputs: sources, out: c.dir, options, threads, progress: c.progress, signal: c.signal });
+    },
+  },
+  embed: {
+    name: 'embed', after: ['ingest'], identity: (o) => o,
+    externalInputs: (o) => (o.model === 'hashing' ? [] : [o.model as string]),
+    outputs: (c) => [join(c.dir, 'embeddings.arrow')],
+    run: async (c, o) => {
+      const { runEmbed } = await import('../embed/run.js');
+      return runEmbed({ ...(o as { model: string }), data: c.dirOf('ingest'), out: c.dir, progress: c.progress, signal: c.signal });
+    },
+  },
+  select: {
+    name: 'select', after: ['embed'], externalInputs: () => [], identity: (o) => o,
+    outputs: (c) => [join(c.dir, 'coreset.arrow')],
+    run: async (c, o) => {
+      const { runSelect } = await import('../select/run.js');
+      return runSelect({ ...(o as { k: number }), embeddings: join(c.dirOf('embed'), 'embeddings.arrow'), out: c.dir, progress: c.progress, signal: c.signal });
+    },
+  },
+  generate: {
+    name: 'generate', after: ['ingest', 'select'],
+    externalInputs: (o) => [o.prompts, o.prices].filter((path): path is string => typeof path === 'string'),
+    identity: (o) => o,
+    outputs: (c) => [join(c.dir, 'instructions.jsonl'), join(c.dir, 'rejected.jsonl')],
+    run: async (c, o) => {
+      const { runGenerate } = await import('../generate/run.js');
+      const { llm, ...options } = o as { llm: LlmConfig };
+      const endpoint = await openEndpoint(llm, c);
+      try {
+        return await runGenerate({
+          ...options, data: c.dirOf('ingest'), coreset: c.dirOf('select'), out: c.dir, model: endpoint.model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
+          progress: c.progress, signal: c.signal, log: (line) => {
+            c.log(line);
+          },
+        });
+      } finally {
+        await endpoint.close();
+      }
+    },
+  },
+  decontam: {
+    name: 'decontam', after: ['generate'], externalInputs: (o) => o.bench as string[], identity: (o) => o,
+    outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
+    run: async (c, o) => {
+      const { runDecontam } = await import('../decontam/run.js');
+      return runDecontam({ ...(o as { bench: string[] }), input: c.dirOf('generate'), out: c.dir, progress: c.progress, signal: c.signal });
+    },
+  },
+  export: {
+    name: 'export', after: ['generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
+    outputs: (c, o) => [exportFile(c, o)],
+    run: async (c, o) => {
+      const { runExport } = await import('../export/run.js');
+      const options = { ...o } as { out?: string; format: string };
+      delete options.out;
+      mkdirSync(c.dir, { recursive: true });
+      const input = c.config.stages.decontam !== undefined ? c.dirOf('decontam') : c.dirOf('generate');
+      return runExport({ ...options, input, out: exportFile(c, o), progress: c.progress, signal: c.signal, log: (line) => {
+        c.log(line);
+      } });
+    },
+  },
+  report: {
+    name: 'report', after: ['ingest', 'embed', 'select', 'generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
+    outputs: (c) => [join(c.dir, 'report.html')],
+    run: async (c, o) => {
+      const { runReport } = await import('../report/run.js');
+      mkdirSync(c.dir, { recursive: true });
+      const { png, ...options } = o as { png?: boolean };
+      return runReport({
+        ...options, work: c.config.work, out: join(c.dir, 'report.html'), ...(png === true ? { png: join(c.dir, 'figures') } : {}),
+        chromium: process.env.TIDEPOOL_CHROMIUM, searchPath: process.env.PATH, log: (line) => {
+          c.log(line);
+        },
+      });
+    },
+  },
+};
+
+/** Where export writes: `out` from the pipeline file, else `work/export/train.<ext>`. */
+export function exportFile(context: StageContext, options: Record<string, unknown>): string {
+  if (typeof options.out === 'string') return options.out;
+  const format = String(options.format);
+  return join(context.dir, format === 'parquet' ? 'train.parquet' : 'train.jsonl');
+}
+
+interface Endpoint {
+  baseURL: string;
+  model: string;
+  apiKey: string;
+  close(): Promise<void>;
+}
+
+/** The scripted stand-in started for the stage, or the configured endpoint. */
+async function openEndpoint(llm: LlmConfig, context: StageContext): Promise<Endpoint> {
+  if (llm === 'scripted') {
+    const { startLlmServer } = await import('../llm-sim/server.js');
+    const { scriptedModel } = await import('../llm-sim/scripted-model.js');
+    const server = await startLlmServer({ respond: scriptedModel(), recordRequests: false });
+    context.log('generate: SCRIPTED LLM (`llm: "scripted"`): answers come from tidepool\'s scripted stand-in, not a model; set generate.llm to {"baseURL", "model"} for a real one');
+    return { baseURL: server.baseURL, model: 'scripted', apiKey: 'scripted', close: () => server.close() };
+  }
+  const keyName = llm.apiKeyEnv ?? 'OPENAI_API_KEY';
+  const apiKey = process.env[keyName];
+  const baseURL = llm.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
+  if ((apiKey === undefined || apiKey === '') && baseURL === 'https://api.openai.com/v1') {
+    throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${baseURL}; set it, or give generate.llm.baseURL of a local server`);
+  }
+  return { baseURL, model: llm.model, apiKey: apiKey === undefined || apiKey === '' ? 'no-key' : apiKey, close: () => Promise.resolve() };
+}
