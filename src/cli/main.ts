@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { decontamCommand } from './commands/decontam.js';
+import { doctorCommand } from './commands/doctor.js';
 import { embedCommand } from './commands/embed.js';
 import { exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), decontamCommand(), exportCommand(), reportCommand(), sampleCommand(), runCommand(), llmSimCommand()]) {
+  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), decontamCommand(), exportCommand(), reportCommand(), sampleCommand(), runCommand(), doctorCommand(), llmSimCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

@@ -13,8 +13,7 @@ import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
 import { defaultPoolSize, initialState, kCenterGreedy, lazyPays, type GreedyState } from './greedy.js';
 import { loadSelectionInput, resolveEmbeddingsPath } from './input.js';
-import type { MinDistanceKernel } from './kernel.js';
-import { OnnxKernel } from './onnx-kernel.js';
+import { createSelectKernel, type SelectBackend } from './backends.js';
 import { maxOf, randomBaselineRadius, seededRandom } from './baseline.js';
 
 /** Arguments of {@link runSelect}. */
@@ -33,7 +32,7 @@ export interface SelectRun {
   /** CPU threads for the GEMM. @default available cores */
   threads?: number | undefined;
   /** @default 'cpu' */
-  backend?: 'cpu' | undefined;
+  backend?: SelectBackend | undefined;
   /** Candidate pool size M. @default min(n, max(256, 4 sqrt(n))) */
   poolSize?: number | undefined;
   /** Compute the covering radius of a seeded random subset of the same size. @default true */
@@ -53,7 +52,7 @@ export interface SelectSummary {
   radius: number;
   randomBaselineRadius: number | null;
   seconds: number;
-  backend: 'cpu';
+  backend: SelectBackend;
   passes: number;
   poolSize: number;
   resumed: boolean;
@@ -92,7 +91,8 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const saved = await loadCheckpoint(run.out, key, n);
   const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
   const state: GreedyState = saved ?? initialState(n, options);
-  const kernel: MinDistanceKernel & { release(): Promise<void> } = await OnnxKernel.create(input.points, d, { threads, norms: input.norms });
+  const backend = run.backend ?? 'cpu';
+  const kernel = await createSelectKernel(backend, input.points, d, { threads, norms: input.norms });
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
   const checkpointMs = (run.checkpointSeconds ?? 60) * 1000;
   let lastCheckpoint = performance.now();
@@ -125,10 +125,10 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
     const picks = final.centers.slice(final.seeds);
     await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);
     const seconds = (performance.now() - started) / 1000;
-    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend: 'cpu', passes: final.passes, poolSize, resumed: saved !== null };
+    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null };
     await writeManifest(run.out, newManifest({
       stage: 'select',
-      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend: 'cpu', poolSize, threads },
+      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
       inputs: [await describeFile(run.embeddings, n), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
       outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
       counts: { ...summary, radiusCurve: radiusCurve(final.radii) },

@@ -12,7 +12,7 @@ interface SelectFlags extends CommonFlags {
   alreadySelected?: string;
   precision: 'fp32' | 'fp16';
   threads?: number;
-  backend: 'cpu';
+  backend: 'cpu' | 'webgpu';
   poolSize?: number;
   baseline: boolean;
   checkpointSeconds?: number;
@@ -30,7 +30,7 @@ export function selectCommand(): Command {
     .option('--already-selected <coreset.arrow>', 'warm start: rows already selected (a coreset.arrow)')
     .addOption(new Option('--precision <p>', 'working copy precision').choices(['fp32', 'fp16']).default('fp32'))
     .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['cpu']).default('cpu'))
+    .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']).default('cpu'))
     .option('--pool-size <m>', 'candidate pool size M (default: max(256, 4 sqrt(N)))', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')

@@ -1,0 +1,3 @@
+export * from './facts.js';
+export * from './probe.js';
+export * from './report.js';

@@ -1,0 +1,137 @@
+/**
+ * The doctor's shell: asks Dawn for its adapters, onnxruntime-node for its providers, and the file
+ * system for the Vulkan loader and ICDs. Each probe reports a failure as data instead of throwing.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { DoctorFacts, IcdFact, OnnxFact, VulkanFact, WebGpuFact } from './facts.js';
+
+/** Options of {@link gatherDoctorFacts}. */
+export interface ProbeOptions {
+  /** The environment (VK_ICD_FILENAMES, VK_DRIVER_FILES, LD_LIBRARY_PATH are read). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Prefix of every file path looked at (tests point it at a fake tree). @default '/' */
+  root?: string;
+  /** The WebGPU probe. @default {@link probeWebGpu} */
+  webgpu?: () => Promise<WebGpuFact>;
+  /** The onnxruntime probe. @default {@link probeOnnx} */
+  onnx?: () => Promise<OnnxFact>;
+  /** @default process.platform */
+  platform?: string;
+}
+
+/** System folders the Vulkan loader reads ICD manifests from (Linux). */
+export const ICD_FOLDERS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
+
+/** Folders searched for libvulkan.so.1 after LD_LIBRARY_PATH. */
+export const LIBRARY_FOLDERS = [
+  '/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu',
+  '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib',
+];
+
+/** Everything the doctor reports, gathered. */
+export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFacts> {
+  const platform = options.platform ?? process.platform;
+  const root = options.root ?? '/';
+  const [webgpu, onnx] = [await (options.webgpu ?? probeWebGpu)(), await (options.onnx ?? probeOnnx)()];
+  return {
+    platform,
+    arch: process.arch,
+    node: process.version,
+    webgpu,
+    onnx,
+    vulkan: platform === 'linux' ? probeVulkan(options.env, root) : null,
+    nvidiaDriver: readFirstLine(join(root, '/proc/driver/nvidia/version')),
+  };
+}
+
+/** Dawn's adapters, and the one `--backend webgpu` would get. */
+export async function probeWebGpu(): Promise<WebGpuFact> {
+  try {
+    const { listAdapters, acquireDevice } = await import('../backends/webgpu/device.js');
+    const adapters = await listAdapters();
+    try {
+      const gpu = await acquireDevice();
+      await gpu.destroy();
+      return { loaded: true, adapters, preferred: gpu.adapter, failure: null };
+    } catch (error) {
+      const failure = (error as { details?: { failure?: unknown } }).details?.failure;
+      return { loaded: true, adapters, preferred: null, failure: typeof failure === 'string' ? failure : (error as Error).message };
+    }
+  } catch (error) {
+    return { loaded: false, error: (error as Error).message };
+  }
+}
+
+/** onnxruntime-node's devices (as `embed --device` resolves them) and whether the CUDA provider library is installed. */
+export async function probeOnnx(): Promise<OnnxFact> {
+  try {
+    const { availableDevices } = await import('../backends/onnx/session.js');
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const packageFolder = join(dirname(entry), '..');
+    const { version } = JSON.parse(readFileSync(join(packageFolder, 'package.json'), 'utf8')) as { version: string };
+    const library = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const path = join(packageFolder, 'bin', 'napi-v6', process.platform, process.arch, library);
+    return { loaded: true, version, available: availableDevices(), cudaProvider: { path, present: existsSync(path) } };
+  } catch (error) {
+    return { loaded: false, error: (error as Error).message };
+  }
+}
+
+/** The Vulkan loader and the ICD manifests it would read. */
+export function probeVulkan(env: Readonly<Record<string, string | undefined>>, root = '/'): VulkanFact {
+  const at = (path: string): string => join(root, path);
+  const overrideName = ['VK_DRIVER_FILES', 'VK_ICD_FILENAMES'].find((name) => (env[name] ?? '') !== '');
+  const override = overrideName === undefined ? null : { name: overrideName, value: env[overrideName]! };
+  let manifests: { path: string; source: 'env' | 'system' }[];
+  if (override !== null) {
+    manifests = override.value.split(':').filter((entry) => entry !== '').map((path) => ({ path, source: 'env' as const }));
+  } else {
+    manifests = [];
+    for (const folder of ICD_FOLDERS) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(at(folder)).filter((name) => name.endsWith('.json')).sort();
+      } catch {
+        // A missing folder is normal.
+      }
+      for (const name of names) manifests.push({ path: join(folder, name), source: 'system' });
+    }
+  }
+  const searched = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter((entry) => entry !== ''), ...LIBRARY_FOLDERS];
+  const loaderFolder = searched.find((folder) => existsSync(at(join(folder, 'libvulkan.so.1'))));
+  return {
+    override,
+    icds: manifests.map(({ path, source }) => readIcd(path, source, root)),
+    icdFolders: ICD_FOLDERS,
+    loader: loaderFolder === undefined ? null : join(loaderFolder, 'libvulkan.so.1'),
+    loaderSearched: searched,
+  };
+}
+
+/** Reads one ICD manifest. */
+function readIcd(path: string, source: 'env' | 'system', root: string): IcdFact {
+  const file = join(root, path);
+  if (!existsSync(file)) return { path, source, exists: false, libraryPath: null, resolvedLibrary: null, libraryExists: null };
+  let libraryPath: string | null = null;
+  try {
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { ICD?: { library_path?: unknown } };
+    libraryPath = typeof manifest.ICD?.library_path === 'string' ? manifest.ICD.library_path : null;
+  } catch {
+    libraryPath = null;
+  }
+  if (libraryPath === null) return { path, source, exists: true, libraryPath, resolvedLibrary: null, libraryExists: false };
+  // The loader resolves a path with a slash against the manifest's folder; a bare name on the library path.
+  if (!libraryPath.includes('/')) return { path, source, exists: true, libraryPath, resolvedLibrary: null, libraryExists: null };
+  const resolvedLibrary = isAbsolute(libraryPath) ? libraryPath : resolve(dirname(path), libraryPath);
+  return { path, source, exists: true, libraryPath, resolvedLibrary, libraryExists: existsSync(join(root, resolvedLibrary)) };
+}
+
+function readFirstLine(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').split('\n')[0]!.trim() || null;
+  } catch {
+    return null;
+  }
+}

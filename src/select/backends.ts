@@ -1,0 +1,29 @@
+/**
+ * Which kernel runs a selection: the CPU GEMM (onnxruntime) or WebGPU. The WebGPU module (and Dawn's
+ * native binding) loads only when asked for, so CPU runs never touch it.
+ */
+import type { MinDistanceKernel } from './kernel.js';
+import { OnnxKernel } from './onnx-kernel.js';
+
+/** A compute backend of `tidepool select`. */
+export type SelectBackend = 'cpu' | 'webgpu';
+
+/** A kernel the caller must release. */
+export type ReleasableKernel = MinDistanceKernel & { release(): Promise<void> };
+
+/** Options of {@link createSelectKernel}. */
+export interface SelectKernelOptions {
+  /** CPU threads for the GEMM (cpu only). */
+  threads: number;
+  /** Squared row norms (cpu only: the GPU kernel sums squared differences). */
+  norms: Float32Array;
+}
+
+/** Creates the kernel of a backend over an n x d working copy (float32, or float16 bits). */
+export async function createSelectKernel(backend: SelectBackend, points: Float32Array | Uint16Array, d: number, options: SelectKernelOptions): Promise<ReleasableKernel> {
+  if (backend === 'webgpu') {
+    const { WebGpuKernel } = await import('./webgpu-kernel.js');
+    return WebGpuKernel.create(points, d);
+  }
+  return OnnxKernel.create(points, d, { threads: options.threads, norms: options.norms });
+}
