@@ -95,6 +95,13 @@ describe('tidepool run', () => {
     expect(manifest.counts).toMatchObject({ complete: true, units: 160, finished: 160 });
   });
 
+  it('reads YAML pipeline files too', async () => {
+    const file = join(dir, 'small.yaml');
+    writeFileSync(file, ['# a pipeline in YAML', 'work: yaml-work', 'sample:', '  rows: 500', 'ingest: {}', 'embed:', '  model: hashing', 'select:', '  k: 5', ''].join('\n'));
+    expect(statuses(await runPipeline({ file }))).toEqual({ sample: 'ran', ingest: 'ran', embed: 'ran', select: 'ran' });
+    expect(existsSync(join(dir, 'yaml-work', 'select', 'coreset.arrow'))).toBe(true);
+  });
+
   it('a bad pipeline file lists every problem', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ work: 'w', embed: { model: 'hashing', colour: 'blue' }, select: {}, frobnicate: {} }));
