@@ -204,15 +204,35 @@ function generatedRecord(path: string, line: number, raw: string): DecontamRecor
   };
 }
 
-/** Generated records in windows of `windowRows`, in file order (blank lines skipped). */
-async function* generatedWindows(path: string, windowRows: number): AsyncGenerator<DecontamRecord[]> {
+/** An input line that is not a record: where, why, and the line itself (for the reject file). */
+export interface BadInputLine {
+  file: string;
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+/**
+ * Generated records in windows of `windowRows`, in file order (blank lines skipped). A line that is
+ * not a record goes to `onBad` (counted and written to the reject file by the caller), not into a window.
+ */
+async function* generatedWindows(path: string, windowRows: number, onBad: (bad: BadInputLine) => void): AsyncGenerator<DecontamRecord[]> {
   let window: DecontamRecord[] = [];
   let line = 0;
   try {
     for await (const raw of await jsonlLines(path)) {
       line++;
       if (raw.trim() === '') continue;
-      window.push(generatedRecord(path, line, raw.endsWith('\r') ? raw.slice(0, -1) : raw));
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      let record: DecontamRecord;
+      try {
+        record = generatedRecord(path, line, text);
+      } catch (error) {
+        if (!(error instanceof TidepoolError) || error.code !== 'E_BAD_RECORD') throw error;
+        onBad({ file: path, line, reason: error.message, raw: text });
+        continue;
+      }
+      window.push(record);
       if (window.length === windowRows) {
         yield window;
         window = [];
@@ -226,8 +246,8 @@ async function* generatedWindows(path: string, windowRows: number): AsyncGenerat
 }
 
 /** The input's records in windows of at most `windowRows`, in input order. */
-export function recordWindows(input: DecontamInput, windowRows: number): AsyncGenerator<DecontamRecord[]> {
-  return input.kind === 'pairs' ? pairWindows(input, windowRows) : generatedWindows(input.path, windowRows);
+export function recordWindows(input: DecontamInput, windowRows: number, onBad: (bad: BadInputLine) => void = () => undefined): AsyncGenerator<DecontamRecord[]> {
+  return input.kind === 'pairs' ? pairWindows(input, windowRows) : generatedWindows(input.path, windowRows, onBad);
 }
 
 /** The file the input's records are read from. */

@@ -16,7 +16,7 @@ import { readBenchmarks } from './benchmark-files.js';
 import { EmbeddingStage } from './embedding-stage.js';
 import type { ExactMatch } from './exact.js';
 import { buildTextIndexes, type TextIndexes } from './indexes.js';
-import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type DecontamInput, type DecontamRecord } from './input.js';
+import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
 import { DETECTORS, DecontamTally, contaminationOf, type Detector } from './verdict.js';
@@ -31,7 +31,7 @@ export interface DecontamRun extends DecontamOptions {
 }
 
 /** Output file names. */
-export const DECONTAM_FILES = { kept: 'kept.jsonl', removed: 'removed.jsonl' } as const;
+export const DECONTAM_FILES = { kept: 'kept.jsonl', removed: 'removed.jsonl', rejects: 'rejects.jsonl' } as const;
 
 /** The `--json` summary. */
 export interface DecontamSummary {
@@ -40,6 +40,8 @@ export interface DecontamSummary {
   records: number;
   kept: number;
   removed: number;
+  /** Input lines that were not records (in `rejects.jsonl`, with file, line and reason). */
+  rejected: number;
   removedByBenchmark: Record<string, number>;
   removedByDetector: Record<Detector, number>;
   /** Problems read per benchmark file stem. */
@@ -109,6 +111,8 @@ interface LoopContext {
   seconds: Record<Detector, number>;
   progress: Progress;
   signal: AbortSignal | undefined;
+  /** Input lines that were not records. */
+  rejected: { count: number };
 }
 
 /** Streams the input through the detectors into kept.jsonl and removed.jsonl; returns both files. */
@@ -121,6 +125,15 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
     writers.push(keptFile);
     const removedFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.removed));
     writers.push(removedFile);
+    // Input lines that are not records: counted and kept in rejects.jsonl (created on the first one) with
+    // file, line and reason, never dropped.
+    rmSync(join(options.out, DECONTAM_FILES.rejects), { force: true });
+    let rejectsFile: JsonlWriter | undefined;
+    const onBad = (bad: BadInputLine): void => {
+      context.rejected.count++;
+      if (rejectsFile === undefined) writers.push((rejectsFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.rejects))));
+      rejectsFile.write(JSON.stringify({ file: bad.file, line: bad.line, reason: bad.reason, raw: bad.raw.length > 4000 ? `${bad.raw.slice(0, 4000)}… (truncated)` : bad.raw }));
+    };
     const finish = async (window: PendingWindow): Promise<void> => {
       let embedding: { item: number; score: number }[][] | undefined;
       if (window.vectors !== undefined && stage !== undefined) {
@@ -137,7 +150,7 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       progress.update(tally.records, tally.records, `${tally.removed} removed`);
     };
     const pending: PendingWindow[] = [];
-    for await (const records of recordWindows(input, options.windowRows)) {
+    for await (const records of recordWindows(input, options.windowRows, onBad)) {
       if (context.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `decontam interrupted after ${tally.records} records; nothing was written to ${options.out}. Rerun the same command.`);
       const vectors = stage?.vectors(records);
       vectors?.catch(() => undefined); // awaited in finish(); an error before then must not go unhandled
@@ -151,7 +164,7 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       const missing = [...input.coreset.rowIds].filter((id) => !seenCoresetRows.has(id));
       throw new TidepoolError('E_INPUT_MISSING', `${input.coreset.file.path} names ${missing.length} row_id(s) not in ${input.pairs.path} (first: ${missing.slice(0, 5).join(', ')}); select the coreset from embeddings of this very pairs.arrow`, { missing: missing.length });
     }
-    return [keptFile.close(), removedFile.close()];
+    return [keptFile.close(), removedFile.close(), ...(rejectsFile === undefined ? [] : [rejectsFile.close()])];
   } catch (error) {
     for (const writer of writers) writer.abort();
     throw error;
@@ -182,15 +195,16 @@ export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
   const total = input.kind === 'pairs' ? (input.coreset?.rowIds.size ?? input.pairs.rows) : undefined;
   const progress = new Progress({ label: 'decontam', unit: 'records', total, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
   let outputs: ManifestFile[];
+  const rejected = { count: 0 };
   try {
-    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal });
+    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected });
   } finally {
     await stage?.close();
   }
   const elapsed = (performance.now() - started) / 1000;
   const summary: DecontamSummary = {
     input: input.kind === 'pairs' ? (input.coreset === undefined ? 'pairs' : 'coreset') : 'generated',
-    records: tally.records, kept: tally.kept, removed: tally.removed,
+    records: tally.records, kept: tally.kept, removed: tally.removed, rejected: rejected.count,
     removedByBenchmark: tally.removedByBenchmark, removedByDetector: tally.removedByDetector,
     benchmarkItems: Object.fromEntries(benchmarks.files.map((f) => [f.stem, f.items])),
     benchmarkItemsHit: tally.benchmarkItemsHit,
@@ -220,7 +234,7 @@ export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
     ],
     outputs,
     counts: {
-      records: tally.records, kept: tally.kept, removed: tally.removed,
+      records: tally.records, kept: tally.kept, removed: tally.removed, rejected: rejected.count,
       removedByBenchmark: tally.removedByBenchmark, removedByDetector: tally.removedByDetector,
       benchmarkItems: summary.benchmarkItems, benchmarkItemsHit: tally.benchmarkItemsHit,
       exactIndex: indexes.exact?.stats ?? null, ngramIndex: indexes.ngram?.stats ?? null,

@@ -112,17 +112,20 @@ describe('runDecontam on generated records', () => {
     expect(exactOnly).toMatchObject({ removed: 1, detectors: ['exact'] });
   });
 
-  it('reads a generate output folder, and a bad line is an error naming the file and line', async () => {
+  it('reads a generate output folder; a line that is not a record is counted and written to rejects.jsonl with file, line and reason', async () => {
     const folder = join(dir, 'generated');
     await mkdir(folder);
-    await writeJsonl(join(folder, 'instructions.jsonl'), [JSON.stringify(RECORDS[0]), '', JSON.stringify({ id: 'x', output: 'y' })]);
-    const error = await rejection(run({ input: folder }));
-    expect(error.code).toBe('E_BAD_RECORD');
-    expect(error.message).toContain('instructions.jsonl:3: missing field "instruction"');
-    expect(existsSync(join(dir, 'out', 'kept.jsonl'))).toBe(false);
-    expect(existsSync(join(dir, 'out', 'kept.jsonl.partial'))).toBe(false);
-    await writeJsonl(join(folder, 'instructions.jsonl'), [JSON.stringify(RECORDS[1])]);
-    expect(await run({ input: folder })).toMatchObject({ records: 1, removed: 1 });
+    await writeJsonl(join(folder, 'instructions.jsonl'), [JSON.stringify(RECORDS[0]), '', JSON.stringify({ id: 'x', output: 'y' }), '{not json', JSON.stringify(RECORDS[1])]);
+    const summary = await run({ input: folder });
+    expect(summary).toMatchObject({ records: 2, rejected: 2 });
+    expect(summary.kept + summary.removed).toBe(2);
+    const rejects = (await readFile(join(dir, 'out', 'rejects.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { file: string; line: number; reason: string; raw: string });
+    expect(rejects.map((r) => r.line)).toEqual([3, 4]);
+    expect(rejects[0]!.reason).toContain('instructions.jsonl:3: missing field "instruction"');
+    expect(rejects[1]!.reason).toContain('not valid JSON');
+    expect(rejects[1]!.raw).toBe('{not json');
+    const manifest = JSON.parse(await readFile(join(dir, 'out', 'manifest.json'), 'utf8')) as { counts: { rejected: number } };
+    expect(manifest.counts.rejected).toBe(2);
   });
 
   it('refuses options that do not fit the input, listing every problem', async () => {
