@@ -10,11 +10,12 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { Data, RecordBatch, Utf8, Vector } from 'apache-arrow';
+import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { compileTemplate } from '../embed/template.js';
 import { openPairs, type PairsInput } from '../embed/input.js';
 import { TidepoolError } from '../errors.js';
 import { looksLikeArrow, readArrowBatches } from '../store/arrow-file.js';
+import { utf8Reader as utf8ColumnReader } from '../store/columns.js';
 import { describeFile, type ManifestFile } from '../store/manifest.js';
 import { PAIRS_FILE } from '../store/pairs.js';
 import { CORESET_FILE, readCoresetRowIds } from '../select/coreset.js';
@@ -92,21 +93,11 @@ async function readCoreset(coreset: string): Promise<{ file: ManifestFile; rowId
   return { file: await describeFile(path, ids.length), rowIds: new Set(ids) };
 }
 
-/** Reads the values of a Utf8 column chunk straight from its buffers (no TextDecoder per value). */
+/** A Utf8 column's values, '' for null entries or a missing column. */
 function utf8Reader(vector: Vector<Utf8> | null): (row: number) => string {
   if (vector === null) return () => '';
-  const chunks = vector.data as Data<Utf8>[];
-  const single = chunks.length === 1 ? chunks[0]! : undefined;
-  if (single === undefined) return (row) => vector.get(row) ?? '';
-  const offsets = single.valueOffsets;
-  const bytes = Buffer.from(single.values.buffer, single.values.byteOffset, single.values.byteLength);
-  const validity = single.nullBitmap;
-  const base = single.offset;
-  return (row) => {
-    const at = base + row;
-    if (single.nullCount > 0 && ((validity[at >> 3]! >> (at & 7)) & 1) === 0) return '';
-    return bytes.toString('utf8', offsets[at], offsets[at + 1]);
-  };
+  const read = utf8ColumnReader(vector);
+  return (row) => read(row) ?? '';
 }
 
 function rowIdReader(batch: RecordBatch): (row: number) => number {

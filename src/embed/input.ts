@@ -4,9 +4,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Data, RecordBatch, Utf8, Vector } from 'apache-arrow';
+import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
+import { utf8Reader } from '../store/columns.js';
 import { readManifest } from '../store/manifest.js';
 import { PAIRS_FILE } from '../store/pairs.js';
 import { renderTemplate, type TemplateField, type TextTemplate } from './template.js';
@@ -47,22 +48,6 @@ export async function openPairs(data: string, template: TextTemplate): Promise<P
   const manifest = await readManifest(join(path, '..')).catch(() => undefined);
   const described = manifest?.outputs.find((o) => o.path.endsWith(PAIRS_FILE) && o.bytes === bytes);
   return { path, bytes, rows: described?.rows, sha256: described?.sha256 };
-}
-
-/** Reads the values of a Utf8 column chunk without per-value TextDecoder calls. */
-function utf8Reader(vector: Vector<Utf8>): (row: number) => string | null {
-  const chunks = vector.data as Data<Utf8>[];
-  const single = chunks.length === 1 ? chunks[0]! : undefined;
-  if (single === undefined) return (row) => vector.get(row);
-  const offsets = single.valueOffsets;
-  const bytes = Buffer.from(single.values.buffer, single.values.byteOffset, single.values.byteLength);
-  const validity = single.nullBitmap;
-  const base = single.offset;
-  return (row) => {
-    const at = base + row;
-    if (single.nullCount > 0 && ((validity[at >> 3]! >> (at & 7)) & 1) === 0) return null;
-    return bytes.toString('utf8', offsets[at], offsets[at + 1]);
-  };
 }
 
 function rowIdsOf(batch: RecordBatch): BigInt64Array {

@@ -2,7 +2,7 @@
  * Fast column builders that write Arrow buffers directly (offsets + bytes + validity bitmap),
  * avoiding per-value builder overhead on the ingest hot path.
  */
-import { Int32, Int64, Utf8, makeData, type Data } from 'apache-arrow';
+import { Int32, Int64, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
 
 /** The buffers of a UTF-8 column: what Arrow stores, as plain typed arrays. */
 export interface Utf8Buffers {
@@ -193,4 +193,23 @@ export function int32Data(values: Int32Array): Data<Int32> {
 /** Int64 column data from a typed array (the array is used as is, not copied). */
 export function int64Data(values: BigInt64Array): Data<Int64> {
   return makeData({ type: new Int64(), length: values.length, nullCount: 0, data: values });
+}
+
+/**
+ * Reads the values of a Utf8 column straight from its buffers (one slice per value, no TextDecoder
+ * call); null for a null entry. Falls back to `vector.get` when the column has several chunks.
+ */
+export function utf8Reader(vector: Vector<Utf8>): (row: number) => string | null {
+  const chunks = vector.data as Data<Utf8>[];
+  const single = chunks.length === 1 ? chunks[0]! : undefined;
+  if (single === undefined) return (row) => vector.get(row);
+  const offsets = single.valueOffsets;
+  const bytes = Buffer.from(single.values.buffer, single.values.byteOffset, single.values.byteLength);
+  const validity = single.nullBitmap;
+  const base = single.offset;
+  return (row) => {
+    const at = base + row;
+    if (single.nullCount > 0 && ((validity[at >> 3]! >> (at & 7)) & 1) === 0) return null;
+    return bytes.toString('utf8', offsets[at], offsets[at + 1]);
+  };
 }
