@@ -143,11 +143,13 @@ async function embedWindow(texts: readonly string[], model: EmbedModel, pool: Em
 export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   const started = performance.now();
   const options = resolveEmbedOptions(run);
-  const threads = run.threads ?? Math.min(availableParallelism(), 4);
-  if (!Number.isInteger(threads) || threads < 1) throw new TidepoolError('E_USAGE', `threads must be an integer >= 1, got ${threads}`);
+  if (run.threads !== undefined && (!Number.isInteger(run.threads) || run.threads < 1)) throw new TidepoolError('E_USAGE', `threads must be an integer >= 1, got ${run.threads}`);
   const input = await openPairs(run.data, options.template);
   input.sha256 ??= await sha256File(input.path);
   const model = await resolveEmbedModel(options, run.progress);
+  // One GPU is fed best by one session; several WebGPU sessions in worker threads also crashed Dawn
+  // (SwiftShader: segfault with 2+ workers). CPU and CUDA keep a worker per core.
+  const threads = run.threads ?? (model.device === 'webgpu' ? 1 : Math.min(availableParallelism(), 4));
   // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
   const windowRows = options.windowRows ?? (model.kind === 'hashing' ? 8192 : 2048);
   const key = {
