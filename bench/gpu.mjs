@@ -36,7 +36,7 @@ import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { tableFromIPC } from 'apache-arrow';
-import { gaussian, isCompleteNpy, npyHeader, sfc32, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
+import { isCompleteNpy, mixtureSetup as sharedMixtureSetup, npyHeader, sfc32, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { describeMachine } from './lib/machine.mjs';
 
 // Workloads: bench/select.mjs's (same seeds, so the same matrices) plus `tiny`, a seconds-long smoke test.
@@ -100,27 +100,7 @@ function skippableSfc32(seed) {
 /** The mixture's centers, weights and spreads: the first draws of the stream, as writeGaussianMixtureNpy makes them. */
 function mixtureSetup({ d, clusters, spreadMin, spreadMax, seed }) {
   const uniform = skippableSfc32(seed);
-  const normal = gaussian(uniform);
-  const centers = new Float64Array(clusters * d);
-  for (let c = 0; c < clusters; c++) {
-    let norm = 0;
-    for (let j = 0; j < d; j++) {
-      const value = normal();
-      centers[c * d + j] = value;
-      norm += value * value;
-    }
-    norm = Math.sqrt(norm);
-    for (let j = 0; j < d; j++) centers[c * d + j] /= norm;
-  }
-  const cumulative = new Float64Array(clusters);
-  const noise = new Float64Array(clusters);
-  let total = 0;
-  for (let c = 0; c < clusters; c++) {
-    total += 0.2 + uniform();
-    cumulative[c] = total;
-    noise[c] = (spreadMin + (spreadMax - spreadMin) * uniform()) / Math.sqrt(d);
-  }
-  return { uniform, normal, centers, cumulative, noise, total };
+  return { uniform, ...sharedMixtureSetup(uniform, { d, clusters, spreadMin, spreadMax }) };
 }
 
 /** Worker: rows [firstRow, firstRow + rows) into the file at their place. */

@@ -76,9 +76,11 @@ export function isCompleteNpy(path, n, d) {
  * N(0, (s_c^2 / d) I), so the noise vector's length is about s_c. Rows draw their cluster independently.
  * @returns {{seconds: number, bytes: number}}
  */
-export function writeGaussianMixtureNpy(path, { n, d, clusters = 64, spreadMin = 0.4, spreadMax = 1.2, seed = 1, onProgress = () => {} }) {
-  const started = performance.now();
-  const uniform = sfc32(seed);
+/**
+ * The mixture's unit-length centers, cumulative weights and per-cluster noise scales: the first draws
+ * of `uniform` (and of the normal stream built on it, returned for the rows that follow).
+ */
+export function mixtureSetup(uniform, { d, clusters, spreadMin, spreadMax }) {
   const normal = gaussian(uniform);
   const centers = new Float64Array(clusters * d);
   for (let c = 0; c < clusters; c++) {
@@ -99,6 +101,13 @@ export function writeGaussianMixtureNpy(path, { n, d, clusters = 64, spreadMin =
     cumulative[c] = total;
     noise[c] = (spreadMin + (spreadMax - spreadMin) * uniform()) / Math.sqrt(d);
   }
+  return { normal, centers, cumulative, noise, total };
+}
+
+export function writeGaussianMixtureNpy(path, { n, d, clusters = 64, spreadMin = 0.4, spreadMax = 1.2, seed = 1, onProgress = () => {} }) {
+  const started = performance.now();
+  const uniform = sfc32(seed);
+  const { normal, centers, cumulative, noise, total } = mixtureSetup(uniform, { d, clusters, spreadMin, spreadMax });
   const pickCluster = () => {
     const x = uniform() * total;
     let c = 0;
