@@ -1,6 +1,6 @@
 /** The worker pool of `embed`: each worker holds one model; tasks are batches of texts. */
 import { Piscina } from 'piscina';
-import { compiledWorkerPath } from '../util/worker-path.js';
+import { compiledWorkerPath, workerExecArgv } from '../util/worker-path.js';
 import { InternalError, deserializeError } from '../errors.js';
 import type { DfReply, EmbedReply, EmbedTask, WorkerReply } from './protocol.js';
 
@@ -14,7 +14,7 @@ export interface EmbedPool {
 
 /** A pool of `threads` workers. */
 export function createEmbedPool(threads: number): EmbedPool {
-  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'embed'), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'embed'), execArgv: workerExecArgv(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
   const run = async (task: EmbedTask): Promise<EmbedReply | DfReply> => {
     const reply = (await pool.run(task)) as WorkerReply;
     if (reply.kind === 'error') throw deserializeError(reply.error);

@@ -1,6 +1,6 @@
 /** The worker pool that parses jsonl blocks, or an inline stand-in when threads = 0. */
 import { Piscina } from 'piscina';
-import { compiledWorkerPath } from '../util/worker-path.js';
+import { compiledWorkerPath, workerExecArgv } from '../util/worker-path.js';
 import { InternalError } from '../errors.js';
 import { SlotArena, unpackChunk } from './arena.js';
 import type { ChunkOptions, ChunkResult } from './chunk.js';
@@ -61,7 +61,7 @@ export function createChunkParser(threads: number, options: ChunkOptions, slots 
     };
   }
   const arena = new SlotArena(slots);
-  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'ingest'), minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData: arena.buffers });
+  const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'ingest'), execArgv: workerExecArgv(), minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData: arena.buffers });
   return {
     allocate: (bytes) => arena.take(bytes) ?? recycler.allocate(bytes),
     async parse(bytes, firstLine) {

@@ -14,3 +14,14 @@ export function compiledWorkerPath(poolUrl: string, stage: string): string {
   if (!existsSync(path)) throw new InternalError(`${stage} worker not found at ${path}; run \`npm run build\``);
   return path;
 }
+
+/**
+ * `execArgv` for piscina workers: the parent's flags plus `--no-experimental-require-module`. piscina
+ * first tries `require()` on the worker file, and Node 20.19+ then loads our ES module through
+ * require(esm), which can abort the whole process ("v8::Module::IsGraphAsync must be used on an
+ * instantiated module", seen in CI). With require(esm) off in the worker, that `require()` fails
+ * cleanly and piscina falls back to `import()`.
+ */
+export function workerExecArgv(): string[] {
+  return [...process.execArgv.filter((flag) => flag !== '--experimental-require-module'), '--no-experimental-require-module'];
+}
