@@ -108,8 +108,16 @@ function schemaText(schema: Record<string, unknown>): string {
   return text;
 }
 
-/** Numbered rule lines (`N. ...`) after the `Rules:` line of a discriminator prompt file. */
+const ruleCounts = new Map<string, number>();
+
+/** Numbered rule lines (`N. ...`) after the `Rules:` line of a discriminator prompt file (counted once per text). */
 export function countRules(promptText: string): number {
+  let count = ruleCounts.get(promptText);
+  if (count === undefined) ruleCounts.set(promptText, (count = scanRules(promptText)));
+  return count;
+}
+
+function scanRules(promptText: string): number {
   const start = promptText.search(/^Rules:\s*$/m);
   if (start === -1) return 0;
   let count = 0;

@@ -99,7 +99,7 @@ export async function processUnit(unit: WorkUnit, code: string, context: UnitCon
   const judged = await askParsed(ask, discriminatorSpec(unit, code, generated.value, context.discriminatorExamples, context.prompts, context.discriminator), (reply) => {
     const parsed = parseReply(reply, ['rules', 'verdict']);
     if (!parsed.ok) return parsed;
-    const verdict = validateVerdict(parsed.value, countRulesCached(context.prompts[discriminatorPromptName(unit.task)].text));
+    const verdict = validateVerdict(parsed.value, countRules(context.prompts[discriminatorPromptName(unit.task)].text));
     return verdict.ok ? { ok: true, value: verdict.verdict } : verdict;
   });
   if (!judged.ok) return reject('discriminator', [{ code: 'verdict_unparseable', message: judged.error }]);
@@ -126,12 +126,4 @@ async function askParsed<T>(ask: (spec: ChatSpec) => Promise<ChatResult>, spec: 
 function ruleCode(message: string): string {
   const match = /^rule (\d+):/.exec(message);
   return match === null ? 'verdict_reject' : `rule_${match[1]}`;
-}
-
-
-const ruleCounts = new Map<string, number>();
-function countRulesCached(text: string): number {
-  let count = ruleCounts.get(text);
-  if (count === undefined) ruleCounts.set(text, (count = countRules(text)));
-  return count;
 }

@@ -6,7 +6,7 @@
  * changed starts over in an emptied folder, and so does everything after it whose inputs changed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
@@ -154,7 +154,6 @@ async function hashFiles(paths: readonly string[]): Promise<string> {
   for (const path of paths) {
     if (!existsSync(path)) throw new TidepoolError('E_INTERNAL', `the stage finished without writing ${path}`, { path });
     if (statSync(path).isDirectory()) {
-      const { readdirSync } = await import('node:fs');
       for (const entry of readdirSync(path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort()) {
         hash.update(entry);
         for await (const chunk of createReadStream(entry)) hash.update(chunk as Buffer);
