@@ -532,6 +532,8 @@ try {
     `| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
     ...table.map((t) => `| ${t.concurrency} | ${t.contender} | ${count(t.requests)} | ${count(t.targetRequestsPerSecond)} | ${count(t.steadyRequestsPerSecond)} | ${count(t.wholeRequestsPerSecond)} | ${(100 * t.steadyRatio).toFixed(1)}%${t.withinTenPercent ? '' : ' (below 90%)'} | ${t.maxInFlight} | ${t.meanInFlightSteady.toFixed(1)} | ${t.mainThreadBusySteady === null ? '—' : `${(100 * t.mainThreadBusySteady).toFixed(0)}%`} | ${count(t.cpuMsPer1000Requests)} | ${count(t.serverCpuMsPer1000Requests)} |`),
     ``,
+    `Every round's steady / target (the machine's speed drifts between rounds; the peers show how much): ${plans.map(({ concurrency, contenders, runs }) => `c=${concurrency}: ${contenders.map((contender) => `${contender} ${runs.get(contender).map((run) => `${(100 * run.steadyRatio).toFixed(1)}%`).join(', ')}`).join('; ')}`).join('. ')}.`,
+    ``,
     maxOther >= 0.2 ? `Other processes used up to ${maxOther.toFixed(2)} cores during a best run (machine-wide /proc/stat less the client and server): rates may be understated.` : `Other processes used at most ${maxOther.toFixed(2)} cores during the best runs (machine-wide /proc/stat less the client and server).`,
   ];
   const text = `${md.join('\n').trimEnd()}\n`;

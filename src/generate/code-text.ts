@@ -102,10 +102,18 @@ function skipString(code: string, start: number, setEnd: (end: number) => void):
 export function namesLanguage(text: string, language: string): boolean {
   const lang = language.trim().toLowerCase();
   if (lang === '') return false;
-  const names = [lang, ...(LANGUAGE_ALIASES[lang] ?? [])];
+  let patterns = NAME_PATTERNS.get(lang);
+  if (patterns === undefined) {
+    patterns = [lang, ...(LANGUAGE_ALIASES[lang] ?? [])].map((name) => new RegExp(`(^|[^a-z0-9+#_])${escapeRegExp(name)}($|[^a-z0-9+#_])`));
+    if (NAME_PATTERNS.size >= 256) NAME_PATTERNS.clear();
+    NAME_PATTERNS.set(lang, patterns);
+  }
   const haystack = text.toLowerCase();
-  return names.some((name) => new RegExp(`(^|[^a-z0-9+#_])${escapeRegExp(name)}($|[^a-z0-9+#_])`).test(haystack));
+  return patterns.some((pattern) => pattern.test(haystack));
 }
+
+/** The word patterns of a language's names, built once per language (this runs for every sample). */
+const NAME_PATTERNS = new Map<string, RegExp[]>();
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,6 +8,15 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
+/** Where a URL points, as node:http request options. */
+interface Target {
+  protocol: 'http:' | 'https:';
+  hostname: string;
+  port: string;
+  path: string;
+  auth?: string;
+}
+
 /** The subset of `fetch` the openai client uses. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -15,16 +24,15 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 export function keepAliveFetch(): FetchLike & { destroy(): void } {
   const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: Infinity }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: Infinity }) };
   const fetchImpl = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
-    const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-    const send = protocol === 'https:' ? httpsRequest : httpRequest;
+    const target = targetOf(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const signal = init.signal ?? undefined;
     return new Promise<Response>((resolve, reject) => {
       if (signal?.aborted === true) {
         reject(abortError(signal));
         return;
       }
-      const request = send(url, { method: init.method ?? 'GET', headers: headersOf(init.headers), agent: agents[protocol] }, (response: IncomingMessage) => {
+      const request = send({ ...target, method: init.method ?? 'GET', headers: headersOf(init.headers), agent: agents[target.protocol] }, (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', fail);
@@ -39,12 +47,10 @@ export function keepAliveFetch(): FetchLike & { destroy(): void } {
           signal?.removeEventListener('abort', onAbort);
           const status = response.statusCode ?? 0;
           const headers = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value === undefined) continue;
-            for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-          }
-          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(new Response(body, { status, statusText: response.statusMessage ?? '', headers }));
+          const raw = response.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+          const body = status === 204 || status === 304 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve(new BufferedResponse(body, { status, statusText: response.statusMessage ?? '', headers }) as unknown as Response);
         });
       });
       function fail(error: Error): void {
@@ -67,6 +73,19 @@ export function keepAliveFetch(): FetchLike & { destroy(): void } {
       }
     });
   };
+  // The client asks for the same few URLs over and over: parse each once.
+  const targets = new Map<string, Target>();
+  const targetOf = (href: string): Target => {
+    let target = targets.get(href);
+    if (target === undefined) {
+      const url = new URL(href);
+      target = { protocol: url.protocol === 'https:' ? 'https:' : 'http:', hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: `${url.pathname}${url.search}` };
+      if (url.username !== '' || url.password !== '') target.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      if (targets.size >= 64) targets.clear();
+      targets.set(href, target);
+    }
+    return target;
+  };
   return Object.assign(fetchImpl, {
     destroy: () => {
       agents['http:'].destroy();
@@ -75,10 +94,81 @@ export function keepAliveFetch(): FetchLike & { destroy(): void } {
   });
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A Response whose body is already in memory. A plain `new Response(buffer)` wraps the bytes in a web
+ * stream that `json()` then reads back chunk by chunk: at hundreds of answers a second that costs more
+ * than parsing them. This one keeps the Buffer and answers `text()`/`json()`/`arrayBuffer()` from it;
+ * `body` makes the stream only when somebody asks for it. A body can be read once, as with fetch.
+ */
+class BufferedResponse extends (Response as unknown as new (body: null, init: ResponseInit) => Pick<Response, 'status' | 'statusText' | 'headers'>) {
+  readonly #bytes: Buffer;
+  #used = false;
+  #stream: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(bytes: Buffer, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#stream === undefined) {
+      const bytes = this.#take('body');
+      this.#stream = bytes === null ? null : new Blob([bytes]).stream();
+    }
+    return this.#stream;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used;
+  }
+
+  text(): Promise<string> {
+    return this.#read((bytes) => bytes.toString('utf8'));
+  }
+
+  json(): Promise<unknown> {
+    return this.#read((bytes) => JSON.parse(bytes.toString('utf8')) as unknown);
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read((bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#read((bytes) => new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer));
+  }
+
+  blob(): Promise<Blob> {
+    return this.#read((bytes) => new Blob([bytes], { type: this.headers.get('content-type') ?? '' }));
+  }
+
+  clone(): Response {
+    if (this.#used) throw new TypeError('Response.clone: the body has already been read');
+    return new BufferedResponse(this.#bytes, { status: this.status, statusText: this.statusText, headers: this.headers }) as unknown as Response;
+  }
+
+  #take(what: string): Buffer | null {
+    if (this.#used) throw new TypeError(`Response.${what}: the body has already been read`);
+    this.#used = true;
+    return this.#bytes.length === 0 && (this.status === 204 || this.status === 304) ? null : this.#bytes;
+  }
+
+  #read<T>(convert: (bytes: Buffer) => T): Promise<T> {
+    // A throw in the executor (a body already read, bad JSON) rejects the promise, as fetch's readers do.
+    return new Promise<T>((resolve) => {
+      if (this.#stream !== undefined) throw new TypeError('Response: the body is being read as a stream');
+      resolve(convert(this.#take('read') ?? EMPTY));
+    });
+  }
+}
+
 function headersOf(headers: RequestInit['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers === undefined) return out;
-  new Headers(headers).forEach((value, name) => {
+  // The openai client passes a Headers; anything else (a record, pairs) goes through one.
+  (headers instanceof Headers ? headers : new Headers(headers)).forEach((value, name) => {
     out[name] = value;
   });
   return out;

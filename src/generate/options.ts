@@ -48,7 +48,10 @@ export interface GenerateOptions {
   prices?: string | undefined;
   /** Entries per task in each case pool. @default 24 */
   poolCapacity?: number | undefined;
-  /** Units per pool epoch: prompts of epoch e see the pools as of the end of epoch e-2. @default 256 */
+  /**
+   * Units per pool epoch: prompts of epoch e see the pools as of the end of epoch e-2.
+   * @default 4 x concurrency, at least 256 (a resumed run keeps the epoch it started with)
+   */
   poolEpoch?: number | undefined;
   /** Good examples in a generator prompt. @default 2 */
   goodExamples?: number | undefined;
@@ -117,7 +120,7 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
     temperature, discriminatorTemperature,
     replyTokens: positive('reply-tokens', options.replyTokens, 2048)!,
     prompts: options.prompts, prices: options.prices,
-    poolCapacity: positive('pool-capacity', options.poolCapacity, 24)!, poolEpoch: positive('pool-epoch', options.poolEpoch, 256)!,
+    poolCapacity: positive('pool-capacity', options.poolCapacity, 24)!, poolEpoch: positive('pool-epoch', options.poolEpoch, undefined) ?? defaultPoolEpoch(positive('concurrency', options.concurrency, 16)!),
     goodExamples: options.goodExamples ?? 2, badExamples: options.badExamples ?? 1,
     maxRetries: options.maxRetries ?? 4, timeoutMs: positive('timeout', options.timeoutMs, 120_000)!,
     checkpointSeconds: options.checkpointSeconds ?? 2,
@@ -129,4 +132,13 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
   }
   if (problems.length > 0) throw new TidepoolError('E_USAGE', `generate: ${problems.join('; ')}`, { problems });
   return resolved;
+}
+
+/**
+ * The pool epoch when none is given. Units fold in plan order and a unit may start only once the
+ * epoch two back has folded, so the epoch bounds how far past a slow unit the run can go: with fewer
+ * than a few times `concurrency` units per epoch, slow units stall the pipeline below `concurrency`.
+ */
+export function defaultPoolEpoch(concurrency: number): number {
+  return Math.max(256, 4 * concurrency);
 }

@@ -156,10 +156,12 @@ export class CasePools {
     // A cheap seeded rank (this runs for every prompt): the unit key's hash mixed with the entry id's
     // leading 32 bits (the id is itself a sha256), ties broken by id.
     const seed = fnv1a32(key);
-    const remaining = this.entries(task, kind)
-      .map((entry) => ({ entry, rank: fmix32((seed ^ Number.parseInt(entry.id.slice(0, 8), 16)) >>> 0) }))
-      .sort((a, b) => a.rank - b.rank || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0))
-      .map(({ entry }) => entry);
+    const pool = this.entries(task, kind);
+    const prefixes = idPrefixes(pool);
+    const ranks = prefixes.map((prefix) => fmix32((seed ^ prefix) >>> 0));
+    const remaining = pool.map((_, index) => index)
+      .sort((a, b) => ranks[a]! - ranks[b]! || (pool[a]!.id < pool[b]!.id ? -1 : pool[a]!.id > pool[b]!.id ? 1 : 0))
+      .map((index) => pool[index]!);
     const wanted = Math.min(Math.floor(count), remaining.length);
     const picksPerLanguage = new Map<string, number>();
     const chosen: PoolEntry[] = [];
@@ -360,6 +362,14 @@ export function formatExamples(good: readonly PoolEntry[], bad: readonly PoolEnt
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units of `text`. */
+/** Leading 32 bits of each entry's id, parsed once per pool array (pool arrays are frozen and replaced on change). */
+const ID_PREFIXES = new WeakMap<readonly PoolEntry[], number[]>();
+function idPrefixes(pool: readonly PoolEntry[]): number[] {
+  let prefixes = ID_PREFIXES.get(pool);
+  if (prefixes === undefined) ID_PREFIXES.set(pool, (prefixes = pool.map((entry) => Number.parseInt(entry.id.slice(0, 8), 16))));
+  return prefixes;
+}
+
 function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);

@@ -76,7 +76,6 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   const input = await readGenerateInput(resolved.data, resolved.coreset, resolved.limit);
   const units = planUnits(input.rows, { mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo });
   const rows = new Map<number, SourceRow>(input.rows.map((row) => [row.rowId, row]));
-  const configHash = hashConfig(resolved, prompts, input.coreset.sha256, input.pairs);
 
   const work = join(resolved.out, GENERATE_FILES.work);
   mkdirSync(work, { recursive: true });
@@ -85,12 +84,23 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
     instructions: join(resolved.out, GENERATE_FILES.instructions), rejected: join(resolved.out, GENERATE_FILES.rejected),
   };
   let state = readState(paths.state);
+  // The default epoch follows --concurrency; a rerun of the same job with another concurrency keeps
+  // the job's epoch, so it resumes instead of starting over.
+  if (options.poolEpoch === undefined && state?.poolEpoch !== undefined && state.poolEpoch !== resolved.poolEpoch &&
+    hashConfig({ ...resolved, poolEpoch: state.poolEpoch }, prompts, input.coreset.sha256, input.pairs) === state.configHash) {
+    resolved.poolEpoch = state.poolEpoch;
+  }
+  const configHash = hashConfig(resolved, prompts, input.coreset.sha256, input.pairs);
   if (state !== undefined && state.configHash !== configHash) {
     resolved.log(`generate: parameters, prompts or inputs changed since the last run in ${resolved.out}; starting the outputs over (answers already paid for are reused from the response cache)`);
     rmSync(paths.journal, { force: true });
     state = undefined;
   }
-  state ??= initialState(configHash, new CasePools({ capacity: resolved.poolCapacity }).toJSON());
+  if (state === undefined) {
+    // Written before any work, so a journal never outlives the state that names its epoch.
+    state = initialState(configHash, resolved.poolEpoch, new CasePools({ capacity: resolved.poolCapacity }).toJSON());
+    writeState(paths.state, state);
+  }
 
   const cache = ResponseCache.open(paths.cache);
   const outputs = { instructions: openTruncated(paths.instructions, state.bytes.instructions), rejected: openTruncated(paths.rejected, state.bytes.rejected) };

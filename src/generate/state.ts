@@ -23,6 +23,8 @@ export interface GenerateState {
   version: 1;
   /** Identity of the parameters that shape the outputs; another hash means another job. */
   configHash: string;
+  /** Units per pool epoch of this job (absent in files of older versions): a rerun without --pool-epoch keeps it. */
+  poolEpoch?: number;
   /** Units [0, folded) are in the outputs (or in `failed`). */
   folded: number;
   bytes: { instructions: number; rejected: number };
@@ -37,9 +39,9 @@ export interface GenerateState {
   rejected: number;
 }
 
-/** A fresh checkpoint for `configHash` with empty `pools`. */
-export function initialState(configHash: string, pools: PoolsState): GenerateState {
-  return { version: 1, configHash, folded: 0, bytes: { instructions: 0, rejected: 0 }, pools, snapshots: { 0: pools }, funnel: emptyFunnel(), failed: [], accepted: 0, rejected: 0 };
+/** A fresh checkpoint for `configHash` and `poolEpoch` with empty `pools`. */
+export function initialState(configHash: string, poolEpoch: number, pools: PoolsState): GenerateState {
+  return { version: 1, configHash, poolEpoch, folded: 0, bytes: { instructions: 0, rejected: 0 }, pools, snapshots: { 0: pools }, funnel: emptyFunnel(), failed: [], accepted: 0, rejected: 0 };
 }
 
 /** Reads `state.json`, or undefined when there is none. */

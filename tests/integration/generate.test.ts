@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
-import type { GenerateOptions } from '../../src/generate/options.js';
+import { defaultPoolEpoch, type GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
 import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
 import { scriptedModel } from '../../src/llm-sim/scripted-model.js';
@@ -234,6 +234,28 @@ describe('generate budgets and reruns', () => {
     expect(llm.requests.length - before).toBe(summary.paidRequests);
     expect(outputs(join(dir, 'changed')).accepted.every((line) => line.provenance.discriminator!.model === 'scripted-judge')).toBe(true);
     expect(ids(join(dir, 'changed'))).toEqual(planKeys(6));
+  });
+
+  it('the default pool epoch follows --concurrency, and a rerun with another concurrency resumes the job with its epoch', async () => {
+    expect([defaultPoolEpoch(1), defaultPoolEpoch(64), defaultPoolEpoch(70), defaultPoolEpoch(256)]).toEqual([256, 256, 280, 1024]);
+    const llm = await server(scriptedModel());
+    // 96 units, 70 start at once: the budget stops the rest.
+    const stopped = await generate('epoch', llm, { limit: 24, maxTokens: 6000, concurrency: 70, poolEpoch: undefined });
+    expect(stopped.complete).toBe(false);
+    const state = JSON.parse(readFileSync(join(dir, 'epoch', '.generate', 'state.json'), 'utf8')) as { poolEpoch: number };
+    expect(state.poolEpoch).toBe(280);
+    const logs: string[] = [];
+    const finished = await generate('epoch', llm, { limit: 24, concurrency: 2, poolEpoch: undefined, log: (line) => logs.push(line) });
+    expect(finished.complete).toBe(true);
+    expect(logs.join('\n')).toMatch(/resuming/);
+    expect(logs.join('\n')).not.toMatch(/changed since the last run/);
+    expect(ids(join(dir, 'epoch'))).toEqual(planKeys(24));
+    const bodies = llm.requests.map((request) => JSON.stringify(request.body));
+    expect(new Set(bodies).size).toBe(bodies.length);
+    // An explicit --pool-epoch is another job: the outputs start over (answers come from the cache).
+    const other: string[] = [];
+    await generate('epoch', llm, { limit: 24, concurrency: 2, poolEpoch: 64, log: (line) => other.push(line) });
+    expect(other.join('\n')).toMatch(/changed since the last run/);
   });
 
   it('bad input: a coreset naming rows that are not in pairs.arrow', async () => {

@@ -71,7 +71,7 @@ export function generateCommand(): Command {
     .option('--prompts <dir>', 'folder of prompt files overriding the defaults (same file names as prompts/ in the package)')
     .option('--prices <file>', 'JSON price table {"model": {"input": USD per 1M, "output": USD per 1M}} extending the built-in one')
     .option('--pool-capacity <n>', 'examples kept per task in each case pool (default: 24)', parsePositive)
-    .option('--pool-epoch <n>', 'units per pool epoch; prompts see pools as of two epochs back (default: 256)', parsePositive)
+    .option('--pool-epoch <n>', "units per pool epoch; prompts see pools as of two epochs back (default: 4 x --concurrency, at least 256; a rerun keeps the job's epoch)", parsePositive)
     .option('--examples <n>', 'good few-shot examples per generator prompt (default: 2)', parseCount)
     .option('--bad-examples <n>', 'rejected few-shot examples (with reasons) per generator prompt (default: 1)', parseCount)
     .option('--max-retries <n>', "the client's retries of 429/5xx/connection errors per request (default: 4)", parseCount)

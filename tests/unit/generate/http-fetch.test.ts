@@ -13,9 +13,9 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      if (req.url === '/echo') {
+      if (req.url?.startsWith('/echo') === true) {
         res.writeHead(201, { 'content-type': 'application/json', 'x-multi': ['a', 'b'] });
-        res.end(JSON.stringify({ method: req.method, body, auth: req.headers.authorization ?? null }));
+        res.end(JSON.stringify({ method: req.method, url: req.url, body, auth: req.headers.authorization ?? null }));
       } else if (req.url === '/cut') {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"half": ');
@@ -45,7 +45,27 @@ describe('keepAliveFetch', () => {
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('x-multi')).toBe('a, b');
-    expect(await response.json()).toEqual({ method: 'POST', body: '{"x":1}', auth: 'Bearer k' });
+    expect(await response.json()).toEqual({ method: 'POST', url: '/echo', body: '{"x":1}', auth: 'Bearer k' });
+  });
+
+  it('keeps the query string, takes URL objects and Headers, and reads a body once', async () => {
+    for (const url of [`${base}/echo?a=1&b=x%20y`, new URL(`${base}/echo?a=1&b=x%20y`)]) {
+      const response = await fetcher(url, { method: 'POST', headers: new Headers({ authorization: 'Bearer h' }), body: 'q' });
+      expect(response).toBeInstanceOf(Response);
+      expect(response.ok).toBe(true);
+      expect(response.bodyUsed).toBe(false);
+      expect(await response.clone().text()).toContain('"url":"/echo?a=1&b=x%20y"');
+      expect(await response.json()).toEqual({ method: 'POST', url: '/echo?a=1&b=x%20y', body: 'q', auth: 'Bearer h' });
+      expect(response.bodyUsed).toBe(true);
+      await expect(response.text()).rejects.toThrow(TypeError);
+    }
+  });
+
+  it('hands the body out as a stream when asked', async () => {
+    const response = await fetcher(`${base}/echo`, { method: 'POST', body: 'stream me' });
+    const text = await new Response(response.body).text();
+    expect(JSON.parse(text)).toMatchObject({ body: 'stream me' });
+    await expect(response.json()).rejects.toThrow(TypeError);
   });
 
   it('a 204 has no body', async () => {

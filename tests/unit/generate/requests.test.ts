@@ -258,6 +258,18 @@ describe('cacheKey', () => {
     }), { numRuns: 500 });
   });
 
+  it('is the sha256 of the length-prefixed fields, so caches written by earlier versions still hit', () => {
+    // The layout written out by hand: "<length>:<text>" for model, message count, each role and content,
+    // temperature, maxTokens, schema name, schema JSON and prompt version.
+    fc.assert(fc.property(spec, (request) => {
+      const texts = [request.model, String(request.messages.length), ...request.messages.flatMap((m) => [m.role, m.content]),
+        String(request.temperature), String(request.maxTokens), request.schemaName, JSON.stringify(request.schema), request.promptVersion];
+      const reference = createHash('sha256');
+      for (const text of texts) reference.update(`${text.length}:`).update(text);
+      expect(cacheKey(request)).toBe(reference.digest('hex'));
+    }), { numRuns: 200 });
+  });
+
   it('a real generator request keeps its key across calls and differs per task', () => {
     const keys = GENERATE_TASKS.map((task) => cacheKey(generatorSpec(unitFor(task), codeOf(task), EXAMPLES, prompts, params)));
     const again = GENERATE_TASKS.map((task) => cacheKey(generatorSpec(unitFor(task), codeOf(task), EXAMPLES, loadPrompts(), params)));
