@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, Int64, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
 import { TidepoolError } from '../errors.js';
 import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
 import { int64Data } from '../store/columns.js';

@@ -3,7 +3,8 @@
  * rows for the map and the baseline, a seeded random subset for the baseline's centers, and the
  * vectors of the coreset rows to highlight. Memory stays bounded by what is kept, whatever the size.
  */
-import { Type, type DataType } from 'apache-arrow';
+import type { DataType } from 'apache-arrow';
+import { Type } from '../store/arrow.js';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';

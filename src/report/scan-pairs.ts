@@ -3,7 +3,7 @@
  * pairs and of the coreset rows, and the language of the rows the map shows. Languages are matched
  * on their UTF-8 bytes, so a row costs a few byte comparisons, not a string decode.
  */
-import { DataType } from 'apache-arrow';
+import { DataType } from '../store/arrow.js';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 

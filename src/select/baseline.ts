@@ -32,7 +32,8 @@ export function randomSubset(n: number, count: number, seed: number): Int32Array
  * to the nearest subset row. Exact, without folding every center into every point: after folding a
  * first block of centers into all points (upper bounds U), the `probe` points with the largest U get
  * every center; if the largest exact value among them is at least the largest U outside them, it is the
- * answer (no outside point can exceed its bound). Otherwise the probe doubles.
+ * answer (no outside point can exceed its bound). Otherwise the probe doubles (only the rows it adds
+ * are computed).
  */
 export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number, count: number, seed: number): Promise<number> {
   const centers = randomSubset(n, count, seed);
@@ -41,12 +42,14 @@ export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number,
   await kernel.foldCenters(centers.subarray(0, firstBlock), bounds);
   if (firstBlock === count) return Math.sqrt(maxOf(bounds));
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => bounds[b]! - bounds[a]!);
-  for (let probe = Math.min(n, 1024); ; probe = Math.min(n, probe * 2)) {
-    const rows = order.subarray(0, probe);
+  let best = 0;
+  for (let done = 0, probe = Math.min(n, 1024); ; done = probe, probe = Math.min(n, probe * 2)) {
+    // Rows [0, done) of the order have their exact values already: only the new ones get every center.
+    const rows = order.subarray(done, probe);
     const exact = Float32Array.from(rows, (row) => bounds[row]!);
     const sub = kernel.subset(rows);
     for (let start = firstBlock; start < count; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, count)), exact);
-    const best = maxOf(exact);
+    best = Math.max(best, maxOf(exact));
     if (probe === n || best >= bounds[order[probe]!]!) return Math.sqrt(best);
   }
 }

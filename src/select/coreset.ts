@@ -1,5 +1,5 @@
 /** `coreset.arrow`: the picks in order, with the radius each had when it was picked. */
-import { Field, Float32, Int32, Int64, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { Field, Float32, Int32, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
 import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
 import { int32Data, int64Data } from '../store/columns.js';
 import { TidepoolError } from '../errors.js';

@@ -8,7 +8,7 @@ import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
-import { readNpyHeader, readNpyRows } from '../store/npy.js';
+import { readNpyHeader, readNpyRows, readNpyRowsInto } from '../store/npy.js';
 
 /** The matrix selection works on. */
 export interface SelectionInput {
@@ -73,7 +73,21 @@ async function loadNpy(path: string, precision: 'fp32' | 'fp16'): Promise<Select
   const header = await readNpyHeader(path);
   const points = precision === 'fp16' ? new Uint16Array(header.rows * header.dim) : new Float32Array(header.rows * header.dim);
   const norms = new Float32Array(header.rows);
-  for await (const chunk of readNpyRows(header)) store(chunk.values, points, header.dim, chunk.startRow, norms, path);
+  if (points instanceof Float32Array && header.dtype === 'float32') {
+    // Straight into the working copy, a chunk at a time: each chunk is checked while the next one is read.
+    const rowsPerChunk = Math.max(1, Math.floor((8 << 20) / (4 * header.dim)));
+    const read = (startRow: number): Promise<void> => readNpyRowsInto(header, startRow, Math.min(rowsPerChunk, header.rows - startRow), points, startRow * header.dim);
+    let pending = header.rows > 0 ? read(0) : Promise.resolve();
+    for (let startRow = 0; startRow < header.rows; startRow += rowsPerChunk) {
+      await pending;
+      const endRow = Math.min(startRow + rowsPerChunk, header.rows);
+      pending = endRow < header.rows ? read(endRow) : Promise.resolve();
+      void pending.catch(() => undefined); // awaited on the next turn; a check failing first must not leave it unhandled
+      normsAndCheck(points.subarray(startRow * header.dim, endRow * header.dim), header.dim, startRow, norms, path);
+    }
+  } else {
+    for await (const chunk of readNpyRows(header)) store(chunk.values, points, header.dim, chunk.startRow, norms, path);
+  }
   const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
   return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
 }

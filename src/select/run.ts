@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { TidepoolError } from '../errors.js';
-import { describeFile, newManifest, writeManifest } from '../store/manifest.js';
+import { describeFile, newManifest, sha256FileInBackground, writeManifest } from '../store/manifest.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
@@ -66,6 +66,16 @@ function usage(message: string): TidepoolError {
 export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const started = performance.now();
   const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings) };
+  // The manifest's checksum of the input is computed on another thread while this one loads and selects.
+  const inputDigest = sha256FileInBackground(run.embeddings);
+  try {
+    return await select(run, started, inputDigest.sha256);
+  } finally {
+    inputDigest.cancel();
+  }
+}
+
+async function select(run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
   const precision = run.precision ?? 'fp32';
   const input = await loadSelectionInput(run.embeddings, precision);
   const { n, d } = input;
@@ -129,7 +139,7 @@ export async function runSelect(request: SelectRun): Promise<SelectSummary> {
     await writeManifest(run.out, newManifest({
       stage: 'select',
       parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
-      inputs: [await describeFile(run.embeddings, n), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
+      inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
       outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
       counts: { ...summary, radiusCurve: radiusCurve(final.radii) },
       timings: { seconds },

@@ -6,13 +6,8 @@
 import { createHash } from 'node:crypto';
 import { openSync, writev, closeSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import {
-  RecordBatchFileWriter,
-  RecordBatchReader,
-  type RecordBatch,
-  type Schema,
-  type TypeMap,
-} from 'apache-arrow';
+import type { RecordBatch, Schema, TypeMap } from 'apache-arrow';
+import { RecordBatchFileWriter, RecordBatchReader } from './arrow.js';
 import { TidepoolError } from '../errors.js';
 
 /** Bytes a sink may have queued for the OS before `write` waits. */

@@ -2,7 +2,8 @@
  * Fast column builders that write Arrow buffers directly (offsets + bytes + validity bitmap),
  * avoiding per-value builder overhead on the ingest hot path.
  */
-import { Int32, Int64, Utf8, makeData, type Data, type Vector } from 'apache-arrow';
+import type { Data, Vector } from 'apache-arrow';
+import { Int32, Int64, Utf8, makeData } from './arrow.js';
 
 /** The buffers of a UTF-8 column: what Arrow stores, as plain typed arrays. */
 export interface Utf8Buffers {

@@ -2,7 +2,8 @@
  * Embedding columns: `FixedSizeList<Float32>` or `FixedSizeList<Float16>`. Later stages read them as
  * one flat typed array per record batch, without copying (Float16 values are raw IEEE half bits in a Uint16Array).
  */
-import { DataType, Field, FixedSizeList, Float16, Float32, Precision, Type, makeData, type Data, type Vector } from 'apache-arrow';
+import type { Data, Vector } from 'apache-arrow';
+import { DataType, Field, FixedSizeList, Float16, Float32, Precision, Type, makeData } from './arrow.js';
 import { TidepoolError } from '../errors.js';
 
 /** Storage precision of an embedding column. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { TidepoolError } from '../errors.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../version.js';
 
@@ -82,8 +83,59 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Describes a file for a manifest (size and SHA-256). */
-export async function describeFile(path: string, rows?: number): Promise<ManifestFile> {
-  const [info, sha256] = await Promise.all([stat(path), sha256File(path)]);
+/** The worker of {@link sha256FileInBackground} (CommonJS, evaluated: no file to locate under a TypeScript runner). */
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync } = require('node:fs');
+const hash = createHash('sha256');
+const buffer = Buffer.allocUnsafe(1 << 22);
+const fd = openSync(workerData, 'r');
+try {
+  for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null)) hash.update(buffer.subarray(0, n));
+} finally {
+  closeSync(fd);
+}
+parentPort.postMessage(hash.digest('hex'));
+`;
+
+/** A checksum being computed on a worker thread. */
+export interface BackgroundDigest {
+  /** The file's SHA-256 (hex); rejects with `E_INPUT_MISSING` when the file cannot be read. */
+  readonly sha256: Promise<string>;
+  /** Stops the worker (when the checksum will not be needed after all); harmless once it is done. */
+  cancel(): void;
+}
+
+/**
+ * {@link sha256File} on a worker thread, so hashing a large input overlaps the caller's own work (the
+ * caller awaits it when it writes the manifest, and cancels it on the way out).
+ */
+export function sha256FileInBackground(path: string): BackgroundDigest {
+  const worker = new Worker(HASH_WORKER, { eval: true, workerData: path });
+  const sha256 = new Promise<string>((resolve, reject) => {
+    worker.once('message', (hex: string) => {
+      resolve(hex);
+    });
+    worker.once('error', (error) => {
+      reject(new TidepoolError('E_INPUT_MISSING', `cannot read ${path} to checksum it: ${error.message}`, { path }, { cause: error }));
+    });
+    worker.once('exit', (code) => {
+      reject(new TidepoolError('E_INPUT_MISSING', `checksumming ${path} stopped before the end (worker exit ${code})`, { path }));
+    });
+  });
+  // A failure matters only to whoever awaits the checksum.
+  sha256.catch(() => undefined);
+  return {
+    sha256,
+    cancel: () => {
+      void worker.terminate();
+    },
+  };
+}
+
+/** Describes a file for a manifest (size and SHA-256; `sha256` when it is being computed already). */
+export async function describeFile(path: string, rows?: number, sha256Digest?: Promise<string>): Promise<ManifestFile> {
+  const [info, sha256] = await Promise.all([stat(path), sha256Digest ?? sha256File(path)]);
   return rows === undefined ? { path, bytes: info.size, sha256 } : { path, bytes: info.size, sha256, rows };
 }

@@ -2,7 +2,7 @@
  * `pairs.arrow`: one row per (docstring, code) pair, written by `ingest`. `row_id` is assigned once
  * here and follows the pair through every later file.
  */
-import { Field, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData } from 'apache-arrow';
+import { Field, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData } from './arrow.js';
 import { int32Data, int64Data, compactUtf8Rows, utf8Data, type Utf8Buffers } from './columns.js';
 import { SCHEMA_VERSION } from '../version.js';
 

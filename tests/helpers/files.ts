@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { tableFromArrays, tableToIPC } from '../../src/store/arrow.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readArrowBatches } from '../../src/store/arrow-file.js';
 import { pairRowAt, type PairRow } from '../../src/store/pairs.js';

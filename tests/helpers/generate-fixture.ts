@@ -1,7 +1,7 @@
 /** Small ingest + select outputs (pairs.arrow, coreset.arrow) for tests of `generate`, written directly. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { tableFromArrays, tableToIPC } from '../../src/store/arrow.js';
 import { writeCoreset } from '../../src/select/coreset.js';
 
 /** A pair of the fixture. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, Int64, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../../src/store/arrow.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArrowFileSink } from '../../src/store/arrow-file.js';
 import { int64Data } from '../../src/store/columns.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC } from '../../../src/store/arrow.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../../src/errors.js';
 import { runExport } from '../../../src/export/run.js';

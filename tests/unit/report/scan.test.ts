@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, Int64, RecordBatch, Schema, Struct, makeData, tableFromArrays, tableToIPC } from 'apache-arrow';
+import { Field, Int64, RecordBatch, Schema, Struct, makeData, tableFromArrays, tableToIPC } from '../../../src/store/arrow.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanEmbeddings } from '../../../src/report/scan-embeddings.js';
 import { scanPairs } from '../../../src/report/scan-pairs.js';

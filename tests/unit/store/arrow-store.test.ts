@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, Int32, RecordBatch, Schema, Struct, makeData, tableFromIPC } from 'apache-arrow';
+import { Field, Int32, RecordBatch, Schema, Struct, makeData, tableFromIPC } from '../../../src/store/arrow.js';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArrowFileSink, readArrowBatches, readArrowSchema } from '../../../src/store/arrow-file.js';
