@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TidepoolError } from '../errors.js';
+import { STAGES, type StageName } from './stage-names.js';
 
 /** The stages, in the order they run. */
-export const STAGES = ['sample', 'ingest', 'embed', 'select', 'generate', 'decontam', 'export', 'report'] as const;
-export type StageName = (typeof STAGES)[number];
+export { STAGES, type StageName };
 
 /** Options a stage section may hold (besides the ones the pipeline wires itself), and which are paths. */
 const STAGE_KEYS: Readonly<Record<StageName, { keys: readonly string[]; paths: readonly string[]; required?: readonly string[] }>> = {

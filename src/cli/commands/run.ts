@@ -1,6 +1,6 @@
 /** `tidepool run PIPELINE.json` */
 import { Command } from 'commander';
-import { STAGES, type StageName } from '../../pipeline/config.js';
+import { STAGES, type StageName } from '../../pipeline/stage-names.js';
 import { parseList } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
