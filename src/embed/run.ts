@@ -57,10 +57,14 @@ function taskRows(model: EmbedModel): number {
   return model.kind === 'hashing' ? 512 : 64;
 }
 
-/** Task order of a window: indexes sorted by text length (ties by position), so each task pads little. */
+/**
+ * Task order of a window: indexes sorted by text length, longest first (ties by position), so each task
+ * pads little and the window ends on its shortest tasks: the workers finish it nearly together, where
+ * ending on the longest tasks left one worker idle while the other ran the last one.
+ */
 function lengthOrder(texts: readonly string[]): Uint32Array {
   const order = Uint32Array.from(texts.keys());
-  return order.sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
+  return order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
 }
 
 const DF_FILE = 'hashing-df.bin';
