@@ -18,9 +18,10 @@ export interface ModelPrice {
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /**
- * Built-in prices in USD per 1M tokens (standard tier, no batch or cached-input discount), taken
- * from https://openai.com/api/pricing in mid-2025. Prices change: check them, and override any
- * entry with `--prices FILE`. A dated snapshot id (`gpt-4o-mini-2024-07-18`) costs what its base id
+ * Built-in prices in USD per 1M tokens (standard tier, no batch or cached-input discount), as
+ * https://openai.com/api/pricing listed them in 2026 (checked in November 2026 against several
+ * published copies of that page, which agreed; the page itself is not reachable from the build
+ * machine). Prices change: check them, and override any entry with `--prices FILE`. A dated snapshot id (`gpt-4o-mini-2024-07-18`) costs what its base id
  * costs unless it has its own entry (see {@link priceOf}).
  */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
@@ -33,6 +34,11 @@ export const DEFAULT_PRICES: PriceTable = Object.freeze({
   'gpt-4.1-nano': { input: 0.1, output: 0.4 },
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
   'o3-mini': { input: 1.1, output: 4.4 },
+  o3: { input: 2, output: 8 },
+  'o4-mini': { input: 1.1, output: 4.4 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-mini': { input: 0.25, output: 2 },
+  'gpt-5-nano': { input: 0.05, output: 0.4 },
 });
 
 const PRICE_FIELDS = ['input', 'output'] as const;

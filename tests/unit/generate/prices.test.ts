@@ -40,8 +40,13 @@ describe('priceOf', () => {
     expect(priceOf(DEFAULT_PRICES, 'gpt-4o-2024-08-06')).toEqual({ input: 2.5, output: 10 });
   });
 
+  it('a dated snapshot of a newer model costs what its base id costs', () => {
+    expect(priceOf(DEFAULT_PRICES, 'gpt-5-2025-08-07')).toEqual({ input: 1.25, output: 10 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-5-mini-2025-08-07')).toEqual({ input: 0.25, output: 2 });
+  });
+
   it('unknown, local and near-miss ids have no price', () => {
-    for (const model of ['llama3.1:8b', 'Qwen/Qwen2.5-Coder-7B-Instruct', 'gpt-4o-mini-preview', 'gpt-4o-mini-2024-07', 'gpt-5-2025-08-07', 'GPT-4O', 'constructor', '__proto__', 'toString']) {
+    for (const model of ['llama3.1:8b', 'Qwen/Qwen2.5-Coder-7B-Instruct', 'gpt-4o-mini-preview', 'gpt-4o-mini-2024-07', 'gpt-7-2030-01-01', 'gpt-5-mini-preview', 'GPT-4O', 'constructor', '__proto__', 'toString']) {
       expect(priceOf(DEFAULT_PRICES, model), model).toBeUndefined();
     }
   });
