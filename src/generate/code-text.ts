@@ -1,8 +1,10 @@
 /**
- * Cheap text heuristics used by the prechecks: fenced blocks, whether a line looks like code, rough
- * bracket balance, and whether a text names a language. Rough by design: they only save
- * discriminator calls, so a miss costs a call and a false alarm costs one sample.
+ * Cheap text checks used by the prechecks: fenced blocks, whether a line looks like code, rough
+ * bracket balance, whether a text names a language, and a real syntax check where Node has a parser
+ * (JavaScript). Rough by design: they only save discriminator calls, so a miss costs a call and a
+ * false alarm costs one sample.
  */
+import { Script } from 'node:vm';
 
 const FENCE_BLOCK = /```[^\n]*\n?([\s\S]*?)(?:```|$)/g;
 const HASH_COMMENT_LANGUAGES = new Set(['python', 'ruby', 'shell', 'bash', 'sh', 'r', 'perl', 'yaml', 'toml', 'powershell', 'elixir', 'julia']);
@@ -118,3 +120,35 @@ const NAME_PATTERNS = new Map<string, RegExp[]>();
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** Languages whose syntax Node itself can check (its JavaScript compiler), by lower-case name or alias. */
+const JAVASCRIPT_NAMES: ReadonlySet<string> = new Set(['javascript', 'js', 'node.js', 'nodejs']);
+
+/**
+ * Checks `code` with a parser at hand: JavaScript is compiled (never run) by Node's own compiler, as
+ * a script or else as the body of a class (methods cut out of one). Returns the syntax error's
+ * message, null when the code parses, and undefined when there is no parser for `language` or the
+ * code is an ES module (import/export, top-level await) or JSX, which a script compile cannot judge.
+ */
+export function syntaxError(code: string, language: string): string | null | undefined {
+  if (!JAVASCRIPT_NAMES.has(language.trim().toLowerCase())) return undefined;
+  const message = compileError(code);
+  if (message === null) return null;
+  if (message === undefined || MODULE_SYNTAX.test(message)) return undefined;
+  // Code cut from a class (CodeSearchNet's JavaScript is full of methods) parses as a class body.
+  return compileError(`(class {\n${code}\n})`) === null ? null : message;
+}
+
+/** The SyntaxError message of compiling `code` as a script (never run), null when it compiles. */
+function compileError(code: string): string | null | undefined {
+  try {
+    new Script(code, { filename: 'output.js' });
+    return null;
+  } catch (error) {
+    return error instanceof SyntaxError ? error.message : undefined;
+  }
+}
+
+/** Script-compile errors that mean "module code" or "JSX", which a script compile cannot judge, not "broken". */
+const MODULE_SYNTAX = /import statement|import\.meta|Unexpected token 'export'|await is only valid|Cannot use import|Unexpected token '<'/;
+

@@ -2,7 +2,7 @@
  * Rule-based checks run on a generated sample before the discriminator: each failing rule gives a
  * stable reason code, and a sample failing any of them is rejected without an LLM call. Pure.
  */
-import { bracketsBalance, looksLikeCode, namesLanguage, splitFences } from './code-text.js';
+import { bracketsBalance, looksLikeCode, namesLanguage, splitFences, syntaxError } from './code-text.js';
 import { outputIsCode, requiredFields, type GenerateTask, type InstructionSample } from './tasks.js';
 
 /** Stable reason codes (written to `rejected.jsonl`; messages may change, codes do not). */
@@ -15,7 +15,8 @@ export type PrecheckCode =
   | 'summary_too_long'
   | 'prose_outside_code'
   | 'output_equals_input'
-  | 'unbalanced_brackets';
+  | 'unbalanced_brackets'
+  | 'does_not_parse';
 
 /** One failed rule: its code, the field it concerns and a message for people. */
 export interface PrecheckReason {
@@ -60,7 +61,8 @@ const PROSE_OPENER = /^\s*(here('s| is| are)|sure\b|certainly\b|below is|the fol
  * Rules: required fields non-empty; no placeholder text; instruction has at least
  * `minInstructionWords` words and, for code tasks, names the language (the target language for
  * translation); a summary is prose of at most `maxSummarySentences` sentences; a code output has no
- * prose outside fenced blocks; output differs from input; a code output's brackets balance.
+ * prose outside fenced blocks; output differs from input; a code output's brackets balance and, where
+ * Node has a parser for its language (JavaScript), it parses.
  */
 export function precheck(sample: InstructionSample, task: GenerateTask, options: PrecheckOptions = {}): PrecheckResult {
   const minWords = options.minInstructionWords ?? DEFAULT_MIN_INSTRUCTION_WORDS;
@@ -101,6 +103,10 @@ export function precheck(sample: InstructionSample, task: GenerateTask, options:
     }
     const codeLanguage = task === 'translation' ? (sample.targetLanguage ?? '') : sample.language;
     if (!bracketsBalance(code, codeLanguage)) fail('unbalanced_brackets', 'output', 'code output has unbalanced brackets or an unterminated string or comment');
+    else {
+      const error = syntaxError(code, codeLanguage);
+      if (typeof error === 'string') fail('does_not_parse', 'output', `code output does not parse as ${codeLanguage} (${error})`);
+    }
   }
   if (output !== '' && normalize(output) === normalize(sample.input)) fail('output_equals_input', 'output', 'output is the same as input');
 

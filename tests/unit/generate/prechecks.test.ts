@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bracketsBalance } from '../../../src/generate/code-text.js';
+import { bracketsBalance, syntaxError } from '../../../src/generate/code-text.js';
 import { precheck, type PrecheckCode } from '../../../src/generate/prechecks.js';
 import type { GenerateTask, InstructionSample } from '../../../src/generate/tasks.js';
 
@@ -70,6 +70,29 @@ describe('precheck', () => {
   it('unbalanced_brackets: on code outputs only', () => {
     expect(codesOf({ ...good.generation, output: 'def total(xs):\n    return sum(xs' })).toContain('unbalanced_brackets');
     expect(codesOf({ ...good.repair, input: 'for i := 0; i < n; i++ {' })).not.toContain('unbalanced_brackets');
+  });
+
+  it('does_not_parse: JavaScript outputs go through Node\'s own compiler (never run); other languages are not parsed', () => {
+    const js = good['oss-instruct'];
+    const broken = { ...js, output: 'function vowels(s) {\n  return s.length +;\n}' };
+    expect(precheck(broken, broken.task).reasons).toEqual([{ code: 'does_not_parse', field: 'output', message: expect.stringContaining('does not parse as javascript') as unknown }]);
+    // A redeclared let is an early error: balanced brackets, still no valid program.
+    expect(codesOf({ ...js, output: 'let n = 1;\nlet n = 2;' })).toEqual(['does_not_parse']);
+    // Methods cut out of a class, ES modules and JSX are not judged broken.
+    expect(codesOf({ ...js, output: 'count(s) {\n  return this.items.length;\n}' })).toEqual([]);
+    expect(codesOf({ ...js, output: 'export function vowels(s) {\n  return 0;\n}' })).toEqual([]);
+    expect(codesOf({ ...js, output: 'const view = () => <div>{count}</div>;' })).toEqual([]);
+    // Translation checks the target language; a Python output is not parsed at all.
+    expect(codesOf({ ...good.translation, targetLanguage: 'javascript', instruction: 'Rewrite this Python function in JavaScript, keeping its behaviour.', output: 'function total(xs) { return xs.reduce((a, b) => a + b, 0) }' })).toEqual([]);
+    expect(codesOf({ ...good.translation, targetLanguage: 'javascript', instruction: 'Rewrite this Python function in JavaScript, keeping its behaviour.', output: 'function total(xs) { return xs.reduce((a, b) => a +, 0) }' })).toEqual(['does_not_parse']);
+    expect(codesOf({ ...good.generation, output: 'def total(xs) return sum(xs)' })).toEqual([]);
+  });
+
+  it('syntaxError says when it has no parser', () => {
+    expect(syntaxError('def f(): pass', 'python')).toBeUndefined();
+    expect(syntaxError('const x = 1;', 'JavaScript')).toBeNull();
+    expect(syntaxError('const x = ;', 'js')).toMatch(/Unexpected token/);
+    expect(syntaxError('import x from "y";', 'javascript')).toBeUndefined();
   });
 
   it('collects every failure, not only the first', () => {
