@@ -267,7 +267,13 @@ describe('generate budgets and reruns', () => {
 
 describe('generate CLI', () => {
   it('resumes after kill -9 with every unit exactly once and output equal to an uninterrupted run', async () => {
-    const llm = await server(scriptedModel({ latencyMs: 15 }));
+    // Judging takes longer than generating, so at a kill the units in flight have mostly had their
+    // generator answer cached already: the resumed run must take those from the cache.
+    const scripted = scriptedModel();
+    const llm = await server(async (request, context) => {
+      const judging = JSON.stringify(request.response_format ?? null).includes('tidepool_verdict');
+      return { delayMs: judging ? 30 : 5, then: await scripted(request, context) };
+    });
     const args = (out: string): string[] => ['generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', join(dir, out), '--model', 'scripted', '--base-url', llm.baseURL, '--concurrency', '3', '--pool-epoch', '8', '--json'];
     const env = { OPENAI_API_KEY: 'k' };
     const reference = await runCli(args('cli-reference'), { env });
