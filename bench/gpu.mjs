@@ -63,43 +63,9 @@ const cli = join(root, 'bin', 'tidepool.js');
 // Box-Muller pairs), so a worker can skip to its first row by drawing and dropping uniforms, then
 // produce byte-identical rows. Checked against writeGaussianMixtureNpy before every use.
 
-/**
- * bench/lib/gaussian.mjs's sfc32 (the same arithmetic, the same numbers) with a fast `skip(count)`
- * that advances the state without making the floats.
- */
-function skippableSfc32(seed) {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const next = () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 15; i++) next(); // mix the seed in
-  next.skip = (count) => {
-    let [A, B, C, D] = [a, b, c, d];
-    for (let i = 0; i < count; i++) {
-      const t = (((A + B) | 0) + D) | 0;
-      D = (D + 1) | 0;
-      A = B ^ (B >>> 9);
-      B = (C + (C << 3)) | 0;
-      C = (C << 21) | (C >>> 11);
-      C = (C + t) | 0;
-    }
-    [a, b, c, d] = [A, B, C, D];
-  };
-  return next;
-}
-
 /** The mixture's centers, weights and spreads: the first draws of the stream, as writeGaussianMixtureNpy makes them. */
 function mixtureSetup({ d, clusters, spreadMin, spreadMax, seed }) {
-  const uniform = skippableSfc32(seed);
+  const uniform = sfc32(seed);
   return { uniform, ...sharedMixtureSetup(uniform, { d, clusters, spreadMin, spreadMax }) };
 }
 
@@ -180,7 +146,7 @@ function sha256File(path) {
 /** The parallel generator gives writeGaussianMixtureNpy's bytes (small shapes, uneven splits). */
 async function parallelGeneratorMatches(work) {
   const reference = sfc32(777);
-  const mine = skippableSfc32(777);
+  const mine = sfc32(777);
   for (let i = 0; i < 1000; i++) if (reference() !== mine()) return false;
   for (let i = 0; i < 12_345; i++) reference();
   mine.skip(12_345);

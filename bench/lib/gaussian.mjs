@@ -6,7 +6,11 @@ import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeS
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
-/** sfc32: a small fast counting PRNG (period >= 2^32, ~2^127 on average); uniform in [0, 1). */
+/**
+ * sfc32: a small fast counting PRNG (period >= 2^32, ~2^127 on average); uniform in [0, 1).
+ * `next.skip(count)` advances the state by `count` draws without making the floats (bench/gpu.mjs
+ * starts each worker's rows there).
+ */
 export function sfc32(seed) {
   let a = 0x9e3779b9;
   let b = 0x243f6a88;
@@ -22,6 +26,18 @@ export function sfc32(seed) {
     return (t >>> 0) / 4294967296;
   };
   for (let i = 0; i < 15; i++) next(); // mix the seed in
+  next.skip = (count) => {
+    let [A, B, C, D] = [a, b, c, d];
+    for (let i = 0; i < count; i++) {
+      const t = (((A + B) | 0) + D) | 0;
+      D = (D + 1) | 0;
+      A = B ^ (B >>> 9);
+      B = (C + (C << 3)) | 0;
+      C = (C << 21) | (C >>> 11);
+      C = (C + t) | 0;
+    }
+    [a, b, c, d] = [A, B, C, D];
+  };
   return next;
 }
 
