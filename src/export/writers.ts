@@ -27,6 +27,16 @@ function outputError(path: string, error: unknown): TidepoolError {
   return new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder is writable and has free space.`, { path }, { cause: error });
 }
 
+/** Finishes `<path>.partial` with `finish` and renames it to `path`; any failure is an `E_OUTPUT` naming `path`. */
+async function publish(path: string, finish: () => void | Promise<void>): Promise<void> {
+  try {
+    await finish();
+    await rename(`${path}.partial`, path);
+  } catch (error) {
+    throw outputError(path, error);
+  }
+}
+
 /** A text file written through a buffer to `<path>.partial`, renamed to `path` on close. */
 export class BufferedTextFile {
   private text = '';
@@ -54,12 +64,7 @@ export class BufferedTextFile {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    try {
-      await this.handle.close();
-      await rename(`${this.path}.partial`, this.path);
-    } catch (error) {
-      throw outputError(this.path, error);
-    }
+    await publish(this.path, () => this.handle.close());
   }
 
   /** Closes and removes the partial file. */
@@ -176,12 +181,7 @@ export class ParquetRecordSink implements RecordSink {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    try {
-      await this.writer.finish();
-      await rename(`${this.path}.partial`, this.path);
-    } catch (error) {
-      throw outputError(this.path, error);
-    }
+    await publish(this.path, () => this.writer.finish());
   }
 
   /** {@inheritDoc RecordSink.abort} */
