@@ -36,7 +36,7 @@ import { clearInterval, clearTimeout, setInterval } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { tableFromIPC } from 'apache-arrow';
-import { isCompleteNpy, mixtureSetup as sharedMixtureSetup, npyHeader, sfc32, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
+import { isCompleteNpy, mixtureRows, mixtureSetup as sharedMixtureSetup, npyHeader, sfc32, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { describeMachine } from './lib/machine.mjs';
 
 // Workloads: bench/select.mjs's (same seeds, so the same matrices) plus `tiny`, a seconds-long smoke test.
@@ -71,29 +71,16 @@ function mixtureSetup({ d, clusters, spreadMin, spreadMax, seed }) {
 
 /** Worker: rows [firstRow, firstRow + rows) into the file at their place. */
 function generateRows({ path, d, clusters, spreadMin, spreadMax, seed, firstRow, rows, dataOffset }) {
-  const { uniform, normal, centers, cumulative, noise, total } = mixtureSetup({ d, clusters, spreadMin, spreadMax, seed });
+  const { uniform, ...setup } = mixtureSetup({ d, clusters, spreadMin, spreadMax, seed });
+  const fill = mixtureRows(uniform, { d, clusters }, setup);
   uniform.skip(firstRow * (1 + d));
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (d * 4)));
   const chunk = new Float32Array(rowsPerChunk * d);
-  const row = new Float64Array(d);
   const fd = openSync(path, 'r+');
   try {
     for (let first = firstRow; first < firstRow + rows; first += rowsPerChunk) {
       const count = Math.min(rowsPerChunk, firstRow + rows - first);
-      for (let i = 0; i < count; i++) {
-        const x = uniform() * total;
-        let c = 0;
-        while (c < clusters - 1 && cumulative[c] <= x) c++;
-        const sigma = noise[c];
-        let norm = 0;
-        for (let j = 0; j < d; j++) {
-          const value = centers[c * d + j] + sigma * normal();
-          row[j] = value;
-          norm += value * value;
-        }
-        const scale = 1 / Math.sqrt(norm);
-        for (let j = 0; j < d; j++) chunk[i * d + j] = row[j] * scale;
-      }
+      fill(chunk, count);
       const bytes = Buffer.from(chunk.buffer, 0, count * d * 4);
       let position = dataOffset + first * d * 4;
       for (let written = 0; written < bytes.length; ) {

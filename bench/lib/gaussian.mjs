@@ -86,13 +86,6 @@ export function isCompleteNpy(path, n, d) {
 }
 
 /**
- * Writes an (n, d) Gaussian mixture with unit-length float32 rows to `path` (through `path.partial`,
- * renamed when complete). `clusters` centers are standard normal directions scaled to unit length;
- * cluster c has weight ~ U(0.2, 1.2) and spread s_c ~ U(spreadMin, spreadMax): its noise is
- * N(0, (s_c^2 / d) I), so the noise vector's length is about s_c. Rows draw their cluster independently.
- * @returns {{seconds: number, bytes: number}}
- */
-/**
  * The mixture's unit-length centers, cumulative weights and per-cluster noise scales: the first draws
  * of `uniform` (and of the normal stream built on it, returned for the rows that follow).
  */
@@ -120,38 +113,53 @@ export function mixtureSetup(uniform, { d, clusters, spreadMin, spreadMax }) {
   return { normal, centers, cumulative, noise, total };
 }
 
+/**
+ * Row maker of the mixture set up by {@link mixtureSetup} on `uniform`: `fill(out, count)` writes the
+ * next `count` unit-length rows into `out` (row-major, d wide). Each row draws its cluster, then d
+ * normals.
+ */
+export function mixtureRows(uniform, { d, clusters }, { normal, centers, cumulative, noise, total }) {
+  const row = new Float64Array(d);
+  return (out, count) => {
+    for (let i = 0; i < count; i++) {
+      const x = uniform() * total;
+      let c = 0;
+      while (c < clusters - 1 && cumulative[c] <= x) c++;
+      const sigma = noise[c];
+      let norm = 0;
+      for (let j = 0; j < d; j++) {
+        const value = centers[c * d + j] + sigma * normal();
+        row[j] = value;
+        norm += value * value;
+      }
+      const scale = 1 / Math.sqrt(norm);
+      for (let j = 0; j < d; j++) out[i * d + j] = row[j] * scale;
+    }
+  };
+}
+
+/**
+ * Writes an (n, d) Gaussian mixture with unit-length float32 rows to `path` (through `path.partial`,
+ * renamed when complete). `clusters` centers are standard normal directions scaled to unit length;
+ * cluster c has weight ~ U(0.2, 1.2) and spread s_c ~ U(spreadMin, spreadMax): its noise is
+ * N(0, (s_c^2 / d) I), so the noise vector's length is about s_c. Rows draw their cluster independently.
+ * @returns {{seconds: number, bytes: number}}
+ */
+
 export function writeGaussianMixtureNpy(path, { n, d, clusters = 64, spreadMin = 0.4, spreadMax = 1.2, seed = 1, onProgress = () => {} }) {
   const started = performance.now();
   const uniform = sfc32(seed);
-  const { normal, centers, cumulative, noise, total } = mixtureSetup(uniform, { d, clusters, spreadMin, spreadMax });
-  const pickCluster = () => {
-    const x = uniform() * total;
-    let c = 0;
-    while (c < clusters - 1 && cumulative[c] <= x) c++;
-    return c;
-  };
+  const fill = mixtureRows(uniform, { d, clusters }, mixtureSetup(uniform, { d, clusters, spreadMin, spreadMax }));
 
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (d * 4)));
   const chunk = new Float32Array(rowsPerChunk * d);
-  const row = new Float64Array(d);
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w');
   try {
     writeSync(fd, npyHeader(n, d));
     for (let first = 0; first < n; first += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, n - first);
-      for (let i = 0; i < rows; i++) {
-        const c = pickCluster();
-        const sigma = noise[c];
-        let norm = 0;
-        for (let j = 0; j < d; j++) {
-          const value = centers[c * d + j] + sigma * normal();
-          row[j] = value;
-          norm += value * value;
-        }
-        const scale = 1 / Math.sqrt(norm);
-        for (let j = 0; j < d; j++) chunk[i * d + j] = row[j] * scale;
-      }
+      fill(chunk, rows);
       const bytes = Buffer.from(chunk.buffer, 0, rows * d * 4);
       for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
       onProgress(first + rows, n);
