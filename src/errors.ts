@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'E_DEVICE_UNAVAILABLE'
   | 'E_LLM_AUTH'
   | 'E_LLM_REQUEST'
+  | 'E_LLM_UNREACHABLE'
+  | 'E_NO_SPACE'
+  | 'E_OUTPUT_LOCKED'
+  | 'E_INPUT_MISMATCH'
   | 'E_INTERNAL';
 
 /** Exit status for user errors (bad input, bad flags). */
@@ -94,4 +98,35 @@ export function deserializeError(data: SerializedError): Error {
 /** True when `error` carries the given tidepool error code (works across threads, unlike instanceof). */
 export function hasErrorCode(error: unknown, code: ErrorCode): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** What each "no room to write" errno means, in words a user can act on. */
+const NO_SPACE_ERRNOS: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EFBIG: 'the file is larger than this file system allows',
+};
+
+/** True for an I/O error caused by a full disk, an exhausted quota or a read-only file system. */
+export function isNoSpaceError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code in NO_SPACE_ERRNOS;
+}
+
+/**
+ * Turns a failure to write `path` into a {@link TidepoolError}: `E_NO_SPACE` (full disk, quota,
+ * read-only file system) with what to free and that the run resumes, else `E_OUTPUT`. A
+ * {@link TidepoolError} passes through unchanged.
+ */
+export function writeFailure(error: unknown, path: string, resumable = true): TidepoolError {
+  if (error instanceof TidepoolError) return error;
+  const errno = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof errno === 'string' && errno in NO_SPACE_ERRNOS) {
+    const then = resumable ? 'then rerun the same command: it resumes from what was saved' : 'then rerun the same command';
+    const fix = errno === 'EROFS' ? 'write to a writable folder (--out)' : 'free space on that disk (or raise the quota), or write to another disk (--out)';
+    return new TidepoolError('E_NO_SPACE', `cannot write ${path}: ${NO_SPACE_ERRNOS[errno]} (${errno}). Nothing written so far is lost: ${fix}, ${then}.`, { path, errno }, { cause: error });
+  }
+  return new TidepoolError('E_OUTPUT', `cannot write ${path}: ${message}. Check that the folder exists and is writable.`, { path, ...(typeof errno === 'string' ? { errno } : {}) }, { cause: error });
 }
