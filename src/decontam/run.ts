@@ -6,11 +6,12 @@
  * end, then `manifest.json` is written; an interrupted run leaves no output behind (rerun it: it takes
  * minutes).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
-import { describeFile, newManifest, writeManifest, type ManifestFile } from '../store/manifest.js';
+import { describeFile, newManifest, type ManifestFile } from '../store/manifest.js';
+import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { readBenchmarks } from './benchmark-files.js';
 import { EmbeddingStage } from './embedding-stage.js';
@@ -171,10 +172,14 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
   }
 }
 
-/** Runs decontam end to end and returns its summary. */
+/** Runs decontam end to end, holding its output folder for the whole run, and returns its summary. */
 export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
   const started = performance.now();
   const options = resolveDecontamOptions(run);
+  return withOutputFolder(options.out, 'decontam', (folder) => decontamInto(folder, run, options, started));
+}
+
+async function decontamInto(folder: OutputFolder, run: DecontamRun, options: ReturnType<typeof resolveDecontamOptions>, started: number): Promise<DecontamSummary> {
   const input = await resolveDecontamInput(options.input, options.coreset);
   checkInput(input, options);
   const benchmarks = await readBenchmarks(options.bench, options.maxSolutions);
@@ -182,13 +187,8 @@ export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
   const indexStarted = performance.now();
   const indexes = buildTextIndexes(items, options);
   run.progress?.write(`decontam: ${items.length} benchmark problems from ${benchmarks.files.map((f) => `${f.stem} (${f.layout}, ${f.items})`).join(', ')} indexed in ${((performance.now() - indexStarted) / 1000).toFixed(1)}s\n`);
-  try {
-    mkdirSync(options.out, { recursive: true });
-    // An older manifest must not vouch for outputs this run is about to replace.
-    rmSync(join(options.out, 'manifest.json'), { force: true });
-  } catch (error) {
-    throw new TidepoolError('E_OUTPUT', `cannot use ${options.out} as the output folder: ${(error as Error).message}`, { path: options.out }, { cause: error });
-  }
+  // An older manifest must not vouch for outputs this run is about to replace.
+  await folder.uncommit();
   const stage = options.embedding.enabled ? await EmbeddingStage.open(options, input, items, run.progress) : undefined;
   const tally = new DecontamTally(benchmarks.files.map((f) => f.stem), items.map((item) => item.benchmark));
   const seconds: Record<Detector, number> = { exact: 0, ngram: 0, embedding: 0 };
@@ -212,7 +212,7 @@ export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
     embeddingModel: stage?.model.key ?? null,
     seconds: elapsed, rowsPerSecond: tally.records / Math.max(elapsed, 1e-9), detectorSeconds: seconds, out: options.out,
   };
-  await writeManifest(options.out, newManifest({
+  await folder.commit(newManifest({
     stage: 'decontam',
     parameters: {
       input: { kind: summary.input, path: inputPath(input) },

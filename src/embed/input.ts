@@ -8,7 +8,8 @@ import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { utf8Reader } from '../store/columns.js';
-import { readManifest } from '../store/manifest.js';
+import { sha256File } from '../store/manifest.js';
+import { readUpstream, type Lineage } from '../store/lineage.js';
 import { PAIRS_FILE } from '../store/pairs.js';
 import { renderTemplate, type TemplateField, type TextTemplate } from './template.js';
 
@@ -25,6 +26,8 @@ export interface PairsInput {
   bytes: number;
   rows: number | undefined;
   sha256: string | undefined;
+  /** What the pairs derive from, themselves included where their checksum is known. */
+  lineage: Lineage;
 }
 
 /**
@@ -43,11 +46,15 @@ export async function openPairs(data: string, template: TextTemplate): Promise<P
       throw new TidepoolError('E_SCHEMA', `${path} has no column "${needed}" (columns: ${names.join(', ')}); is it a pairs.arrow from \`tidepool ingest\`?`, { path });
     }
   }
-  const bytes = statSync(path).size;
-  // The ingest manifest, when it describes this very file, saves hashing it again.
-  const manifest = await readManifest(join(path, '..')).catch(() => undefined);
-  const described = manifest?.outputs.find((o) => o.path.endsWith(PAIRS_FILE) && o.bytes === bytes);
-  return { path, bytes, rows: described?.rows, sha256: described?.sha256 };
+  // The ingest manifest, when there is one, must describe this very file (and saves hashing it again).
+  const upstream = await readUpstream(path, 'pairs');
+  return { path, bytes: upstream.bytes, rows: upstream.rows, sha256: upstream.sha256, lineage: upstream.lineage };
+}
+
+/** The lineage of `input` (its checksum computed now when no manifest gave it). */
+export async function pairsLineage(input: PairsInput): Promise<Lineage> {
+  input.sha256 ??= await sha256File(input.path);
+  return { ...input.lineage, pairs: input.lineage.pairs ?? { path: input.path, sha256: input.sha256 } };
 }
 
 function rowIdsOf(batch: RecordBatch): BigInt64Array {

@@ -5,6 +5,7 @@
  * parts were computed from; a rerun with other parameters is refused rather than mixed in.
  * {@link EmbedParts.assemble} streams the parts, in order, into `embeddings.arrow`.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
@@ -79,6 +80,9 @@ export class EmbedParts {
     for (const name of await readdir(this.dir)) {
       const match = /^part-(\d{6})\.json$/.exec(name);
       if (match === null) continue;
+      // A window is done only with both files; one whose Arrow part is gone (a run cut off, or files removed
+      // by hand) is embedded again rather than failing every rerun.
+      if (!existsSync(join(this.dir, `part-${match[1]}.arrow`))) continue;
       const stats = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as WindowStats;
       done.set(Number(match[1]), stats);
     }

@@ -9,10 +9,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { TidepoolError, hasErrorCode } from '../errors.js';
 import { float32ArrayToHalf } from '../store/matrix.js';
-import { newManifest, sha256File, writeManifest } from '../store/manifest.js';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { MANIFEST_FILE, newManifest, readManifest, sha256File } from '../store/manifest.js';
+import { OutputFolder } from '../store/output-folder.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from './hashing/index.js';
-import { openPairs, readTextWindows, type PairsInput } from './input.js';
+import { openPairs, pairsLineage, readTextWindows, type PairsInput } from './input.js';
 import { resolveEmbedModel, type EmbedModel } from './model.js';
 import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from './options.js';
 import { EMBEDDINGS_FILE, EmbedParts, embeddingsBatch, embeddingsSchema, type WindowStats } from './parts.js';
@@ -146,6 +149,30 @@ async function embedWindow(texts: readonly string[], model: EmbedModel, pool: Em
 /** Runs embed end to end (resuming a journaled run) and returns its summary. */
 export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   const started = performance.now();
+  const folder = await OutputFolder.claim(run.out, 'embed');
+  try {
+    return await embedInto(folder, run, started);
+  } finally {
+    folder.release();
+  }
+}
+
+/**
+ * Refuses to replace finished embeddings of other inputs or parameters (a rerun of the same command
+ * into a finished folder runs again and writes the same file).
+ */
+async function assertNotOtherRun(folder: OutputFolder, identity: string, input: PairsInput): Promise<void> {
+  if (!existsSync(folder.file(MANIFEST_FILE))) return;
+  const manifest = await readManifest(folder.dir).catch(() => undefined);
+  if (manifest === undefined || manifest.stage !== 'embed') return;
+  const previous = manifest.parameters.identity;
+  const sameInput = manifest.inputs[0]?.sha256 === input.sha256;
+  if (previous === identity || (previous === undefined && sameInput)) return;
+  const what = sameInput ? 'the same pairs with other parameters (model, device, text template, precision or window size)' : `other pairs (${manifest.inputs[0]?.path ?? '?'}, sha256 ${manifest.inputs[0]?.sha256.slice(0, 12) ?? '?'}…)`;
+  throw new TidepoolError('E_INPUT_MISMATCH', `${folder.dir} already holds finished embeddings of ${what}, written ${manifest.createdAt}; this run would replace them with embeddings of ${input.path} (sha256 ${input.sha256?.slice(0, 12) ?? '?'}…). Use another --out, or delete ${folder.dir} to replace them.`, { path: folder.dir });
+}
+
+async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): Promise<EmbedSummary> {
   const options = resolveEmbedOptions(run);
   if (run.threads !== undefined && (!Number.isInteger(run.threads) || run.threads < 1)) throw new TidepoolError('E_USAGE', `threads must be an integer >= 1, got ${run.threads}`);
   const input = await openPairs(run.data, options.template);
@@ -160,6 +187,8 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
     precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
   };
+  const identity = createHash('sha256').update(JSON.stringify(key)).digest('hex');
+  await assertNotOtherRun(folder, identity, input);
   const parts = await EmbedParts.open(run.out, key);
   const finished = await parts.finished();
   const pool = createEmbedPool(threads);
@@ -219,6 +248,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
     await pool.close();
   }
   const outPath = join(run.out, EMBEDDINGS_FILE);
+  await folder.uncommit();
   const written = await parts.assemble(outPath, embeddingsSchema(model.dim, options.precision, model.key), windows);
   const seconds = (performance.now() - started) / 1000;
   const summary: EmbedSummary = {
@@ -227,9 +257,10 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
     paddingFraction: totals.paddedTokens > 0 ? 1 - totals.tokens / totals.paddedTokens : null,
     truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: run.out,
   };
-  await writeManifest(run.out, newManifest({
+  await folder.commit(newManifest({
     stage: 'embed',
-    parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads },
+    parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads, identity },
+    lineage: await pairsLineage(input),
     inputs: [{ path: input.path, bytes: input.bytes, sha256: input.sha256, ...(input.rows === undefined ? {} : { rows: input.rows }) }],
     outputs: [{ path: outPath, bytes: written.bytes, sha256: written.sha256, rows: totals.rows }],
     counts: { rows: totals.rows, tokens: totals.tokens, truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows },

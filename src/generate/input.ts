@@ -5,9 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileTemplate } from '../embed/template.js';
-import { openPairs, type PairsInput } from '../embed/input.js';
+import { openPairs, pairsLineage, type PairsInput } from '../embed/input.js';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches } from '../store/arrow-file.js';
+import { assertSameSource, readUpstream, type Lineage } from '../store/lineage.js';
 import { describeFile, type ManifestFile } from '../store/manifest.js';
 import { CORESET_FILE, readCoresetRowIds } from '../select/coreset.js';
 import type { SourceRow } from './units.js';
@@ -17,6 +18,8 @@ export interface GenerateInput {
   rows: SourceRow[];
   pairs: PairsInput;
   coreset: ManifestFile;
+  /** The pairs and coreset files the records derive from (and what those derive from). */
+  lineage: Lineage;
   /** Rows in the coreset before `limit`. */
   coresetRows: number;
 }
@@ -32,6 +35,8 @@ export async function readGenerateInput(data: string, coreset: string, limit?: n
     throw new TidepoolError('E_INPUT_MISSING', `${coresetPath} not found: point --coreset at the output folder of \`tidepool select\` (it holds ${CORESET_FILE})`, { path: coresetPath });
   }
   const pairs = await openPairs(data, compileTemplate('{language}{docstring}{code}'));
+  const coresetFile = await readUpstream(coresetPath, 'coreset');
+  assertSameSource('pairs', { label: `--coreset ${coresetPath}`, lineage: coresetFile.lineage }, { label: `--data ${pairs.path}`, lineage: pairs.lineage }, 'Generate from the pairs the coreset was selected from, or select a coreset from embeddings of these pairs.');
   const allIds = await readCoresetRowIds(coresetPath);
   if (allIds.length === 0) throw new TidepoolError('E_INPUT_EMPTY', `${coresetPath} holds no rows; run \`tidepool select\` with --k of at least 1`, { path: coresetPath });
   const ids = limit === undefined ? allIds : allIds.slice(0, limit);
@@ -60,5 +65,7 @@ export async function readGenerateInput(data: string, coreset: string, limit?: n
     const missing = ids.filter((_, rank) => rows[rank] === undefined);
     throw new TidepoolError('E_INPUT_MISSING', `${coresetPath} names ${missing.length} row_id(s) not in ${pairs.path} (first: ${missing.slice(0, 5).join(', ')}); select the coreset from embeddings of this very pairs.arrow`, { path: coresetPath, missing: missing.length });
   }
-  return { rows: rows as SourceRow[], pairs, coreset: await describeFile(coresetPath, allIds.length), coresetRows: allIds.length };
+  const described = await describeFile(coresetPath, allIds.length, coresetFile.sha256 === undefined ? undefined : Promise.resolve(coresetFile.sha256));
+  const lineage: Lineage = { ...coresetFile.lineage, coreset: coresetFile.lineage.coreset ?? { path: coresetPath, sha256: described.sha256 }, ...(await pairsLineage(pairs)) };
+  return { rows: rows as SourceRow[], pairs, coreset: described, lineage, coresetRows: allIds.length };
 }

@@ -8,7 +8,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
-import { describeFile, newManifest, writeManifest } from '../store/manifest.js';
+import { describeFile, newManifest } from '../store/manifest.js';
+import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, formatCount } from '../util/progress.js';
 import { Budget, checkBudgetPriced, type BudgetLimits } from './budget.js';
 import { ResponseCache } from './cache.js';
@@ -65,8 +66,12 @@ const RETRY_ROUNDS = 3;
 /** Files of an output folder. */
 export const GENERATE_FILES = { instructions: 'instructions.jsonl', rejected: 'rejected.jsonl', pools: 'pools', work: '.generate' } as const;
 
-/** Runs (or resumes) a generation job. */
+/** Runs (or resumes) a generation job, holding its output folder for the whole run. */
 export async function runGenerate(options: GenerateOptions): Promise<GenerateSummary> {
+  return withOutputFolder(options.out, 'generate', (folder) => generateInto(folder, options));
+}
+
+async function generateInto(folder: OutputFolder, options: GenerateOptions): Promise<GenerateSummary> {
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
   const resolved = resolveGenerateOptions(options);
@@ -103,12 +108,14 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
   }
 
   const cache = ResponseCache.open(paths.cache);
+  // From here the outputs change: the folder's manifest describes them again only once this run writes it.
+  await folder.uncommit();
   const outputs = { instructions: openTruncated(paths.instructions, state.bytes.instructions), rejected: openTruncated(paths.rejected, state.bytes.rejected) };
   const journalEntries: JournalEntry[] = [];
   const journalSize = scanLines(paths.journal, (text) => journalEntries.push(JSON.parse(text) as JournalEntry));
   const journal = openTruncated(paths.journal, journalSize);
   try {
-    return await execute({ resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
+    return await execute({ folder, resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
   } finally {
     cache.close();
     outputs.instructions.close();
@@ -118,6 +125,7 @@ export async function runGenerate(options: GenerateOptions): Promise<GenerateSum
 }
 
 interface Job {
+  folder: OutputFolder;
   resolved: ResolvedGenerateOptions;
   prompts: PromptSet;
   prices: PriceTable;
@@ -311,8 +319,9 @@ async function execute(job: Job): Promise<GenerateSummary> {
     paidRequests, cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: paidRequests / seconds,
     complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, out: resolved.out,
   };
-  await writeManifest(resolved.out, newManifest({
+  await job.folder.commit(newManifest({
     stage: 'generate',
+    lineage: job.input.lineage,
     parameters: manifestParameters(resolved, identity),
     inputs: [{ path: job.input.pairs.path, bytes: job.input.pairs.bytes, sha256: job.input.pairs.sha256 ?? '', ...(job.input.pairs.rows === undefined ? {} : { rows: job.input.pairs.rows }) }, job.input.coreset],
     outputs: [await describeFile(job.paths.instructions, counts.accepted), await describeFile(job.paths.rejected, counts.rejected)],

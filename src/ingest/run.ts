@@ -3,13 +3,14 @@
  * in input order to the sequential core, and writes `pairs.arrow`, `rejects.jsonl` and `manifest.json`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { once } from 'node:events';
 import { TidepoolError } from '../errors.js';
 import { ArrowFileSink } from '../store/arrow-file.js';
-import { describeFile, newManifest, sha256File, writeManifest, type ManifestFile } from '../store/manifest.js';
+import { describeFile, newManifest, sha256File, type ManifestFile } from '../store/manifest.js';
+import { OutputFolder } from '../store/output-folder.js';
 import { PAIRS_FILE, pairsBatch, pairsSchema } from '../store/pairs.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { ChunkBuilder, type ChunkOptions } from './chunk.js';
@@ -112,11 +113,16 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   const threads = run.threads ?? Math.min(availableParallelism(), 4);
   if (!Number.isInteger(threads) || threads < 0) throw new TidepoolError('E_USAGE', `threads must be an integer >= 0, got ${threads}`);
   const files = await discoverInputs(run.inputs);
+  const folder = await OutputFolder.claim(run.out, 'ingest');
   try {
-    await mkdir(run.out, { recursive: true });
-  } catch (error) {
-    throw new TidepoolError('E_OUTPUT', `cannot create output folder ${run.out}: ${(error as Error).message}`, { path: run.out }, { cause: error });
+    return await ingestInto(folder, run, options, threads, files, started);
+  } finally {
+    folder.release();
   }
+}
+
+/** Ingests `files` into the claimed `folder`. */
+async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnType<typeof resolveIngestOptions>, threads: number, files: InputFile[], started: number): Promise<IngestSummary> {
   const core = new IngestCore(options);
   const sink = ArrowFileSink.create(join(run.out, PAIRS_FILE), pairsSchema);
   const rejectsPath = join(run.out, REJECTS_FILE);
@@ -163,6 +169,8 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
       bytesInFile = 0;
       inputs.push({ path: file.path, bytes: file.bytes, sha256: digest?.sha256 ?? (await sha256File(file.path)) });
     }
+    // The old manifest goes before the new pairs.arrow replaces the old one: never an old manifest beside new data.
+    await folder.uncommit();
     pairsBytes = await sink.close();
     await rejects.close();
     await rename(rejects.path, rejectsPath);
@@ -177,7 +185,7 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   progress.finish(`kept ${core.counts.kept}`);
   const seconds = (performance.now() - started) / 1000;
   const counts = core.counts;
-  await writeManifest(run.out, newManifest({
+  await folder.commit(newManifest({
     stage: 'ingest',
     parameters: { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) },
     inputs,

@@ -10,6 +10,8 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, ren
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
+import { OutputFolder } from '../store/output-folder.js';
+import { assertNotLocked } from '../store/output-lock.js';
 import type { ProgressSink } from '../util/progress.js';
 import { readPipelineConfig, STAGES, type PipelineConfig, type StageName } from './config.js';
 import { STAGE_SPECS, type StageContext } from './stages.js';
@@ -64,7 +66,16 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   const log = run.log ?? (() => {});
   const force = new Set(run.force ?? []);
   for (const stage of force) if (config.stages[stage] === undefined) throw new TidepoolError('E_USAGE', `--force ${stage}: the pipeline has no ${stage} stage`);
-  mkdirSync(config.work, { recursive: true });
+  // One pipeline at a time per work folder; each stage also claims its own folder while it runs.
+  const workFolder = await OutputFolder.claim(config.work, 'run');
+  try {
+    return await runStages(run, config, force, log, started);
+  } finally {
+    workFolder.release();
+  }
+}
+
+async function runStages(run: PipelineRun, config: PipelineConfig, force: ReadonlySet<StageName>, log: (line: string) => void, started: number): Promise<PipelineSummary> {
   const fingerprints = new FingerprintCache(join(config.work, '.pipeline-fingerprints.json'));
   const outputsOf = new Map<StageName, string>();
   const outcomes: StageOutcome[] = [];
@@ -88,7 +99,10 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
     const running = readJson(join(dir, RUNNING_FILE)) as { identity: string } | undefined;
     const resuming = !force.has(stage) && running?.identity === identity && record === undefined;
     const status: StageOutcome['status'] = resuming ? 'resumed' : record !== undefined || running !== undefined ? 'rerun' : 'ran';
-    if (!resuming && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    if (!resuming && existsSync(dir)) {
+      assertNotLocked(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
     mkdirSync(dir, { recursive: true });
     writeJsonAtomic(join(dir, RUNNING_FILE), { identity });
     log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? 'inputs or options changed, running again' : 'running'}`);

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches } from '../store/arrow-file.js';
 import { readManifest, MANIFEST_FILE, type Manifest } from '../store/manifest.js';
+import { assertInputsMatch } from './inputs-match.js';
 import { TOOL_VERSION } from '../version.js';
 import { baselineKs, greedyCurve, randomCoverageRadii } from './coverage.js';
 import type { CoverageData, DecontamData, GenerateData, KeyNumbers, LanguageData, MapData, MapPoint, ReportData, Section } from './data.js';
@@ -46,6 +47,7 @@ export async function collectReportData(options: ResolvedReportOptions): Promise
   const pairsFile = locate(stages.ingest, 'pairs.arrow');
   const embeddingsFile = locate(stages.embed, 'embeddings.arrow');
   const coresetFile = locate(stages.select, 'coreset.arrow');
+  await assertInputsMatch({ pairs: pairsFile, embeddings: embeddingsFile, coreset: coresetFile });
   const [ingestManifest, selectManifest, generateManifest, decontamManifest] = await timed('manifests', () => Promise.all([
     manifestOf(stages.ingest), manifestOf(coresetFile ?? stages.select), manifestOf(stages.generate), manifestOf(stages.decontam),
   ]));

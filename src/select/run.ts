@@ -2,12 +2,15 @@
  * The I/O shell of `tidepool select`: loads the embeddings, runs exact k-center greedy on the chosen
  * kernel with a progress line and checkpoints, and writes `coreset.arrow` and `manifest.json`.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { TidepoolError } from '../errors.js';
-import { describeFile, newManifest, sha256FileInBackground, writeManifest } from '../store/manifest.js';
+import { assertSameSource, readUpstream, withChecksum, type Lineage } from '../store/lineage.js';
+import { describeFile, newManifest, sha256FileInBackground } from '../store/manifest.js';
+import { OutputFolder } from '../store/output-folder.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
@@ -65,17 +68,44 @@ function usage(message: string): TidepoolError {
 /** Runs selection end to end. */
 export async function runSelect(request: SelectRun): Promise<SelectSummary> {
   const started = performance.now();
-  const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings) };
+  const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings), alreadySelected: coresetPath(request.alreadySelected) };
   // The manifest's checksum of the input is computed on another thread while this one loads and selects.
   const inputDigest = sha256FileInBackground(run.embeddings);
   try {
-    return await select(run, started, inputDigest.sha256);
+    const folder = await OutputFolder.claim(run.out, 'select');
+    try {
+      return await select(folder, run, started, inputDigest.sha256);
+    } finally {
+      folder.release();
+    }
   } finally {
     inputDigest.cancel();
   }
 }
 
-async function select(run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
+/** `--already-selected`: a coreset.arrow, or the output folder of `tidepool select` holding one. */
+function coresetPath(path: string | undefined): string | undefined {
+  return path !== undefined && existsSync(path) && statSync(path).isDirectory() ? join(path, CORESET_FILE) : path;
+}
+
+/**
+ * The lineage of the embeddings (their manifest's, or their checksum's), refusing an `--already-selected`
+ * coreset that was selected from other embeddings.
+ */
+async function embeddingsLineage(run: SelectRun, inputDigest: Promise<string>): Promise<() => Promise<Lineage>> {
+  const upstream = await readUpstream(run.embeddings, 'embeddings');
+  if (run.alreadySelected === undefined) {
+    // Without a coreset to compare, an outside file's checksum is awaited only when the manifest is written.
+    return async () => (upstream.sha256 === undefined ? withChecksum(upstream, 'embeddings', await inputDigest) : upstream).lineage;
+  }
+  const embeddings = upstream.sha256 === undefined ? withChecksum(upstream, 'embeddings', await inputDigest) : upstream;
+  const coreset = await readUpstream(run.alreadySelected, 'coreset');
+  assertSameSource('embeddings', { label: `--already-selected ${run.alreadySelected}`, lineage: coreset.lineage }, { label: `--embeddings ${run.embeddings}`, lineage: embeddings.lineage }, 'A warm start continues a coreset of these very embeddings: pass the coreset selected from them, or select from the embeddings that coreset came from.');
+  return () => Promise.resolve(embeddings.lineage);
+}
+
+async function select(folder: OutputFolder, run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
+  const lineage = await embeddingsLineage(run, inputDigest);
   const precision = run.precision ?? 'fp32';
   const input = await loadSelectionInput(run.embeddings, precision);
   const { n, d } = input;
@@ -94,7 +124,6 @@ async function select(run: SelectRun, started: number, inputDigest: Promise<stri
   const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
   const poolSize = run.poolSize ?? defaultPoolSize(n);
   const threads = run.threads ?? availableParallelism();
-  await mkdir(run.out, { recursive: true });
 
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
@@ -133,11 +162,13 @@ async function select(run: SelectRun, started: number, inputDigest: Promise<stri
     const radius = Math.sqrt(maxOf(final.minDist));
     const baseline = run.baseline === false ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
     const picks = final.centers.slice(final.seeds);
+    await folder.uncommit();
     await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);
     const seconds = (performance.now() - started) / 1000;
     const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null };
-    await writeManifest(run.out, newManifest({
+    await folder.commit(newManifest({
       stage: 'select',
+      lineage: await lineage(),
       parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
       inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
       outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],

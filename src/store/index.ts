@@ -5,3 +5,6 @@ export * from './manifest.js';
 export * from './matrix.js';
 export * from './npy.js';
 export * from './pairs.js';
+export * from './lineage.js';
+export * from './output-folder.js';
+export * from './output-lock.js';

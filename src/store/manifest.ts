@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TidepoolError } from '../errors.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../version.js';
+import type { Lineage } from './lineage.js';
 
 /** An input file as recorded in a manifest. */
 export interface ManifestFile {
@@ -33,6 +34,8 @@ export interface Manifest {
   counts: Record<string, unknown>;
   /** Wall-clock timings in seconds. */
   timings: Record<string, number>;
+  /** The upstream files (pairs, embeddings, coreset) the outputs derive from, by checksum (see lineage.ts). */
+  lineage?: Lineage;
 }
 
 /** The file name every stage uses. */
