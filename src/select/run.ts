@@ -105,6 +105,7 @@ async function embeddingsLineage(run: SelectRun, inputDigest: Promise<string>): 
 }
 
 async function select(folder: OutputFolder, run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
+  if (run.first !== undefined && run.alreadySelected !== undefined) throw usage('--first and --already-selected exclude each other: a warm start continues from the rows already selected');
   const lineage = await embeddingsLineage(run, inputDigest);
   const precision = run.precision ?? 'fp32';
   const input = await loadSelectionInput(run.embeddings, precision);
@@ -116,7 +117,6 @@ async function select(folder: OutputFolder, run: SelectRun, started: number, inp
     if (index === undefined) throw usage(`${what} row_id ${id} is not in ${run.embeddings} (row ids ${input.rowIds[0]}..${input.rowIds[n - 1]})`);
     return index;
   };
-  if (run.first !== undefined && run.alreadySelected !== undefined) throw usage('--first and --already-selected exclude each other: a warm start continues from the rows already selected');
   const seeds = run.alreadySelected === undefined ? [] : (await readCoresetRowIds(run.alreadySelected)).map((id) => toIndex(id, '--already-selected'));
   if (!Number.isInteger(run.k) || run.k <= 0) throw usage(`--k must be a positive integer, got ${run.k}`);
   if (run.k > n - seeds.length) throw usage(`--k ${run.k} is more than the ${n - seeds.length} rows left to pick from (${n} rows${seeds.length > 0 ? `, ${seeds.length} already selected` : ''})`);

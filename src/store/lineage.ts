@@ -43,6 +43,7 @@ export interface UpstreamFile {
  */
 export async function readUpstream(path: string, table: LineageTable): Promise<UpstreamFile> {
   const dir = dirname(path);
+  if (!existsSync(path)) throw new TidepoolError('E_INPUT_MISSING', `${path} not found; check the path (it should be the output of \`tidepool ${table === 'pairs' ? 'ingest' : table === 'embeddings' ? 'embed' : 'select'}\`)`, { path });
   assertNotLocked(dir);
   const bytes = statSync(path).size;
   if (!existsSync(join(dir, MANIFEST_FILE))) return { path, bytes, manifest: null, sha256: undefined, rows: undefined, lineage: {} };
