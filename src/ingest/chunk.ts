@@ -9,7 +9,7 @@ import { Utf8ColumnBuilder, type Utf8Buffers } from '../store/columns.js';
 import { filterReason, type FilterReason } from './core.js';
 import { ContentHasher } from './content-hash.js';
 import type { ResolvedIngestOptions } from './options.js';
-import { toPairFields, type PairFields, type RejectReason } from './record.js';
+import { rawJson, toPairFields, type PairFields, type RejectReason } from './record.js';
 import { parseLine } from './sources/jsonl.js';
 
 /** A bad record as found in a chunk. */
@@ -72,11 +72,15 @@ export abstract class ChunkTally {
     this.rejects.push(reject);
   }
 
-  /** Validates and filters one parsed record, then appends it as a candidate row. */
-  record(value: unknown, line: number): void {
+  /**
+   * Validates and filters one parsed record, then appends it as a candidate row. `text` is the line it
+   * was parsed from (jsonl): a reject keeps it as is, since writing the value back out can fail (a
+   * bigint, an array nested 100,000 deep overflows `JSON.stringify`'s stack).
+   */
+  record(value: unknown, line: number, text?: string): void {
     const result = toPairFields(value);
     if (!result.ok) {
-      const raw = JSON.stringify(value) as string | undefined;
+      const raw = text ?? rawJson(value);
       this.reject({ line, reason: result.problem.reason, ...(result.problem.field === undefined ? {} : { field: result.problem.field }), detail: result.problem.detail, ...(raw === undefined ? {} : { raw }) });
       return;
     }
@@ -97,7 +101,7 @@ export abstract class ChunkTally {
       return;
     }
     const item = parseLine(buf, start, end, line);
-    if (item?.kind === 'record') this.record(item.value, line);
+    if (item?.kind === 'record') this.record(item.value, line, item.text);
     else if (item?.kind === 'reject') this.reject({ line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
   }
 
@@ -171,7 +175,7 @@ export class ChunkBuilder extends ChunkTally {
         this.reject({ line, reason: 'invalid_json', detail: (error as Error).message, raw: content });
         continue;
       }
-      this.record(value, line);
+      this.record(value, line, content);
     }
   }
 

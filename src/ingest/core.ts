@@ -19,6 +19,8 @@ export interface IngestCounts {
   rejected: number;
   rejectedByReason: Partial<Record<RejectReason, number>>;
   filteredByReason: Partial<Record<FilterReason, number>>;
+  /** Input files left out as a whole (unreadable or damaged); not records, so not in `read`. */
+  rejectedFiles: number;
 }
 
 function countLines(code: string): number {
@@ -64,10 +66,15 @@ export interface ChunkVerdict {
  * row ids and "first occurrence wins" do not depend on how the chunks were scheduled.
  */
 export class IngestCore {
-  readonly counts: IngestCounts = { read: 0, kept: 0, duplicates: 0, filtered: 0, rejected: 0, rejectedByReason: {}, filteredByReason: {} };
+  readonly counts: IngestCounts = { read: 0, kept: 0, duplicates: 0, filtered: 0, rejected: 0, rejectedByReason: {}, filteredByReason: {}, rejectedFiles: 0 };
   private readonly seen = new KeySet();
 
   constructor(private readonly options: Pick<ResolvedIngestOptions, 'dedup'>) {}
+
+  /** Counts an input file that was left out as a whole. */
+  rejectFile(): void {
+    this.counts.rejectedFiles++;
+  }
 
   /** Adds one chunk's tallies and decides which of its candidate rows are kept. */
   addChunk(chunk: ChunkResult): ChunkVerdict {

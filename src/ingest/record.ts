@@ -17,6 +17,9 @@ export type RejectReason =
   | 'corrupt_gzip'
   | 'unreadable_row';
 
+/** Why a whole input file was left out (a line in `rejects.jsonl`, counted in `rejectedFiles`). */
+export type FileRejectReason = 'unreadable_file';
+
 /** The fields of a pair before filtering and de-duplication. */
 export interface PairFields {
   language: string;
@@ -52,10 +55,29 @@ const NAMINGS = {
 /** Every input field name tidepool reads (used to prune columns in columnar inputs). */
 export const KNOWN_FIELDS: readonly string[] = [...new Set(Object.values(NAMINGS).flat())];
 
-function describeType(value: unknown): string {
+/** The JSON-ish name of a value's type, for messages (columnar inputs also give bigints, bytes and dates). */
+export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
+  // An INT64 column (Parquet, Arrow) arrives as a bigint: to the user it is an integer column.
+  if (typeof value === 'bigint') return 'integer';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  if (ArrayBuffer.isView(value)) return 'binary';
+  if (value instanceof Date) return 'date';
   return typeof value;
+}
+
+/**
+ * JSON text of a parsed record for the reject file, whatever it holds: bigints (INT64 columns) are
+ * written as decimal strings, which `JSON.stringify` refuses; a value it still cannot write (nesting
+ * deeper than the stack allows) is described instead, so a bad record never stops the run.
+ */
+export function rawJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
+  } catch (error) {
+    return `(${describeType(value)} that cannot be written as JSON: ${(error as Error).message})`;
+  }
 }
 
 /** Picks the value of a field under whichever naming the record uses. */

@@ -2,11 +2,9 @@
  * The I/O shell of ingest: reads every input, parses jsonl blocks on a worker pool, feeds the results
  * in input order to the sequential core, and writes `pairs.arrow`, `rejects.jsonl` and `manifest.json`.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { once } from 'node:events';
 import { TidepoolError } from '../errors.js';
 import { ArrowFileSink } from '../store/arrow-file.js';
 import { describeFile, newManifest, sha256File, type ManifestFile } from '../store/manifest.js';
@@ -18,14 +16,13 @@ import { IngestCore, type IngestCounts } from './core.js';
 import { discoverInputs, type InputFile } from './discover.js';
 import { resolveIngestOptions, type IngestOptions } from './options.js';
 import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
-import type { RejectReason } from './record.js';
+import { everyFileRejected, isFileProblem, RejectLog, REJECTS_FILE } from './rejects.js';
 import { readArrow } from './sources/arrow.js';
 import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from './sources/jsonl.js';
 import { readParquet } from './sources/parquet.js';
 import type { SourceItem } from './sources/types.js';
 
-/** File name of the reject log. */
-export const REJECTS_FILE = 'rejects.jsonl';
+export { REJECTS_FILE, type FileRejectRecord, type RejectRecord } from './rejects.js';
 
 /** Arguments of {@link runIngest}. */
 export interface IngestRun {
@@ -36,6 +33,11 @@ export interface IngestRun {
   threads?: number | undefined;
   /** Progress output; quiet when undefined. */
   progress?: ProgressSink | undefined;
+  /**
+   * Where a warning line goes (an input file left out, and why).
+   * @default a line on the progress sink; nowhere when there is none
+   */
+  warn?: ((message: string) => void) | undefined;
   /** Stops the run between blocks (Ctrl-C). */
   signal?: AbortSignal | undefined;
 }
@@ -46,29 +48,9 @@ export interface IngestSummary extends IngestCounts {
   out: string;
 }
 
-/** One line of `rejects.jsonl`. */
-export interface RejectRecord {
-  file: string;
-  line: number;
-  reason: RejectReason;
-  field?: string;
-  detail: string;
-  /** The offending line or an excerpt of it, so nothing is lost. */
-  raw?: string;
-}
-
-class RejectLog {
-  private readonly stream: WriteStream;
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path);
-  }
-  async write(record: RejectRecord): Promise<void> {
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) await once(this.stream, 'drain');
-  }
-  async close(): Promise<void> {
-    this.stream.end();
-    await once(this.stream, 'finish');
-  }
+/** An input as the manifest records it; `rejected` says why a file was left out. */
+interface IngestInput extends ManifestFile {
+  rejected?: string;
 }
 
 /** A chunk result on its way, with the file it came from. */
@@ -76,6 +58,8 @@ interface Pending {
   result: Promise<ParsedChunk>;
   sourceIndex: number;
   file: string;
+  /** Bytes of its file read when the chunk was handed out: done, for progress, once it is settled. */
+  bytesRead: number;
 }
 
 /** Chunk results for the items of a columnar input (Parquet/Arrow), built on the main thread. */
@@ -129,14 +113,27 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
   const rejects = new RejectLog(`${rejectsPath}.partial`);
   const totalBytes = files.reduce((sum, file) => sum + file.bytes, 0);
   const progress = new Progress({ label: 'ingest', unit: 'rows', total: totalBytes, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+  const progressSink = run.progress;
+  const warnTo = run.warn ?? (progressSink === undefined ? () => undefined : (message: string) => {
+    progressSink.write(`${message}\n`);
+  });
+  const warn = (message: string): void => {
+    progress.clear(); // a warning gets a line of its own, not the end of the progress line
+    warnTo(message);
+  };
   const maxInFlight = Math.max(2, threads * 2);
   // Shared slots for blocks in the queue, being read, and whose rows are still being written.
   const parser = createChunkParser(files.some((f) => f.format === 'jsonl') ? threads : 0, options, maxInFlight + 4);
-  const inputs: ManifestFile[] = [];
+  const inputs: IngestInput[] = [];
+  const rejectedFiles: { file: string; error: unknown }[] = [];
   let pairsBytes = 0;
   const queue: Pending[] = [];
   let bytesDone = 0;
   let bytesInFile = 0;
+  const note = (): string => {
+    const files = core.counts.rejectedFiles;
+    return `kept ${core.counts.kept}${files === 0 ? '' : ` | ${files} file${files === 1 ? '' : 's'} rejected`}`;
+  };
 
   /** Takes the oldest chunk: tallies, de-duplicates, writes its rows and rejects. */
   const settle = async (): Promise<void> => {
@@ -148,7 +145,8 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
     // The batch's buffers are the chunk's memory: free it once they are on disk.
     void sink.written().then(release, release);
     if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', 'ingest interrupted; nothing was written. Rerun the same command to start again.');
-    progress.update(core.counts.read, bytesDone + bytesInFile, `kept ${core.counts.kept}`);
+    // Bytes count once their rows are settled, not when they are read (reading runs ahead).
+    progress.update(core.counts.read, bytesDone + pending.bytesRead, note());
   };
 
   try {
@@ -159,16 +157,50 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
       const onBytes = (bytes: number): void => {
         bytesInFile = bytes;
       };
-      for await (const { result } of chunksOf(file, options, parser, onBytes, (d) => (digest = d))) {
-        result.catch(() => undefined); // awaited in order by settle(); avoid an unhandled rejection meanwhile
-        queue.push({ result, sourceIndex, file: shown });
-        while (queue.length > maxInFlight) await settle();
+      const readBefore = core.counts.read;
+      const chunks = chunksOf(file, options, parser, onBytes, (d) => (digest = d));
+      let failure: unknown;
+      try {
+        for (;;) {
+          let next: IteratorResult<{ result: Promise<ParsedChunk> }>;
+          try {
+            next = await chunks.next();
+          } catch (error) {
+            // A damaged or unreadable file is rejected as a whole; the other inputs go on.
+            if (!isFileProblem(error)) throw error;
+            failure = error;
+            break;
+          }
+          if (next.done === true) break;
+          const { result } = next.value;
+          result.catch(() => undefined); // awaited in order by settle(); avoid an unhandled rejection meanwhile
+          queue.push({ result, sourceIndex, file: shown, bytesRead: bytesInFile });
+          while (queue.length > maxInFlight) await settle();
+        }
+      } finally {
+        await chunks.return(undefined).catch(() => undefined); // stop reading when the run stops
       }
       while (queue.length > 0) await settle();
       bytesDone += file.bytes;
       bytesInFile = 0;
-      inputs.push({ path: file.path, bytes: file.bytes, sha256: digest?.sha256 ?? (await sha256File(file.path)) });
+      // A file that cannot be read at all has no checksum: '' records that.
+      const sha256 = digest?.sha256 ?? (await (failure === undefined ? sha256File(file.path) : sha256File(file.path).catch(() => '')));
+      if (failure === undefined) {
+        inputs.push({ path: file.path, bytes: file.bytes, sha256 });
+      } else {
+        const detail = (failure as Error).message;
+        const recordsRead = core.counts.read - readBefore;
+        core.rejectFile();
+        rejectedFiles.push({ file: shown, error: failure });
+        // Still listed, so source_index keeps pointing at the right file.
+        inputs.push({ path: file.path, bytes: file.bytes, sha256, rejected: detail });
+        await rejects.write({ file: shown, reason: 'unreadable_file', detail, recordsRead });
+        // With one input the error that follows says it all; with several, the run goes on without this one.
+        if (files.length > 1) warn(`warning: input file ${shown} rejected: ${detail}${recordsRead > 0 ? ` (the ${recordsRead} records read before the problem are kept)` : ''}; the other input files are still read`);
+      }
+      if (rejectedFiles.length < files.length) progress.update(core.counts.read, bytesDone, note());
     }
+    if (rejectedFiles.length === files.length) throw everyFileRejected(rejectedFiles);
     // The old manifest goes before the new pairs.arrow replaces the old one: never an old manifest beside new data.
     await folder.uncommit();
     pairsBytes = await sink.close();
@@ -182,14 +214,14 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
   } finally {
     await parser.close();
   }
-  progress.finish(`kept ${core.counts.kept}`);
+  progress.finish(note());
   const seconds = (performance.now() - started) / 1000;
   const counts = core.counts;
   await folder.commit(newManifest({
     stage: 'ingest',
     parameters: { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) },
     inputs,
-    outputs: [{ path: join(run.out, PAIRS_FILE), bytes: pairsBytes, sha256: sink.sha256, rows: counts.kept }, await describeFile(rejectsPath, counts.rejected)],
+    outputs: [{ path: join(run.out, PAIRS_FILE), bytes: pairsBytes, sha256: sink.sha256, rows: counts.kept }, await describeFile(rejectsPath, counts.rejected + counts.rejectedFiles)],
     counts: { ...counts },
     timings: { seconds },
   }));

@@ -47,6 +47,12 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
+/**
+ * The most an unfinished run shows: work can remain after the last measured unit (rows still being
+ * written, files renamed, a manifest), so 100% waits for {@link Progress.finish}.
+ */
+const UNFINISHED_MAX_FRACTION = 0.999;
+
 /** A progress reporter. Call {@link Progress.update} often; it throttles itself. */
 export class Progress {
   private readonly options: Required<Omit<ProgressOptions, 'total'>> & { total: number | undefined };
@@ -55,6 +61,9 @@ export class Progress {
   private count = 0;
   private done = 0;
   private note = '';
+  private finished = false;
+  /** Whether the TTY line holds a drawn, unterminated progress line. */
+  private lineOpen = false;
 
   constructor(options: ProgressOptions) {
     this.options = {
@@ -83,10 +92,22 @@ export class Progress {
     }
   }
 
-  /** Prints the final line. */
+  /** Prints the final line: the only one that shows 100%. */
   finish(note = this.note): void {
     this.note = note;
+    this.finished = true;
     this.draw(this.options.now(), true);
+  }
+
+  /**
+   * Erases the progress line on a TTY so a message written next starts on a clean line; the next
+   * {@link update} draws the line again below it.
+   */
+  clear(): void {
+    if (!this.lineOpen) return;
+    this.options.sink.write('\r\x1b[2K');
+    this.lineOpen = false;
+    this.lastDrawAt = -Infinity;
   }
 
   /** The line as it would be drawn now (exposed for tests). */
@@ -96,9 +117,10 @@ export class Progress {
     const rate = this.count / seconds;
     const parts = [`${label}: ${formatCount(this.count)} ${unit}`, `${formatCount(rate)} ${unit}/s`];
     if (total !== undefined && total > 0) {
-      const fraction = Math.min(this.done / total, 1);
+      const fraction = Math.min(this.done / total, this.finished ? 1 : UNFINISHED_MAX_FRACTION);
       const width = 20;
-      const filled = Math.round(fraction * width);
+      // Rounded down, so the bar is full only when the run is finished.
+      const filled = Math.floor(fraction * width);
       parts.unshift(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1)}%`);
       const eta = fraction > 0 ? (seconds * (1 - fraction)) / fraction : Number.NaN;
       parts.push(`ETA ${formatDuration(eta)}`);
@@ -113,6 +135,7 @@ export class Progress {
     const line = this.render(now);
     if (this.options.sink.isTTY) {
       this.options.sink.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+      this.lineOpen = !final;
     } else {
       this.options.sink.write(`${line}\n`);
     }

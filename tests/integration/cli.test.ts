@@ -57,7 +57,7 @@ describe('tidepool CLI', () => {
     const ingest = await runCli(['ingest', input, '--out', out, '--json']);
     expect(ingest.code, ingest.stderr).toBe(0);
     const summary = ingest.json as Record<string, unknown>;
-    expect(Object.keys(summary).sort()).toEqual(['duplicates', 'filtered', 'filteredByReason', 'kept', 'read', 'rejected', 'rejectedByReason', 'seconds'].sort());
+    expect(Object.keys(summary).sort()).toEqual(['duplicates', 'filtered', 'filteredByReason', 'kept', 'read', 'rejected', 'rejectedByReason', 'rejectedFiles', 'seconds'].sort());
     const counts = summary as { read: number; kept: number; duplicates: number; rejected: number; filtered: number };
     expect(counts.read).toBe(3000);
     expect(counts.rejected).toBe(30);

@@ -1,4 +1,5 @@
 /** `tidepool ingest INPUT... --out DIR` */
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseCount, parseList, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
@@ -34,7 +35,8 @@ export function ingestCommand(): Command {
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (inputs: string[], flags: IngestFlags) => {
-      const { runIngest } = await import('../../ingest/run.js');
+      const { runIngest, REJECTS_FILE } = await import('../../ingest/run.js');
+      const { PAIRS_FILE } = await import('../../store/pairs.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runIngest({
@@ -52,12 +54,18 @@ export function ingestCommand(): Command {
           },
           threads: flags.threads,
           progress: progressSink(flags),
+          // An input file left out is data lost: said even with --quiet (which silences progress only).
+          warn: (message) => process.stderr.write(`${message}\n`),
           signal,
         });
         const { out, ...counts } = summary;
-        if (summary.rejected > 0) say(flags, `${summary.rejected} bad records written to ${out}/rejects.jsonl (by reason: ${JSON.stringify(summary.rejectedByReason)})`);
+        // join() also keeps `--out work/` from printing `work//rejects.jsonl`.
+        const rejectsFile = join(out, REJECTS_FILE);
+        if (summary.rejected > 0) say(flags, `${summary.rejected} bad records written to ${rejectsFile} (by reason: ${JSON.stringify(summary.rejectedByReason)})`);
+        const files = summary.rejectedFiles === 1 ? '1 input file' : `${summary.rejectedFiles} input files`;
+        const rejectedFiles = summary.rejectedFiles > 0 ? `; ${files} rejected (reasons in ${rejectsFile})` : '';
         printSummary(flags, counts,
-          `ingested ${summary.read} records -> ${summary.kept} kept, ${summary.duplicates} duplicates, ${summary.filtered} filtered, ${summary.rejected} rejected in ${summary.seconds.toFixed(1)}s -> ${out}/pairs.arrow`);
+          `ingested ${summary.read} records -> ${summary.kept} kept, ${summary.duplicates} duplicates, ${summary.filtered} filtered, ${summary.rejected} rejected${rejectedFiles} in ${summary.seconds.toFixed(1)}s -> ${join(out, PAIRS_FILE)}`);
       } finally {
         dispose();
       }

@@ -39,7 +39,7 @@ export function parseLine(buf: Buffer, start: number, end: number, line: number)
   }
   const text = bytes.toString('utf8');
   try {
-    return { kind: 'record', line, value: JSON.parse(text) as unknown };
+    return { kind: 'record', line, value: JSON.parse(text) as unknown, text };
   } catch (error) {
     return { kind: 'reject', line, reason: 'invalid_json', detail: (error as Error).message, raw: text };
   }
@@ -57,6 +57,29 @@ function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let at = buf.indexOf(NEWLINE); at !== -1; at = buf.indexOf(NEWLINE, at + 1)) n++;
   return n;
+}
+
+/** The UTF-8 byte order mark some editors (and Windows tools) put at the start of a text file. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Passes the (decompressed) bytes of a file on without a UTF-8 byte order mark at its start: it is not
+ * part of the first line, and left in it would make that line invalid JSON.
+ */
+async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until there are enough to tell
+  for await (const chunk of source) {
+    if (head === undefined) {
+      yield chunk;
+      continue;
+    }
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    if (head.length < UTF8_BOM.length && UTF8_BOM.subarray(0, head.length).equals(head)) continue;
+    const rest = head.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? head.subarray(UTF8_BOM.length) : head;
+    head = undefined;
+    yield rest;
+  }
+  if (head !== undefined && head.length > 0) yield head; // a file shorter than a BOM
 }
 
 /** Hands out memory for blocks: each block gets a buffer of its own (transferable, or a shared slot). */
@@ -78,6 +101,7 @@ function ownedConcat(pieces: Buffer[], bytes: number, allocate: BlockAllocator =
 /**
  * Reads a .jsonl or .jsonl.gz file (gzip detected by magic bytes) as blocks of complete lines, in order.
  * Never holds more than one block plus one line (a line over `maxLineBytes` is skipped, not buffered).
+ * A UTF-8 byte order mark at the start of the (decompressed) text is dropped.
  * `digest` receives the SHA-256 of the raw file bytes once the file has been read as far as it could be.
  */
 export async function* readJsonlBlocks(
@@ -136,7 +160,7 @@ export async function* readJsonlBlocks(
   };
 
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) {
+    for await (const chunk of withoutBom(source as AsyncIterable<Buffer>)) {
       const out: JsonlPiece[] = [];
       const firstNewline = chunk.indexOf(NEWLINE);
       if (firstNewline === -1) {

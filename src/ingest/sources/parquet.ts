@@ -25,6 +25,8 @@ export async function* readParquet(path: string, hooks: ReadHooks = {}): AsyncGe
     const groupEnd = rowStart + Number(group.num_rows);
     for (let start = rowStart; start < groupEnd; start += SLICE_ROWS) {
       const end = Math.min(start + SLICE_ROWS, groupEnd);
+      // Progress counts a slice's bytes as it is handed on (the reader settles them in order).
+      hooks.onBytes?.(Math.round((file.byteLength * end) / Math.max(totalRows, 1)));
       let rows: Record<string, unknown>[];
       try {
         rows = await parquetReadObjects({ file, metadata, columns, rowStart: start, rowEnd: end, compressors });
@@ -38,7 +40,6 @@ export async function* readParquet(path: string, hooks: ReadHooks = {}): AsyncGe
         continue;
       }
       yield rows.map((value, i) => ({ kind: 'record', line: start + i + 1, value }));
-      hooks.onBytes?.(Math.round((file.byteLength * end) / Math.max(totalRows, 1)));
     }
     rowStart = groupEnd;
   }

@@ -3,7 +3,7 @@ import type { RejectReason } from '../record.js';
 
 /** A record read from an input file, or a reason it could not be read. */
 export type SourceItem =
-  | { kind: 'record'; line: number; value: unknown }
+  | { kind: 'record'; line: number; value: unknown; /** The jsonl line it was parsed from (not for columnar inputs). */ text?: string | undefined }
   | { kind: 'reject'; line: number; reason: RejectReason; detail: string; raw?: string | undefined };
 
 /** Hooks a reader calls while it works. */
