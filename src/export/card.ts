@@ -1,5 +1,5 @@
 /**
- * The dataset card (`README.md` in the Hugging Face dataset-card style: YAML front matter, then
+ * The dataset card (`<out>.card.md`, a `README.md` in the Hugging Face dataset-card style: YAML front matter, then
  * markdown sections). Pure: a plain {@link CardData} object in, the card's text out.
  */
 import type { ExportFormat, OutputLayout } from './formats.js';
