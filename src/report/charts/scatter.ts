@@ -39,6 +39,8 @@ export const MAX_POINT_OPACITY = 0.55;
 export const MIN_POINT_OPACITY = 0.12;
 /** Background points above which they are drawn smaller. */
 const MANY_POINTS = 2000;
+/** Highlighted points above which they are drawn smaller. */
+const MANY_HIGHLIGHTED = 300;
 
 /** Radius in px of a background point: smaller when there are many. */
 export function pointRadius(count: number): number {
@@ -109,8 +111,10 @@ export function scatterPlot(spec: ScatterSpec): string {
     parts.push(`<g class="points" data-category="${escapeXml(category < 0 ? '' : spec.categories[category]!)}" fill="${escapeXml(colorOf(category))}" fill-opacity="${opacity}">${circles}</g>`);
   }
   if (highlighted.length > 0) {
-    const circles = highlighted.map((p) => `<circle class="hl" cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="3.6" fill="${escapeXml(colorOf(p.category))}"/>`).join('');
-    parts.push(`<g class="highlighted" stroke="#000" stroke-width="1.1">${circles}</g>`);
+    // Hundreds of outlined markers would hide the background's density: draw them smaller.
+    const many = highlighted.length > MANY_HIGHLIGHTED;
+    const circles = highlighted.map((p) => `<circle class="hl" cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="${many ? 2.6 : 3.6}" fill="${escapeXml(colorOf(p.category))}"/>`).join('');
+    parts.push(`<g class="highlighted" stroke="#000" stroke-width="${many ? 0.7 : 1.1}">${circles}</g>`);
   }
   parts.push(legendBlock.svg);
   return svgRoot(width, height, spec.title, parts.join(''), 'scatter-plot');

@@ -104,6 +104,11 @@ describe('PCA map', () => {
     const svg = parseXml(scatterPlot({ title: 'm', points: [...blob, { x: -1, y: -1, category: 0 }, { x: 1, y: 1, category: 0 }], highlighted: [], categories: ['python'], highlightLabel: 'h', xLabel: 'x', yLabel: 'y' }));
     expect(opacities(svg)).toEqual([MIN_POINT_OPACITY]);
     expect(findAll(svg, 'circle', 'pt')[0]!.attributes.r).toBe('1.4');
+    const few = parseXml(scatterPlot({ title: 'm', points: blob.slice(0, 100), highlighted: blob.slice(0, 300), categories: ['python'], highlightLabel: 'h', xLabel: 'x', yLabel: 'y' }));
+    expect(findAll(few, 'circle', 'pt')[0]!.attributes.r).toBe('1.8');
+    expect(findAll(few, 'circle', 'hl')[0]!.attributes.r).toBe('3.6');
+    const many = parseXml(scatterPlot({ title: 'm', points: blob, highlighted: blob.slice(0, 1000), categories: ['python'], highlightLabel: 'h', xLabel: 'x', yLabel: 'y' }));
+    expect(findAll(many, 'circle', 'hl')[0]!.attributes.r).toBe('2.6');
   });
 
   it('keeps points that do not overlap at full opacity, and fades piles of 10 to 1 - 0.1^(1/10)', () => {
