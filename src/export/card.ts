@@ -1,5 +1,5 @@
 /**
- * The dataset card (`README.md` in the Hugging Face dataset-card style: YAML front matter, then
+ * The dataset card (`<out>.card.md`, a `README.md` in the Hugging Face dataset-card style: YAML front matter, then
  * markdown sections). Pure: a plain {@link CardData} object in, the card's text out.
  */
 import type { ExportFormat, OutputLayout } from './formats.js';
@@ -69,16 +69,39 @@ function yamlString(text: string): string {
   return JSON.stringify(text);
 }
 
-/** A markdown table cell: pipes escaped, line breaks flattened. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n|\r/g, ' ');
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Text from the data (a language, a repository, a stage or benchmark name) as inert markdown: HTML
+ * characters become entities (so `<script>` or `<img onerror>` is shown, never run, by renderers that
+ * pass HTML through, as the Hub and GitHub do), backslashes, backticks and brackets are escaped (no code
+ * span or link can start), and line breaks are flattened.
+ */
+export function inline(text: string): string {
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/[&<>"']/g, (char) => HTML_ENTITIES[char] ?? char)
+    .replace(/[`[\]]/g, (char) => `\\${char}`)
+    .replace(/\r?\n|\r/g, ' ');
 }
 
-/** Inline code that survives backticks in the text. */
+/** A markdown table cell: {@link inline} text with pipes escaped. */
+export function cell(text: string): string {
+  return inline(text).replace(/\|/g, '\\|');
+}
+
+/**
+ * Inline code that survives backticks in the text: the fence is one backtick longer than the longest
+ * run inside, so no run can close the span early and let the rest be read as HTML. Code spans show
+ * their content literally, so nothing else needs escaping.
+ */
 function code(text: string): string {
   const flat = text.replace(/\r?\n|\r/g, ' ');
-  const fence = flat.includes('`') ? '``' : '`';
-  return `${fence}${fence === '``' ? ' ' : ''}${flat}${fence === '``' ? ' ' : ''}${fence}`;
+  let longest = 0;
+  for (const run of flat.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 || flat.startsWith(' ') || flat.endsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 function percent(part: number, whole: number): string {
@@ -91,7 +114,7 @@ function countTable(header: string, rows: [string, number][], total: number): st
 }
 
 function keyValueList(pairs: [string, string][]): string[] {
-  return pairs.map(([name, value]) => `- ${name}: ${code(value)}`);
+  return pairs.map(([name, value]) => `- ${inline(name)}: ${code(value)}`);
 }
 
 function frontMatter(data: CardData): string[] {
@@ -139,8 +162,8 @@ function summarySection(data: CardData): string[] {
 }
 
 function stageLines(stage: StageSummary): string[] {
-  const made = [stage.createdAt === null ? null : `written ${stage.createdAt}`, stage.toolVersion === null ? null : `tidepool ${stage.toolVersion}`].filter((part) => part !== null);
-  const lines = [`### ${stage.stage}`, '', `Folder ${code(stage.folder)}${made.length > 0 ? ` (${made.join(', ')})` : ''}.`, ''];
+  const made = [stage.createdAt === null ? null : `written ${inline(stage.createdAt)}`, stage.toolVersion === null ? null : `tidepool ${inline(stage.toolVersion)}`].filter((part) => part !== null);
+  const lines = [`### ${inline(stage.stage)}`, '', `Folder ${code(stage.folder)}${made.length > 0 ? ` (${made.join(', ')})` : ''}.`, ''];
   if (stage.models.length > 0) lines.push('Models:', '', ...keyValueList(stage.models), '');
   if (stage.parameters.length > 0) lines.push('Parameters:', '', ...keyValueList(stage.parameters), '');
   if (stage.counts.length > 0) lines.push('Counts:', '', ...keyValueList(stage.counts), '');
@@ -152,7 +175,7 @@ function madeSection(data: CardData): string[] {
   if (data.stages.length === 0) {
     lines.push('No stage manifest (`manifest.json`) was found beside the input, so the pipeline that made it is not described here.', '');
   } else {
-    lines.push(`Made with tidepool (${data.stages.map((stage) => stage.stage).join(' -> ')}), read from each stage's \`manifest.json\`; stages whose folders no longer exist are not listed.`, '');
+    lines.push(`Made with tidepool (${data.stages.map((stage) => inline(stage.stage)).join(' -> ')}), read from each stage's \`manifest.json\`; stages whose folders no longer exist are not listed.`, '');
     for (const stage of data.stages) lines.push(...stageLines(stage));
   }
   const generators = data.generators.length === 0 ? 'not recorded' : data.generators.map(code).join(', ');

@@ -2,17 +2,22 @@
  * `tidepool export` options: {@link ExportOptions} (what a caller passes) -> {@link resolveExportOptions}
  * -> {@link ResolvedExportOptions} (complete and checked). Every problem is collected and reported at once.
  */
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import { EXPORT_FORMATS, type ExportFormat, type OutputLayout } from './formats.js';
+import { ownedListPath } from './owned.js';
 
 /** Rows per Parquet row group. @default 10_000 */
 export const DEFAULT_ROW_GROUP_ROWS = 10_000;
 /** Longest input line read; a longer one is rejected without being buffered. @default 64 MiB */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
-/** File name of the dataset card when `card` is not given. */
-export const CARD_FILE = 'README.md';
+/**
+ * Suffix of the dataset card when `card` is not given: `<out>.card.md`, named after the export so that
+ * it never lands on a file tidepool does not own (a project's `README.md`), and two exports into one
+ * folder get one card each. Copy it to `README.md` in a Hugging Face dataset repository.
+ */
+export const CARD_SUFFIX = '.card.md';
 
 /** What a caller of {@link runExport} passes. */
 export interface ExportOptions {
@@ -26,8 +31,13 @@ export interface ExportOptions {
   withMetadata?: boolean | undefined;
   /** messages: system message put before every conversation. */
   system?: string | undefined;
-  /** Where the dataset card goes; `false` writes none. @default README.md beside `out` */
+  /** Where the dataset card goes; `false` writes none. @default `<out>.card.md` */
   card?: string | false | undefined;
+  /**
+   * Replace existing files at `out`, the card or `<out>.rejects.jsonl` that tidepool did not write
+   * (files a previous export wrote, unchanged, are replaced without it). @default false
+   */
+  force?: boolean | undefined;
   /** Rows per Parquet row group (memory holds one group). @default 10_000 */
   rowGroupRows?: number | undefined;
   /** Longest input line read. @default 64 MiB */
@@ -56,6 +66,9 @@ export interface ResolvedExportOptions {
   card: string | null;
   /** `<out>.rejects.jsonl`. */
   rejects: string;
+  /** `<out>.tidepool.json`: the files this export wrote, so that a rerun may replace them. */
+  owned: string;
+  force: boolean;
   rowGroupRows: number;
   maxLineBytes: number;
   progress: ProgressSink | undefined;
@@ -109,8 +122,11 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!isPositiveInteger(maxLineBytes)) problems.push(`options.maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
   const out = typeof options.out === 'string' ? options.out : '';
-  const card = options.card === false ? null : options.card ?? join(dirname(out), CARD_FILE);
+  const card = options.card === false ? null : options.card ?? `${out}${CARD_SUFFIX}`;
   if (card !== null && out !== '' && resolve(card) === resolve(out)) problems.push(`options.card (--card) is the same file as --out (${out}); pass another path or --no-card`);
+  for (const [what, path] of [['rejects file', `${out}.rejects.jsonl`], ['list of written files', ownedListPath(out)]] as const) {
+    if (card !== null && out !== '' && resolve(card) === resolve(path)) problems.push(`options.card (--card) is the export's ${what} ${path}; pass another path or --no-card`);
+  }
   if (typeof options.input === 'string' && out !== '' && resolve(options.input) === resolve(out)) problems.push(`options.out (--out) is the input file ${options.input}; write the export to another file`);
   if (problems.length > 0 || format === null) {
     throw new TidepoolError('E_USAGE', `export options are invalid:\n  - ${problems.join('\n  - ')}`, { problems });
@@ -124,6 +140,8 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     system,
     card,
     rejects: `${out}.rejects.jsonl`,
+    owned: ownedListPath(out),
+    force: options.force ?? false,
     rowGroupRows,
     maxLineBytes,
     progress: options.progress,

@@ -5,12 +5,13 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, writeFailure } from '../errors.js';
 import { Progress, formatCount } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
 import { renderCard, type CardData, type CardSources } from './card.js';
 import { resolveExportInput, readExportItems, type ExportInput } from './input.js';
 import { resolveExportOptions, type ExportOptions, type ResolvedExportOptions } from './options.js';
+import { claimOutputs, describeOwned, writeOwnedList, type OwnedFile } from './owned.js';
 import { summarizeDecontam, summarizeStage } from './provenance.js';
 import { countRecord, countReject, countSourceRow, countsObject, newTally, recordsWithSourceRow, sortedCounts, type ExportTally, type SourceRowCounts } from './tally.js';
 import { countRepos, tracePipeline, type PipelineTrace } from './upstream.js';
@@ -53,7 +54,7 @@ function openSink(resolved: ResolvedExportOptions): Promise<RecordSink> | Record
   return JsonRecordSink.create(resolved.out, resolved.format, layout, { withMetadata: resolved.withMetadata, system: resolved.system });
 }
 
-/** The rejects file, opened on the first reject. */
+/** The rejects file, opened on the first reject; finished, then committed with the other outputs. */
 class RejectsFile {
   private file: BufferedTextFile | null = null;
   constructor(private readonly path: string) {}
@@ -63,13 +64,20 @@ class RejectsFile {
     await this.file.append(`${JSON.stringify(entry)}\n`);
   }
 
-  /** Renames the file into place, or removes a stale one from an earlier run when there was no reject. */
-  async close(): Promise<string | null> {
+  /** The finished partial file to publish, or null when there was no reject. */
+  async finish(): Promise<string | null> {
+    if (this.file === null) return null;
+    await this.file.finish();
+    return this.file.partialPath;
+  }
+
+  /** Renames the file into place, or removes a stale one from an earlier export (checked to be tidepool's) when there was no reject. */
+  async commit(): Promise<string | null> {
     if (this.file === null) {
       await rm(this.path, { force: true });
       return null;
     }
-    await this.file.close();
+    await this.file.commit();
     return this.path;
   }
 
@@ -162,20 +170,53 @@ function cardData(resolved: ResolvedExportOptions, card: string, input: ExportIn
   };
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.partial`, text);
-  await rename(`${path}.partial`, path);
+/** A finished output waiting under `<path>.partial` to be renamed into place. */
+interface Staged {
+  path: string;
+  partial: string;
+}
+
+/**
+ * Publishes the staged files so that every file under an output name is, at every moment, one that
+ * `<out>.tidepool.json` names: first a list naming the earlier and the new files, then `commit` (the
+ * renames), then a list naming the new files (and earlier ones at paths this export did not write, e.g.
+ * a card from an earlier `--card`). A kill anywhere in between leaves files a rerun may replace.
+ */
+async function publishOutputs<T>(resolved: ResolvedExportOptions, staged: readonly Staged[], targets: readonly string[], earlier: readonly OwnedFile[], commit: () => Promise<T>): Promise<T> {
+  const replaced = new Set(targets.map((path) => resolve(path)));
+  try {
+    const written = await Promise.all(staged.map((file) => describeOwned(file.path, file.partial)));
+    await writeOwnedList(resolved.owned, [...earlier, ...written]);
+    const committed = await commit();
+    await writeOwnedList(resolved.owned, [...written, ...earlier.filter((file) => !replaced.has(file.path))]);
+    return committed;
+  } catch (error) {
+    throw writeFailure(error, resolved.owned, false);
+  }
+}
+
+/** Writes the card's text to its partial file. */
+async function stageCard(card: string, text: string): Promise<Staged> {
+  const partial = `${card}.partial`;
+  try {
+    await mkdir(dirname(card), { recursive: true });
+    await writeFile(partial, text);
+  } catch (error) {
+    throw writeFailure(error, card, false);
+  }
+  return { path: card, partial };
 }
 
 /**
  * Exports the records of a generate or decontam output (see {@link ExportOptions}). Memory stays
  * bounded by one output buffer or Parquet row group, plus one count per distinct source row when the
- * card lists source repositories.
+ * card lists source repositories. Files are published together at the end, each only where no file
+ * tidepool did not write is in the way (see owned.ts).
  * @throws TidepoolError `E_USAGE` for bad options, `E_INPUT_MISSING` when the input is not there,
- *   `E_INPUT_EMPTY` for a Parquet export with no record, `E_OUTPUT` when a file cannot be written,
- *   `E_INTERRUPTED` when `signal` fires (partial files are removed). Bad input lines are not errors: they are counted and written
- *   to `<out>.rejects.jsonl`.
+ *   `E_INPUT_EMPTY` for a Parquet export with no record, `E_OUTPUT` when a file cannot be written or
+ *   an existing output, card or rejects file was not written by tidepool (without `force`),
+ *   `E_INTERRUPTED` when `signal` fires (partial files are removed). Bad input lines are not errors:
+ *   they are counted and written to `<out>.rejects.jsonl`.
  */
 export async function runExport(options: ExportOptions): Promise<ExportSummary> {
   const started = performance.now();
@@ -186,6 +227,9 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
       throw new TidepoolError('E_USAGE', `${flag} ${path} is the input file this export reads; writing it would replace the records. Pass another path.`, { path });
     }
   }
+  // Before anything is written: refuse to replace a file tidepool did not write (e.g. a project's README.md).
+  const targets = [resolved.out, resolved.rejects, ...(resolved.card === null ? [] : [resolved.card])];
+  const earlier = await claimOutputs(targets, resolved.owned, resolved.force);
   resolved.log(`export: reading ${input.file} (${INPUT_KINDS[input.kind]})`);
   const trace: PipelineTrace = resolved.card === null ? { stages: [], decontam: null, pairsPath: null, notes: [] } : await tracePipeline(input.dir, resolved.cwd);
   for (const note of trace.notes) resolved.log(`export: ${note}`);
@@ -194,30 +238,48 @@ export async function runExport(options: ExportOptions): Promise<ExportSummary> 
   await mkdir(dirname(resolved.out), { recursive: true });
   const sink = await openSink(resolved);
   const rejects = new RejectsFile(resolved.rejects);
+  const staged: Staged[] = [];
   let tally: ExportTally;
   let rejectsPath: string | null;
   try {
     tally = await streamRecords(resolved, input, sink, rejects, sourceRows);
-    if (tally.records === 0 && resolved.format === 'parquet') {
-      // hyparquet-writer types the empty row-group list of a row-less file as bytes, which strict readers
-      // (arrow-rs, parquet-wasm) refuse: write no file rather than one some readers cannot open.
+    const rejectsPartial = await rejects.finish();
+    if (rejectsPartial !== null) staged.push({ path: resolved.rejects, partial: rejectsPartial });
+    // hyparquet-writer types the empty row-group list of a row-less file as bytes, which strict readers
+    // (arrow-rs, parquet-wasm) refuse: write no file rather than one some readers cannot open.
+    const empty = tally.records === 0 && resolved.format === 'parquet';
+    if (empty) {
       await sink.abort();
-      const rejected = await rejects.close();
-      throw new TidepoolError('E_INPUT_EMPTY', `${input.file} has no exportable record (${tally.rejected} line(s) rejected${rejected === null ? '' : `, see ${rejected}`}); no Parquet file was written to ${resolved.out}. Export a folder whose instructions.jsonl or kept.jsonl has records.`, { path: input.file, rejected: tally.rejected });
+    } else {
+      await sink.finish();
+      staged.push({ path: resolved.out, partial: sink.partialPath });
+      if (resolved.card !== null) {
+        const sources = await sourcesFor(trace, sourceRows, resolved.log);
+        staged.push(await stageCard(resolved.card, renderCard(cardData(resolved, resolved.card, input, tally, trace, sources, rejectsPartial === null ? null : resolved.rejects))));
+      }
     }
-    await sink.close();
-    rejectsPath = await rejects.close();
+    rejectsPath = await publishOutputs(resolved, staged, empty ? [resolved.rejects] : targets, earlier, async () => {
+      const published = await rejects.commit();
+      if (empty) return published;
+      await sink.commit();
+      for (const file of staged.filter((entry) => entry.path === resolved.card)) {
+        await rename(file.partial, file.path).catch((error: unknown) => {
+          throw writeFailure(error, file.path, false);
+        });
+      }
+      return published;
+    });
+    if (empty) {
+      throw new TidepoolError('E_INPUT_EMPTY', `${input.file} has no exportable record (${tally.rejected} line(s) rejected${rejectsPath === null ? '' : `, see ${rejectsPath}`}); no Parquet file was written to ${resolved.out}. Export a folder whose instructions.jsonl or kept.jsonl has records.`, { path: input.file, rejected: tally.rejected });
+    }
   } catch (error) {
     await sink.abort();
     await rejects.abort();
+    for (const file of staged) await rm(file.partial, { force: true });
     throw error;
   }
   if (rejectsPath !== null) resolved.log(`export: ${tally.rejected} line(s) not exported; see ${rejectsPath}`);
 
-  if (resolved.card !== null) {
-    const sources = await sourcesFor(trace, sourceRows, resolved.log);
-    await writeAtomically(resolved.card, renderCard(cardData(resolved, resolved.card, input, tally, trace, sources, rejectsPath)));
-  }
   return {
     format: resolved.format,
     records: tally.records,

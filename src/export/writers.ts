@@ -1,7 +1,8 @@
 /**
  * Output files of `tidepool export`, written as records stream in: JSON (array or lines) through a
- * 1 MiB buffer, Parquet one row group at a time. Each writes `<path>.partial` and renames it into place
- * on close, so a crash or an error never leaves a half-written file under the final name.
+ * 1 MiB buffer, Parquet one row group at a time. Each writes `<path>.partial`, which `finish()`
+ * completes and `commit()` renames into place, so a crash or an error never leaves a half-written file
+ * under the final name (and the caller can record the finished file's checksum before it is published).
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { ParquetWriter, fileWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
@@ -14,9 +15,13 @@ import type { ExportRecord } from './record.js';
 export interface RecordSink {
   /** Appends one record. */
   write(record: ExportRecord): Promise<void>;
-  /** Finishes the file and renames it into place. */
-  close(): Promise<void>;
-  /** Removes the partial file (after an error). */
+  /** `<path>.partial`, where the file is written until {@link RecordSink.commit}. */
+  readonly partialPath: string;
+  /** Completes the partial file (nothing is renamed yet). */
+  finish(): Promise<void>;
+  /** Renames the finished partial file into place. */
+  commit(): Promise<void>;
+  /** Removes the partial file (after an error, before the commit). */
   abort(): Promise<void>;
 }
 
@@ -27,22 +32,35 @@ function outputError(path: string, error: unknown): TidepoolError {
   return new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder is writable and has free space.`, { path }, { cause: error });
 }
 
-/** Finishes `<path>.partial` with `finish` and renames it to `path`; any failure is an `E_OUTPUT` naming `path`. */
-async function publish(path: string, finish: () => void | Promise<void>): Promise<void> {
+/** Completes `<path>.partial` with `finish`; any failure is an `E_OUTPUT` naming `path`. */
+async function finishPartial(path: string, finish: () => void | Promise<void>): Promise<void> {
   try {
     await finish();
+  } catch (error) {
+    throw outputError(path, error);
+  }
+}
+
+/** Renames `<path>.partial` to `path`; a failure is an `E_OUTPUT` naming `path`. */
+async function publish(path: string): Promise<void> {
+  try {
     await rename(`${path}.partial`, path);
   } catch (error) {
     throw outputError(path, error);
   }
 }
 
-/** A text file written through a buffer to `<path>.partial`, renamed to `path` on close. */
+/** A text file written through a buffer to `<path>.partial`, renamed to `path` by {@link BufferedTextFile.commit}. */
 export class BufferedTextFile {
   private text = '';
   private closed = false;
 
   private constructor(readonly path: string, private readonly handle: FileHandle) {}
+
+  /** Where the file is written until it is committed. */
+  get partialPath(): string {
+    return `${this.path}.partial`;
+  }
 
   /** Opens `<path>.partial` for writing. */
   static async create(path: string): Promise<BufferedTextFile> {
@@ -59,19 +77,25 @@ export class BufferedTextFile {
     if (this.text.length >= FLUSH_CHARS) await this.flush();
   }
 
-  /** Writes what is buffered, closes and renames the file into place. */
-  async close(): Promise<void> {
+  /** Writes what is buffered and closes the partial file. */
+  async finish(): Promise<void> {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    await publish(this.path, () => this.handle.close());
+    await finishPartial(this.path, () => this.handle.close());
   }
 
-  /** Closes and removes the partial file. */
+  /** Renames the finished partial file into place. */
+  async commit(): Promise<void> {
+    await publish(this.path);
+  }
+
+  /** Closes and removes the partial file (also after {@link BufferedTextFile.finish}, before the commit). */
   async abort(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.handle.close().catch(() => undefined);
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close().catch(() => undefined);
+    }
     await rm(`${this.path}.partial`, { force: true });
   }
 
@@ -109,10 +133,20 @@ export class JsonRecordSink implements RecordSink {
     this.count++;
   }
 
-  /** {@inheritDoc RecordSink.close} */
-  async close(): Promise<void> {
+  /** {@inheritDoc RecordSink.partialPath} */
+  get partialPath(): string {
+    return this.file.partialPath;
+  }
+
+  /** {@inheritDoc RecordSink.finish} */
+  async finish(): Promise<void> {
     await this.file.append(closeFrame(this.layout, this.count));
-    await this.file.close();
+    await this.file.finish();
+  }
+
+  /** {@inheritDoc RecordSink.commit} */
+  async commit(): Promise<void> {
+    await this.file.commit();
   }
 
   /** {@inheritDoc RecordSink.abort} */
@@ -176,17 +210,26 @@ export class ParquetRecordSink implements RecordSink {
     if (this.rows.length >= this.rowGroupRows) await this.flush();
   }
 
-  /** {@inheritDoc RecordSink.close} */
-  async close(): Promise<void> {
+  /** {@inheritDoc RecordSink.partialPath} */
+  get partialPath(): string {
+    return `${this.path}.partial`;
+  }
+
+  /** {@inheritDoc RecordSink.finish} */
+  async finish(): Promise<void> {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    await publish(this.path, () => this.writer.finish());
+    await finishPartial(this.path, () => this.writer.finish());
+  }
+
+  /** {@inheritDoc RecordSink.commit} */
+  async commit(): Promise<void> {
+    await publish(this.path);
   }
 
   /** {@inheritDoc RecordSink.abort} */
   async abort(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
     this.rows = [];
     await rm(`${this.path}.partial`, { force: true });

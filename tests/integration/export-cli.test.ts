@@ -3,7 +3,7 @@
  * command built by exportCommand() parsing real argv (main.ts registers it; this tests the command alone).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
@@ -51,7 +51,7 @@ describe('export in-process', () => {
       const summary = await runExport({ input: gen, format, out });
       expect(summary).toMatchObject({ format, records: 300, rejected: 1, tasks: { generation: 100, repair: 100, summarization: 100 }, languages: { python: 225, go: 75 } });
       expect(existsSync(`${out}.rejects.jsonl`)).toBe(true);
-      const card = await readFile(join(dir, 'exports', format, 'README.md'), 'utf8');
+      const card = await readFile(`${out}.card.md`, 'utf8');
       expect(card).toContain('### generate');
       expect(card).toContain('Not decontaminated');
     }
@@ -67,7 +67,7 @@ describe('exportCommand', () => {
     const stdout = await runCommand(['--input', gen, '--format', 'messages', '--out', out, '--system', 'Be brief.', '--json', '--quiet']);
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(Object.keys(summary).slice(0, 8)).toEqual(['format', 'records', 'rejected', 'out', 'card', 'tasks', 'languages', 'seconds']);
-    expect(summary).toMatchObject({ format: 'messages', records: 300, rejected: 1, out, card: join(dir, 'data', 'README.md') });
+    expect(summary).toMatchObject({ format: 'messages', records: 300, rejected: 1, out, card: `${out}.card.md` });
     const first = JSON.parse((await readFile(out, 'utf8')).split('\n')[0]!) as { messages: { role: string; content: string }[] };
     expect(first.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
     expect(first.messages[0]!.content).toBe('Be brief.');
@@ -76,11 +76,31 @@ describe('exportCommand', () => {
   it('--no-card, --card PATH and --with-metadata', async () => {
     const plain = await runCommand(['-i', gen, '-f', 'alpaca', '-o', join(dir, 'a', 'train.jsonl'), '--no-card', '--with-metadata', '-q']);
     expect(plain).toMatch(/^exported 300 records as alpaca, 1 rejected/);
-    expect(existsSync(join(dir, 'a', 'README.md'))).toBe(false);
+    expect(existsSync(join(dir, 'a', 'train.jsonl.card.md'))).toBe(false);
     const item = JSON.parse((await readFile(join(dir, 'a', 'train.jsonl'), 'utf8')).split('\n')[0]!) as Record<string, unknown>;
     expect(Object.keys(item)).toEqual(['instruction', 'input', 'output', 'task', 'language', 'id']);
     await runCommand(['-i', gen, '-f', 'parquet', '-o', join(dir, 'b', 'train.parquet'), '--card', join(dir, 'card.md'), '--row-group-rows', '50', '-q']);
     expect(await readFile(join(dir, 'card.md'), 'utf8')).toContain('path: "b/train.parquet"');
+  });
+
+  it('never replaces a file it did not write (the project README.md beside --out) unless --force; reruns need no --force', async () => {
+    const readme = join(dir, 'README.md');
+    await writeFile(readme, '# my project\n');
+    const out = join(dir, 'train.jsonl');
+    await runCommand(['-i', gen, '-f', 'alpaca', '-o', out, '-q']);
+    expect(await readFile(readme, 'utf8')).toBe('# my project\n');
+    expect(await readFile(`${out}.card.md`, 'utf8')).toContain('path: "train.jsonl"');
+    await runCommand(['-i', gen, '-f', 'alpaca', '-o', out, '-q']); // a rerun over its own files
+
+    const refused = await runCommand(['-i', gen, '-f', 'alpaca', '-o', join(dir, 'other.jsonl'), '--card', readme, '-q']).then(() => undefined, (e: unknown) => e);
+    expect((refused as { code?: string }).code).toBe('E_OUTPUT');
+    expect((refused as Error).message).toContain(readme);
+    expect((refused as Error).message).toContain('--force');
+    expect(await readFile(readme, 'utf8')).toBe('# my project\n');
+    expect(existsSync(join(dir, 'other.jsonl'))).toBe(false);
+
+    await runCommand(['-i', gen, '-f', 'alpaca', '-o', join(dir, 'other.jsonl'), '--card', readme, '--force', '-q']);
+    expect(await readFile(readme, 'utf8')).toContain('# Synthetic code instruction data (tidepool)');
   });
 
   it('commander refuses an unknown format and a zero row group size; runExport refuses a bad extension', async () => {

@@ -1,6 +1,6 @@
 /** `tidepool run`: stages skipped when up to date, resumed when interrupted, rerun when something upstream changed. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,21 @@ describe('tidepool run', () => {
     const fourth = await runPipeline({ file });
     expect(statuses(fourth)).toEqual({ sample: 'skipped', ingest: 'skipped', embed: 'skipped', select: 'skipped', generate: 'skipped', export: 'rerun' });
     expect(readFileSync(join(dir, 'basic-work', 'export', 'train.jsonl'), 'utf8')).toContain('"conversations"');
+  });
+
+  it('an export outside the work folder leaves a README.md beside it alone and reruns over its own files', async () => {
+    const readme = join(dir, 'dataset', 'README.md');
+    mkdirSync(join(dir, 'dataset'), { recursive: true });
+    writeFileSync(readme, '# my dataset notes\n');
+    const small = { sample: { rows: 500, seed: 5 }, select: { k: 10 }, generate: { llm: 'scripted', limit: 3, concurrency: 2 } };
+    const file = pipeline('beside', { ...small, export: { format: 'alpaca', out: 'dataset/train.jsonl' } });
+    expect(statuses(await runPipeline({ file }))).toMatchObject({ export: 'ran' });
+    expect(readFileSync(readme, 'utf8')).toBe('# my dataset notes\n');
+    expect(readFileSync(join(dir, 'dataset', 'train.jsonl.card.md'), 'utf8')).toContain('path: "train.jsonl"');
+    pipeline('beside', { ...small, export: { format: 'sharegpt', out: 'dataset/train.jsonl' } });
+    expect(statuses(await runPipeline({ file }))).toMatchObject({ generate: 'skipped', export: 'rerun' });
+    expect(readFileSync(join(dir, 'dataset', 'train.jsonl'), 'utf8')).toContain('"conversations"');
+    expect(readFileSync(readme, 'utf8')).toBe('# my dataset notes\n');
   });
 
   it('an outside input whose content changed reruns the stages that read it', async () => {

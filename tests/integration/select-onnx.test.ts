@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { randomBaselineRadius } from '../../src/select/baseline.js';
 import { kCenterGreedy, type GreedyState } from '../../src/select/greedy.js';
 import { ReferenceKernel, type MinDistanceKernel } from '../../src/select/kernel.js';
 import { OnnxKernel } from '../../src/select/onnx-kernel.js';
@@ -86,6 +87,16 @@ describe('onnxruntime GEMM kernel', () => {
       let farthest = 0;
       for (let i = 0; i < n; i++) if (!chosen.has(i)) farthest = Math.max(farthest, float64MinDist(stored, d, i, earlier));
       expect(float64MinDist(stored, d, picks[t]!, earlier)).toBeGreaterThanOrEqual(farthest * (1 - 1e-6));
+    }
+  });
+
+  it('the random-baseline radius at k = n is 0 exactly, not the GEMM form\'s leftover of a row\'s distance to itself', async () => {
+    const d = 64;
+    for (const n of [200, 1500]) { // one block of centers, and the pruned path
+      const points = randomMatrix(n, d, 5);
+      const kernel = await OnnxKernel.create(points, d, { blockRows: 512 });
+      expect(await randomBaselineRadius(kernel, n, n, 3)).toBe(0);
+      await kernel.release();
     }
   });
 });

@@ -14,6 +14,15 @@ export interface LineSeries {
   dashed?: boolean;
 }
 
+/** A labelled vertical bracket between two values at one x (e.g. greedy against random at the final k). */
+export interface LineGap {
+  x: number;
+  from: number;
+  to: number;
+  /** Text beside the bracket, e.g. "random baseline radius is 4.1% higher". */
+  label: string;
+}
+
 /** What {@link lineChart} draws. */
 export interface LineChartSpec {
   title: string;
@@ -22,12 +31,43 @@ export interface LineChartSpec {
   yLabel: string;
   /** `log` needs x > 0 (other points are left out). @default 'linear' */
   xScale?: 'linear' | 'log';
-  /** Start the y axis at zero. @default true */
+  /**
+   * Start the y axis at zero; `false` fits it to the data (the [min, max] range padded by
+   * {@link Y_PADDING} of its span on each side, not below 0 for data that is not, then widened to nice
+   * ticks), so that close curves are told apart. @default true
+   */
   yFromZero?: boolean;
+  /** Brackets drawn with their label. @default none */
+  gaps?: readonly LineGap[];
   /** @default 720 */
   width?: number;
   /** @default 380 */
   height?: number;
+}
+
+/** Share of the data's y span added below and above it when the axis is fitted to the data. */
+export const Y_PADDING = 0.08;
+
+/** The y range the axis must cover: from 0, or the data's padded range. */
+function yRange(ys: readonly number[], fromZero: boolean): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const y of ys) {
+    if (y < min) min = y;
+    if (y > max) max = y;
+  }
+  if (fromZero) return [Math.min(0, min), max];
+  const pad = (max - min) * Y_PADDING;
+  return [min >= 0 ? Math.max(0, min - pad) : min - pad, max + pad];
+}
+
+/** A bracket from y(from) to y(to) at x, with its label to the left (the gap is usually at the last x). */
+function gapMark(gap: LineGap, x: Scale, y: Scale): string {
+  const gx = x(gap.x);
+  const [top, bottom] = [y(Math.max(gap.from, gap.to)), y(Math.min(gap.from, gap.to))];
+  const d = `M${px(gx - 4)} ${px(top)}H${px(gx)}V${px(bottom)}H${px(gx - 4)}`;
+  return `<g class="gap"><path class="gap-bracket" d="${d}" fill="none" stroke="#222" stroke-width="1.2"/>` +
+    `<text class="gap-label" x="${px(gx - 8)}" y="${px((top + bottom) / 2)}" dy="0.32em" text-anchor="end" fill="#222" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(gap.label)}</text></g>`;
 }
 
 /**
@@ -49,11 +89,12 @@ export function lineChart(spec: LineChartSpec): string {
   );
   const frame: Frame = { width, height, left: 64, right: 24, top: 20 + legendBlock.height, bottom: 48 };
   const xs = all.map(([x]) => x);
-  const ys = all.map(([, y]) => y);
+  const ys = [...all.map(([, y]) => y), ...(spec.gaps ?? []).flatMap((gap) => [gap.from, gap.to].filter(Number.isFinite))];
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
   const x: Scale = logX ? logScale(xMin, xMax, [frame.left, width - frame.right]) : linearScale(xMin, xMax, [frame.left, width - frame.right], 6);
-  const y = linearScale(spec.yFromZero === false ? Math.min(...ys) : Math.min(0, ...ys), Math.max(...ys), [height - frame.bottom, frame.top], 5);
+  const [yMin, yMax] = yRange(ys, spec.yFromZero !== false);
+  const y = linearScale(yMin, yMax, [height - frame.bottom, frame.top], 5);
   const parts: string[] = [leftAxis(frame, y, spec.yLabel), bottomAxis(frame, x, spec.xLabel)];
   spec.series.forEach((series, i) => {
     const points = usable[i]!;
@@ -69,6 +110,7 @@ export function lineChart(spec: LineChartSpec): string {
       }
     }
   });
+  for (const gap of spec.gaps ?? []) if ([gap.x, gap.from, gap.to].every(Number.isFinite) && (!logX || gap.x > 0)) parts.push(gapMark(gap, x, y));
   parts.push(legendBlock.svg);
   return svgRoot(width, height, spec.title, parts.join(''), 'line-chart');
 }

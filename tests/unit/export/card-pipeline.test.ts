@@ -58,7 +58,7 @@ describe('dataset card from the pipeline', () => {
   it('lists every upstream stage once, upstream first, without secrets, and counts source repos', async () => {
     const { gen, expectedRepos } = await pipeline();
     const summary = await runExport({ input: gen, format: 'alpaca', out: join(dir, 'data', 'train.jsonl'), now: () => new Date('2025-05-06T07:08:09Z') });
-    expect(summary.card).toBe(join(dir, 'data', 'README.md'));
+    expect(summary.card).toBe(join(dir, 'data', 'train.jsonl.card.md'));
     const card = await readFile(summary.card!, 'utf8');
     expect(card).toContain('Made with tidepool (ingest -> embed -> select -> generate)');
     expect(card.match(/^### ingest$/gm)).toHaveLength(1);

@@ -89,7 +89,7 @@ describe('runExport formats (golden output)', () => {
 
   it('leaves no partial file behind', async () => {
     await exportTo('train.jsonl', { format: 'alpaca' });
-    expect(await readdir(join(dir, 'out'))).toEqual(['train.jsonl']);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['train.jsonl', 'train.jsonl.tidepool.json']);
   });
 });
 
@@ -150,8 +150,10 @@ describe('runExport input', () => {
   });
 
   it('removes a stale rejects file when a rerun has no bad line', async () => {
+    await writeRecords(join(dir, 'gen'), [three[0]!, 'not json']);
+    const first = await runExport({ input: join(dir, 'gen'), format: 'alpaca', out: join(dir, 'out.jsonl'), card: false });
+    expect(first.rejects).toBe(join(dir, 'out.jsonl.rejects.jsonl'));
     await writeRecords(join(dir, 'gen'), three);
-    await writeFile(join(dir, 'out.jsonl.rejects.jsonl'), 'old\n');
     const summary = await runExport({ input: join(dir, 'gen'), format: 'alpaca', out: join(dir, 'out.jsonl'), card: false });
     expect(summary.rejects).toBeNull();
     expect(existsSync(join(dir, 'out.jsonl.rejects.jsonl'))).toBe(false);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomBaselineRadius, randomSubset } from '../../../src/select/baseline.js';
-import { ReferenceKernel, squaredDistance } from '../../../src/select/kernel.js';
+import { ReferenceKernel, squaredDistance, type MinDistanceKernel } from '../../../src/select/kernel.js';
 
 describe('random baseline', () => {
   it('randomSubset gives distinct rows, deterministic per seed', () => {
@@ -72,4 +72,55 @@ describe('random baseline', () => {
     expect(probed).toEqual([1024, 1024, n - 2048]);
     expect(probed.reduce((sum, rows) => sum + rows, 0)).toBe(n);
   });
+
+  it('k = n gives radius 0 exactly with a kernel in the GEMM form |p|² + |c|² - 2 p·c (float32), whose self-distances are not 0', async () => {
+    for (const n of [100, 900]) { // one block of centers, and the pruned path
+      const d = 32;
+      let s = n;
+      const points = Float32Array.from({ length: n * d }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32 * 2 - 1);
+      const kernel = gemmFormKernel(points, d);
+      const self = new Float32Array(n).fill(Infinity);
+      await kernel.foldCenters(Int32Array.from({ length: n }, (_, i) => i), self);
+      expect(Math.max(...self)).toBeGreaterThan(0); // the float error this is about
+      expect(await randomBaselineRadius(kernel, n, n, 1)).toBe(0);
+      expect(await randomBaselineRadius(kernel, n, n - 1, 1)).toBeGreaterThan(0.01);
+    }
+  });
 });
+
+/**
+ * A kernel computing distances as the GEMM kernels do, in float32: |p|² + |c|² - 2 p·c, clamped at 0,
+ * the dot product summed in another order than the norms (as a blocked GEMM does), so a row's distance
+ * to itself is float error rather than 0.
+ */
+function gemmFormKernel(points: Float32Array, d: number, rows: Int32Array | null = null): MinDistanceKernel {
+  const f = Math.fround;
+  const norm = (row: number) => {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum = f(sum + f(points[row * d + j]! * points[row * d + j]!));
+    return sum;
+  };
+  const dot = (a: number, b: number) => {
+    let sum = 0;
+    for (let j = d - 1; j >= 0; j--) sum = f(sum + f(points[a * d + j]! * points[b * d + j]!));
+    return sum;
+  };
+  const all = points.length / d;
+  const rowOf = (i: number) => (rows === null ? i : rows[i]!);
+  return {
+    n: rows === null ? all : rows.length,
+    d,
+    foldCenters(centers, minDist) {
+      for (let i = 0; i < minDist.length; i++) {
+        if (minDist[i]! < 0) continue;
+        const row = rowOf(i);
+        for (const c of centers) minDist[i] = Math.min(minDist[i]!, Math.max(0, f(f(norm(row) + norm(c)) - f(2 * dot(row, c)))));
+      }
+      return Promise.resolve();
+    },
+    openPool: () => {
+      throw new Error('not used by the baseline');
+    },
+    subset: (subsetRows) => gemmFormKernel(points, d, Int32Array.from(subsetRows, rowOf)),
+  };
+}
