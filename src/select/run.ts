@@ -6,7 +6,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, writeFailure } from '../errors.js';
 import { describeFile, newManifest, sha256FileInBackground, writeManifest } from '../store/manifest.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -94,7 +94,9 @@ async function select(run: SelectRun, started: number, inputDigest: Promise<stri
   const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
   const poolSize = run.poolSize ?? defaultPoolSize(n);
   const threads = run.threads ?? availableParallelism();
-  await mkdir(run.out, { recursive: true });
+  await mkdir(run.out, { recursive: true }).catch((error: unknown) => {
+    throw writeFailure(error, run.out);
+  });
 
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
