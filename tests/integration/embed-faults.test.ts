@@ -108,9 +108,11 @@ describe('tidepool embed under faults', () => {
       expect(run.stderr, what).not.toMatch(/terminate called|Napi::Error|internal error/);
       expect(run.code, what).toBe(130);
       expect(run.stderr, what).toMatch(/interrupted after \d+ rows; finished windows are kept in .*Rerun the same command to resume/s);
-      // The window in flight when the signal came was finished and journaled, not thrown away.
+      // The window in flight when the signal came was finished and journaled, not thrown away (a
+      // signal during start-up may come before the first window begins: then none is started).
       expect(run.windowsAtSignal, what).toBeGreaterThanOrEqual(0);
-      expect(run.windowsAtExit, what).toBeGreaterThan(run.windowsAtSignal);
+      if (after > 0) expect(run.windowsAtExit, what).toBeGreaterThan(run.windowsAtSignal);
+      else expect(run.windowsAtExit, what).toBeGreaterThanOrEqual(run.windowsAtSignal);
       before = run.windowsAtExit;
     }
     // A second Ctrl-C quits at once, by the signal (shells show 130), and never by an abort either.
