@@ -31,7 +31,14 @@ export function printSummary(flags: CommonFlags, summary: object, human: string)
 export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      // Quit now by dying of the signal itself (shells report 130). process.exit() would first tear
+      // down the worker threads, and one inside onnxruntime then aborts the process (exit 134).
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, name);
+      return;
+    }
     process.stderr.write(`\ntidepool: ${name} received, stopping after the current batch (press Ctrl-C again to quit now)\n`);
     controller.abort();
   };

@@ -6,13 +6,14 @@
  * {@link EmbedParts.assemble} streams the parts, in order, into `embeddings.arrow`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, writeFailure } from '../errors.js';
 import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
 import { int64Data } from '../store/columns.js';
 import { embeddingData, embeddingType, type EmbeddingPrecision } from '../store/embeddings.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import { SCHEMA_VERSION } from '../version.js';
 
 /** Folder of the journal inside the output folder. */
@@ -59,18 +60,22 @@ export class EmbedParts {
 
   /**
    * Opens (or starts) the journal in `outDir` for a run described by `key`.
-   * @throws TidepoolError `E_USAGE` when the folder holds parts of a run with another key.
+   * @throws TidepoolError `E_USAGE` when the folder holds parts of a run with another key;
+   * `E_NO_SPACE` / `E_OUTPUT` when the journal cannot be written.
    */
   static async open(outDir: string, key: Readonly<Record<string, unknown>>): Promise<EmbedParts> {
     const dir = join(outDir, PARTS_DIR);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw writeFailure(error, dir);
+    });
     const keyPath = join(dir, 'key.json');
     const text = `${JSON.stringify(key, null, 2)}\n`;
     const existing = await readFile(keyPath, 'utf8').catch(() => undefined);
     if (existing !== undefined && existing !== text) {
       throw new TidepoolError('E_USAGE', `${outDir} holds an unfinished embed run with other inputs or parameters (see ${keyPath}). Rerun that exact command to finish it, or use another --out (or delete ${dir}) to start over.`, { path: keyPath });
     }
-    if (existing === undefined) await writeFile(keyPath, text);
+    // Atomically: a key.json cut short by a full disk would make every rerun refuse the journal.
+    if (existing === undefined) await writeFileAtomically(keyPath, text);
     return new EmbedParts(dir);
   }
 
@@ -89,14 +94,21 @@ export class EmbedParts {
     return done;
   }
 
-  /** Writes one finished window: the Arrow part, then its statistics (the commit point). */
+  /**
+   * Writes one finished window: the Arrow part, then its statistics (the commit point). A failed write
+   * (full disk: `E_NO_SPACE`) leaves the journal as it was, so a rerun resumes from the windows before.
+   */
   async write(window: number, batch: RecordBatch, stats: WindowStats): Promise<void> {
     const base = join(this.dir, partName(window));
     const sink = ArrowFileSink.create(`${base}.arrow`, batch.schema);
-    await sink.write(batch);
-    await sink.close();
-    await writeFile(`${base}.json.partial`, JSON.stringify(stats));
-    await rename(`${base}.json.partial`, `${base}.json`);
+    try {
+      await sink.write(batch);
+      await sink.close();
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+    await writeFileAtomically(`${base}.json`, JSON.stringify(stats));
   }
 
   /**

@@ -8,17 +8,26 @@ import type { DfReply, EmbedReply, EmbedTask, WorkerReply } from './protocol.js'
 export interface EmbedPool {
   embed(task: Exclude<EmbedTask, { kind: 'df' }>): Promise<EmbedReply>;
   documentFrequencies(task: Extract<EmbedTask, { kind: 'df' }>): Promise<DfReply>;
+  /** Waits for the tasks already given (a worker is never stopped inside onnxruntime), then ends the workers. */
   close(): Promise<void>;
 }
-
 
 /** A pool of `threads` workers. */
 export function createEmbedPool(threads: number): EmbedPool {
   const pool = new Piscina({ filename: compiledWorkerPath(import.meta.url, 'embed'), execArgv: workerExecArgv(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  // Tasks not yet settled: close() waits for them, because terminating a worker while onnxruntime
+  // runs inside it aborts the whole process (`terminate called after throwing ... Napi::Error`).
+  const inFlight = new Set<Promise<unknown>>();
   const run = async (task: EmbedTask): Promise<EmbedReply | DfReply> => {
-    const reply = (await pool.run(task)) as WorkerReply;
-    if (reply.kind === 'error') throw deserializeError(reply.error);
-    return reply;
+    const pending = pool.run(task) as Promise<WorkerReply>;
+    inFlight.add(pending);
+    try {
+      const reply = await pending;
+      if (reply.kind === 'error') throw deserializeError(reply.error);
+      return reply;
+    } finally {
+      inFlight.delete(pending);
+    }
   };
   return {
     async embed(task) {
@@ -31,6 +40,9 @@ export function createEmbedPool(threads: number): EmbedPool {
       if (reply.kind !== 'df') throw new InternalError('embed worker answered a count with vectors');
       return reply;
     },
-    close: () => pool.destroy(),
+    async close() {
+      while (inFlight.size > 0) await Promise.allSettled(inFlight);
+      await pool.destroy();
+    },
   };
 }

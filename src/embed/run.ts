@@ -4,15 +4,16 @@
  * parts.ts) and finally streams the windows into `embeddings.arrow` with its manifest. Killed at any
  * point, the same command resumes after the last finished window and ends with the same file.
  */
-import { rename, writeFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { TidepoolError, hasErrorCode } from '../errors.js';
+import { TidepoolError } from '../errors.js';
 import { float32ArrayToHalf } from '../store/matrix.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { MANIFEST_FILE, newManifest, readManifest, sha256File } from '../store/manifest.js';
 import { OutputFolder } from '../store/output-folder.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from './hashing/index.js';
 import { openPairs, pairsLineage, readTextWindows, type PairsInput } from './input.js';
@@ -30,7 +31,7 @@ export interface EmbedRun extends EmbedOptions {
   /** Worker threads. @default min(available cores, 4) */
   threads?: number | undefined;
   progress?: ProgressSink | undefined;
-  /** Stops the run after the window in progress (Ctrl-C); rerunning resumes. */
+  /** Stops the run after the window in flight (Ctrl-C), which is journaled first; rerunning resumes. */
   signal?: AbortSignal | undefined;
 }
 
@@ -43,7 +44,9 @@ export interface EmbedSummary {
   rowsPerSecond: number;
   device: string;
   model: string;
+  /** Tokens of every row, resumed rows included. */
   tokens: number;
+  /** Tokens embedded by this invocation per second, counted like {@link rowsPerSecond} (resumed rows excluded). */
   tokensPerSecond: number | null;
   /** Share of the tokens fed to the model that were padding. */
   paddingFraction: number | null;
@@ -73,7 +76,7 @@ function lengthOrder(texts: readonly string[]): Uint32Array {
 const DF_FILE = 'hashing-df.bin';
 
 /** The hashing model's document frequencies: from the journal, or a first pass over every text. */
-async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, windowRows: number, pool: EmbedPool, sink: ProgressSink | undefined): Promise<DocumentFrequency> {
+async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, windowRows: number, pool: EmbedPool, sink: ProgressSink | undefined, signal: AbortSignal | undefined): Promise<DocumentFrequency> {
   const path = join(parts.dir, DF_FILE);
   const saved = await readFile(path).catch(() => undefined);
   if (saved !== undefined) return documentFrequencyFromBytes(saved, path);
@@ -81,6 +84,7 @@ async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' 
   const progress = new Progress({ label: 'embed: document frequencies', unit: 'rows', total: input.rows, sink: sink ?? { write: () => undefined, isTTY: false }, quiet: sink === undefined });
   let rows = 0;
   for await (const window of readTextWindows(input, options.template, windowRows)) {
+    if (signal?.aborted) throw interrupted(0, parts.dir);
     const tasks: Promise<void>[] = [];
     for (let at = 0; at < window.texts.length; at += 2048) {
       const task: EmbedTask = { kind: 'df', params: model.params, texts: window.texts.slice(at, at + 2048) };
@@ -94,30 +98,17 @@ async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' 
     progress.update(rows);
   }
   progress.finish();
-  await writeFile(`${path}.partial`, documentFrequencyToBytes(df));
-  await rename(`${path}.partial`, path);
+  await writeFileAtomically(path, documentFrequencyToBytes(df));
   return df;
 }
 
-/** How a window reports its tasks and learns it must stop. */
-interface WindowHooks {
-  onTask: (rows: number, tokens: number) => void;
-  signal: AbortSignal | undefined;
-}
-
-/** Rejects when `signal` aborts (never settles otherwise). */
-function aborted(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    const stop = (): void => {
-      reject(new TidepoolError('E_INTERRUPTED', 'embed interrupted'));
-    };
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop, { once: true });
-  });
-}
-
-/** Embeds one window on the pool; vectors in window order. Stops at once (window lost) on abort. */
-async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined, hooks: WindowHooks): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+/**
+ * Embeds one window on the pool; vectors in window order. Every task of the window is awaited, even
+ * when one fails or the user presses Ctrl-C: a worker must never be terminated while onnxruntime runs
+ * inside it (the native call then throws into a dying thread and aborts the whole process), and a
+ * finished window is journaled, so an interrupt stops after it without losing it.
+ */
+async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined, onTask: (rows: number) => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
   const dim = model.dim;
   const vectors = new Float32Array(texts.length * dim);
   const order = lengthOrder(texts);
@@ -137,13 +128,17 @@ async function embedWindow(texts: readonly string[], model: EmbedModel, pool: Em
       stats.truncated += reply.truncated;
       stats.empty += reply.empty;
       stats.zeroVectors += reply.zeroVectors;
-      hooks.onTask(indexes.length, reply.tokens);
+      onTask(indexes.length);
     }));
   }
-  const all = Promise.all(tasks);
-  all.catch(() => undefined); // an abort wins the race below; a late task failure must not go unhandled
-  await Promise.race([all, aborted(hooks.signal)]);
+  const failed = (await Promise.allSettled(tasks)).find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   return { vectors, stats };
+}
+
+/** The error of a run stopped by Ctrl-C: every window up to here is journaled. */
+function interrupted(rows: number, journal: string): TidepoolError {
+  return new TidepoolError('E_INTERRUPTED', `embed interrupted after ${rows} rows; finished windows are kept in ${journal}. Rerun the same command to resume.`, { path: journal });
 }
 
 /** Runs embed end to end (resuming a journaled run) and returns its summary. */
@@ -192,12 +187,12 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   const parts = await EmbedParts.open(run.out, key);
   const finished = await parts.finished();
   const pool = createEmbedPool(threads);
-  const totals = { rows: 0, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0, resumedRows: 0, embeddedRows: 0, embedSeconds: 0 };
+  const totals = { rows: 0, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0, resumedRows: 0, embeddedRows: 0, embeddedTokens: 0, embedSeconds: 0 };
   let windows = 0;
   try {
     let idf: { buffer: SharedArrayBuffer; key: string } | undefined;
     if (model.kind === 'hashing') {
-      const df = await documentFrequencies(model, parts, input, options, windowRows, pool, run.progress);
+      const df = await documentFrequencies(model, parts, input, options, windowRows, pool, run.progress, run.signal);
       const weights = df.idf();
       const buffer = new SharedArrayBuffer(weights.byteLength);
       new Float32Array(buffer).set(weights);
@@ -214,34 +209,26 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
         accumulate(totals, done);
         continue;
       }
+      if (run.signal?.aborted) throw interrupted(totals.rows, parts.dir);
       const windowStarted = performance.now();
-      const note = (): string => (totals.embedSeconds > 0 && totals.tokens > 0 ? `${Math.round(totals.tokens / totals.embedSeconds)} tokens/s` : '');
+      const note = (): string => (totals.embedSeconds > 0 && totals.embeddedTokens > 0 ? `${Math.round(totals.embeddedTokens / totals.embedSeconds)} tokens/s` : '');
       let rowsInWindow = 0;
-      const hooks: WindowHooks = {
-        signal: run.signal,
-        onTask: (rows) => {
-          rowsInWindow += rows;
-          progress.update(totals.embeddedRows + rowsInWindow, totals.embeddedRows + rowsInWindow, note());
-        },
+      const onTask = (rows: number): void => {
+        rowsInWindow += rows;
+        progress.update(totals.embeddedRows + rowsInWindow, totals.embeddedRows + rowsInWindow, note());
       };
-      let embedded: Awaited<ReturnType<typeof embedWindow>>;
-      try {
-        embedded = await embedWindow(window.texts, model, pool, idf, hooks);
-      } catch (error) {
-        if (hasErrorCode(error, 'E_INTERRUPTED')) {
-          throw new TidepoolError('E_INTERRUPTED', `embed interrupted after ${totals.rows} rows; finished windows are kept in ${parts.dir}. Rerun the same command to resume.`);
-        }
-        throw error;
-      }
+      const embedded = await embedWindow(window.texts, model, pool, idf, onTask);
       const { vectors, stats } = embedded;
       const values = options.precision === 'fp16' ? float32ArrayToHalf(vectors) : vectors;
       const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };
       await parts.write(window.index, embeddingsBatch(schema, window.rowIds, values, model.dim), windowStats);
       accumulate(totals, windowStats);
+      // This run's rates count only what it embedded: the resumed windows' rows and tokens took no time here.
       totals.embeddedRows += stats.rows;
+      totals.embeddedTokens += stats.tokens;
       totals.embedSeconds += windowStats.seconds;
       progress.update(totals.embeddedRows, totals.embeddedRows, note());
-      if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `embed interrupted after ${totals.rows} rows; finished windows are kept in ${parts.dir}. Rerun the same command to resume.`);
+      if (run.signal?.aborted) throw interrupted(totals.rows, parts.dir);
     }
     progress.finish();
   } finally {
@@ -253,7 +240,7 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   const seconds = (performance.now() - started) / 1000;
   const summary: EmbedSummary = {
     rows: totals.rows, dim: model.dim, seconds, rowsPerSecond: totals.embeddedRows / Math.max(totals.embedSeconds, 1e-9), device: model.device, model: model.key,
-    tokens: totals.tokens, tokensPerSecond: model.kind === 'hashing' ? null : totals.tokens / Math.max(totals.embedSeconds, 1e-9),
+    tokens: totals.tokens, tokensPerSecond: model.kind === 'hashing' ? null : totals.embeddedTokens / Math.max(totals.embedSeconds, 1e-9),
     paddingFraction: totals.paddedTokens > 0 ? 1 - totals.tokens / totals.paddedTokens : null,
     truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: run.out,
   };

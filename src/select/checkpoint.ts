@@ -4,8 +4,9 @@
  * header renamed into place last, so a header always points at a complete data file of its own pass,
  * whenever the process dies. A checkpoint is used only by a run with the same key.
  */
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import type { GreedyState } from './greedy.js';
 
 const HEADER = 'select.checkpoint.json';
@@ -19,18 +20,35 @@ interface CheckpointHeader {
   data: string;
 }
 
-/** Saves the state atomically and removes older data files. */
+/**
+ * Saves the state atomically and removes older data files. A failed write (a full disk: `E_NO_SPACE`,
+ * naming the file) leaves the previous checkpoint whole and in use.
+ */
 export async function saveCheckpoint(dir: string, key: string, state: GreedyState): Promise<void> {
   const { minDist, lag, ...rest } = state;
   const data = `${DATA_PREFIX}${state.passes}${DATA_SUFFIX}`;
   const bytes = Buffer.concat([new Uint8Array(minDist.buffer, minDist.byteOffset, minDist.byteLength), new Uint8Array(lag.buffer, lag.byteOffset, lag.byteLength)]);
-  await writeFile(join(dir, `${data}.partial`), bytes);
-  await rename(join(dir, `${data}.partial`), join(dir, data));
+  await writeFileAtomically(join(dir, data), bytes);
   const header: CheckpointHeader = { key, state: rest, rows: minDist.length, data };
-  await writeFile(join(dir, `${HEADER}.partial`), JSON.stringify(header));
-  await rename(join(dir, `${HEADER}.partial`), join(dir, HEADER));
+  try {
+    await writeFileAtomically(join(dir, HEADER), JSON.stringify(header));
+  } catch (error) {
+    // The previous header stays in use; this pass's data file only takes space, unless it is the
+    // previous header's own (a resumed run saving the pass it resumed from).
+    if (data !== (await previousData(dir))) await rm(join(dir, data), { force: true }).catch(() => undefined);
+    throw error;
+  }
   for (const name of await readdir(dir)) {
     if (name.startsWith(DATA_PREFIX) && name !== data && name !== HEADER) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** The data file that the checkpoint in place points at, if there is a readable one. */
+async function previousData(dir: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(join(dir, HEADER), 'utf8')) as CheckpointHeader).data;
+  } catch {
+    return undefined;
   }
 }
 

@@ -14,7 +14,10 @@ export const coresetSchema = new Schema(
   new Map([['tidepool.table', 'coreset'], ['tidepool.schema_version', String(SCHEMA_VERSION)]]),
 );
 
-/** Writes the coreset: `radius` is the Euclidean min-distance at pick time (null for a first pick with no centers). */
+/**
+ * Writes the coreset: `radius` is the Euclidean min-distance at pick time (null for a first pick with no
+ * centers). A failed write (full disk: `E_NO_SPACE`) leaves no partial file behind.
+ */
 export async function writeCoreset(path: string, rowIds: readonly number[], radii: readonly number[]): Promise<void> {
   const n = rowIds.length;
   const radius = new Float32Array(n);
@@ -35,8 +38,13 @@ export async function writeCoreset(path: string, rowIds: readonly number[], radi
     makeData({ type: new Float32(), length: n, nullCount: nulls, nullBitmap: nulls > 0 ? validity : null, data: radius }),
   ];
   const sink = ArrowFileSink.create(path, coresetSchema);
-  await sink.write(new RecordBatch(coresetSchema, makeData({ type: new Struct(coresetSchema.fields), length: n, nullCount: 0, children })));
-  await sink.close();
+  try {
+    await sink.write(new RecordBatch(coresetSchema, makeData({ type: new Struct(coresetSchema.fields), length: n, nullCount: 0, children })));
+    await sink.close();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
 }
 
 /** Reads the `row_id` column of a coreset (or any Arrow file with one), in order. */

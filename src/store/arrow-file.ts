@@ -8,7 +8,7 @@ import { openSync, writev, closeSync, renameSync, rmSync, statSync } from 'node:
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch, Schema, TypeMap } from 'apache-arrow';
 import { RecordBatchFileWriter, RecordBatchReader } from './arrow.js';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, writeFailure } from '../errors.js';
 
 /** Bytes a sink may have queued for the OS before `write` waits. */
 const MAX_IN_FLIGHT_BYTES = 128 * 1024 * 1024;
@@ -74,7 +74,7 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     try {
       return new ArrowFileSink<T>(path, `${path}.partial`, schema);
     } catch (error) {
-      throw new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder exists and is writable.`, { path }, { cause: error });
+      throw writeFailure(error, path);
     }
   }
 
@@ -99,17 +99,35 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     if (this.writeError !== undefined) throw this.writeError;
   }
 
-  /** Finishes the file (footer) and renames it into place. Returns the bytes written. */
+  /**
+   * Finishes the file (footer) and renames it into place. Returns the bytes written. On a failed write
+   * (a full disk: `E_NO_SPACE`) the partial file is removed and `path` is left as it was.
+   */
   async close(): Promise<number> {
     if (this.closed) return statSync(this.path).size;
     this.closed = true;
     this.writer.close();
-    await this.drained;
-    closeSync(this.fd);
-    // Renaming over an existing file makes ext4 write the new one's data out first (auto_da_alloc):
-    // seconds for a file of GBs. Removing the old one first avoids that.
-    rmSync(this.path, { force: true });
-    renameSync(this.partialPath, this.path);
+    try {
+      await this.drained;
+    } catch (error) {
+      this.discard();
+      throw error;
+    }
+    try {
+      // Some file systems (NFS, quotas) report a full disk only when the file is closed.
+      closeSync(this.fd);
+    } catch (error) {
+      rmSync(this.partialPath, { force: true });
+      throw writeFailure(error, this.partialPath);
+    }
+    try {
+      // Renaming over an existing file makes ext4 write the new one's data out first (auto_da_alloc):
+      // seconds for a file of GBs. Removing the old one first avoids that.
+      rmSync(this.path, { force: true });
+      renameSync(this.partialPath, this.path);
+    } catch (error) {
+      throw writeFailure(error, this.path);
+    }
     this.digest = this.hash.digest('hex');
     return statSync(this.path).size;
   }
@@ -126,7 +144,16 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     this.closed = true;
     this.writer.abort();
     await this.drained.catch(() => undefined);
-    closeSync(this.fd);
+    this.discard();
+  }
+
+  /** Closes the file and deletes it: on a full disk that gives its space back. */
+  private discard(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // The data is being thrown away; a close that reports the disk full changes nothing.
+    }
     rmSync(this.partialPath, { force: true });
   }
 
@@ -155,7 +182,7 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
       },
       (error: unknown) => {
         this.pending.delete(done);
-        this.writeError = new TidepoolError('E_OUTPUT', `cannot write ${this.partialPath}: ${(error as Error).message}`, { path: this.partialPath }, { cause: error });
+        this.writeError = writeFailure(error, this.partialPath);
         for (const resolve of this.onWritten.splice(0)) resolve();
       },
     );

@@ -7,7 +7,7 @@
  */
 import { endianness } from 'node:os';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { InternalError, TidepoolError } from '../errors.js';
+import { InternalError, TidepoolError, writeFailure } from '../errors.js';
 
 /** Element type of an `.npy` matrix tidepool reads and writes. */
 export type NpyDtype = 'float32' | 'float16';
@@ -146,7 +146,7 @@ export async function writeNpy(path: string, values: Float32Array | Uint16Array,
   try {
     handle = await open(partialPath, 'w');
   } catch (error) {
-    throw new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder exists and is writable.`, { path }, { cause: error });
+    throw writeFailure(error, path);
   }
   try {
     await writeFully(handle, header, 0);
@@ -160,7 +160,7 @@ export async function writeNpy(path: string, values: Float32Array | Uint16Array,
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(partialPath, { force: true });
-    throw new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`, { path }, { cause: error });
+    throw writeFailure(error, path);
   }
 }
 

@@ -127,7 +127,7 @@ describe('tidepool embed', () => {
     expect((await readFile(join(out, 'embeddings.arrow'))).equals(await readFile(join(dir, 'whole', 'embeddings.arrow')))).toBe(true);
   }, 240_000);
 
-  it('Ctrl-C stops within a window (exit 130), keeps the finished windows, and the rerun completes the same file', async () => {
+  it('Ctrl-C stops after the window in flight (exit 130), keeps the finished windows, and the rerun completes the same file', async () => {
     const args = ['embed', '--data', data, '--model', model, '--device', 'cpu', '--window-rows', '400', '--threads', '2'];
     const out = join(dir, 'interrupted');
     await mkdir(out, { recursive: true });

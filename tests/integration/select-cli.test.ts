@@ -149,6 +149,37 @@ describe('tidepool select', () => {
     expect((await readFile(join(out, 'coreset.arrow'))).equals(expected)).toBe(true);
   });
 
+  it('a full disk while a checkpoint or the coreset is written is E_NO_SPACE naming the file (exit 1); after freeing space the rerun resumes to the uninterrupted coreset', async () => {
+    const n = 4000;
+    const d = 16;
+    await writeNpy(join(dir, 'e.npy'), mixture(n, d, 7), n, d);
+    const args = ['select', '-e', join(dir, 'e.npy'), '-k', '200', '--first', '0', '--pool-size', '16', '--no-baseline', '--threads', '1', '-q'];
+    const whole = await runCli([...args, '-o', join(dir, 'whole')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const out = join(dir, 'full');
+    const { mkdir, rm, symlink } = await import('node:fs/promises');
+    await mkdir(out);
+    const header = join(out, 'select.checkpoint.json');
+    // A file whose partial name links to /dev/full fails every write with ENOSPC, as a full disk does.
+    const attempt = async (file: string): Promise<void> => {
+      await symlink('/dev/full', `${file}.partial`);
+      const result = await runCli([...args, '-o', out, '--checkpoint-seconds', '0']);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/error \[E_NO_SPACE\]: cannot write \S+ the disk is full \(ENOSPC\)\. Nothing written so far is lost: free space/);
+      expect(result.stderr).toContain(file);
+      await rm(`${file}.partial`, { force: true }); // space freed
+    };
+    await attempt(header); // the first checkpoint
+    await attempt(join(out, 'coreset.arrow')); // every pass checkpointed, then the coreset
+    const saved = await readFile(header, 'utf8');
+    await attempt(header); // the resumed run's first checkpoint: the one in place stays
+    expect(await readFile(header, 'utf8')).toBe(saved);
+    const resumed = await runCli([...args, '-o', out, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json).toMatchObject({ resumed: true, k: 200 });
+    expect((await readFile(join(out, 'coreset.arrow'))).equals(await readFile(join(dir, 'whole', 'coreset.arrow')))).toBe(true);
+  });
+
   it.each([
     ['k larger than n', ['--k', '101'], /--k 101 is more than the 100 rows left/],
     ['k = 0', ['--k', '0'], /expected a positive integer, got "0"/],

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from '../../../src/select/checkpoint.js';
 import type { GreedyState } from '../../../src/select/greedy.js';
@@ -24,6 +25,22 @@ describe('select checkpoints', () => {
     const loaded = await loadCheckpoint(dir, 'key', 8);
     expect(loaded).toEqual(state(4));
     expect((await readdir(dir)).filter((name) => name.endsWith('.bin'))).toEqual(['select.checkpoint.4.bin']);
+  });
+
+  it('a full disk while saving is E_NO_SPACE naming the file, and the previous checkpoint stays whole and in use', async () => {
+    await saveCheckpoint(dir, 'key', state(3));
+    const header = await readFile(join(dir, 'select.checkpoint.json'), 'utf8');
+    // A file whose partial name links to /dev/full fails every write with ENOSPC, as a full disk does.
+    for (const [file, passes] of [['select.checkpoint.4.bin', 4], ['select.checkpoint.json', 5], ['select.checkpoint.json', 3]] as const) {
+      await symlink('/dev/full', join(dir, `${file}.partial`));
+      const error = (await saveCheckpoint(dir, 'key', state(passes)).then(() => undefined, (caught: unknown) => caught)) as { code?: string; message?: string } | undefined;
+      expect(error?.code, `saving pass ${passes}: ${error?.message}`).toBe('E_NO_SPACE');
+      expect(error?.message).toContain(join(dir, file));
+      expect(await readFile(join(dir, 'select.checkpoint.json'), 'utf8')).toBe(header);
+      expect(await loadCheckpoint(dir, 'key', 8)).toEqual(state(3));
+      // Only the checkpoint in use is left: no partial file, no data file of the failed save.
+      expect((await readdir(dir)).sort()).toEqual(['select.checkpoint.3.bin', 'select.checkpoint.json']);
+    }
   });
 
   it('are ignored for another key or row count, and cleared after a run', async () => {

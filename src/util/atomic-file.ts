@@ -1,0 +1,20 @@
+/** Small files written whole or not at all, with a full disk reported as something a user can act on. */
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeFailure } from '../errors.js';
+
+/**
+ * Writes `data` to `<path>.partial`, then renames it to `path`, so `path` always holds a complete
+ * earlier or new version, whenever the process dies or the disk fills. On failure the partial file is
+ * removed (on a full disk that gives its space back) and the error is a `TidepoolError` from
+ * {@link writeFailure}: `E_NO_SPACE` for a full disk, quota or read-only file system, else `E_OUTPUT`.
+ */
+export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const partial = `${path}.partial`;
+  try {
+    await writeFile(partial, data);
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
+    throw writeFailure(error, path);
+  }
+}
