@@ -60,7 +60,11 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
     if (facts.nvidiaDriver !== null && !hasNvidiaIcd) {
       advice.push(`The NVIDIA driver is loaded (${facts.nvidiaDriver}) but its Vulkan ICD is not installed: install ${INSTALL.nvidia}.${vulkan.override === null ? '' : ` ${vulkan.override.name} is set and hides the system ICDs: unset it.`}`);
     } else if (vulkan.icds.filter((icd) => icd.exists).length === 0) {
-      advice.push(`No Vulkan driver (ICD) is installed. AMD or Intel GPU: ${INSTALL.mesa}. NVIDIA GPU: ${INSTALL.nvidia}. No GPU (CI, tests): SwiftShader, a CPU Vulkan, comes with Debian's chromium: ${INSTALL.swiftshader}.`);
+      // Chromium's SwiftShader sits outside the loader's folders: when it is there, say how to use it, not how to install it.
+      const cpuVulkan = vulkan.swiftshaderIcd === null
+        ? `SwiftShader, a CPU Vulkan, comes with Debian's chromium: ${INSTALL.swiftshader}`
+        : `SwiftShader, a CPU Vulkan, is installed (with chromium) but the loader only uses it when told to: \`export VK_ICD_FILENAMES=${vulkan.swiftshaderIcd}\``;
+      advice.push(`No Vulkan driver (ICD) is installed. AMD or Intel GPU: ${INSTALL.mesa}. NVIDIA GPU: ${INSTALL.nvidia}. No GPU (CI, tests): ${cpuVulkan}.`);
     }
   }
   if (webgpu.loaded && status === 'none') {
@@ -126,6 +130,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       else for (const line of adapterLines(adapter.details)) lines.push(`      ${line}`);
     }
     lines.push(`  select --backend webgpu uses: ${facts.webgpu.preferred === null ? `nothing${facts.webgpu.failure === null ? '' : ` (${facts.webgpu.failure})`}` : describe(facts.webgpu.preferred)}`);
+    for (const message of facts.webgpu.dawnMessages) lines.push(`  Dawn reported: ${message}`);
   }
   if (facts.vulkan !== null) {
     const { vulkan } = facts;

@@ -21,7 +21,7 @@ export interface PipelineRun {
   /** Work folder overriding the file's `work`. */
   work?: string | undefined;
   /** Stages to run again even when up to date (and, through their outputs, what follows them). */
-  force?: readonly StageName[] | undefined;
+  force?: readonly string[] | undefined;
   progress?: ProgressSink | undefined;
   signal?: AbortSignal | undefined;
   log?: ((line: string) => void) | undefined;
@@ -62,8 +62,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   const read = readPipelineConfig(run.file);
   const config: PipelineConfig = run.work === undefined ? read : { ...read, work: resolve(run.work) };
   const log = run.log ?? (() => {});
-  const force = new Set(run.force ?? []);
-  for (const stage of force) if (config.stages[stage] === undefined) throw new TidepoolError('E_USAGE', `--force ${stage}: the pipeline has no ${stage} stage`);
+  const force: ReadonlySet<string> = new Set(run.force ?? []);
+  checkForce(force, config);
   mkdirSync(config.work, { recursive: true });
   const fingerprints = new FingerprintCache(join(config.work, '.pipeline-fingerprints.json'));
   const outputsOf = new Map<StageName, string>();
@@ -101,6 +101,19 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   }
   const report = config.stages.report === undefined ? null : join(config.work, 'report', 'report.html');
   return { work: config.work, stages: outcomes, report, seconds: (performance.now() - started) / 1000 };
+}
+
+/** `--force` may name only stages of this pipeline; a typo gets the list of names to pick from. */
+function checkForce(force: ReadonlySet<string>, config: PipelineConfig): void {
+  const present = STAGES.filter((stage) => config.stages[stage] !== undefined);
+  for (const name of force) {
+    if (!(STAGES as readonly string[]).includes(name)) {
+      throw new TidepoolError('E_USAGE', `--force ${name}: there is no stage "${name}"; the stages are ${STAGES.join(', ')} (this pipeline has ${present.join(', ')})`, { stage: name });
+    }
+    if (config.stages[name as StageName] === undefined) {
+      throw new TidepoolError('E_USAGE', `--force ${name}: the pipeline ${config.file} has no ${name} stage; its stages are ${present.join(', ')}`, { stage: name });
+    }
+  }
 }
 
 /** sha256 over the stage's name, options, outside files' content and the results of the stages it reads. */
