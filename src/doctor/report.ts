@@ -32,7 +32,7 @@ export const INSTALL = {
   mesa: '`apt-get install libvulkan1 mesa-vulkan-drivers`',
   nvidia: 'the NVIDIA driver\'s Vulkan ICD (Ubuntu: `apt-get install libnvidia-gl-<driver version>`, which `nvidia-driver-<version>` brings; Debian: `apt-get install nvidia-driver nvidia-vulkan-icd`)',
   swiftshader: '`apt-get install chromium libvulkan1`, then `export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`',
-  cuda: '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (downloads the CUDA provider; needs the CUDA 12 and cuDNN 9 libraries on the library path)',
+  cuda: '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` in the tidepool folder (downloads the CUDA provider, which `npm ci` leaves out; needs the CUDA 12 and cuDNN 9 libraries on the library path)',
 } as const;
 
 function isSoftware(adapter: AdapterDescription): boolean {
@@ -76,7 +76,7 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
   let onnxCuda = false;
   let onnxWebgpu = false;
   if (!onnx.loaded) {
-    advice.push(`onnxruntime-node did not load (${onnx.error}): reinstall it with \`npm rebuild onnxruntime-node\`.`);
+    advice.push(`onnxruntime-node did not load (${onnx.error}): reinstall the dependencies with \`npm ci\` in the tidepool folder.`);
   } else {
     onnxCuda = onnx.available.includes('cuda');
     // onnxruntime bundles its own Dawn, on the same drivers: no adapter above, no adapter there.

@@ -46,7 +46,7 @@ describe('doctor report (pure)', () => {
     expect(advice).toContain('VK_ICD_FILENAMES names /nope.json, which does not exist');
     expect(advice).toMatch(/NVIDIA driver is loaded .* Vulkan ICD is not installed/);
     expect(advice).toContain('hides the system ICDs');
-    expect(advice).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node');
+    expect(advice).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js');
   });
 
   it('a software adapter works but is flagged as slow; a GPU adapter needs no advice', () => {
