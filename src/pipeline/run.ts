@@ -91,7 +91,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
     if (!resuming && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeJsonAtomic(join(dir, RUNNING_FILE), { identity });
-    log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? 'inputs or options changed, running again' : 'running'}`);
+    const why = force.has(stage) ? 'forced (--force), running again' : 'inputs or options changed, running again';
+    log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? why : 'running'}`);
     await spec.run(context, options);
     const digest = await outputsDigest(dir, spec.outputs(context, options));
     writeJsonAtomic(join(dir, RECORD_FILE), { stage, identity, outputs: digest, finishedAt: new Date().toISOString() } satisfies StageRecord);

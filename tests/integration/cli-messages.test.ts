@@ -31,5 +31,11 @@ describe('CLI error messages', () => {
     const absent = await runCli(['run', file, '--force', 'generate']);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toContain('has no generate stage; its stages are ingest, embed, select');
+    // A forced stage says it was forced, not that its inputs changed.
+    expect((await runCli(['run', file])).code).toBe(0);
+    const forced = await runCli(['run', file, '--force', 'select']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain('run: select: forced (--force), running again');
+    expect(forced.stderr).toContain('run: embed: up to date, skipped');
   });
 });
