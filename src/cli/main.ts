@@ -14,6 +14,7 @@ import { ingestCommand } from './commands/ingest.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { llmSimCommand } from './commands/llm-sim.js';
+import { stderrLines } from './output.js';
 import { sampleCommand } from './commands/sample.js';
 import { selectCommand } from './commands/select.js';
 
@@ -42,11 +43,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
     }
     if (error instanceof TidepoolError && error.code !== 'E_INTERNAL') {
-      process.stderr.write(`\ntidepool: error [${error.code}]: ${error.message}\n`);
+      stderrLines.writeLines(`tidepool: error [${error.code}]: ${error.message}`);
       return error.exitCode;
     }
     const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`\ntidepool: internal error (this is a bug in tidepool, please report it with the command you ran):\n${stack}\n`);
+    stderrLines.writeLines(`tidepool: internal error (this is a bug in tidepool, please report it with the command you ran):\n${stack}`);
     return EXIT_INTERNAL_ERROR;
   }
 }

@@ -7,15 +7,48 @@ export interface CommonFlags {
   quiet?: boolean;
 }
 
+/**
+ * stderr as the CLI writes it. It remembers whether the last thing written left a line unfinished (a
+ * progress bar redrawn in place on a TTY ends without a newline), so that a message printed next can
+ * start on a line of its own without every message carrying a blank line before it.
+ */
+export class StderrLines {
+  private open = false;
+
+  constructor(private readonly sink: (text: string) => void) {}
+
+  /** Writes `text` as is. */
+  write(text: string): void {
+    if (text === '') return;
+    this.sink(text);
+    this.open = !text.endsWith('\n');
+  }
+
+  /** Writes `text` as whole lines: first ends an unfinished line, then adds the final newline if missing. */
+  writeLines(text: string): void {
+    this.write(`${this.open ? '\n' : ''}${text}${text.endsWith('\n') ? '' : '\n'}`);
+  }
+}
+
+/** The process's stderr: every CLI message and progress line goes through it. */
+export const stderrLines = new StderrLines((text) => {
+  process.stderr.write(text);
+});
+
 /** Where progress goes for these flags (undefined: silent). */
 export function progressSink(flags: CommonFlags): ProgressSink | undefined {
   if (flags.quiet) return undefined;
-  return { write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY };
+  return {
+    write: (text) => {
+      stderrLines.write(text);
+    },
+    isTTY: process.stderr.isTTY,
+  };
 }
 
 /** Prints a human line on stderr unless quiet. */
 export function say(flags: CommonFlags, text: string): void {
-  if (!flags.quiet) process.stderr.write(`${text}\n`);
+  if (!flags.quiet) stderrLines.writeLines(text);
 }
 
 /** Prints the command's summary: as the last stdout line in `--json` mode, as text otherwise. */
@@ -39,7 +72,7 @@ export function interruptSignal(): { signal: AbortSignal; dispose: () => void } 
       process.kill(process.pid, name);
       return;
     }
-    process.stderr.write(`\ntidepool: ${name} received, stopping after the current batch (press Ctrl-C again to quit now)\n`);
+    stderrLines.writeLines(`tidepool: ${name} received, stopping after the current batch (press Ctrl-C again to quit now)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

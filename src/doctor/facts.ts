@@ -21,6 +21,11 @@ export type WebGpuFact =
     preferred: AdapterDescription | null;
     /** Why there is no preferred adapter. */
     failure: string | null;
+    /**
+     * What Dawn printed while probing, boiled down to one short line per distinct problem (its raw
+     * lines carry Dawn's own build paths and repeat once per instance).
+     */
+    dawnMessages: string[];
   }
   | { loaded: false; error: string };
 
@@ -64,6 +69,11 @@ export interface VulkanFact {
   loader: string | null;
   /** Folders searched for the loader. */
   loaderSearched: string[];
+  /**
+   * Chromium's SwiftShader ICD (a CPU Vulkan driver) when it is installed, else null: the loader
+   * only uses it when VK_ICD_FILENAMES names it.
+   */
+  swiftshaderIcd: string | null;
 }
 
 /** Everything the doctor knows. */

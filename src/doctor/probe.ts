@@ -2,9 +2,12 @@
  * The doctor's shell: asks Dawn for its adapters, onnxruntime-node for its providers, and the file
  * system for the Vulkan loader and ICDs. Each probe reports a failure as data instead of throwing.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarizeDawnOutput } from './dawn-messages.js';
 import type { DoctorFacts, IcdFact, OnnxFact, VulkanFact, WebGpuFact } from './facts.js';
 
 /** Options of {@link gatherDoctorFacts}. */
@@ -13,13 +16,16 @@ export interface ProbeOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Prefix of every file path looked at (tests point it at a fake tree). @default '/' */
   root?: string;
-  /** The WebGPU probe. @default {@link probeWebGpu} */
+  /** The WebGPU probe. @default {@link probeWebGpuInChild} with `env` */
   webgpu?: () => Promise<WebGpuFact>;
   /** The onnxruntime probe. @default {@link probeOnnx} */
   onnx?: () => Promise<OnnxFact>;
   /** @default process.platform */
   platform?: string;
 }
+
+/** Where Debian's chromium package puts SwiftShader's ICD manifest (a CPU Vulkan driver). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** System folders the Vulkan loader reads ICD manifests from (Linux). */
 export const ICD_FOLDERS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
@@ -34,7 +40,8 @@ export const LIBRARY_FOLDERS = [
 export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFacts> {
   const platform = options.platform ?? process.platform;
   const root = options.root ?? '/';
-  const [webgpu, onnx] = [await (options.webgpu ?? probeWebGpu)(), await (options.onnx ?? probeOnnx)()];
+  const webgpuProbe = options.webgpu ?? (() => probeWebGpuInChild(options.env));
+  const [webgpu, onnx] = [await webgpuProbe(), await (options.onnx ?? probeOnnx)()];
   return {
     platform,
     arch: process.arch,
@@ -54,14 +61,48 @@ export async function probeWebGpu(): Promise<WebGpuFact> {
     try {
       const gpu = await acquireDevice();
       await gpu.destroy();
-      return { loaded: true, adapters, preferred: gpu.adapter, failure: null };
+      return { loaded: true, adapters, preferred: gpu.adapter, failure: null, dawnMessages: [] };
     } catch (error) {
       const failure = (error as { details?: { failure?: unknown } }).details?.failure;
-      return { loaded: true, adapters, preferred: null, failure: typeof failure === 'string' ? failure : (error as Error).message };
+      return { loaded: true, adapters, preferred: null, failure: typeof failure === 'string' ? failure : (error as Error).message, dawnMessages: [] };
     }
   } catch (error) {
     return { loaded: false, error: (error as Error).message };
   }
+}
+
+/**
+ * {@link probeWebGpu} in a child process (the compiled `webgpu-child.js`), so that what Dawn prints on
+ * stderr (raw warnings with its build paths) is caught and summarised into `dawnMessages` instead of
+ * reaching the terminal. A child that crashes (Dawn can abort) is reported, not thrown.
+ */
+export function probeWebGpuInChild(env: Readonly<Record<string, string | undefined>>): Promise<WebGpuFact> {
+  return new Promise((done) => {
+    execFile(process.execPath, [childScript()], { env: { ...env }, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const lines = stdout.trimEnd().split('\n');
+      let fact: WebGpuFact | undefined;
+      try {
+        fact = JSON.parse(lines.at(-1) ?? '') as WebGpuFact;
+      } catch {
+        fact = undefined;
+      }
+      // Dawn may write to stdout too: everything but the JSON line counts as its output.
+      const dawnMessages = summarizeDawnOutput(`${lines.slice(0, -1).join('\n')}\n${stderr}`);
+      if (fact === undefined) {
+        const why = error === null ? 'it printed no result' : typeof error.signal === 'string' ? `it was killed by ${error.signal}` : `it exited with status ${String(error.code)}`;
+        done({ loaded: false, error: `the WebGPU probe failed (${why})${dawnMessages.length === 0 ? '' : `: ${dawnMessages.join('; ')}`}` });
+        return;
+      }
+      done(fact.loaded ? { ...fact, dawnMessages } : fact);
+    });
+  });
+}
+
+/** The compiled child script: beside this module in dist/, or in dist/ when this runs from src/ (tests). */
+function childScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return here.replace(/[\\/]src[\\/]doctor[\\/]probe\.ts$/, '/dist/doctor/webgpu-child.js');
+  return join(dirname(here), 'webgpu-child.js');
 }
 
 /** onnxruntime-node's devices (as `embed --device` resolves them) and whether the CUDA provider library is installed. */
@@ -107,6 +148,7 @@ export function probeVulkan(env: Readonly<Record<string, string | undefined>>, r
     icdFolders: ICD_FOLDERS,
     loader: loaderFolder === undefined ? null : join(loaderFolder, 'libvulkan.so.1'),
     loaderSearched: searched,
+    swiftshaderIcd: existsSync(at(SWIFTSHADER_ICD)) ? SWIFTSHADER_ICD : null,
   };
 }
 

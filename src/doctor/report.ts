@@ -32,7 +32,7 @@ export const INSTALL = {
   mesa: '`apt-get install libvulkan1 mesa-vulkan-drivers`',
   nvidia: 'the NVIDIA driver\'s Vulkan ICD (Ubuntu: `apt-get install libnvidia-gl-<driver version>`, which `nvidia-driver-<version>` brings; Debian: `apt-get install nvidia-driver nvidia-vulkan-icd`)',
   swiftshader: '`apt-get install chromium libvulkan1`, then `export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`',
-  cuda: '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (downloads the CUDA provider; needs the CUDA 12 and cuDNN 9 libraries on the library path)',
+  cuda: '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` in the tidepool folder (downloads the CUDA provider, which `npm ci` leaves out; needs the CUDA 12 and cuDNN 9 libraries on the library path)',
 } as const;
 
 function isSoftware(adapter: AdapterDescription): boolean {
@@ -60,7 +60,11 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
     if (facts.nvidiaDriver !== null && !hasNvidiaIcd) {
       advice.push(`The NVIDIA driver is loaded (${facts.nvidiaDriver}) but its Vulkan ICD is not installed: install ${INSTALL.nvidia}.${vulkan.override === null ? '' : ` ${vulkan.override.name} is set and hides the system ICDs: unset it.`}`);
     } else if (vulkan.icds.filter((icd) => icd.exists).length === 0) {
-      advice.push(`No Vulkan driver (ICD) is installed. AMD or Intel GPU: ${INSTALL.mesa}. NVIDIA GPU: ${INSTALL.nvidia}. No GPU (CI, tests): SwiftShader, a CPU Vulkan, comes with Debian's chromium: ${INSTALL.swiftshader}.`);
+      // Chromium's SwiftShader sits outside the loader's folders: when it is there, say how to use it, not how to install it.
+      const cpuVulkan = vulkan.swiftshaderIcd === null
+        ? `SwiftShader, a CPU Vulkan, comes with Debian's chromium: ${INSTALL.swiftshader}`
+        : `SwiftShader, a CPU Vulkan, is installed (with chromium) but the loader only uses it when told to: \`export VK_ICD_FILENAMES=${vulkan.swiftshaderIcd}\``;
+      advice.push(`No Vulkan driver (ICD) is installed. AMD or Intel GPU: ${INSTALL.mesa}. NVIDIA GPU: ${INSTALL.nvidia}. No GPU (CI, tests): ${cpuVulkan}.`);
     }
   }
   if (webgpu.loaded && status === 'none') {
@@ -72,7 +76,7 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
   let onnxCuda = false;
   let onnxWebgpu = false;
   if (!onnx.loaded) {
-    advice.push(`onnxruntime-node did not load (${onnx.error}): reinstall it with \`npm rebuild onnxruntime-node\`.`);
+    advice.push(`onnxruntime-node did not load (${onnx.error}): reinstall the dependencies with \`npm ci\` in the tidepool folder.`);
   } else {
     onnxCuda = onnx.available.includes('cuda');
     // onnxruntime bundles its own Dawn, on the same drivers: no adapter above, no adapter there.
@@ -126,6 +130,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       else for (const line of adapterLines(adapter.details)) lines.push(`      ${line}`);
     }
     lines.push(`  select --backend webgpu uses: ${facts.webgpu.preferred === null ? `nothing${facts.webgpu.failure === null ? '' : ` (${facts.webgpu.failure})`}` : describe(facts.webgpu.preferred)}`);
+    for (const message of facts.webgpu.dawnMessages) lines.push(`  Dawn reported: ${message}`);
   }
   if (facts.vulkan !== null) {
     const { vulkan } = facts;

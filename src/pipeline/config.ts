@@ -1,39 +1,17 @@
 /**
  * The pipeline file of `tidepool run`: JSON (or YAML) naming the work folder and, per stage, the
- * options that stage's command takes (camelCase, as in its `run*` API). Paths are relative to the
- * file's folder. Validation collects every problem with its path and throws once.
+ * options that stage's command takes (camelCase, as commander names its flags; see options.ts). Paths
+ * are relative to the file's folder. Validation collects every problem with its key and throws once.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TidepoolError } from '../errors.js';
+import { checkOptionValue, describeValue, SAME_OPTION, STAGE_OPTIONS, WIRED_BY_PIPELINE } from './options.js';
 import { STAGES, type StageName } from './stage-names.js';
 
 /** The stages, in the order they run. */
 export { STAGES, type StageName };
-
-/** Options a stage section may hold (besides the ones the pipeline wires itself), and which are paths. */
-const STAGE_KEYS: Readonly<Record<StageName, { keys: readonly string[]; paths: readonly string[]; required?: readonly string[] }>> = {
-  sample: { keys: ['rows', 'seed', 'naming', 'duplicateRate', 'nearDuplicateRate', 'badLineRate', 'languages'], paths: [], required: ['rows'] },
-  ingest: {
-    keys: ['inputs', 'languages', 'minCodeLines', 'maxCodeLines', 'minCodeChars', 'maxCodeChars', 'minDocstringWords', 'maxLineBytes', 'dedup', 'threads'],
-    paths: ['inputs'],
-  },
-  embed: { keys: ['model', 'text', 'precision', 'device', 'maxLength', 'batchTokens', 'windowRows', 'threads'], paths: ['model'], required: ['model'] },
-  select: { keys: ['k', 'first', 'seed', 'precision', 'threads', 'poolSize', 'baseline'], paths: [], required: ['k'] },
-  generate: {
-    keys: [
-      'llm', 'mode', 'tasks', 'discriminatorModel', 'discriminate', 'concurrency', 'rpm', 'tpm', 'maxUsd', 'maxTokens', 'limit', 'seed',
-      'translateTo', 'temperature', 'discriminatorTemperature', 'replyTokens', 'prompts', 'prices', 'poolCapacity', 'poolEpoch',
-      'goodExamples', 'badExamples', 'maxRetries', 'timeoutMs',
-    ],
-    paths: ['prompts', 'prices'],
-    required: ['llm'],
-  },
-  decontam: { keys: ['bench', 'exact', 'minExactChars', 'ngram', 'ngramN', 'ngramThreshold', 'minNgrams', 'embed', 'model', 'embedThreshold', 'maxSolutions'], paths: ['bench'], required: ['bench'] },
-  export: { keys: ['format', 'out', 'withMetadata', 'system'], paths: ['out'], required: ['format'] },
-  report: { keys: ['png', 'sample', 'seed'], paths: [] },
-};
 
 /** Where generate's LLM is: the project's scripted stand-in, or a real OpenAI-compatible endpoint. */
 export type LlmConfig = 'scripted' | { baseURL?: string; model: string; apiKeyEnv?: string };
@@ -71,28 +49,16 @@ export function checkPipelineConfig(raw: unknown, file: string): PipelineConfig 
   for (const key of Object.keys(top)) {
     if (key !== 'work' && key !== '$schema' && key !== 'description' && !(STAGES as readonly string[]).includes(key)) problems.push(`"${key}" is not a stage; stages are ${STAGES.join(', ')} (plus "work")`);
   }
-  if (typeof top.work !== 'string' || top.work === '') problems.push('"work" must name the work folder (relative to the pipeline file), e.g. "work": "demo-output"');
+  if (typeof top.work !== 'string' || top.work === '') problems.push(`"work" must name the work folder (relative to the pipeline file), e.g. "work": "demo-output"${top.work === undefined ? '' : `, got ${describeValue(top.work)}`}`);
   const stages: PipelineConfig['stages'] = {};
   for (const stage of STAGES) {
     const section = top[stage];
     if (section === undefined) continue;
     if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-      problems.push(`"${stage}" must be an object of options`);
+      problems.push(`"${stage}" must be an object of options, got ${describeValue(section)}`);
       continue;
     }
-    const spec = STAGE_KEYS[stage];
-    const options: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
-      if (!spec.keys.includes(key)) {
-        problems.push(`${stage}.${key} is not an option of ${stage}; it takes ${spec.keys.join(', ')}`);
-        continue;
-      }
-      options[key] = spec.paths.includes(key) ? resolvePaths(value, at, `${stage}.${key}`, problems) : value;
-    }
-    for (const key of spec.required ?? []) if (!(key in options)) problems.push(`${stage}.${key} is required`);
-    if (stage === 'embed' && options.model === at('hashing')) options.model = 'hashing';
-    if (stage === 'generate' && 'llm' in options) checkLlm(options.llm, problems);
-    stages[stage] = options;
+    stages[stage] = checkStageOptions(stage, section as Record<string, unknown>, at, problems);
   }
   if (stages.sample === undefined && stages.ingest !== undefined && stages.ingest.inputs === undefined) problems.push('ingest.inputs is required when there is no sample stage');
   for (const [later, needs] of [['embed', 'ingest'], ['select', 'embed'], ['generate', 'select'], ['decontam', 'generate'], ['export', 'generate']] as const) {
@@ -102,15 +68,26 @@ export function checkPipelineConfig(raw: unknown, file: string): PipelineConfig 
   return { file, work: at(top.work as string), stages };
 }
 
-function resolvePaths(value: unknown, at: (path: string) => string, where: string, problems: string[]): unknown {
-  if (typeof value === 'string') return isAbsolute(value) ? value : at(value);
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.map((item: string) => (isAbsolute(item) ? item : at(item)));
-  problems.push(`${where} must be a path (or a list of paths)`);
-  return value;
-}
-
-function checkLlm(llm: unknown, problems: string[]): void {
-  if (llm === 'scripted') return;
-  if (typeof llm === 'object' && llm !== null && typeof (llm as { model?: unknown }).model === 'string') return;
-  problems.push('generate.llm must be "scripted" (the project\'s scripted stand-in, not a model) or {"baseURL": "http://127.0.0.1:8000/v1", "model": "NAME", "apiKeyEnv": "OPENAI_API_KEY"}');
+/** One stage section: every key known and of its type (see options.ts), values in the form the stage takes. */
+function checkStageOptions(stage: StageName, section: Record<string, unknown>, at: (path: string) => string, problems: string[]): Record<string, unknown> {
+  const specs = STAGE_OPTIONS[stage];
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(section)) {
+    const spec = specs[key];
+    if (spec === undefined) {
+      const wired = WIRED_BY_PIPELINE[stage][key];
+      problems.push(wired === undefined
+        ? `${stage}.${key} is not an option of ${stage}; it takes ${Object.keys(specs).join(', ')}`
+        : `${stage}.${key} is not set in a pipeline file: ${wired}`);
+      continue;
+    }
+    const checked = checkOptionValue(`${stage}.${key}`, spec.kind, value, at);
+    if ('problem' in checked) problems.push(checked.problem);
+    else options[key] = checked.value;
+  }
+  for (const [key, spec] of Object.entries(specs)) if (spec.required === true && !(key in section)) problems.push(`${stage}.${key} is required`);
+  for (const [newer, older] of SAME_OPTION[stage] ?? []) {
+    if (newer in section && older in section) problems.push(`${stage}.${newer} and ${stage}.${older} set the same option: keep one`);
+  }
+  return options;
 }

@@ -23,7 +23,7 @@ export interface PipelineRun {
   /** Work folder overriding the file's `work`. */
   work?: string | undefined;
   /** Stages to run again even when up to date (and, through their outputs, what follows them). */
-  force?: readonly StageName[] | undefined;
+  force?: readonly string[] | undefined;
   progress?: ProgressSink | undefined;
   signal?: AbortSignal | undefined;
   log?: ((line: string) => void) | undefined;
@@ -64,8 +64,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   const read = readPipelineConfig(run.file);
   const config: PipelineConfig = run.work === undefined ? read : { ...read, work: resolve(run.work) };
   const log = run.log ?? (() => {});
-  const force = new Set(run.force ?? []);
-  for (const stage of force) if (config.stages[stage] === undefined) throw new TidepoolError('E_USAGE', `--force ${stage}: the pipeline has no ${stage} stage`);
+  const force: ReadonlySet<string> = new Set(run.force ?? []);
+  checkForce(force, config);
   // One pipeline at a time per work folder; each stage also claims its own folder while it runs.
   const workFolder = await OutputFolder.claim(config.work, 'run');
   try {
@@ -75,7 +75,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   }
 }
 
-async function runStages(run: PipelineRun, config: PipelineConfig, force: ReadonlySet<StageName>, log: (line: string) => void, started: number): Promise<PipelineSummary> {
+async function runStages(run: PipelineRun, config: PipelineConfig, force: ReadonlySet<string>, log: (line: string) => void, started: number): Promise<PipelineSummary> {
   const fingerprints = new FingerprintCache(join(config.work, '.pipeline-fingerprints.json'));
   const outputsOf = new Map<StageName, string>();
   const outcomes: StageOutcome[] = [];
@@ -105,7 +105,8 @@ async function runStages(run: PipelineRun, config: PipelineConfig, force: Readon
     }
     mkdirSync(dir, { recursive: true });
     writeJsonAtomic(join(dir, RUNNING_FILE), { identity });
-    log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? 'inputs or options changed, running again' : 'running'}`);
+    const why = force.has(stage) ? 'forced (--force), running again' : 'inputs or options changed, running again';
+    log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? why : 'running'}`);
     await spec.run(context, options);
     const digest = await outputsDigest(dir, spec.outputs(context, options));
     writeJsonAtomic(join(dir, RECORD_FILE), { stage, identity, outputs: digest, finishedAt: new Date().toISOString() } satisfies StageRecord);
@@ -115,6 +116,19 @@ async function runStages(run: PipelineRun, config: PipelineConfig, force: Readon
   }
   const report = config.stages.report === undefined ? null : join(config.work, 'report', 'report.html');
   return { work: config.work, stages: outcomes, report, seconds: (performance.now() - started) / 1000 };
+}
+
+/** `--force` may name only stages of this pipeline; a typo gets the list of names to pick from. */
+function checkForce(force: ReadonlySet<string>, config: PipelineConfig): void {
+  const present = STAGES.filter((stage) => config.stages[stage] !== undefined);
+  for (const name of force) {
+    if (!(STAGES as readonly string[]).includes(name)) {
+      throw new TidepoolError('E_USAGE', `--force ${name}: there is no stage "${name}"; the stages are ${STAGES.join(', ')} (this pipeline has ${present.join(', ')})`, { stage: name });
+    }
+    if (config.stages[name as StageName] === undefined) {
+      throw new TidepoolError('E_USAGE', `--force ${name}: the pipeline ${config.file} has no ${name} stage; its stages are ${present.join(', ')}`, { stage: name });
+    }
+  }
 }
 
 /** sha256 over the stage's name, options, outside files' content and the results of the stages it reads. */

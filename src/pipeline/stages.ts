@@ -64,11 +64,13 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     outputs: (c) => [join(c.dir, 'embeddings.arrow')],
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
-      return runEmbed({ ...(o as { model: string }), data: c.dirOf('ingest'), out: c.dir, progress: c.progress, signal: c.signal });
+      const { dim, buckets, seed, ...options } = o as { model: string; dim?: number; buckets?: number; seed?: number };
+      return runEmbed({ ...options, hashing: { dim, buckets, seed }, data: c.dirOf('ingest'), out: c.dir, progress: c.progress, signal: c.signal });
     },
   },
   select: {
-    name: 'select', after: ['embed'], externalInputs: () => [], identity: (o) => o,
+    name: 'select', after: ['embed'], identity: (o) => o,
+    externalInputs: (o) => (typeof o.alreadySelected === 'string' ? [o.alreadySelected] : []),
     outputs: (c) => [join(c.dir, 'coreset.arrow')],
     run: async (c, o) => {
       const { runSelect } = await import('../select/run.js');
@@ -82,7 +84,11 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     outputs: (c) => [join(c.dir, 'instructions.jsonl'), join(c.dir, 'rejected.jsonl')],
     run: async (c, o) => {
       const { runGenerate } = await import('../generate/run.js');
-      const { llm, ...options } = o as { llm: LlmConfig };
+      const { llm, discriminator, examples, timeout, ...options } = o as { llm: LlmConfig; discriminator?: boolean; examples?: number; timeout?: number; discriminate?: boolean; goodExamples?: number; timeoutMs?: number };
+      // The flags' names (`--no-discriminator`, `--examples`, `--timeout` in seconds) onto the API's.
+      if (discriminator !== undefined) options.discriminate = discriminator;
+      if (examples !== undefined) options.goodExamples = examples;
+      if (timeout !== undefined) options.timeoutMs = timeout * 1000;
       const endpoint = await openEndpoint(llm, c);
       try {
         return await runGenerate({
@@ -97,11 +103,13 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
   },
   decontam: {
-    name: 'decontam', after: ['generate'], externalInputs: (o) => o.bench as string[], identity: (o) => o,
+    name: 'decontam', after: ['generate'], identity: (o) => o,
+    externalInputs: (o) => [...(o.bench as string[]), ...(typeof o.model === 'string' && o.model !== 'hashing' ? [o.model] : [])],
     outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
-      return runDecontam({ ...(o as { bench: string[] }), input: c.dirOf('generate'), out: c.dir, progress: c.progress, signal: c.signal });
+      const { dim, buckets, seed, ...options } = o as { bench: string[]; dim?: number; buckets?: number; seed?: number };
+      return runDecontam({ ...options, hashing: { dim, buckets, seed }, input: c.dirOf('generate'), out: c.dir, progress: c.progress, signal: c.signal });
     },
   },
   export: {
@@ -124,10 +132,11 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     run: async (c, o) => {
       const { runReport } = await import('../report/run.js');
       mkdirSync(c.dir, { recursive: true });
-      const { png, ...options } = o as { png?: boolean };
+      const { png, chromium, ...options } = o as { png?: boolean | string; chromium?: string };
+      const figures = png === true ? join(c.dir, 'figures') : typeof png === 'string' ? png : undefined;
       return runReport({
-        ...options, work: c.config.work, out: join(c.dir, 'report.html'), ...(png === true ? { png: join(c.dir, 'figures') } : {}),
-        chromium: process.env.TIDEPOOL_CHROMIUM, searchPath: process.env.PATH, log: (line) => {
+        ...options, work: c.config.work, out: join(c.dir, 'report.html'), ...(figures === undefined ? {} : { png: figures }),
+        chromium: chromium ?? process.env.TIDEPOOL_CHROMIUM, searchPath: process.env.PATH, log: (line) => {
           c.log(line);
         },
       });

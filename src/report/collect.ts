@@ -132,6 +132,9 @@ function whereNote(stage: ReportStage, stages: Record<ReportStage, string | null
     : `needs ${file} from \`tidepool ${stage}\` (none found at ${path})`;
 }
 
+/** A {@link whereNote} with a plural subject ("they need ..."). */
+const plural = (note: string) => note.replace(/^needs /, 'need ');
+
 const capitalized = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 
 async function readCoreset(path: string): Promise<{ rowIds: number[]; radii: (number | null)[] }> {
@@ -227,9 +230,9 @@ function languageSection(stages: Record<ReportStage, string | null>, pairsFile: 
     return { status: 'missing', note: capitalized(`${whereNote('ingest', stages, 'pairs.arrow')}, or ${whereNote('generate', stages, 'manifest.json').replace(/^needs /, '')}`) };
   }
   const notes: string[] = [];
-  if (scan === null) notes.push(`Pairs and coreset not shown: ${pairs?.ok === false ? `cannot read ${pairsFile ?? 'pairs.arrow'}: ${pairs.error.message}` : `they ${whereNote('ingest', stages, 'pairs.arrow')}.`}`);
+  if (scan === null) notes.push(`Pairs and coreset not shown: ${pairs?.ok === false ? `cannot read ${pairsFile ?? 'pairs.arrow'}: ${pairs.error.message}` : `they ${plural(whereNote('ingest', stages, 'pairs.arrow'))}.`}`);
   else if (!hasCoreset) notes.push(`Coreset not shown: it ${whereNote('select', stages, 'coreset.arrow')}.`);
-  if (generated === null) notes.push(`Generated samples not shown: they ${whereNote('generate', stages, 'manifest.json')}.`);
+  if (generated === null) notes.push(`Generated samples not shown: they ${plural(whereNote('generate', stages, 'manifest.json'))}.`);
   return { status: 'ok', data: { pairs: scan?.languages ?? null, coreset: scan !== null && hasCoreset ? scan.coresetLanguages : null, generated, notes } };
 }
 

@@ -57,7 +57,7 @@ export function availableDevices(): OnnxDevice[] {
 /** What to install for a device that is not available. */
 function installHint(device: OnnxDevice): string {
   if (device === 'cuda') {
-    return 'Install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (Linux or Windows x64, needs internet; CUDA 12 and cuDNN 9 on the library path), or use --device cpu.';
+    return 'Install the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` in the tidepool folder (Linux or Windows x64, needs internet; CUDA 12 and cuDNN 9 on the library path), or use --device cpu.';
   }
   if (device === 'webgpu') return 'This onnxruntime-node build does not include WebGPU; install a current onnxruntime-node (recent releases bundle it on Windows, macOS and Linux x64), or use --device cpu.';
   return 'Reinstall onnxruntime-node.';

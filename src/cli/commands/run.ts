@@ -1,6 +1,6 @@
 /** `tidepool run PIPELINE.json` */
 import { Command } from 'commander';
-import { STAGES, type StageName } from '../../pipeline/stage-names.js';
+import { STAGES } from '../../pipeline/stage-names.js';
 import { parseList } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
@@ -23,7 +23,7 @@ export function runCommand(): Command {
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runPipeline({
-          file, work: flags.work, force: flags.force as StageName[] | undefined, progress: progressSink(flags), signal,
+          file, work: flags.work, force: flags.force, progress: progressSink(flags), signal,
           log: (line) => {
             say(flags, line);
           },
