@@ -3,7 +3,7 @@
  * Exit status: 0 ok, 1 user error (clear message), 2 internal bug, 130 interrupted.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError } from '../errors.js';
+import { EXIT_INTERNAL_ERROR, EXIT_USER_ERROR, TidepoolError, isNoSpaceError, writeFailure } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { decontamCommand } from './commands/decontam.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -37,7 +37,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
-  } catch (error) {
+  } catch (thrown) {
+    // A full disk (or quota, or read-only file system) that no stage wrapped is still the user's to fix.
+    const error = !(thrown instanceof TidepoolError) && isNoSpaceError(thrown) ? writeFailure(thrown, (thrown as NodeJS.ErrnoException).path ?? 'a file') : thrown;
     if (error instanceof CommanderError) {
       // Help and version end in exitOverride too; commander already printed its message.
       return error.exitCode === 0 ? 0 : EXIT_USER_ERROR;
