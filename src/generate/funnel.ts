@@ -28,6 +28,12 @@ export interface Funnel {
   groups: Record<string, FunnelCounts>;
   /** `task/reason-code` -> how many rejections gave it. */
   reasons: Record<string, number>;
+  /**
+   * `task/rule_N` -> the discriminator rule the code stands for, shortened (see {@link shortRule}),
+   * so a reader sees `rule_3 (the output is <language> code that solves the task…)`, not a number.
+   * Absent in funnels written before it existed.
+   */
+  rules?: Record<string, string>;
 }
 
 /** An empty funnel. */
@@ -76,6 +82,28 @@ export function topReasons(funnel: Funnel, limit: number, task?: string): { task
     .slice(0, limit);
 }
 
+/** Characters a rule's name keeps (before the ellipsis). */
+const RULE_NAME_CHARS = 72;
+
+/**
+ * A discriminator rule line as a short name: placeholders as `<language>`, lower-case start, no final
+ * period, cut at a word boundary with an ellipsis past {@link RULE_NAME_CHARS} characters.
+ */
+export function shortRule(text: string): string {
+  let name = text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_match, placeholder: string) => `<${placeholder.replaceAll('_', ' ')}>`).trim().replace(/\.$/, '');
+  if (/^[A-Z][a-z]/.test(name)) name = name[0]!.toLowerCase() + name.slice(1);
+  if (name.length <= RULE_NAME_CHARS) return name;
+  const cut = name.slice(0, RULE_NAME_CHARS + 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > RULE_NAME_CHARS / 2 ? cut.slice(0, space) : cut.slice(0, RULE_NAME_CHARS)).replace(/[\s,;:]+$/, '')}…`;
+}
+
+/** `code`, followed by what it means when the funnel names it: `rule_3 (the output is <language> code…)`. */
+export function reasonLabel(funnel: Funnel, task: string, code: string): string {
+  const name = funnel.rules?.[`${task}/${code}`];
+  return name === undefined ? code : `${code} (${name})`;
+}
+
 /** A plain-text table of the funnel per task and language, with the top reasons per task. */
 export function formatFunnel(funnel: Funnel): string {
   const header = ['task', 'language', 'units', 'generated', 'pre-filtered', 'judged', 'accepted', 'accept %', 'tokens/accepted', 'USD/accepted'];
@@ -90,7 +118,7 @@ export function formatFunnel(funnel: Funnel): string {
   const tasks = [...new Set(Object.keys(funnel.groups).map((key) => key.split('/')[0]!))].sort();
   const reasons = tasks.map((task) => {
     const top = topReasons(funnel, 3, task);
-    return top.length === 0 ? '' : `  ${task}: ${top.map((entry) => `${entry.code} x${entry.count}`).join(', ')}`;
+    return top.length === 0 ? '' : `  ${task}: ${top.map((entry) => `${reasonLabel(funnel, task, entry.code)} x${entry.count}`).join(', ')}`;
   }).filter((text) => text !== '');
   return [line(header), ...rows.map(line), ...(reasons.length > 0 ? ['top reject reasons:', ...reasons] : [])].join('\n');
 }

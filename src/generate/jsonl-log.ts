@@ -1,9 +1,12 @@
 /**
  * Append-only JSON-lines logs that survive kill -9: every record is one `write` of one line, and on
  * opening, a torn last line (the process died mid-write) is cut off so the log ends on a whole line.
+ * A failed write (a full disk) is a {@link TidepoolError} naming the file, raised by the call that
+ * wrote, or, when the write happened at the end of an event-loop turn, by the next call on the log:
+ * never an exception out of a timer. What reached the file before stays valid.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { TidepoolError } from '../errors.js';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { writeFailure, type TidepoolError } from '../errors.js';
 
 const CHUNK = 1 << 20;
 
@@ -48,31 +51,45 @@ export class AppendLog {
   private fd: number;
   private pending: Buffer[] = [];
   private flushScheduled = false;
+  /** Set by a failed write: every later append, flush and close throws it. */
+  private failure: TidepoolError | undefined;
   /** Bytes in the file once pending lines are written. */
   size: number;
 
-  private constructor(readonly path: string, fd: number, size: number) {
+  private constructor(readonly path: string, fd: number, size: number, private readonly write: WriteSync) {
     this.fd = fd;
     this.size = size;
   }
 
-  /** Opens `path` for appending; `size` is the byte length of its whole lines (from {@link scanLines}). */
-  static open(path: string, size: number): AppendLog {
+  /**
+   * Opens `path` for appending; `size` is the byte length of its whole lines (from {@link scanLines}).
+   * `write` stands in for `fs.writeSync` (tests inject a full disk).
+   * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming `path`.
+   */
+  static open(path: string, size: number, write: WriteSync = writeSync): AppendLog {
     try {
-      return new AppendLog(path, openSync(path, 'a'), size);
+      return new AppendLog(path, openSync(path, 'a'), size, write);
     } catch (error) {
-      throw new TidepoolError('E_OUTPUT', `cannot append to ${path}: ${(error as Error).message}; check the --out folder's permissions and free space`, { path }, { cause: error });
+      throw writeFailure(error, path);
     }
   }
 
-  /** Appends one JSON value as one line (written by the end of this event-loop turn); returns where it starts. */
+  /**
+   * Appends one JSON value as one line (written by the end of this event-loop turn); returns where it starts.
+   * @throws TidepoolError the failure of an earlier write to this log.
+   */
   append(value: unknown): { offset: number; length: number } {
+    if (this.failure !== undefined) throw this.failure;
     const line = Buffer.from(`${JSON.stringify(value)}\n`);
     this.pending.push(line);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
-        this.flush();
+        try {
+          this.flush();
+        } catch {
+          // Kept in `failure`: the next append, flush or close on this log throws it.
+        }
       });
     }
     const offset = this.size;
@@ -80,14 +97,24 @@ export class AppendLog {
     return { offset, length: line.length - 1 };
   }
 
-  /** Writes every pending line now. */
+  /**
+   * Writes every pending line now.
+   * @throws TidepoolError `E_NO_SPACE` (full disk, quota, read-only) or `E_OUTPUT`, naming the file; again on every later call.
+   */
   flush(): void {
     this.flushScheduled = false;
+    if (this.failure !== undefined) throw this.failure;
     if (this.pending.length === 0 || this.fd < 0) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     let written = 0;
-    while (written < data.length) written += writeSync(this.fd, data, written);
+    try {
+      while (written < data.length) written += this.write(this.fd, data, written);
+    } catch (error) {
+      // A torn last line may be left behind; the next run's scan (or the checkpoint's length) cuts it.
+      this.failure = writeFailure(error, this.path);
+      throw this.failure;
+    }
   }
 
   /** Reads `length` bytes at `offset` (a line appended earlier). */
@@ -108,20 +135,50 @@ export class AppendLog {
     }
   }
 
+  /** Writes what is pending and closes the file (closed even when the write fails, which then throws). */
   close(): void {
-    this.flush();
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    try {
+      this.flush();
+    } finally {
+      if (this.fd >= 0) closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 }
 
-/** Cuts `path` to `size` bytes (creating it when missing) and opens it for appending. */
-export function openTruncated(path: string, size: number): AppendLog {
-  const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-  try {
-    ftruncateSync(fd, size);
-  } finally {
-    closeSync(fd);
+/** The part of `fs.writeSync` an {@link AppendLog} uses. */
+export type WriteSync = (fd: number, buffer: Buffer, offset: number) => number;
+
+/**
+ * Closes every log, each even when another fails; throws the first failure (after closing them all).
+ */
+export function closeAll(logs: readonly { close(): void }[]): void {
+  let failure: { error: unknown } | undefined;
+  for (const log of logs) {
+    try {
+      log.close();
+    } catch (error) {
+      failure ??= { error };
+    }
   }
-  return AppendLog.open(path, size);
+  if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * Cuts `path` to `size` bytes (creating it when missing) and opens it for appending.
+ * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming `path`.
+ */
+export function openTruncated(path: string, size: number, write?: WriteSync): AppendLog {
+  try {
+    const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
+    try {
+      // Only when needed: a file already of that length is left alone.
+      if (fstatSync(fd).size !== size) ftruncateSync(fd, size);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
+  return AppendLog.open(path, size, write);
 }

@@ -1,5 +1,6 @@
 /** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
 import { TidepoolError } from '../errors.js';
+import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
@@ -61,6 +62,16 @@ export interface GenerateOptions {
   maxRetries?: number | undefined;
   /** Per-request timeout in ms. @default 120000 */
   timeoutMs?: number | undefined;
+  /**
+   * Most bytes of one answer that are read; a longer answer fails its request (the unit is retried
+   * later) and is neither stored nor quoted back. @default answerByteLimit(replyTokens)
+   */
+  maxAnswerBytes?: number | undefined;
+  /**
+   * Seconds without any answer from the server, with the last requests all failing to reach it,
+   * after which the run stops with `E_LLM_UNREACHABLE` (what finished is kept; a rerun resumes). @default 60
+   */
+  unreachableSeconds?: number | undefined;
   /** Seconds between checkpoints. @default 2 */
   checkpointSeconds?: number | undefined;
   progress?: ProgressSink | undefined;
@@ -123,15 +134,36 @@ export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenera
     poolCapacity: positive('pool-capacity', options.poolCapacity, 24)!, poolEpoch: positive('pool-epoch', options.poolEpoch, undefined) ?? defaultPoolEpoch(positive('concurrency', options.concurrency, 16)!),
     goodExamples: options.goodExamples ?? 2, badExamples: options.badExamples ?? 1,
     maxRetries: options.maxRetries ?? 4, timeoutMs: positive('timeout', options.timeoutMs, 120_000)!,
+    maxAnswerBytes: positive('max-answer-bytes', options.maxAnswerBytes, undefined) ?? answerByteLimit(positive('reply-tokens', options.replyTokens, 2048)!),
+    unreachableSeconds: positive('unreachable-seconds', options.unreachableSeconds, 60, false)!,
     checkpointSeconds: options.checkpointSeconds ?? 2,
     progress: options.progress, signal: options.signal, log: options.log ?? (() => {}),
   };
+  if (!isHttpUrl(options.baseURL)) problems.push(`base-url must be an http:// or https:// URL such as http://127.0.0.1:8000/v1, found "${redactUrl(options.baseURL)}"`);
   if (resolved.translateTo.length === 0) problems.push('translate-to must name at least one language');
   for (const [name, value] of [['good-examples', resolved.goodExamples], ['bad-examples', resolved.badExamples], ['max-retries', resolved.maxRetries]] as const) {
     if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number >= 0, found ${value}`);
   }
   if (problems.length > 0) throw new TidepoolError('E_USAGE', `generate: ${problems.join('; ')}`, { problems });
   return resolved;
+}
+
+/**
+ * The default for {@link GenerateOptions.maxAnswerBytes}: 32 bytes per token of `max_tokens` (a token
+ * is rarely more than 8 characters, and JSON escapes a character in at most 12 bytes) plus 64 KiB for
+ * the envelope. Generous for any real answer, and far below what would grow the process's memory.
+ */
+export function answerByteLimit(replyTokens: number): number {
+  return replyTokens * 32 + 65_536;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,8 +3,9 @@
  * `pools.json` summary. Each file is written to `<name>.partial` and renamed into place, and
  * `pools.json` goes last, so it never names counts that its pool files do not hold yet.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFailure } from '../errors.js';
 import type { CasePools } from './pools.js';
 
 /** Name of the summary file {@link savePools} writes. */
@@ -21,19 +22,33 @@ export interface PoolsSummary {
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.partial`, text);
-  await rename(`${path}.partial`, path);
+  try {
+    await writeFile(`${path}.partial`, text);
+  } catch (error) {
+    await rm(`${path}.partial`, { force: true });
+    throw writeFailure(error, `${path}.partial`);
+  }
+  try {
+    await rename(`${path}.partial`, path);
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
 }
 
 /**
  * Writes every pool that exists in `pools` to `dir/<task>.<kind>.jsonl` (one entry per line, oldest
  * first) and then `dir/pools.json`, creating `dir` if missing. The content is taken when the call
  * starts, so adds made while it writes are not mixed in.
+ * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming the file that could not be written.
  */
 export async function savePools(dir: string, pools: CasePools): Promise<void> {
   const state = pools.toJSON();
   const summary: PoolsSummary = { snapshot: pools.snapshotId(), capacity: state.capacity, version: state.version, counts: {} };
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, dir);
+  }
   for (const [key, entries] of Object.entries(state.entries)) {
     await writeAtomically(join(dir, `${key.replace('/', '.')}.jsonl`), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     summary.counts[key] = entries.length;

@@ -37,9 +37,26 @@ export interface RoleParams {
 /** @default system message of every request */
 export const SYSTEM_MESSAGE = 'You produce training data for code models. Follow the instructions exactly and answer with a single JSON object.';
 
+/** Characters of the problem quoted in the retry turn; longer descriptions are cut. */
+export const RETRY_ERROR_CHARS = 2000;
+
+/**
+ * Characters of an unusable reply quoted back in the retry: twice what `maxTokens` tokens of about 4
+ * characters make, at least 4000. A reply the server should not have sent (far past max_tokens) is
+ * cut there rather than sent back whole; replies within it are quoted as they are.
+ */
+export function replyQuoteLimit(maxTokens: number): number {
+  return Math.max(4000, maxTokens * 8);
+}
+
+/** `text` cut to `limit` characters, saying how much was cut. */
+export function excerpt(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters cut)`;
+}
+
 /** Text of the user turn that asks again after an unusable reply. */
 export function retryMessage(error: string): string {
-  return `Your reply could not be used: ${error}`;
+  return `Your reply could not be used: ${excerpt(error, RETRY_ERROR_CHARS)}`;
 }
 
 /** The prompt file of the generator for `task`. */
@@ -71,9 +88,10 @@ export function discriminatorSpec(unit: WorkUnit, code: string, sample: Instruct
   return spec(prompt, renderPrompt(prompt, values), params, `tidepool_verdict_${schemaTask(unit.task)}`, verdictSchema(countRules(prompt.text)));
 }
 
-/** `original` followed by the unusable reply and a user turn quoting `error`: the one retry. */
+/** `original` followed by the unusable reply (at most {@link replyQuoteLimit} characters of it) and a user turn quoting `error`: the one retry. */
 export function retrySpec(original: ChatSpec, reply: string, error: string): ChatSpec {
-  return { ...original, messages: [...original.messages, { role: 'assistant', content: reply }, { role: 'user', content: retryMessage(error) }] };
+  const quoted = excerpt(reply, replyQuoteLimit(original.maxTokens));
+  return { ...original, messages: [...original.messages, { role: 'assistant', content: quoted }, { role: 'user', content: retryMessage(error) }] };
 }
 
 /**
@@ -118,14 +136,20 @@ export function countRules(promptText: string): number {
 }
 
 function scanRules(promptText: string): number {
+  return ruleTexts(promptText).length;
+}
+
+/** The text of each numbered rule line after the `Rules:` line of a discriminator prompt file, in order (placeholders as written). */
+export function ruleTexts(promptText: string): string[] {
   const start = promptText.search(/^Rules:\s*$/m);
-  if (start === -1) return 0;
-  let count = 0;
-  for (const line of promptText.slice(start).split('\n').slice(1)) {
-    if (/^\d+\.\s/.test(line)) count++;
-    else if (count > 0 && line.trim() === '') break;
+  if (start === -1) return [];
+  const texts: string[] = [];
+  for (const line of promptText.slice(start).split(/\r?\n/).slice(1)) {
+    const rule = /^\d+\.\s+(.*)$/.exec(line);
+    if (rule !== null) texts.push(rule[1]!.trim());
+    else if (texts.length > 0 && line.trim() === '') break;
   }
-  return count;
+  return texts;
 }
 
 function spec(prompt: Prompt, text: string, params: RoleParams, schemaName: string, schema: Record<string, unknown>): ChatSpec {

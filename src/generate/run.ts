@@ -7,15 +7,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError, writeFailure } from '../errors.js';
 import { describeFile, newManifest } from '../store/manifest.js';
 import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, formatCount } from '../util/progress.js';
+import { redactUrl } from '../util/redact-url.js';
+import { createAsk } from './ask.js';
 import { Budget, checkBudgetPriced, type BudgetLimits } from './budget.js';
 import { ResponseCache } from './cache.js';
-import { addToFunnel, formatFunnel, funnelTotal, type Funnel } from './funnel.js';
+import { addToFunnel, formatFunnel, funnelTotal, shortRule, type Funnel } from './funnel.js';
 import { readGenerateInput } from './input.js';
-import { openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
+import { closeAll, openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
 import { LlmClient, TransientLlmError } from './llm.js';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.js';
 import { CasePools, formatExamples } from './pools.js';
@@ -24,10 +26,10 @@ import { loadPrices, costOf, type PriceTable } from './prices.js';
 import { loadPrompts, type PromptSet } from './prompts.js';
 import { RateLimiter } from './limits.js';
 import { unitRecord, type RunIdentity } from './records.js';
-import { cacheKey, type ChatSpec } from './requests.js';
+import { discriminatorPromptName, ruleTexts } from './requests.js';
 import { FoldingScheduler } from './scheduler.js';
 import { initialState, readState, writeState, type GenerateState, type JournalEntry } from './state.js';
-import { processUnit, type Ask } from './unit.js';
+import { processUnit } from './unit.js';
 import { planUnits, type SourceRow, type WorkUnit } from './units.js';
 
 /** The `--json` summary. */
@@ -37,8 +39,10 @@ export interface GenerateSummary {
   finished: number;
   accepted: number;
   rejected: number;
-  /** Units whose last attempt failed on the server side; a rerun retries them. */
+  /** Units whose last attempt failed (server errors, broken or oversized answers); a rerun retries them. */
   failed: number;
+  /** Why those units failed: each distinct last error and how many units gave it, most frequent first. */
+  failedReasons: Record<string, number>;
   acceptRate: number;
   tasks: Record<string, { units: number; accepted: number }>;
   languages: Record<string, { units: number; accepted: number }>;
@@ -83,7 +87,11 @@ async function generateInto(folder: OutputFolder, options: GenerateOptions): Pro
   const rows = new Map<number, SourceRow>(input.rows.map((row) => [row.rowId, row]));
 
   const work = join(resolved.out, GENERATE_FILES.work);
-  mkdirSync(work, { recursive: true });
+  try {
+    mkdirSync(work, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, work);
+  }
   const paths = {
     state: join(work, 'state.json'), journal: join(work, 'journal.jsonl'), cache: join(work, 'responses.jsonl'),
     instructions: join(resolved.out, GENERATE_FILES.instructions), rejected: join(resolved.out, GENERATE_FILES.rejected),
@@ -107,21 +115,31 @@ async function generateInto(folder: OutputFolder, options: GenerateOptions): Pro
     writeState(paths.state, state);
   }
 
-  const cache = ResponseCache.open(paths.cache);
-  // From here the outputs change: the folder's manifest describes them again only once this run writes it.
-  await folder.uncommit();
-  const outputs = { instructions: openTruncated(paths.instructions, state.bytes.instructions), rejected: openTruncated(paths.rejected, state.bytes.rejected) };
-  const journalEntries: JournalEntry[] = [];
-  const journalSize = scanLines(paths.journal, (text) => journalEntries.push(JSON.parse(text) as JournalEntry));
-  const journal = openTruncated(paths.journal, journalSize);
+  const logs: { close(): void }[] = [];
+  let summary: GenerateSummary;
   try {
-    return await execute({ folder, resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
-  } finally {
-    cache.close();
-    outputs.instructions.close();
-    outputs.rejected.close();
-    journal.close();
+    const cache = ResponseCache.open(paths.cache);
+    logs.push(cache);
+    // From here the outputs change: the folder's manifest describes them again only once this run writes it.
+    await folder.uncommit();
+    const outputs = { instructions: openTruncated(paths.instructions, state.bytes.instructions), rejected: openTruncated(paths.rejected, state.bytes.rejected) };
+    logs.push(outputs.instructions, outputs.rejected);
+    const journalEntries: JournalEntry[] = [];
+    const journalSize = scanLines(paths.journal, (text) => journalEntries.push(JSON.parse(text) as JournalEntry));
+    const journal = openTruncated(paths.journal, journalSize);
+    logs.push(journal);
+    summary = await execute({ folder, resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
+  } catch (error) {
+    // The run's own error is the one to report; closing still writes what the other logs hold.
+    try {
+      closeAll(logs);
+    } catch {
+      // A second failure (the same full disk) adds nothing to the first.
+    }
+    throw error;
   }
+  closeAll(logs);
+  return summary;
 }
 
 interface Job {
@@ -148,19 +166,36 @@ async function execute(job: Job): Promise<GenerateSummary> {
     mode: resolved.mode, generatorModel: resolved.model, discriminatorModel: resolved.discriminatorModel,
     promptVersions: Object.fromEntries(Object.values(prompts).map((prompt) => [prompt.name, prompt.version])),
   };
-  const client = new LlmClient({ baseURL: resolved.baseURL, apiKey: resolved.apiKey, maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs });
+  const client = new LlmClient({ baseURL: resolved.baseURL, apiKey: resolved.apiKey, maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs, maxAnswerBytes: resolved.maxAnswerBytes });
   const limiter = new RateLimiter({ ...(resolved.rpm === undefined ? {} : { rpm: resolved.rpm }), ...(resolved.tpm === undefined ? {} : { tpm: resolved.tpm }) });
   const budget = new Budget(budgetLimits(resolved), spentSoFar(cache, prices));
+  const asker = createAsk({ cache, client, limiter, budget, prices, unreachableSeconds: resolved.unreachableSeconds, out: resolved.out });
+  const { ask } = asker;
   const funnel: Funnel = state.funnel;
+  if (resolved.discriminatorModel !== null) funnel.rules = ruleNames(prompts, units);
   const failed = new Set(state.failed);
+  /** Unit index -> the message of its last failed attempt (from this run or the journal). */
+  const lastError = new Map<number, string>();
   let counts = { accepted: state.accepted, rejected: state.rejected };
-  let paidRequests = 0;
-  let cachedRequests = 0;
-  let fatal: Error | undefined;
+  /**
+   * What ends the run: `fatal`, the error that stops it (set from callbacks, so read as a field);
+   * `outputsBroken`, a write of the outputs failed and no checkpoint may be taken after it (it could
+   * cover a missing record).
+   */
+  const ending: { fatal: Error | undefined; outputsBroken: boolean } = { fatal: undefined, outputsBroken: false };
+  const fatalNow = (): Error | undefined => ending.fatal;
+  const fail = (error: unknown): void => {
+    ending.fatal ??= error instanceof Error ? error : new Error(String(error));
+  };
 
   const write = (entry: Extract<JournalEntry, { status: 'done' }>, unit: WorkUnit): void => {
     const made = unitRecord(unit, entry.outcome, identity, entry.poolSnapshot);
-    (made.accepted ? outputs.instructions : outputs.rejected).append(made.record);
+    try {
+      (made.accepted ? outputs.instructions : outputs.rejected).append(made.record);
+    } catch (error) {
+      ending.outputsBroken = true;
+      throw error;
+    }
     counts = made.accepted ? { ...counts, accepted: counts.accepted + 1 } : { ...counts, rejected: counts.rejected + 1 };
     addToFunnel(funnel, unit.task, unit.language, entry.outcome);
   };
@@ -175,7 +210,12 @@ async function execute(job: Job): Promise<GenerateSummary> {
     },
     folded: (entry, unit) => {
       if (entry.status === 'done') write(entry, unit);
-      else failed.add(entry.index);
+      else {
+        failed.add(entry.index);
+        lastError.set(entry.index, entry.error);
+      }
+      // After the write: the scheduler already counts this unit as folded, so a checkpoint now covers
+      // both its record and the unit (see FoldingScheduler's `folded` hook).
       maybeCheckpoint();
     },
     stopReason: () => stopReason(),
@@ -186,6 +226,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const retried = new Map<number, Extract<JournalEntry, { status: 'done' }>>();
   for (const entry of job.journalEntries) {
     if (units[entry.index]?.key !== entry.key) continue;
+    if (entry.status === 'error') lastError.set(entry.index, entry.error);
     if (entry.index >= state.folded) scheduler.restore(entry);
     else if (failed.has(entry.index) && entry.status === 'done') retried.set(entry.index, entry);
   }
@@ -202,7 +243,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     const total = counts.accepted + counts.rejected;
     const rate = total === 0 ? '' : `accepted ${((100 * counts.accepted) / total).toFixed(0)}%`;
     const usd = budget.spent.usd === null ? '' : ` | $${budget.spent.usd.toFixed(3)}`;
-    progress.update(done, done, `${rate} | ${formatCount(paidRequests)} requests (${formatCount(cachedRequests)} cached) | ${formatCount(budget.spent.promptTokens + budget.spent.completionTokens)} tokens${usd}`);
+    progress.update(done, done, `${rate} | ${formatCount(asker.paidRequests)} requests (${formatCount(asker.cachedRequests)} cached) | ${formatCount(budget.spent.promptTokens + budget.spent.completionTokens)} tokens${usd}`);
   }
 
   let lastCheckpoint = performance.now();
@@ -218,41 +259,20 @@ async function execute(job: Job): Promise<GenerateSummary> {
       funnel, failed: [...failed].sort((a, b) => a - b), accepted: counts.accepted, rejected: counts.rejected,
     });
     const snapshot = pools.snapshot();
-    poolsWrite = poolsWrite.then(() => savePools(join(resolved.out, GENERATE_FILES.pools), snapshot));
+    // A failed pools write stops the run (like any fatal error) and is reported once the units in flight settle.
+    poolsWrite = poolsWrite.then(() => savePools(join(resolved.out, GENERATE_FILES.pools), snapshot)).catch((error: unknown) => {
+      fail(error);
+    });
   }
   function maybeCheckpoint(): void {
     if (performance.now() - lastCheckpoint >= resolved.checkpointSeconds * 1000) checkpoint();
   }
 
   function stopReason(): string | undefined {
-    if (fatal !== undefined) return fatal.message;
+    if (ending.fatal !== undefined) return ending.fatal.message;
     if (resolved.signal?.aborted === true) return 'interrupted';
     return budget.exhausted();
   }
-
-  const ask: Ask = async (spec: ChatSpec) => {
-    const key = cacheKey(spec);
-    const usdOf = (promptTokens: number, completionTokens: number): number | undefined => costOf(prices, spec.model, { promptTokens, completionTokens });
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      cachedRequests++;
-      return { result: hit, cached: true, usd: usdOf(hit.promptTokens, hit.completionTokens) };
-    }
-    const grant = await limiter.acquire(estimateTokens(spec));
-    let result;
-    try {
-      result = await client.chat(spec);
-    } catch (error) {
-      grant.settle(0);
-      throw error;
-    }
-    grant.settle(result.promptTokens + result.completionTokens);
-    cache.put(key, spec.model, result);
-    paidRequests++;
-    const usd = usdOf(result.promptTokens, result.completionTokens);
-    budget.record({ promptTokens: result.promptTokens, completionTokens: result.completionTokens }, usd);
-    return { result, cached: false, usd };
-  };
 
   async function runOne(unit: WorkUnit, snapshot: CasePools): Promise<JournalEntry> {
     const row = rows.get(unit.rowId)!;
@@ -269,15 +289,30 @@ async function execute(job: Job): Promise<GenerateSummary> {
       return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome };
     } catch (error) {
       if (error instanceof TransientLlmError) return { index: unit.index, key: unit.key, status: 'error', error: error.message };
-      fatal ??= error instanceof Error ? error : new Error(String(error));
+      fail(error);
       throw error;
     }
   }
 
   try {
     await runAll();
+  } catch (error) {
+    fail(error);
   } finally {
     client.close();
+  }
+  if (ending.fatal !== undefined) {
+    // Save what finished (a rerun resumes from it), unless an output write failed: then the checkpoint
+    // could name a record that is not in the file. A second failure (the same full disk) is dropped.
+    if (!ending.outputsBroken) {
+      try {
+        checkpoint();
+      } catch {
+        // The journal still holds every finished unit: the rerun replays it.
+      }
+    }
+    await poolsWrite;
+    throw ending.fatal;
   }
   async function runAll(): Promise<void> {
     await scheduler.run(resolved.concurrency);
@@ -286,7 +321,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     for (let round = 0; round < RETRY_ROUNDS && stopReason() === undefined && scheduler.folded >= units.length && failed.size > 0; round++) {
       const finalPools = pools.snapshot();
       const before = failed.size;
-      resolved.log(`generate: retrying ${failed.size} unit(s) that failed on the server side`);
+      resolved.log(`generate: retrying ${failed.size} unit(s) whose requests failed`);
       const queue = [...failed].sort((a, b) => a - b);
       const worker = async (): Promise<void> => {
         for (let index = queue.shift(); index !== undefined && stopReason() === undefined; index = queue.shift()) {
@@ -295,7 +330,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
           if (entry.status === 'done') {
             write(entry, units[index]!);
             failed.delete(index);
-          }
+          } else lastError.set(index, entry.error);
           progressTick();
           checkpoint();
         }
@@ -306,6 +341,9 @@ async function execute(job: Job): Promise<GenerateSummary> {
   }
   checkpoint();
   await poolsWrite;
+  // A pools write may have failed while the last one was awaited.
+  const late = fatalNow();
+  if (late !== undefined) throw late;
   progress.finish();
 
   const seconds = (performance.now() - job.startedAt) / 1000;
@@ -313,10 +351,10 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const total = funnelTotal(funnel);
   const summary: GenerateSummary = {
     mode: resolved.mode, units: units.length, finished: counts.accepted + counts.rejected, accepted: counts.accepted, rejected: counts.rejected,
-    failed: failed.size, acceptRate: total.units === 0 ? 0 : counts.accepted / total.units,
+    failed: failed.size, failedReasons: tally([...failed].map((index) => lastError.get(index) ?? 'no reason recorded')), acceptRate: total.units === 0 ? 0 : counts.accepted / total.units,
     tasks: group(funnel, 0), languages: group(funnel, 1),
     tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
-    paidRequests, cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: paidRequests / seconds,
+    paidRequests: asker.paidRequests, cachedRequests: asker.cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: asker.paidRequests / seconds,
     complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, out: resolved.out,
   };
   await job.folder.commit(newManifest({
@@ -328,14 +366,32 @@ async function execute(job: Job): Promise<GenerateSummary> {
     counts: { ...summary, funnel, spentByThisFolder: budget.spent },
     timings: { seconds },
   }));
-  if (fatal !== undefined) throw fatal;
   resolved.log(formatFunnel(funnel));
   if (stopped === 'interrupted') {
     throw new TidepoolError('E_INTERRUPTED', `generate interrupted with ${formatCount(summary.finished)} of ${formatCount(units.length)} units done; rerun the same command to resume`, { out: resolved.out });
   }
   if (stopped !== null) resolved.log(`generate: stopped early: ${stopped}; rerun with a larger budget to continue where it stopped`);
-  if (failed.size > 0) resolved.log(`generate: ${failed.size} unit(s) failed on the server side after retries; rerun the same command to retry them`);
+  if (failed.size > 0) {
+    const reasons = Object.entries(summary.failedReasons).slice(0, 3).map(([reason, count]) => `${reason} (x${count})`);
+    resolved.log(`generate: ${failed.size} unit(s) failed after retries: ${reasons.join('; ')}; rerun the same command to retry them`);
+  }
   return summary;
+}
+
+/** Each distinct text and how often it occurs, most frequent first. */
+function tally(texts: readonly string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+/** `task/rule_N` -> the short name of rule N of each planned task's discriminator prompt. */
+function ruleNames(prompts: PromptSet, units: readonly WorkUnit[]): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const task of new Set(units.map((unit) => unit.task))) {
+    for (const [i, text] of ruleTexts(prompts[discriminatorPromptName(task)].text).entries()) names[`${task}/rule_${i + 1}`] = shortRule(text);
+  }
+  return names;
 }
 
 function group(funnel: Funnel, part: 0 | 1): Record<string, { units: number; accepted: number }> {
@@ -371,11 +427,6 @@ function spentSoFar(cache: ResponseCache, prices: PriceTable): { promptTokens: n
   return { promptTokens, completionTokens, usd, requests: cache.spend.requests };
 }
 
-/** Prompt tokens (about 4 characters each) plus the reply's cap, for the tokens-per-minute limiter. */
-function estimateTokens(spec: ChatSpec): number {
-  return Math.ceil(spec.messages.reduce((sum, message) => sum + message.content.length, 0) / 4) + spec.maxTokens;
-}
-
 /** Everything that shapes the outputs (not the limits, budget, concurrency or row limit). */
 function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet, coresetSha: string, pairs: { bytes: number; sha256: string | undefined }): string {
   const shape = {
@@ -392,12 +443,12 @@ function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet, cores
 function manifestParameters(resolved: ResolvedGenerateOptions, identity: RunIdentity): Record<string, unknown> {
   return {
     mode: resolved.mode, tasks: resolved.tasks, model: resolved.model, discriminatorModel: resolved.discriminatorModel,
-    baseURL: resolved.baseURL, concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
+    baseURL: redactUrl(resolved.baseURL), concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
     maxUsd: resolved.maxUsd ?? null, maxTokens: resolved.maxTokens ?? null, limit: resolved.limit ?? null, seed: resolved.seed,
     translateTo: resolved.translateTo, temperature: resolved.temperature, discriminatorTemperature: resolved.discriminatorTemperature,
     replyTokens: resolved.replyTokens, poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch,
     goodExamples: resolved.goodExamples, badExamples: resolved.badExamples, prompts: resolved.prompts ?? null,
-    promptVersions: identity.promptVersions, prices: resolved.prices ?? null,
+    promptVersions: identity.promptVersions, prices: resolved.prices ?? null, maxAnswerBytes: resolved.maxAnswerBytes,
   };
 }
 

@@ -14,7 +14,13 @@ export interface SchedulerHooks {
   execute(unit: WorkUnit, snapshot: CasePools): Promise<JournalEntry>;
   /** Called once per finished unit as soon as it finishes (the shell journals it). */
   finished(entry: JournalEntry): void;
-  /** Called for each unit as it is folded, in plan order, after the pools took it in. */
+  /**
+   * Called for each unit as it is folded, in plan order, once the scheduler's state covers it: the
+   * pools took it in, {@link FoldingScheduler.folded} counts it and an epoch boundary it closes has its
+   * snapshot. A checkpoint taken here must therefore include the unit's outputs (write them first).
+   * A throw ends the run (as a rejection from `execute` does); the unit then counts as folded in
+   * memory although its outputs may be missing, so the shell must not checkpoint after such a throw.
+   */
   folded(entry: JournalEntry, unit: WorkUnit): void;
   /** Why no new unit may start (budget, interrupt), or undefined. */
   stopReason(): string | undefined;
@@ -27,6 +33,8 @@ export class FoldingScheduler {
   /** Finished units not yet folded. */
   readonly pending = new Map<number, JournalEntry>();
   private readonly snapshots: Map<number, CasePools>;
+  /** A `folded` hook threw: later units must not be folded past the one whose outputs are missing. */
+  private broken = false;
 
   constructor(
     private readonly units: readonly WorkUnit[],
@@ -57,8 +65,9 @@ export class FoldingScheduler {
     if (entry.index >= this.folded) this.pending.set(entry.index, entry);
   }
 
-  /** Folds every finished unit that is next in plan order. */
+  /** Folds every finished unit that is next in plan order (nothing more once a `folded` hook threw). */
   fold(): void {
+    if (this.broken) return;
     for (let entry = this.pending.get(this.folded); entry !== undefined; entry = this.pending.get(this.folded)) {
       this.pending.delete(this.folded);
       const unit = this.units[entry.index]!;
@@ -69,10 +78,22 @@ export class FoldingScheduler {
           reasons: outcome.accepted ? [] : outcome.reasons.map((reason) => reason.message),
         });
       }
-      this.hooks.folded(entry, unit);
       this.folded++;
       if (this.folded % this.epoch === 0) this.snapshots.set(this.folded, this.pools.snapshot());
+      this.pruneSnapshots();
+      // Last, so a checkpoint the hook takes sees the unit in the count as well as in the pools: a
+      // checkpoint covering a unit's record but not the unit made a resumed run write it twice.
+      try {
+        this.hooks.folded(entry, unit);
+      } catch (error) {
+        this.broken = true;
+        throw error;
+      }
     }
+  }
+
+  /** Drops snapshots no unit from the fold point on can need. */
+  private pruneSnapshots(): void {
     const from = this.baseOf(this.folded);
     for (const boundary of this.snapshots.keys()) if (boundary < from) this.snapshots.delete(boundary);
   }
@@ -99,16 +120,14 @@ export class FoldingScheduler {
           if (snapshot === undefined) break;
           const unit = this.units[next++]!;
           running++;
-          this.hooks.execute(unit, snapshot).then(
-            (entry) => {
-              this.hooks.finished(entry);
-              this.pending.set(entry.index, entry);
-              this.fold();
-            },
-            (error: unknown) => {
-              failure ??= { error: error instanceof Error ? error : new Error(String(error)) };
-            },
-          ).finally(() => {
+          // A throw from a hook (a full disk while writing) is a failure like a rejected execute.
+          this.hooks.execute(unit, snapshot).then((entry) => {
+            this.hooks.finished(entry);
+            this.pending.set(entry.index, entry);
+            this.fold();
+          }).catch((error: unknown) => {
+            failure ??= { error: error instanceof Error ? error : new Error(String(error)) };
+          }).finally(() => {
             running--;
             pump();
           }).catch(reject);

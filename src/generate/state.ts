@@ -7,8 +7,8 @@
  * On a rerun the outputs are cut back to the lengths in `state.json` and the journal replays the rest,
  * so every unit ends up in the outputs exactly once whatever moment the last run died at.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { TidepoolError } from '../errors.js';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { TidepoolError, writeFailure } from '../errors.js';
 import { emptyFunnel, type Funnel } from './funnel.js';
 import type { PoolsState } from './pools.js';
 import type { UnitOutcome } from './unit.js';
@@ -56,8 +56,21 @@ export function readState(path: string): GenerateState | undefined {
   }
 }
 
-/** Writes `state.json` atomically. */
+/**
+ * Writes `state.json` atomically: the previous checkpoint stays in place until the new one is whole.
+ * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming the file.
+ */
 export function writeState(path: string, state: GenerateState): void {
-  writeFileSync(`${path}.partial`, JSON.stringify(state));
-  renameSync(`${path}.partial`, path);
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, JSON.stringify(state));
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw writeFailure(error, partial);
+  }
+  try {
+    renameSync(partial, path);
+  } catch (error) {
+    throw writeFailure(error, path);
+  }
 }

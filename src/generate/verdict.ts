@@ -33,16 +33,16 @@ export function validateVerdict(value: Record<string, unknown>, ruleCount: numbe
   const expected = `Expected {"rules": [{"rule": 1, "answer": "yes" or "no", "reason": "..."}, ... one per rule 1..${ruleCount}], "verdict": "accept" or "reject"}`;
   const fail = (found: string): VerdictResult => ({ ok: false, error: `${expected}; found ${found}. Reply with only that JSON object.` });
   const verdictText = typeof value.verdict === 'string' ? value.verdict.trim().toLowerCase() : undefined;
-  if (verdictText !== 'accept' && verdictText !== 'reject') return fail(`verdict ${JSON.stringify(value.verdict ?? null)}`);
+  if (verdictText !== 'accept' && verdictText !== 'reject') return fail(`verdict ${shown(value.verdict)}`);
   if (!Array.isArray(value.rules)) return fail(`rules ${value.rules === undefined ? 'missing' : `as ${typeof value.rules}`}`);
   const answers = new Map<number, RuleAnswer>();
   for (const [position, item] of (value.rules as unknown[]).entries()) {
     if (typeof item !== 'object' || item === null) return fail(`rules[${position}] not an object`);
     const entry = item as Record<string, unknown>;
     const rule = typeof entry.rule === 'number' ? entry.rule : typeof entry.rule === 'string' ? Number(entry.rule.replace(/^rule\s*/i, '')) : NaN;
-    if (!Number.isInteger(rule) || rule < 1 || rule > ruleCount) return fail(`rules[${position}].rule ${JSON.stringify(entry.rule ?? null)} (rules are numbered 1..${ruleCount})`);
+    if (!Number.isInteger(rule) || rule < 1 || rule > ruleCount) return fail(`rules[${position}].rule ${shown(entry.rule)} (rules are numbered 1..${ruleCount})`);
     const pass = readAnswer(entry.answer);
-    if (pass === undefined) return fail(`rules[${position}].answer ${JSON.stringify(entry.answer ?? null)}`);
+    if (pass === undefined) return fail(`rules[${position}].answer ${shown(entry.answer)}`);
     if (answers.has(rule)) return fail(`rule ${rule} answered twice`);
     answers.set(rule, { rule, pass, reason: typeof entry.reason === 'string' ? entry.reason.trim() : '' });
   }
@@ -55,6 +55,12 @@ export function validateVerdict(value: Record<string, unknown>, ruleCount: numbe
   const reasons = failed.map((answer) => `rule ${answer.rule}: ${answer.reason === '' ? 'answered no' : answer.reason}`);
   if (!accept && reasons.length === 0) reasons.push('verdict reject with every rule answered yes');
   return { ok: true, verdict: { accept, rules, reasons, inconsistent } };
+}
+
+/** A found value for a message: JSON, cut short (a reply may hold megabytes in one field). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value ?? null);
+  return text.length <= 200 ? text : `${text.slice(0, 200)}... (${text.length} characters)`;
 }
 
 function readAnswer(answer: unknown): boolean | undefined {

@@ -25,6 +25,10 @@ export type Reply =
   | { truncate: true; content: string; hold?: boolean }
   /** Destroys the socket before any response byte. */
   | { drop: true }
+  /** A 200 completion whose content is `bytes` bytes of `x`, streamed in chunks with its Content-Length (an oversized answer). */
+  | { oversized: number }
+  /** A 200 chunked body that never ends: chunks of `x` until the client drops the connection (or close()). */
+  | { endless: true }
   /** A raw JSON body, shape unchecked. @default status 200 */
   | { json: unknown; status?: number };
 
@@ -55,8 +59,8 @@ export interface LlmServerOptions {
   requireApiKey?: string;
   /** Answer 400 to a `response_format` other than `text`, like servers without structured output. @default false */
   rejectResponseFormat?: boolean;
-  /** Ids listed by GET /v1/models. @default ['tidepool-test-model'] */
-  models?: readonly string[];
+  /** Ids listed by GET /v1/models; null: no such route (404), as on some servers. @default ['tidepool-test-model'] */
+  models?: readonly string[] | null;
   /** Keep every chat request in `server.requests`; false keeps none (for long benchmarks). @default true */
   recordRequests?: boolean;
   /** Port to listen on; 0 picks a free one. @default 0 */
@@ -225,6 +229,8 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
 
   async function answer(res: ServerResponse, reply: Reply, request: ChatRequest, context: RecordedRequest): Promise<void> {
     if ('drop' in reply) res.socket?.destroy();
+    else if ('oversized' in reply) await sendOversized(res, request, context, reply.oversized);
+    else if ('endless' in reply) await sendEndless(res);
     else if ('delayMs' in reply) await wait(reply.delayMs).then(() => answer(res, reply.then, request, context));
     else if ('json' in reply) send(res, reply.status ?? 200, JSON.stringify(reply.json));
     else if ('status' in reply) sendError(res, reply);
@@ -242,6 +248,49 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     } catch (error) {
       recordError(error);
       return { status: 500, body: errorJson(`llm-server respond() threw: ${String(error)}`, 'server_error'), headers: { 'x-should-retry': 'false' } };
+    }
+  }
+
+  /** Writes `chunk` and waits for the socket to take it; false once the client has gone. */
+  function writeChunk(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+    if (res.destroyed) return Promise.resolve(false);
+    if (res.write(chunk)) return Promise.resolve(!res.destroyed);
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        res.off('drain', onDrain);
+        res.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = (): void => {
+        done(true);
+      };
+      const onClose = (): void => {
+        done(false);
+      };
+      res.on('drain', onDrain);
+      res.on('close', onClose);
+    });
+  }
+
+  async function sendOversized(res: ServerResponse, request: ChatRequest, context: RecordedRequest, bytes: number): Promise<void> {
+    const [head, tail] = JSON.stringify(completion(request, context, { content: '\u0000' })).split('"\\u0000"') as [string, string];
+    const prefix = Buffer.from(`${head}"`);
+    const suffix = Buffer.from(`"${tail}`);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(prefix.length + bytes + suffix.length) });
+    if (!(await writeChunk(res, prefix))) return;
+    const block = Buffer.alloc(1 << 16, 'x');
+    for (let left = bytes; left > 0; left -= block.length) {
+      if (!(await writeChunk(res, left >= block.length ? block : block.subarray(0, left)))) return;
+    }
+    res.end(suffix);
+  }
+
+  async function sendEndless(res: ServerResponse): Promise<void> {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const block = Buffer.alloc(1 << 16, 'x');
+    if (!(await writeChunk(res, Buffer.from('{"choices": [{"message": {"content": "')))) return;
+    while (await writeChunk(res, block)) {
+      // Until the client drops the connection.
     }
   }
 
@@ -275,11 +324,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       await answer(res, await chooseReply(req, request, context), request, context);
       return;
     }
-    const models = { object: 'list', data: (options.models ?? ['tidepool-test-model']).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'tidepool-test' })) };
+    const modelIds = options.models === undefined ? ['tidepool-test-model'] : options.models;
+    const models = { object: 'list', data: (modelIds ?? []).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'tidepool-test' })) };
     const [status, body] = chat
       ? [400, errorJson('Expected a JSON body with `model` and `messages`.', 'invalid_request_error')]
       : !authorized(req) ? [401, UNAUTHORIZED]
-      : req.method === 'GET' && path === '/v1/models' ? [200, models]
+      : req.method === 'GET' && path === '/v1/models' && modelIds !== null ? [200, models]
       : [404, errorJson(`Unknown route ${req.method ?? ''} ${path}.`, 'invalid_request_error', null, 'unknown_url')];
     send(res, status, JSON.stringify(body));
   }

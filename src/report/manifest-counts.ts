@@ -70,7 +70,9 @@ export function parseFunnel(value: unknown): Parsed<Funnel> {
     if (!isCount(count)) return { ok: false, problem: `counts.funnel.reasons["${key}"] is not a count` };
     reasons[key] = count;
   }
-  return { ok: true, value: { groups, reasons } };
+  // Rule names (what `rule_3` means) came later: absent or malformed, the codes are shown alone.
+  const rules = isObject(value.rules) ? Object.fromEntries(Object.entries(value.rules).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : undefined;
+  return { ok: true, value: { groups, reasons, ...(rules === undefined ? {} : { rules }) } };
 }
 
 /** `removedByBenchmark`, `removedByDetector` and the record counts of a decontam manifest. */

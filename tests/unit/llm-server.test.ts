@@ -209,4 +209,30 @@ describe('llm-server', () => {
     await server.close();
     expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
   });
+
+  test('models: null leaves out the /models route (404), as on servers that have none', async () => {
+    const { client } = await start({ models: null });
+    await expect(client().models.list()).rejects.toMatchObject({ status: 404 });
+  });
+
+  test('an oversized answer is a whole completion of the given size with its Content-Length; an endless one never ends', async () => {
+    const { server } = await start({ respond: byMatcher([[(request) => promptText(request).includes('big'), { oversized: 1_000_000 }]], { endless: true }) });
+    const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'big' }] });
+    const url = `${server.baseURL}/chat/completions`;
+    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await big.text();
+    expect(Number(big.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    const completion = JSON.parse(text) as OpenAI.ChatCompletion;
+    expect(completion.choices[0]!.message.content).toBe('x'.repeat(1_000_000));
+    const controller = new AbortController();
+    const endless = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body.replace('big', 'more'), signal: controller.signal });
+    let received = 0;
+    for await (const chunk of endless.body! as AsyncIterable<Uint8Array>) {
+      received += chunk.length;
+      if (received >= 4_000_000) break;
+    }
+    controller.abort();
+    expect(received).toBeGreaterThanOrEqual(4_000_000);
+  });
 });
+

@@ -34,6 +34,9 @@ interface GenerateFlags extends CommonFlags {
   badExamples?: number;
   maxRetries?: number;
   timeout?: number;
+  maxAnswerBytes?: number;
+  unreachableSeconds?: number;
+  checkpointSeconds?: number;
 }
 
 const OPENAI_URL = 'https://api.openai.com/v1';
@@ -76,6 +79,9 @@ export function generateCommand(): Command {
     .option('--bad-examples <n>', 'rejected few-shot examples (with reasons) per generator prompt (default: 1)', parseCount)
     .option('--max-retries <n>', "the client's retries of 429/5xx/connection errors per request (default: 4)", parseCount)
     .option('--timeout <s>', 'seconds one request may take (default: 120)', parsePositive)
+    .option('--max-answer-bytes <n>', 'bytes of one answer read at most; a longer answer fails its request (default: 32 per --reply-tokens token + 64 KiB)', parsePositive)
+    .option('--unreachable-seconds <s>', 'stop with an error when the last requests all failed to reach the server and nothing came back for this long (default: 60)', parsePositive)
+    .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 2)').argParser(parseCount).hideHelp())
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: GenerateFlags) => {
@@ -97,6 +103,7 @@ export function generateCommand(): Command {
           prompts: flags.prompts, prices: flags.prices, poolCapacity: flags.poolCapacity, poolEpoch: flags.poolEpoch,
           goodExamples: flags.examples, badExamples: flags.badExamples, maxRetries: flags.maxRetries,
           timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+          maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

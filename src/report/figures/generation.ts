@@ -1,5 +1,5 @@
 /** Figures 4 and 5: tasks of the generated samples, and the generation funnel. Pure. */
-import { topReasons, funnelTotal } from '../../generate/funnel.js';
+import { reasonLabel, topReasons, funnelTotal } from '../../generate/funnel.js';
 import { barChart } from '../charts/bar.js';
 import { stackedBarChart } from '../charts/stacked-bar.js';
 import { htmlTable } from '../charts/table.js';
@@ -53,7 +53,7 @@ export function funnelFigure(section: Section<GenerateData>): Figure {
     rejectedByTask.set(task, (rejectedByTask.get(task) ?? 0) + g.units - g.accepted);
   }
   const reasons = htmlTable('reasons', [{ heading: 'task' }, { heading: 'reject reason' }, { heading: 'units', numeric: true }, { heading: 'of the task\'s rejections', numeric: true }],
-    topReasons(funnel, TOP_REASONS).map((r) => [r.task, r.code, formatCount(r.count), formatPercent(r.count / Math.max(1, rejectedByTask.get(r.task) ?? 0))]), 'no rejections');
+    topReasons(funnel, TOP_REASONS).map((r) => [r.task, reasonLabel(funnel, r.task, r.code), formatCount(r.count), formatPercent(r.count / Math.max(1, rejectedByTask.get(r.task) ?? 0))]), 'no rejections');
   const tasks = [...new Set(groups.map(([key]) => key.split('/')[0] ?? ''))].sort();
   const costRows = [...tasks.map((task) => costRow(task, funnelTotal(funnel, (t) => t === task))), costRow('all', funnelTotal(funnel))];
   const cost = htmlTable('cost', [{ heading: 'task' }, { heading: 'units', numeric: true }, { heading: 'accepted', numeric: true }, { heading: 'accept rate', numeric: true }, { heading: 'tokens', numeric: true }, { heading: 'tokens / accepted', numeric: true }, { heading: 'USD', numeric: true }, { heading: 'USD / accepted', numeric: true }], costRows);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addToFunnel, emptyFunnel, formatFunnel, funnelTotal, topReasons, type Funnel, type FunnelCounts } from '../../../src/generate/funnel.js';
+import { addToFunnel, emptyFunnel, formatFunnel, funnelTotal, reasonLabel, shortRule, topReasons, type Funnel, type FunnelCounts } from '../../../src/generate/funnel.js';
 import type { InstructionSample } from '../../../src/generate/tasks.js';
 import type { RejectReason, UnitOutcome } from '../../../src/generate/unit.js';
 import type { RuleAnswer } from '../../../src/generate/verdict.js';
@@ -173,5 +173,31 @@ describe('formatFunnel', () => {
     addToFunnel(funnel, 'repair', 'go', accepted({ prompt: 3, completion: 1, usd: null }));
     const cells = formatFunnel(funnel).split('\n')[1]?.trim().split(/\s+/);
     expect(cells).toEqual(['repair', 'go', '1', '1', '0', '1', '1', '100.0', '4', '-']);
+  });
+});
+
+describe('rule names', () => {
+  it('shortens a rule line: placeholders in angle brackets, lower-case start, no final period, cut at a word with an ellipsis', () => {
+    expect(shortRule('The output is plain prose, not code.')).toBe('the output is plain prose, not code');
+    expect(shortRule('The instruction names {{language}} as the language of the answer.')).toBe('the instruction names <language> as the language of the answer');
+    const long = shortRule('The output is {{target_language}} code that solves the task as stated, with no missing parts or placeholders.');
+    expect(long).toBe('the output is <target language> code that solves the task as stated…');
+    expect(long.length).toBeLessThanOrEqual(73);
+    expect(shortRule('HTTP status codes are named.')).toBe('HTTP status codes are named');
+  });
+
+  it('names a rule next to its stable code in the CLI table and in labels; codes without a name stay as they are', () => {
+    const funnel = sampleFunnel();
+    funnel.rules = { 'generation/rule_2': 'the instruction names <language>', 'translation/rule_4': 'the output is correct', 'translation/rule_1': 'the instruction is clear' };
+    expect(reasonLabel(funnel, 'generation', 'rule_2')).toBe('rule_2 (the instruction names <language>)');
+    expect(reasonLabel(funnel, 'translation', 'rule_2')).toBe('rule_2');
+    expect(reasonLabel(funnel, 'generation', 'placeholder')).toBe('placeholder');
+    expect(formatFunnel(funnel).split('\n').slice(5)).toEqual([
+      'top reject reasons:',
+      '  generation: placeholder x2, rule_2 (the instruction names <language>) x2, instruction_too_short x1',
+      '  translation: rule_4 (the output is correct) x2, rule_1 (the instruction is clear) x1',
+    ]);
+    // The codes themselves (what consumers of the manifest count by) are unchanged.
+    expect(Object.keys(funnel.reasons)).toContain('translation/rule_4');
   });
 });

@@ -1,11 +1,32 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepAliveFetch } from '../../../src/generate/http-fetch.js';
+import { AnswerTooLargeError, keepAliveFetch } from '../../../src/generate/http-fetch.js';
 
 let server: Server;
 let base: string;
 const fetcher = keepAliveFetch();
+/** Bytes the big answers below put on the wire before the client dropped them (`/big`, `/endless`). */
+const offered = { big: 0, endless: 0, endlessClosed: false };
+
+/** Writes `block` until `total` bytes are out (Infinity: until the client goes), honouring backpressure. */
+function pour(res: ServerResponse, total: number, counter: 'big' | 'endless'): void {
+  const block = Buffer.alloc(1 << 16, 'x');
+  const more = (): void => {
+    while (!res.destroyed && offered[counter] < total) {
+      offered[counter] += block.length;
+      if (!res.write(block)) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  res.on('close', () => {
+    if (counter === 'endless') offered.endlessClosed = true;
+  });
+  more();
+}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -20,6 +41,15 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
         res.write('{"half": ');
         setTimeout(() => res.destroy(), 10);
+      } else if (req.url === '/big') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(20 << 20) });
+        pour(res, 20 << 20, 'big');
+      } else if (req.url === '/endless') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        pour(res, Infinity, 'endless');
+      } else if (req.url === '/small') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: 'x'.repeat(500) }));
       } else if (req.url === '/hang') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{');
@@ -90,5 +120,37 @@ describe('keepAliveFetch', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(fetcher(`${base}/echo`, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  describe('with maxBodyBytes', () => {
+    const limited = keepAliveFetch({ maxBodyBytes: 100_000 });
+    afterAll(() => {
+      limited.destroy();
+    });
+
+    it('reads answers within the limit as usual', async () => {
+      const response = await limited(`${base}/small`, { method: 'POST', body: '' });
+      expect(await response.json()).toEqual({ ok: 'x'.repeat(500) });
+    });
+
+    it('does not read an answer whose Content-Length is over the limit: its body rejects with AnswerTooLargeError', async () => {
+      const response = await limited(`${base}/big`, { method: 'POST', body: '' });
+      expect(response.status).toBe(200);
+      const error = await response.json().then(() => undefined, (reason: unknown) => reason);
+      expect(error).toBeInstanceOf(AnswerTooLargeError);
+      expect(error).toMatchObject({ limit: 100_000, received: 20 << 20, declared: true });
+      // The connection was dropped: the server could not pour the whole 20 MB into it.
+      expect(offered.big).toBeLessThan(20 << 20);
+    });
+
+    it('stops reading an endless chunked answer at the limit and drops the connection', async () => {
+      const response = await limited(`${base}/endless`, { method: 'POST', body: '' });
+      const error = await response.text().then(() => undefined, (reason: unknown) => reason);
+      expect(error).toBeInstanceOf(AnswerTooLargeError);
+      const { received } = error as AnswerTooLargeError;
+      expect(received).toBeGreaterThan(100_000);
+      expect(received).toBeLessThan(100_000 + (1 << 20));
+      await expect.poll(() => offered.endlessClosed).toBe(true);
+    });
   });
 });

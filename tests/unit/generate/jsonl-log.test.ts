@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasErrorCode } from '../../../src/errors.js';
-import { AppendLog, openTruncated, scanLines } from '../../../src/generate/jsonl-log.js';
+import { hasErrorCode, TidepoolError } from '../../../src/errors.js';
+import { AppendLog, closeAll, openTruncated, scanLines } from '../../../src/generate/jsonl-log.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tidepool-jsonl-'));
 afterAll(() => {
@@ -195,5 +195,94 @@ describe('openTruncated', () => {
     log.close();
     expect(scan(path).lines).toEqual(expectedLines(['{"n":1}', '{"n":2}', '{"n":"ñ"}']));
     expect(added).toEqual(expectedLines(['{"n":1}', '{"n":2}', '{"n":"ñ"}']).map(({ offset, length }) => ({ offset, length }))[2]);
+  });
+});
+
+describe('a full disk', () => {
+  /** A path that is a symbolic link to /dev/full: every write to it fails with ENOSPC. */
+  const fullPath = (): string => {
+    const path = freshPath();
+    symlinkSync('/dev/full', path);
+    return path;
+  };
+
+  it('a flush that fails is an E_NO_SPACE TidepoolError naming the file, and every later call on the log says so again', () => {
+    const path = fullPath();
+    const log = openTruncated(path, 0);
+    log.append({ n: 1 });
+    let error: unknown;
+    try {
+      log.flush();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TidepoolError);
+    expect(error).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringContaining(path) as unknown, details: { path, errno: 'ENOSPC' } });
+    expect(() => {
+      log.append({ n: 2 });
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+    expect(() => {
+      log.flush();
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+    expect(() => {
+      log.close();
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+  });
+
+  it('a failed write at the end of an event-loop turn throws nothing out of the timer: the next call on the log reports it', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => {
+      uncaught.push(error);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      const log = openTruncated(fullPath(), 0);
+      log.append({ n: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(uncaught).toEqual([]);
+      expect(() => {
+      log.append({ n: 2 });
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
+  it('an injected write that runs out of space half way leaves the whole lines before it readable', () => {
+    const path = freshPath();
+    let room = 25;
+    const write = (fd: number, buffer: Buffer, offset: number): number => {
+      if (room <= 0) throw Object.assign(new Error('EDQUOT: disk quota exceeded, write'), { code: 'EDQUOT' });
+      const n = writeSync(fd, buffer, offset, Math.min(room, buffer.length - offset));
+      room -= n;
+      return n;
+    };
+    const log = openTruncated(path, 0, write);
+    log.append({ n: 1 });
+    log.flush();
+    log.append({ text: 'this line does not fit' });
+    expect(() => {
+      log.flush();
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE', details: { path, errno: 'EDQUOT' } }) as Error);
+    expect(() => {
+      log.close();
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+    // The torn tail is cut when the log is scanned again; the line written before is intact.
+    expect(scan(path).lines.map((line) => line.text)).toEqual(['{"n":1}']);
+  });
+
+  it('closeAll closes every log even when one fails, then throws the first failure', () => {
+    const good = openTruncated(freshPath(), 0);
+    const full = openTruncated(fullPath(), 0);
+    const other = openTruncated(freshPath(), 0);
+    good.append({ a: 1 });
+    full.append({ b: 1 });
+    other.append({ c: 1 });
+    expect(() => {
+      closeAll([good, full, other]);
+    }).toThrow(expect.objectContaining({ code: 'E_NO_SPACE' }) as Error);
+    expect(readFileSync(other.path, 'utf8')).toBe('{"c":1}\n');
+    expect(readFileSync(good.path, 'utf8')).toBe('{"a":1}\n');
   });
 });

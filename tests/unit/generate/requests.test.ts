@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPTS_DIR, loadPrompts } from '../../../src/generate/prompts.js';
-import { cacheKey, countRules, discriminatorSpec, generatorSpec, retrySpec, SYSTEM_MESSAGE, type ChatMessage, type ChatSpec, type RoleParams } from '../../../src/generate/requests.js';
+import { cacheKey, countRules, discriminatorSpec, generatorSpec, replyQuoteLimit, retrySpec, ruleTexts, RETRY_ERROR_CHARS, SYSTEM_MESSAGE, type ChatMessage, type ChatSpec, type RoleParams } from '../../../src/generate/requests.js';
 import { GENERATE_TASKS, type GenerateTask, type InstructionSample } from '../../../src/generate/tasks.js';
 import type { WorkUnit } from '../../../src/generate/units.js';
 
@@ -202,6 +202,32 @@ describe('retrySpec', () => {
     expect(retry.messages[3]?.content).toContain('Expected a JSON object; found prose.');
     expect({ ...retry, messages: [] }).toEqual({ ...original, messages: [] });
     expect(cacheKey(retry)).not.toBe(cacheKey(original));
+  });
+
+  it('quotes at most a bounded excerpt of a huge reply and of a huge error, saying how much was cut', () => {
+    const original = generatorSpec(unitFor('generation'), CODE, EXAMPLES, prompts, params);
+    const reply = 'x'.repeat(5_000_000);
+    const retry = retrySpec(original, reply, `Expected a JSON object; found ${'y'.repeat(1_000_000)}`);
+    const limit = replyQuoteLimit(params.maxTokens);
+    expect(limit).toBeLessThan(100_000);
+    expect(retry.messages[2]!.content.length).toBeLessThan(limit + 100);
+    expect(retry.messages[2]!.content).toMatch(new RegExp(`^x{${limit}}… \\(${5_000_000 - limit} more characters cut\\)$`));
+    expect(retry.messages[3]!.content.length).toBeLessThan(RETRY_ERROR_CHARS + 200);
+    expect(retry.messages[3]!.content).toMatch(/more characters cut\)$/);
+    // A reply a model can give within max_tokens is quoted whole.
+    const normal = 'z'.repeat(params.maxTokens * 4);
+    expect(retrySpec(original, normal, 'e').messages[2]!.content).toBe(normal);
+  });
+});
+
+describe('ruleTexts', () => {
+  it('lists the numbered rule lines of every discriminator prompt, as many as countRules counts', () => {
+    for (const name of ['discriminator-generation', 'discriminator-summarization', 'discriminator-translation', 'discriminator-repair'] as const) {
+      const texts = ruleTexts(prompts[name].text);
+      expect(texts.length, name).toBe(countRules(prompts[name].text));
+      expect(texts.every((text) => text.length > 10 && !/^\d/.test(text)), name).toBe(true);
+    }
+    expect(ruleTexts('Rules:\r\n1. First rule.\r\n2. Second {{language}} rule.\r\n\r\n3. Not a rule')).toEqual(['First rule.', 'Second {{language}} rule.']);
   });
 });
 

@@ -106,6 +106,82 @@ describe('FoldingScheduler', () => {
     expect(folded).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
+  it('a checkpoint taken in the folded hook covers that unit: resuming from any of them writes every unit exactly once', async () => {
+    // The shell (run.ts) writes a unit's record and may checkpoint inside `folded`. A checkpoint there
+    // must count the unit as folded; otherwise a crash after it replays the unit and writes it twice.
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 5 }), async (count, epoch, concurrency, delays) => {
+        const plan = units(count);
+        const reference = referenceSnapshotIds(count, epoch, 4);
+        const journal: JournalEntry[] = [];
+        const written: number[] = [];
+        interface Checkpoint { folded: number; written: number[]; journal: number; pools: ReturnType<CasePools['toJSON']>; snapshots: [number, ReturnType<CasePools['toJSON']>][] }
+        const checkpoints: Checkpoint[] = [];
+        const execute = async (unit: WorkUnit, snapshot: CasePools): Promise<JournalEntry> => {
+          const delay = delays[unit.index % delays.length]!;
+          await new Promise((resolve) => (delay === 0 ? setImmediate(resolve) : setTimeout(resolve, delay)));
+          return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome: outcomeOf(unit.index) };
+        };
+        const pools = new CasePools({ capacity: 4 });
+        const scheduler: FoldingScheduler = new FoldingScheduler(plan, epoch, 0, pools, new Map([[0, pools.snapshot()]]), {
+          execute,
+          finished: (entry) => journal.push(entry),
+          folded: (entry) => {
+            written.push(entry.index);
+            checkpoints.push({
+              folded: scheduler.folded, written: [...written], journal: journal.length, pools: pools.toJSON(),
+              snapshots: [...scheduler.neededSnapshots()].map(([boundary, pool]) => [boundary, pool.toJSON()]),
+            });
+          },
+          stopReason: () => undefined,
+        });
+        await scheduler.run(concurrency);
+        const finalPools = pools.snapshotId();
+        for (const checkpoint of checkpoints) {
+          // A crash right after this checkpoint, then a resume from it and the journal as it was then.
+          const resumedPools = CasePools.fromJSON(checkpoint.pools);
+          const resumedWritten = [...checkpoint.written];
+          const seen = new Map<number, string>();
+          const resumed = new FoldingScheduler(plan, epoch, checkpoint.folded, resumedPools, new Map(checkpoint.snapshots.map(([boundary, pool]) => [boundary, CasePools.fromJSON(pool)])), {
+            execute: (unit, snapshot) => {
+              seen.set(unit.index, snapshot.snapshotId());
+              return execute(unit, snapshot);
+            },
+            finished: () => {},
+            folded: (entry) => resumedWritten.push(entry.index),
+            stopReason: () => undefined,
+          });
+          for (const entry of journal.slice(0, checkpoint.journal)) resumed.restore(entry);
+          await resumed.run(concurrency);
+          expect(resumedWritten, `resumed after unit ${checkpoint.written.at(-1)!} was written`).toEqual(Array.from({ length: count }, (_, i) => i));
+          expect(resumedPools.snapshotId()).toBe(finalPools);
+          for (const [index, id] of seen) expect(id, `unit ${index} after a resume`).toBe(reference[index]);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('a throw from the folded hook ends the run like a failed execute, and nothing after that unit is folded', async () => {
+    const plan = units(20);
+    const pools = new CasePools({ capacity: 4 });
+    const folded: number[] = [];
+    const scheduler = new FoldingScheduler(plan, 4, 0, pools, new Map([[0, pools.snapshot()]]), {
+      execute: async (unit, snapshot) => {
+        await new Promise((resolve) => setTimeout(resolve, unit.index % 3));
+        return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome: outcomeOf(unit.index) } satisfies JournalEntry;
+      },
+      finished: () => {},
+      folded: (entry) => {
+        if (entry.index === 5) throw new Error('ENOSPC: no space left on device, write');
+        folded.push(entry.index);
+      },
+      stopReason: () => undefined,
+    });
+    await expect(scheduler.run(4)).rejects.toThrow('ENOSPC');
+    expect(folded).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('rethrows a failure from execute after the units in flight settle, and starts no more', async () => {
     const plan = units(20);
     const pools = new CasePools({ capacity: 4 });
