@@ -127,6 +127,9 @@ export const STAGE_OPTIONS: Readonly<Record<StageName, Readonly<Record<string, O
     maxRetries: spec(count, '--max-retries'),
     timeout: spec(positive, '--timeout'),
     timeoutMs: spec(positive),
+    maxAnswerBytes: spec(positive, '--max-answer-bytes'),
+    unreachableSeconds: spec(positive, '--unreachable-seconds'),
+    checkpointSeconds: spec(count, '--checkpoint-seconds'),
   },
   decontam: {
     bench: spec({ type: 'paths' }, '--bench', true),
@@ -156,6 +159,7 @@ export const STAGE_OPTIONS: Readonly<Record<StageName, Readonly<Record<string, O
     system: spec({ type: 'string' }, '--system'),
     card: spec({ type: 'path-or-false' }, '--card, --no-card'),
     rowGroupRows: spec(positive, '--row-group-rows'),
+    force: spec({ type: 'boolean' }, '--force'),
   },
   report: {
     png: spec({ type: 'path-or-boolean' }, '--png'),
