@@ -5,6 +5,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { withOutputFile } from '../store/output-folder.js';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { Progress, formatCount } from '../util/progress.js';
 import { TOOL_VERSION } from '../version.js';
@@ -221,6 +222,11 @@ async function stageCard(card: string, text: string): Promise<Staged> {
 export async function runExport(options: ExportOptions): Promise<ExportSummary> {
   const started = performance.now();
   const resolved = resolveExportOptions(options);
+  // One export at a time writes this file (and its card, rejects and ownership list beside it).
+  return withOutputFile(resolved.out, 'export', () => exportTo(resolved, started));
+}
+
+async function exportTo(resolved: ReturnType<typeof resolveExportOptions>, started: number): Promise<ExportSummary> {
   const input = await resolveExportInput(resolved.input);
   for (const [flag, path] of [['--out', resolved.out], ['--card', resolved.card]] as const) {
     if (path !== null && resolve(path) === resolve(input.file)) {

@@ -4,6 +4,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { withOutputFile } from '../store/output-folder.js';
 import { TidepoolError } from '../errors.js';
 import { collectReportData, type CollectTimings } from './collect.js';
 import { resolveReportOptions, type ReportOptions } from './options.js';
@@ -31,6 +32,10 @@ export interface ReportSummary {
 export async function runReport(options: ReportOptions): Promise<ReportSummary> {
   const started = performance.now();
   const resolved = resolveReportOptions(options);
+  return withOutputFile(resolved.out, 'report', () => report(resolved, started));
+}
+
+async function report(resolved: ReturnType<typeof resolveReportOptions>, started: number): Promise<ReportSummary> {
   // Find Chromium before the (possibly long) read, so a missing browser fails fast.
   const chromium = resolved.png === null ? null : (await import('./browser.js')).findChromium({ explicit: resolved.chromium, searchPath: resolved.searchPath });
   const { data, timings } = await collectReportData(resolved);

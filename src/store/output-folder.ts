@@ -8,10 +8,10 @@
  * beside new data.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFailure } from '../errors.js';
 import { MANIFEST_FILE, writeManifest, type Manifest } from './manifest.js';
-import { FolderLock } from './output-lock.js';
+import { FolderLock, fileLockName } from './output-lock.js';
 
 /** An output folder claimed by this run. */
 export class OutputFolder {
@@ -66,5 +66,24 @@ export async function withOutputFolder<T>(dir: string, stage: string, work: (fol
     return await work(folder);
   } finally {
     folder.release();
+  }
+}
+
+/**
+ * Claims one output file (export's dataset file, the report) for `stage` while `work` runs: the claim
+ * sits beside it (`.NAME.tidepool.lock`), since the folder may be shared with anything else.
+ */
+export async function withOutputFile<T>(path: string, stage: string, work: () => Promise<T>): Promise<T> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, dir, false);
+  }
+  const lock = FolderLock.acquire(dir, stage, fileLockName(path));
+  try {
+    return await work();
+  } finally {
+    lock.release();
   }
 }

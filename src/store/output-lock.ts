@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { TidepoolError, writeFailure } from '../errors.js';
 
 /** File name of the claim inside an output folder. */
@@ -88,11 +88,12 @@ export class FolderLock {
   private constructor(readonly path: string, readonly holder: LockHolder) {}
 
   /**
-   * Claims `dir` (which must exist) for `stage`.
+   * Claims `dir` (which must exist) for `stage`; `name` is the claim file's name, for a command that
+   * owns one file in a folder it shares (export, report: {@link fileLockName}).
    * @throws TidepoolError `E_OUTPUT_LOCKED` when a live run holds it.
    */
-  static acquire(dir: string, stage: string): FolderLock {
-    const path = join(dir, LOCK_FILE);
+  static acquire(dir: string, stage: string, name: string = LOCK_FILE): FolderLock {
+    const path = join(dir, name);
     const holder: LockHolder = {
       pid: process.pid, host: hostname(), processStart: processStartTime(process.pid), startedAt: new Date().toISOString(),
       stage, command: process.argv.slice(1).join(' ').slice(0, 500), token: randomBytes(8).toString('hex'),
@@ -119,7 +120,7 @@ export class FolderLock {
         const current = readHolder(path);
         if (attempt >= 5 || (current !== undefined && !holderIsDead(current))) {
           const who = current === undefined ? `a claim file that cannot be read (${path})` : describeHolder(current);
-          throw new TidepoolError('E_OUTPUT_LOCKED', `${dir} is in use by another tidepool run: ${who}. Wait for it to finish, or write to another --out. If no such run is alive (e.g. it ran on another machine that crashed), delete ${path}.`, { path, holder: current });
+          throw new TidepoolError('E_OUTPUT_LOCKED', `${name === LOCK_FILE ? dir : join(dir, name.slice(1, -LOCK_FILE.length))} is in use by another tidepool run: ${who}. Wait for it to finish, or write to another --out. If no such run is alive (e.g. it ran on another machine that crashed), delete ${path}.`, { path, holder: current });
         }
         // The holder is dead (or the file is unreadable, mid-removal): move its claim aside, then check that
         // what moved is the claim judged dead, not one another run took in between; put that one back.
@@ -163,6 +164,11 @@ export class FolderLock {
       // Already gone: nothing to release.
     }
   }
+}
+
+/** The claim file's name for a command that writes one file (`train.jsonl` -> `.train.jsonl.tidepool.lock`). */
+export function fileLockName(file: string): string {
+  return `.${basename(file)}${LOCK_FILE}`;
 }
 
 /**

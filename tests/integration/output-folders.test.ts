@@ -99,6 +99,36 @@ describe('a folder held by a live run', () => {
     }
   }, 120_000);
 
+  it('export and report, which write one file into a folder they share, claim that file', async () => {
+    const a = project('a');
+    const llm = await startLlmServer({ respond: scriptedModel() });
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => holder.once('spawn', resolve));
+      const generated = join(dir, 'for-export');
+      await ok(['generate', '--data', a.ingest, '--coreset', a.select, '--model', 'scripted', '--base-url', llm.baseURL, '--api-key', 'k', '--limit', '3', '--out', generated]);
+      const shared = join(dir, 'shared');
+      mkdirSync(shared, { recursive: true });
+      const claim = { pid: holder.pid, host: hostname(), processStart: processStartTime(holder.pid!), startedAt: new Date().toISOString(), stage: 'test', command: 'held by the test', token: 'feedfacefeedface' };
+      for (const [name, args] of [
+        ['train.jsonl', ['export', '--input', generated, '--format', 'alpaca', '--out', join(shared, 'train.jsonl')]],
+        ['report.html', ['report', '--ingest', a.ingest, '--out', join(shared, 'report.html')]],
+      ] as const) {
+        writeFileSync(join(shared, `.${name}.tidepool.lock`), JSON.stringify(claim));
+        const result = await runCli([...args]);
+        expectRefused(result, 'E_OUTPUT_LOCKED');
+        expect(result.stderr).toContain(`${join(shared, name)} is in use by another tidepool run: pid ${holder.pid}`);
+        expect(existsSync(join(shared, name))).toBe(false);
+      }
+      // Another file in the same folder is free.
+      await ok(['export', '--input', generated, '--format', 'alpaca', '--out', join(shared, 'other.jsonl')]);
+      expect(existsSync(join(shared, '.other.jsonl.tidepool.lock'))).toBe(false);
+    } finally {
+      await llm.close();
+      holder.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('a claim left by a killed run is taken over by the next run', async () => {
     const a = project('a');
     const out = join(dir, 'stale');
