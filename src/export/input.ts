@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { LOCK_FILE } from '../store/output-lock.js';
 import { TidepoolError } from '../errors.js';
 import { parseLine, readJsonlBlocks } from '../ingest/sources/jsonl.js';
 import { toExportRecord, type ExportRecord, type ExportRejectReason } from './record.js';
@@ -57,7 +58,8 @@ export async function resolveExportInput(input: string): Promise<ExportInput> {
     const bytes = await fileSize(file);
     if (bytes !== null) return { file, dir: input, kind: kindOf(file), bytes };
   }
-  const entries = await readdir(input).catch(() => [] as string[]);
+  // tidepool's own claim files (a run writing into this folder) say nothing about what it holds.
+  const entries = (await readdir(input).catch(() => [] as string[])).filter((name) => !name.endsWith(LOCK_FILE));
   const found = entries.length === 0 ? 'it is empty' : `it holds ${entries.slice(0, 8).join(', ')}${entries.length > 8 ? ', ...' : ''}`;
   throw new TidepoolError('E_INPUT_MISSING', `--input ${input} holds neither ${KEPT_FILE} nor ${INSTRUCTIONS_FILE} (${found}): ${HOW}`, { path: input });
 }
