@@ -52,7 +52,7 @@ const TOLERANCE = 1e-3;
 mkdirSync(work, { recursive: true });
 requireGnuTime();
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ missing: run `npm run build` first');
-const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'embed', 'native-model', 'index.js'));
+const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'devkit', 'native-model', 'index.js'));
 
 // model id -> how it is built and how many rows it embeds.
 const MODELS = {

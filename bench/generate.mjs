@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generate benchmark: is `tidepool generate` ever the bottleneck? Against the scripted OpenAI-compatible
-// server (src/llm-sim) answering every call after a fixed latency (200 ms), N requests in flight can
+// server (src/devkit/llm-sim) answering every call after a fixed latency (200 ms), N requests in flight can
 // at best complete N / latency requests per second; this measures how close `tidepool generate
 // --concurrency N` gets (target: within 10%), the requests the server saw in flight at once, and the
 // CPU the tool spends per 1,000 requests.
@@ -82,9 +82,9 @@ const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'tidepool.js');
 const benchScript = new URL(import.meta.url).pathname;
 requireGnuTime();
-if (!existsSync(join(root, 'dist', 'llm-sim', 'server.js'))) throw new Error('dist/ missing: run `npm run build` first');
-const { startLlmServer } = await import(join(root, 'dist', 'llm-sim', 'server.js'));
-const { scriptedModel } = await import(join(root, 'dist', 'llm-sim', 'scripted-model.js'));
+if (!existsSync(join(root, 'dist', 'devkit', 'llm-sim', 'server.js'))) throw new Error('dist/ missing: run `npm run build` first');
+const { startLlmServer } = await import(join(root, 'dist', 'devkit', 'llm-sim', 'server.js'));
+const { scriptedModel } = await import(join(root, 'dist', 'devkit', 'llm-sim', 'scripted-model.js'));
 const { writeCoreset } = await import(join(root, 'dist', 'select', 'coreset.js'));
 
 // ---------------------------------------------------------------------------------------------------
@@ -522,7 +522,7 @@ try {
     `# Generate benchmark`,
     ``,
     `${result.date.slice(0, 10)} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; openai ${result.openai}.`,
-    `\`tidepool generate --mode codeocean\` (4 tasks per row; generator, then discriminator, one request at a time per unit) as a child process against the scripted OpenAI-compatible server (\`src/llm-sim\`, every reply after ${latencyMs} ms) running in the bench process; fresh --out per run (no response cache)${poolEpoch === null ? '' : `; --pool-epoch ${poolEpoch}`}${result.nodeFlags === null ? '' : `; node ${result.nodeFlags}`}.`,
+    `\`tidepool generate --mode codeocean\` (4 tasks per row; generator, then discriminator, one request at a time per unit) as a child process against the scripted OpenAI-compatible server (\`src/devkit/llm-sim\`, every reply after ${latencyMs} ms) running in the bench process; fresh --out per run (no response cache)${poolEpoch === null ? '' : `; --pool-epoch ${poolEpoch}`}${result.nodeFlags === null ? '' : `; node ${result.nodeFlags}`}.`,
     `Fixture: ${count(fixtureRows)} generated functions in ${LANGUAGES.join(', ')} (${Math.round(fixture.meanCodeChars)} characters on average), ${requestsPerRow.toFixed(2)} requests per row; rows are limited so that a run takes ${concurrencies.map((n) => `${idealSeconds(n)} s at c=${n}`).join(', ')} at the target rate.`,
     `Peers replay the very request bodies tidepool sent (recorded in a calibration run) with the same number in flight against the same server: ${peers.length === 0 ? 'none' : peers.map((peer) => ({ openai: '`openai` = the bare openai client as tidepool calls it (Node\'s built-in fetch)', 'openai-http-fetch': '`openai-http-fetch` = the same client given a minimal node:http keep-alive `fetch`', http: '`http` = node:http with a keep-alive agent, the floor of this machine and server' })[peer]).join('; ')}.`,
     `Target: concurrency / ${latencyMs} ms. "steady" counts requests arriving at the server between the 10% and 90% of a run's requests; "whole" is all requests over first request to last response. Best of ${rounds} rounds by steady rate (every round is in generate.json).`,

@@ -542,7 +542,7 @@ async function selectPhase(options, save) {
 // Phase: embed.
 
 async function embedPhase(options, save, facts) {
-  const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'embed', 'native-model', 'index.js'));
+  const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'devkit', 'native-model', 'index.js'));
   const { TextTokenizer, loadModelFolder } = await import(join(root, 'dist', 'embed', 'onnx', 'index.js'));
   const { DEFAULT_TEXT_TEMPLATE, compileTemplate } = await import(join(root, 'dist', 'embed', 'template.js'));
   const { openPairs, readTextWindows } = await import(join(root, 'dist', 'embed', 'input.js'));

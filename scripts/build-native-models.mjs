@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = join(root, 'dist', 'embed', 'native-model', 'index.js');
+const entry = join(root, 'dist', 'devkit', 'native-model', 'index.js');
 if (!existsSync(entry)) {
   process.stderr.write(`build-native-models: ${entry} is missing; run \`npm run build\` first.\n`);
   process.exit(1);

@@ -7,27 +7,10 @@
  * at most `capacity` entries), and entries are frozen, so {@link CasePools.snapshot} only copies the
  * table of array references.
  */
-import { createHash } from 'node:crypto';
 import { InternalError, TidepoolError } from '../errors.js';
+import { POOL_KEYS, POOL_KINDS, sampleId, sha256Hex, type PoolEntry, type PoolKey, type PoolKind, type PoolsState } from './pool-entry.js';
+import { poolsStateProblems } from './pools-state.js';
 import { GENERATE_TASKS, type GenerateTask, type InstructionSample } from './tasks.js';
-
-/** Which pool of a task: accepted (`good`) or rejected (`bad`) samples. */
-export type PoolKind = 'good' | 'bad';
-
-/** Pool kinds, in canonical order. */
-export const POOL_KINDS: readonly PoolKind[] = ['good', 'bad'];
-
-/** One sample in a pool. Entries held by {@link CasePools} are frozen. */
-export interface PoolEntry {
-  /** sha256 hex (first 16 chars) of the normalised sample: task + instruction + input + output with whitespace runs collapsed and trimmed. Dedup key. */
-  id: string;
-  /** Work unit that produced it, e.g. "generation:12345". */
-  unit: string;
-  rowId: number;
-  sample: InstructionSample;
-  /** Bad entries: why rejected, e.g. ["rule 3: the output does not handle empty lists"]. Good entries: []. */
-  reasons: string[];
-}
 
 /** Options of {@link CasePools}. */
 export interface PoolOptions {
@@ -35,33 +18,10 @@ export interface PoolOptions {
   capacity?: number;
 }
 
-/** Pools as plain, JSON-serialisable data. `entries` is keyed by `${task}/${kind}`, each array oldest first. */
-export interface PoolsState {
-  capacity: number;
-  version: number;
-  entries: Record<string, PoolEntry[]>;
-}
-
 /** Default {@link PoolOptions.capacity}. */
 export const DEFAULT_POOL_CAPACITY = 24;
 
-type PoolKey = `${GenerateTask}/${PoolKind}`;
-const POOL_KEYS: readonly PoolKey[] = GENERATE_TASKS.flatMap((task) => POOL_KINDS.map((kind): PoolKey => `${task}/${kind}`));
 const NO_ENTRIES: readonly PoolEntry[] = Object.freeze([]);
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-/** The dedup id of a sample: first 16 hex of sha256 over its task, instruction, input and output, whitespace runs collapsed and trimmed. */
-export function sampleId(sample: Pick<InstructionSample, 'task' | 'instruction' | 'input' | 'output'>): string {
-  const fields = [sample.task, normalise(sample.instruction), normalise(sample.input), normalise(sample.output)];
-  return sha256Hex(JSON.stringify(fields)).slice(0, 16);
-}
 
 function frozenEntry(id: string, entry: Omit<PoolEntry, 'id'>): PoolEntry {
   const { task, instruction, input, output, language, targetLanguage } = entry.sample;
@@ -224,7 +184,7 @@ export class CasePools {
    * @throws TidepoolError `E_FORMAT_INVALID` listing every problem found in `state`.
    */
   static fromJSON(state: PoolsState): CasePools {
-    const problems = stateProblems(state);
+    const problems = poolsStateProblems(state);
     if (problems.length > 0) {
       const shown = problems.slice(0, 10).concat(problems.length > 10 ? [`... and ${problems.length - 10} more`] : []);
       throw new TidepoolError(
@@ -242,126 +202,6 @@ export class CasePools {
     return pools;
   }
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const describeValue = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
-
-/** Every problem with a saved state, each naming its path. Empty when the state is valid. */
-function stateProblems(state: unknown): string[] {
-  if (!isRecord(state)) return [`the state must be an object, found ${describeValue(state)}`];
-  const problems: string[] = [];
-  const capacity = state.capacity;
-  if (!isCount(capacity) || capacity < 1) problems.push(`capacity must be a positive integer, found ${JSON.stringify(capacity)}`);
-  if (!isCount(state.version)) problems.push(`version must be a non-negative integer, found ${JSON.stringify(state.version)}`);
-  if (!isRecord(state.entries)) return [...problems, `entries must be an object keyed by "<task>/<kind>", found ${describeValue(state.entries)}`];
-  for (const [key, pool] of Object.entries(state.entries)) {
-    const path = `entries[${JSON.stringify(key)}]`;
-    if (!(POOL_KEYS as readonly string[]).includes(key)) {
-      problems.push(`${path}: unknown pool; expected one of ${POOL_KEYS.join(', ')}`);
-      continue;
-    }
-    if (!Array.isArray(pool)) {
-      problems.push(`${path} must be an array, found ${describeValue(pool)}`);
-      continue;
-    }
-    if (isCount(capacity) && pool.length > capacity) problems.push(`${path} holds ${pool.length} entries, more than the capacity ${capacity}`);
-    const seen = new Set<string>();
-    pool.forEach((entry: unknown, index) => {
-      const entryProblems = entryShapeProblems(entry, key.split('/')[0] ?? '');
-      problems.push(...entryProblems.map((problem) => `${path}[${index}]${problem}`));
-      if (entryProblems.length > 0 || !isRecord(entry)) return;
-      if (seen.has(entry.id as string)) problems.push(`${path}[${index}].id ${JSON.stringify(entry.id)} appears twice in the pool`);
-      seen.add(entry.id as string);
-    });
-  }
-  return problems;
-}
-
-/** Problems with one entry, each starting with the field path below the entry (e.g. `.sample.language ...`). */
-function entryShapeProblems(entry: unknown, task: string): string[] {
-  if (!isRecord(entry)) return [` must be an object, found ${describeValue(entry)}`];
-  const problems: string[] = [];
-  if (typeof entry.id !== 'string' || !/^[0-9a-f]{16}$/.test(entry.id)) problems.push(`.id must be 16 hex digits, found ${JSON.stringify(entry.id)}`);
-  if (typeof entry.unit !== 'string') problems.push(`.unit must be a string, found ${describeValue(entry.unit)}`);
-  if (!isCount(entry.rowId)) problems.push(`.rowId must be a non-negative integer, found ${JSON.stringify(entry.rowId)}`);
-  if (!Array.isArray(entry.reasons) || !entry.reasons.every((reason) => typeof reason === 'string')) problems.push('.reasons must be an array of strings');
-  const sample = entry.sample;
-  if (!isRecord(sample)) return [...problems, `.sample must be an object, found ${describeValue(sample)}`];
-  if (sample.task !== task) problems.push(`.sample.task must be ${JSON.stringify(task)} (the pool's task), found ${JSON.stringify(sample.task)}`);
-  for (const field of ['instruction', 'input', 'output', 'language'] as const) {
-    if (typeof sample[field] !== 'string') problems.push(`.sample.${field} must be a string, found ${describeValue(sample[field])}`);
-  }
-  if (sample.targetLanguage !== undefined && typeof sample.targetLanguage !== 'string') problems.push(`.sample.targetLanguage must be a string when present, found ${describeValue(sample.targetLanguage)}`);
-  if (problems.length === 0 && entry.id !== sampleId(sample as unknown as InstructionSample)) {
-    problems.push(`.id ${JSON.stringify(entry.id)} does not match its sample (expected ${JSON.stringify(sampleId(sample as unknown as InstructionSample))})`);
-  }
-  return problems;
-}
-
-/** Longest text of one example field in {@link formatExamples}; longer text is cut and marked. */
-export const EXAMPLE_FIELD_LIMIT = 1500;
-/** Marker ending a field that {@link formatExamples} cut. */
-export const TRUNCATED_MARKER = '… (truncated)';
-/** Most reasons shown per rejected example in {@link formatExamples}. */
-export const EXAMPLE_REASON_LIMIT = 10;
-
-function truncate(text: string): string {
-  if (text.length <= EXAMPLE_FIELD_LIMIT) return text;
-  let cut = text.slice(0, EXAMPLE_FIELD_LIMIT);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1); // do not split a surrogate pair
-  return `${cut}${TRUNCATED_MARKER}`;
-}
-
-/** A labelled field in a fence longer than any backtick run inside it, so code with its own fences stays readable. */
-function field(label: string, text: string): string {
-  if (text.trim() === '') return `${label}: (empty)`;
-  const longestRun = Math.max(0, ...Array.from(text.matchAll(/`+/g), (match) => match[0].length));
-  const fence = '`'.repeat(Math.max(3, longestRun + 1));
-  return `${label}:\n${fence}\n${truncate(text)}\n${fence}`;
-}
-
-// Entries are frozen, so their rendered blocks are computed once (every prompt renders a few).
-const goodBlocks = new WeakMap<PoolEntry, string>();
-const badBlocks = new WeakMap<PoolEntry, string>();
-
-function goodBlock(entry: PoolEntry): string {
-  let block = goodBlocks.get(entry);
-  if (block === undefined) goodBlocks.set(entry, (block = exampleBlock('Example of an accepted sample:', entry)));
-  return block;
-}
-
-function badBlock(entry: PoolEntry): string {
-  let block = badBlocks.get(entry);
-  if (block === undefined) badBlocks.set(entry, (block = rejectedBlock(entry)));
-  return block;
-}
-
-function exampleBlock(heading: string, entry: PoolEntry): string {
-  const { sample } = entry;
-  const language = sample.targetLanguage === undefined ? `Language: ${sample.language}` : `Language: ${sample.language} -> ${sample.targetLanguage}`;
-  return [heading, language, field('Instruction', sample.instruction), field('Input', sample.input), field('Output', sample.output)].join('\n');
-}
-
-function rejectedBlock(entry: PoolEntry): string {
-  const reasons = entry.reasons.slice(0, EXAMPLE_REASON_LIMIT).map((reason) => `- ${truncate(normalise(reason))}`);
-  if (entry.reasons.length > EXAMPLE_REASON_LIMIT) reasons.push(`- ... and ${entry.reasons.length - EXAMPLE_REASON_LIMIT} more`);
-  const why = reasons.length === 0 ? 'Why it was rejected: (no reason recorded)' : `Why it was rejected:\n${reasons.join('\n')}`;
-  return `${exampleBlock('Example of a rejected sample and why:', entry)}\n${why}`;
-}
-
-/**
- * The text that replaces `{{examples}}` in a prompt: one "Example of an accepted sample:" block per
- * good entry, then one "Example of a rejected sample and why:" block per bad entry with its reasons,
- * blocks separated by blank lines. Each field is cut to {@link EXAMPLE_FIELD_LIMIT} characters
- * (ending in {@link TRUNCATED_MARKER}). Empty string when both lists are empty.
- */
-export function formatExamples(good: readonly PoolEntry[], bad: readonly PoolEntry[]): string {
-  const blocks = [...good.map(goodBlock), ...bad.map(badBlock)];
-  return blocks.join('\n\n');
-}
-
-/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
 /** Leading 32 bits of each entry's id, parsed once per pool array (pool arrays are frozen and replaced on change). */
 const ID_PREFIXES = new WeakMap<readonly PoolEntry[], number[]>();
 function idPrefixes(pool: readonly PoolEntry[]): number[] {
@@ -370,6 +210,7 @@ function idPrefixes(pool: readonly PoolEntry[]): number[] {
   return prefixes;
 }
 
+/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
 function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);

@@ -3,7 +3,6 @@
  * restores the checkpoint and journal, runs the scheduler against the LLM through the response cache,
  * rate limits and budget, and writes instructions.jsonl, rejected.jsonl, pools/, manifest.json.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,24 +10,28 @@ import { TidepoolError, writeFailure } from '../errors.js';
 import { describeFile, newManifest } from '../store/manifest.js';
 import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, formatCount } from '../util/progress.js';
-import { redactUrl } from '../util/redact-url.js';
 import { createAsk } from './ask.js';
-import { Budget, checkBudgetPriced, type BudgetLimits } from './budget.js';
+import { Budget, checkBudgetPriced } from './budget.js';
 import { ResponseCache } from './cache.js';
-import { addToFunnel, formatFunnel, funnelTotal, shortRule, type Funnel } from './funnel.js';
+import { formatFunnel, funnelTotal, type Funnel } from './funnel.js';
 import { readGenerateInput } from './input.js';
+import { budgetLimits, hashConfig, manifestParameters, spentSoFar } from './job-config.js';
+import { replayJournal } from './journal-replay.js';
 import { closeAll, openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
 import { LlmClient, TransientLlmError } from './llm.js';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.js';
-import { CasePools, formatExamples } from './pools.js';
+import { formatExamples } from './pool-examples.js';
+import { CasePools } from './pools.js';
 import { savePools } from './pools-file.js';
-import { loadPrices, costOf, type PriceTable } from './prices.js';
+import { loadPrices, type PriceTable } from './prices.js';
 import { loadPrompts, type PromptSet } from './prompts.js';
 import { RateLimiter } from './limits.js';
-import { unitRecord, type RunIdentity } from './records.js';
-import { discriminatorPromptName, ruleTexts } from './requests.js';
+import { RecordWriter } from './record-writer.js';
+import type { RunIdentity } from './records.js';
+import { retryFailedUnits } from './retry-rounds.js';
 import { FoldingScheduler } from './scheduler.js';
 import { initialState, readState, writeState, type GenerateState, type JournalEntry } from './state.js';
+import { cpuSeconds, group, ruleNames, tally } from './summary.js';
 import { processUnit } from './unit.js';
 import { planUnits, type SourceRow, type WorkUnit } from './units.js';
 
@@ -63,9 +66,6 @@ export interface GenerateSummary {
   outputFormat: string;
   out: string;
 }
-
-/** Rounds of retrying failed units per run. */
-const RETRY_ROUNDS = 3;
 
 /** Files of an output folder. */
 export const GENERATE_FILES = { instructions: 'instructions.jsonl', rejected: 'rejected.jsonl', pools: 'pools', work: '.generate' } as const;
@@ -176,28 +176,12 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const failed = new Set(state.failed);
   /** Unit index -> the message of its last failed attempt (from this run or the journal). */
   const lastError = new Map<number, string>();
-  let counts = { accepted: state.accepted, rejected: state.rejected };
-  /**
-   * What ends the run: `fatal`, the error that stops it (set from callbacks, so read as a field);
-   * `outputsBroken`, a write of the outputs failed and no checkpoint may be taken after it (it could
-   * cover a missing record).
-   */
-  const ending: { fatal: Error | undefined; outputsBroken: boolean } = { fatal: undefined, outputsBroken: false };
+  const writer = new RecordWriter(outputs, identity, funnel, state);
+  /** What ends the run: `fatal`, the error that stops it (set from callbacks, so read as a field). */
+  const ending: { fatal: Error | undefined } = { fatal: undefined };
   const fatalNow = (): Error | undefined => ending.fatal;
   const fail = (error: unknown): void => {
     ending.fatal ??= error instanceof Error ? error : new Error(String(error));
-  };
-
-  const write = (entry: Extract<JournalEntry, { status: 'done' }>, unit: WorkUnit): void => {
-    const made = unitRecord(unit, entry.outcome, identity, entry.poolSnapshot);
-    try {
-      (made.accepted ? outputs.instructions : outputs.rejected).append(made.record);
-    } catch (error) {
-      ending.outputsBroken = true;
-      throw error;
-    }
-    counts = made.accepted ? { ...counts, accepted: counts.accepted + 1 } : { ...counts, rejected: counts.rejected + 1 };
-    addToFunnel(funnel, unit.task, unit.language, entry.outcome);
   };
 
   const pools = CasePools.fromJSON(state.pools);
@@ -209,7 +193,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
       progressTick();
     },
     folded: (entry, unit) => {
-      if (entry.status === 'done') write(entry, unit);
+      if (entry.status === 'done') writer.write(entry, unit);
       else {
         failed.add(entry.index);
         lastError.set(entry.index, entry.error);
@@ -223,15 +207,14 @@ async function execute(job: Job): Promise<GenerateSummary> {
 
   // Replay the journal: units folded before the crash are in the outputs already; failed units that a
   // retry finished go out now; everything else waits in the scheduler to be folded in order.
-  const retried = new Map<number, Extract<JournalEntry, { status: 'done' }>>();
-  for (const entry of job.journalEntries) {
-    if (units[entry.index]?.key !== entry.key) continue;
-    if (entry.status === 'error') lastError.set(entry.index, entry.error);
-    if (entry.index >= state.folded) scheduler.restore(entry);
-    else if (failed.has(entry.index) && entry.status === 'done') retried.set(entry.index, entry);
-  }
+  const retried = replayJournal(job.journalEntries, { units, folded: state.folded, failed }, {
+    restore: (entry) => {
+      scheduler.restore(entry);
+    },
+    lastError,
+  });
   for (const [index, entry] of retried) {
-    write(entry, units[index]!);
+    writer.write(entry, units[index]!);
     failed.delete(index);
   }
   const resumedFrom = state.folded + scheduler.pending.size;
@@ -240,8 +223,8 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const progress = new Progress({ label: 'generate', unit: 'units', total: units.length, ...(resolved.progress === undefined ? { quiet: true } : { sink: resolved.progress }) });
   function progressTick(): void {
     const done = scheduler.folded + scheduler.pending.size;
-    const total = counts.accepted + counts.rejected;
-    const rate = total === 0 ? '' : `accepted ${((100 * counts.accepted) / total).toFixed(0)}%`;
+    const total = writer.accepted + writer.rejected;
+    const rate = total === 0 ? '' : `accepted ${((100 * writer.accepted) / total).toFixed(0)}%`;
     const usd = budget.spent.usd === null ? '' : ` | $${budget.spent.usd.toFixed(3)}`;
     progress.update(done, done, `${rate} | ${formatCount(asker.paidRequests)} requests (${formatCount(asker.cachedRequests)} cached) | ${formatCount(budget.spent.promptTokens + budget.spent.completionTokens)} tokens${usd}`);
   }
@@ -256,7 +239,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     writeState(job.paths.state, {
       ...state, folded: scheduler.folded, bytes: { instructions: outputs.instructions.size, rejected: outputs.rejected.size },
       pools: pools.toJSON(), snapshots: Object.fromEntries([...needed].map(([boundary, pool]) => [String(boundary), pool.toJSON()])),
-      funnel, failed: [...failed].sort((a, b) => a - b), accepted: counts.accepted, rejected: counts.rejected,
+      funnel, failed: [...failed].sort((a, b) => a - b), accepted: writer.accepted, rejected: writer.rejected,
     });
     const snapshot = pools.snapshot();
     // A failed pools write stops the run (like any fatal error) and is reported once the units in flight settle.
@@ -304,7 +287,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   if (ending.fatal !== undefined) {
     // Save what finished (a rerun resumes from it), unless an output write failed: then the checkpoint
     // could name a record that is not in the file. A second failure (the same full disk) is dropped.
-    if (!ending.outputsBroken) {
+    if (!writer.broken) {
       try {
         checkpoint();
       } catch {
@@ -316,28 +299,21 @@ async function execute(job: Job): Promise<GenerateSummary> {
   }
   async function runAll(): Promise<void> {
     await scheduler.run(resolved.concurrency);
-    // Units that failed on the server side are tried again after the plan, with the final pools, in
-    // rounds while a round gets some of them through (at most RETRY_ROUNDS per run).
-    for (let round = 0; round < RETRY_ROUNDS && stopReason() === undefined && scheduler.folded >= units.length && failed.size > 0; round++) {
-      const finalPools = pools.snapshot();
-      const before = failed.size;
-      resolved.log(`generate: retrying ${failed.size} unit(s) whose requests failed`);
-      const queue = [...failed].sort((a, b) => a - b);
-      const worker = async (): Promise<void> => {
-        for (let index = queue.shift(); index !== undefined && stopReason() === undefined; index = queue.shift()) {
-          const entry = await runOne(units[index]!, finalPools);
-          journal.append(entry);
-          if (entry.status === 'done') {
-            write(entry, units[index]!);
-            failed.delete(index);
-          } else lastError.set(index, entry.error);
-          progressTick();
-          checkpoint();
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(resolved.concurrency, queue.length) }, worker));
-      if (failed.size === before) break;
-    }
+    // Only a plan that went through to its end retries (a stopped run leaves its failures to the rerun).
+    if (scheduler.folded < units.length) return;
+    await retryFailedUnits({
+      failed, concurrency: resolved.concurrency, pools, stopReason, log: resolved.log,
+      attempt: async (index, finalPools) => {
+        const entry = await runOne(units[index]!, finalPools);
+        journal.append(entry);
+        if (entry.status === 'done') {
+          writer.write(entry, units[index]!);
+          failed.delete(index);
+        } else lastError.set(index, entry.error);
+        progressTick();
+        checkpoint();
+      },
+    });
   }
   checkpoint();
   await poolsWrite;
@@ -350,8 +326,8 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const stopped = stopReason() ?? null;
   const total = funnelTotal(funnel);
   const summary: GenerateSummary = {
-    mode: resolved.mode, units: units.length, finished: counts.accepted + counts.rejected, accepted: counts.accepted, rejected: counts.rejected,
-    failed: failed.size, failedReasons: tally([...failed].map((index) => lastError.get(index) ?? 'no reason recorded')), acceptRate: total.units === 0 ? 0 : counts.accepted / total.units,
+    mode: resolved.mode, units: units.length, finished: writer.accepted + writer.rejected, accepted: writer.accepted, rejected: writer.rejected,
+    failed: failed.size, failedReasons: tally([...failed].map((index) => lastError.get(index) ?? 'no reason recorded')), acceptRate: total.units === 0 ? 0 : writer.accepted / total.units,
     tasks: group(funnel, 0), languages: group(funnel, 1),
     tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
     paidRequests: asker.paidRequests, cachedRequests: asker.cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: asker.paidRequests / seconds,
@@ -362,7 +338,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     lineage: job.input.lineage,
     parameters: manifestParameters(resolved, identity),
     inputs: [{ path: job.input.pairs.path, bytes: job.input.pairs.bytes, sha256: job.input.pairs.sha256 ?? '', ...(job.input.pairs.rows === undefined ? {} : { rows: job.input.pairs.rows }) }, job.input.coreset],
-    outputs: [await describeFile(job.paths.instructions, counts.accepted), await describeFile(job.paths.rejected, counts.rejected)],
+    outputs: [await describeFile(job.paths.instructions, writer.accepted), await describeFile(job.paths.rejected, writer.rejected)],
     counts: { ...summary, funnel, spentByThisFolder: budget.spent },
     timings: { seconds },
   }));
@@ -377,78 +353,3 @@ async function execute(job: Job): Promise<GenerateSummary> {
   }
   return summary;
 }
-
-/** Each distinct text and how often it occurs, most frequent first. */
-function tally(texts: readonly string[]): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const text of texts) counts.set(text, (counts.get(text) ?? 0) + 1);
-  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
-}
-
-/** `task/rule_N` -> the short name of rule N of each planned task's discriminator prompt. */
-function ruleNames(prompts: PromptSet, units: readonly WorkUnit[]): Record<string, string> {
-  const names: Record<string, string> = {};
-  for (const task of new Set(units.map((unit) => unit.task))) {
-    for (const [i, text] of ruleTexts(prompts[discriminatorPromptName(task)].text).entries()) names[`${task}/rule_${i + 1}`] = shortRule(text);
-  }
-  return names;
-}
-
-function group(funnel: Funnel, part: 0 | 1): Record<string, { units: number; accepted: number }> {
-  const out: Record<string, { units: number; accepted: number }> = {};
-  for (const [key, counts] of Object.entries(funnel.groups)) {
-    const name = key.split('/')[part] ?? '';
-    const entry = (out[name] ??= { units: 0, accepted: 0 });
-    entry.units += counts.units;
-    entry.accepted += counts.accepted;
-  }
-  return out;
-}
-
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
-}
-
-function budgetLimits(resolved: ResolvedGenerateOptions): BudgetLimits {
-  return { ...(resolved.maxUsd === undefined ? {} : { maxUsd: resolved.maxUsd }), ...(resolved.maxTokens === undefined ? {} : { maxTokens: resolved.maxTokens }) };
-}
-
-function spentSoFar(cache: ResponseCache, prices: PriceTable): { promptTokens: number; completionTokens: number; usd: number | null; requests: number } {
-  let promptTokens = 0;
-  let completionTokens = 0;
-  let usd: number | null = 0;
-  for (const [model, spend] of Object.entries(cache.spend.byModel)) {
-    promptTokens += spend.promptTokens;
-    completionTokens += spend.completionTokens;
-    const cost = costOf(prices, model, spend);
-    usd = cost === undefined || usd === null ? null : usd + cost;
-  }
-  return { promptTokens, completionTokens, usd, requests: cache.spend.requests };
-}
-
-/** Everything that shapes the outputs (not the limits, budget, concurrency or row limit). */
-function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet, coresetSha: string, pairs: { bytes: number; sha256: string | undefined }): string {
-  const shape = {
-    mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo,
-    model: resolved.model, temperature: resolved.temperature, discriminatorModel: resolved.discriminatorModel,
-    discriminatorTemperature: resolved.discriminatorTemperature, replyTokens: resolved.replyTokens,
-    poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch, goodExamples: resolved.goodExamples, badExamples: resolved.badExamples,
-    prompts: Object.values(prompts).map((prompt) => [prompt.name, prompt.version]),
-    coreset: coresetSha, pairs: pairs.sha256 ?? `bytes=${pairs.bytes}`,
-  };
-  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
-}
-
-function manifestParameters(resolved: ResolvedGenerateOptions, identity: RunIdentity): Record<string, unknown> {
-  return {
-    mode: resolved.mode, tasks: resolved.tasks, model: resolved.model, discriminatorModel: resolved.discriminatorModel,
-    baseURL: redactUrl(resolved.baseURL), concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
-    maxUsd: resolved.maxUsd ?? null, maxTokens: resolved.maxTokens ?? null, limit: resolved.limit ?? null, seed: resolved.seed,
-    translateTo: resolved.translateTo, temperature: resolved.temperature, discriminatorTemperature: resolved.discriminatorTemperature,
-    replyTokens: resolved.replyTokens, poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch,
-    goodExamples: resolved.goodExamples, badExamples: resolved.badExamples, prompts: resolved.prompts ?? null,
-    promptVersions: identity.promptVersions, prices: resolved.prices ?? null, maxAnswerBytes: resolved.maxAnswerBytes,
-  };
-}
-

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { emptyFunnel, type Funnel } from './funnel.js';
-import type { PoolsState } from './pools.js';
+import type { PoolsState } from './pool-entry.js';
 import type { UnitOutcome } from './unit.js';
 
 /** One line of the journal. */

@@ -14,6 +14,7 @@ import { OutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
 import type { ProgressSink } from '../util/progress.js';
 import { readPipelineConfig, STAGES, type PipelineConfig, type StageName } from './config.js';
+import type { PipelineDevkit, PipelineEnvironment } from './host.js';
 import { STAGE_SPECS, type StageContext } from './stages.js';
 
 /** Arguments of {@link runPipeline}. */
@@ -27,6 +28,10 @@ export interface PipelineRun {
   progress?: ProgressSink | undefined;
   signal?: AbortSignal | undefined;
   log?: ((line: string) => void) | undefined;
+  /** The development kit, needed by a `sample` stage and by `generate.llm: "scripted"` (the CLI passes `src/devkit/`'s). */
+  devkit?: PipelineDevkit | undefined;
+  /** What the environment says (API keys, browser); the CLI reads it, the pipeline never does. */
+  environment: PipelineEnvironment;
 }
 
 /** What happened to one stage. */
@@ -66,6 +71,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   const log = run.log ?? (() => {});
   const force: ReadonlySet<string> = new Set(run.force ?? []);
   checkForce(force, config);
+  checkDevkit(run.devkit, config);
   // One pipeline at a time per work folder; each stage also claims its own folder while it runs.
   const workFolder = await OutputFolder.claim(config.work, 'run');
   try {
@@ -85,7 +91,7 @@ async function runStages(run: PipelineRun, config: PipelineConfig, force: Readon
     if (run.signal?.aborted === true) throw new TidepoolError('E_INTERRUPTED', 'run interrupted; rerun the same command to go on where it stopped');
     const spec = STAGE_SPECS[stage];
     const dir = join(config.work, stage);
-    const context: StageContext = { config, dir, dirOf: (name) => join(config.work, name), progress: run.progress, signal: run.signal, log };
+    const context: StageContext = { config, dir, dirOf: (name) => join(config.work, name), progress: run.progress, signal: run.signal, log, devkit: run.devkit, environment: run.environment };
     const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints);
     const record = readJson(join(dir, RECORD_FILE)) as StageRecord | undefined;
     const outputs = spec.outputs(context, options);
@@ -128,6 +134,18 @@ function checkForce(force: ReadonlySet<string>, config: PipelineConfig): void {
     if (config.stages[name as StageName] === undefined) {
       throw new TidepoolError('E_USAGE', `--force ${name}: the pipeline ${config.file} has no ${name} stage; its stages are ${present.join(', ')}`, { stage: name });
     }
+  }
+}
+
+/** A pipeline that needs the development kit is refused before anything runs when the caller gave none. */
+function checkDevkit(devkit: PipelineDevkit | undefined, config: PipelineConfig): void {
+  if (devkit !== undefined) return;
+  const needers = [
+    ...(config.stages.sample === undefined ? [] : ['the sample stage']),
+    ...(config.stages.generate?.llm === 'scripted' ? ['generate.llm "scripted"'] : []),
+  ];
+  if (needers.length > 0) {
+    throw new TidepoolError('E_USAGE', `${config.file}: ${needers.join(' and ')} need${needers.length === 1 ? 's' : ''} tidepool's development kit, which this caller of runPipeline did not pass; run it with \`tidepool run\`, or give ingest.inputs and a real generate.llm`, { file: config.file });
   }
 }
 

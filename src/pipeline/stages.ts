@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TidepoolError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { LlmConfig, PipelineConfig, StageName } from './config.js';
+import type { PipelineDevkit, PipelineEnvironment } from './host.js';
 
 /** What a stage run gets. */
 export interface StageContext {
@@ -19,6 +20,10 @@ export interface StageContext {
   progress: ProgressSink | undefined;
   signal: AbortSignal | undefined;
   log(line: string): void;
+  /** The development kit, when the caller gave one (`runPipeline` checks that a pipeline needing it has it). */
+  devkit: PipelineDevkit | undefined;
+  /** What the environment says, as the caller read it. */
+  environment: PipelineEnvironment;
 }
 
 /** One stage. */
@@ -43,9 +48,9 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     name: 'sample', after: [], externalInputs: () => [], identity: (o) => o,
     outputs: (c) => [join(c.dir, SAMPLE_FILE)],
     run: async (c, o) => {
-      const { runSample } = await import('../sample/run.js');
+      const devkit = devkitOf(c, 'the sample stage');
       mkdirSync(c.dir, { recursive: true });
-      return runSample({ ...(o as { rows: number }), out: join(c.dir, SAMPLE_FILE) });
+      return devkit.writeSample(o, join(c.dir, SAMPLE_FILE));
     },
   },
   ingest: {
@@ -136,7 +141,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
       const figures = png === true ? join(c.dir, 'figures') : typeof png === 'string' ? png : undefined;
       return runReport({
         ...options, work: c.config.work, out: join(c.dir, 'report.html'), ...(figures === undefined ? {} : { png: figures }),
-        chromium: chromium ?? process.env.TIDEPOOL_CHROMIUM, searchPath: process.env.PATH, log: (line) => {
+        chromium: chromium ?? c.environment.chromium, searchPath: c.environment.searchPath, log: (line) => {
           c.log(line);
         },
       });
@@ -161,17 +166,16 @@ interface Endpoint {
 /** The scripted stand-in started for the stage, or the configured endpoint. */
 async function openEndpoint(llm: LlmConfig, context: StageContext): Promise<Endpoint> {
   if (llm === 'scripted') {
-    const { startLlmServer } = await import('../llm-sim/server.js');
-    const { scriptedModel } = await import('../llm-sim/scripted-model.js');
-    const server = await startLlmServer({ respond: scriptedModel(), recordRequests: false });
+    const server = await devkitOf(context, 'generate.llm "scripted"').startScriptedLlm();
     context.log('generate: SCRIPTED LLM (`llm: "scripted"`): answers come from tidepool\'s scripted stand-in, not a model; set generate.llm to {"baseURL", "model"} for a real one');
     return { baseURL: server.baseURL, model: 'scripted', apiKey: 'scripted', close: () => server.close() };
   }
-  const keyName = llm.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = process.env[keyName];
-  const baseURL = llm.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
-  if ((apiKey === undefined || apiKey === '') && baseURL === 'https://api.openai.com/v1') {
-    throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${baseURL}; set it, or give generate.llm.baseURL of a local server`);
-  }
-  return { baseURL, model: llm.model, apiKey: apiKey === undefined || apiKey === '' ? 'no-key' : apiKey, close: () => Promise.resolve() };
+  const { baseURL, apiKey } = context.environment.llmCredentials(llm);
+  return { baseURL, model: llm.model, apiKey, close: () => Promise.resolve() };
+}
+
+/** The development kit; `runPipeline` refuses a pipeline that needs one it was not given, so this is a backstop. */
+function devkitOf(context: StageContext, needer: string): PipelineDevkit {
+  if (context.devkit === undefined) throw new InternalError(`${needer} needs the development kit, and runPipeline was given none`);
+  return context.devkit;
 }

@@ -1,2 +1,2 @@
-/** The scripted OpenAI-compatible server now ships in `src/llm-sim/` (the demo and benchmarks use it too). */
-export * from '../../src/llm-sim/server.js';
+/** The scripted OpenAI-compatible server now ships in `src/devkit/llm-sim/` (the demo and benchmarks use it too). */
+export * from '../../src/devkit/llm-sim/server.js';

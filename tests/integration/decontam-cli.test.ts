@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decontamCommand } from '../../src/cli/commands/decontam.js';
 import type { DecontamSummary } from '../../src/decontam/run.js';
 import type { Contamination } from '../../src/decontam/verdict.js';
-import { writeNativeModel } from '../../src/embed/native-model/index.js';
+import { writeNativeModel } from '../../src/devkit/native-model/index.js';
 import { readArrowBatches } from '../../src/store/arrow-file.js';
 import { pairRowAt } from '../../src/store/pairs.js';
 import { runCli } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentFrequency, HashingEmbedder, resolveHashingOptions } from '../../src/embed/hashing/index.js';
-import { writeNativeModel } from '../../src/embed/native-model/index.js';
+import { writeNativeModel } from '../../src/devkit/native-model/index.js';
 import { OnnxEmbedder } from '../../src/embed/onnx/embedder.js';
 import { loadModelFolder } from '../../src/embed/onnx/model-folder.js';
 import { readArrowBatches } from '../../src/store/arrow-file.js';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeNativeModel } from '../../src/embed/native-model/index.js';
+import { writeNativeModel } from '../../src/devkit/native-model/index.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
 

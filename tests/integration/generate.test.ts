@@ -12,8 +12,8 @@ import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
 import { defaultPoolEpoch, type GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
 import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
-import { scriptedModel } from '../../src/llm-sim/scripted-model.js';
-import { startLlmServer, type LlmServer, type Reply, type Respond } from '../../src/llm-sim/server.js';
+import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
+import { startLlmServer, type LlmServer, type Reply, type Respond } from '../../src/devkit/llm-sim/server.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 

@@ -9,8 +9,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/store/output-lock.js';
-import { scriptedModel } from '../../src/llm-sim/scripted-model.js';
-import { startLlmServer } from '../../src/llm-sim/server.js';
+import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
+import { startLlmServer } from '../../src/devkit/llm-sim/server.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 
 let dir: string;

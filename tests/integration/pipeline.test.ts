@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPipeline, type PipelineSummary } from '../../src/pipeline/run.js';
+import { runPipeline, type PipelineSummary } from '../../src/cli/run-pipeline.js';
 import { CLI, runCli } from '../helpers/cli.js';
 
 let dir: string;

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest } from '../../src/ingest/index.js';
-import { runSample } from '../../src/sample/index.js';
+import { runSample } from '../../src/devkit/sample/index.js';
 
 // What benchmarks rely on: ingest keeps exactly the good rows, de-duplicates exactly the duplicates and
 // near duplicates, and rejects each bad line for the reason its kind names.

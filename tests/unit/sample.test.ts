@@ -4,10 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { generateSample, resolveSampleOptions, runSample, type SampleLine, type SampleOptions } from '../../src/sample/index.js';
-import { escapeJson } from '../../src/sample/blocks.js';
-import { reflowWhitespace } from '../../src/sample/near-duplicate.js';
-import { Random } from '../../src/sample/random.js';
+import { generateSample, resolveSampleOptions, runSample, type SampleLine, type SampleOptions } from '../../src/devkit/sample/index.js';
+import { escapeJson } from '../../src/devkit/sample/blocks.js';
+import { reflowWhitespace } from '../../src/devkit/sample/near-duplicate.js';
+import { Random } from '../../src/devkit/sample/random.js';
 
 const LANGUAGES = ['python', 'java', 'javascript', 'go', 'php', 'ruby'];
 const ORIGINAL_KEYS = ['repo', 'path', 'func_name', 'original_string', 'language', 'code', 'docstring', 'url', 'partition'];

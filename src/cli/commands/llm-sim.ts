@@ -26,8 +26,8 @@ export function llmSimCommand(): Command {
     .option('--json', 'print {"baseURL": ...} as a stdout line once listening')
     .option('-q, --quiet', 'no messages on stderr')
     .action(async (flags: LlmSimFlags) => {
-      const { startLlmServer } = await import('../../llm-sim/server.js');
-      const { resolveScriptedModelOptions, scriptedModel } = await import('../../llm-sim/scripted-model.js');
+      const { startLlmServer } = await import('../../devkit/llm-sim/server.js');
+      const { resolveScriptedModelOptions, scriptedModel } = await import('../../devkit/llm-sim/scripted-model.js');
       const model = resolveScriptedModelOptions({ latencyMs: flags.latencyMs, defectRate: flags.defectRate, unparseableRate: flags.unparseableRate, rejectRate: flags.rejectRate });
       const server = await startLlmServer({ respond: scriptedModel(model), recordRequests: false, port: flags.port, host: flags.host }).catch((error: unknown) => {
         throw listenError(error, flags);

@@ -19,7 +19,7 @@ export function runCommand(): Command {
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, flags: RunFlags) => {
-      const { runPipeline } = await import('../../pipeline/run.js');
+      const { runPipeline } = await import('../run-pipeline.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runPipeline({

@@ -31,7 +31,7 @@ export function sampleCommand(): Command {
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: SampleFlags) => {
-      const { runSample } = await import('../../sample/run.js');
+      const { runSample } = await import('../../devkit/sample/run.js');
       const summary = await runSample({
         rows: flags.rows,
         out: flags.out,

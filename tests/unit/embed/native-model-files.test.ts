@@ -6,12 +6,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINI_BERT_CONFIG, NATIVE_MODEL_NAME, NATIVE_MODEL_ONNX_PATH, checkMiniBertConfig, nativeModelFiles, writeNativeModel } from '../../../src/embed/native-model/index.js';
-import type { NativeModelFile } from '../../../src/embed/native-model/index.js';
+import { MINI_BERT_CONFIG, NATIVE_MODEL_NAME, NATIVE_MODEL_ONNX_PATH, checkMiniBertConfig, nativeModelFiles, writeNativeModel } from '../../../src/devkit/native-model/index.js';
+import type { NativeModelFile } from '../../../src/devkit/native-model/index.js';
 import { decodeModel, digestFiles, fileBytes, fileJson } from './native-model-helpers.js';
 
 /**
- * SHA-256 of the `sha256sum`-style listing of the folder. When a change to src/embed/native-model/
+ * SHA-256 of the `sha256sum`-style listing of the folder. When a change to src/devkit/native-model/
  * is meant to change the model, update it here and rebuild native-models/ (npm run build, then
  * node scripts/build-native-models.mjs).
  */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as tokenizers from '@huggingface/tokenizers';
 import onnxProto from 'onnx-proto';
-import type { NativeModelFile } from '../../../src/embed/native-model/index.js';
+import type { NativeModelFile } from '../../../src/devkit/native-model/index.js';
 
 const { onnx } = onnxProto;
 

@@ -3,7 +3,7 @@
 // padding must not change a row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxSession } from '../../../src/backends/onnx/session.js';
-import { MINI_BERT_CONFIG, NATIVE_MODEL_ONNX_PATH, nativeModelFiles, referenceHiddenStates, referenceSentenceEmbedding } from '../../../src/embed/native-model/index.js';
+import { MINI_BERT_CONFIG, NATIVE_MODEL_ONNX_PATH, nativeModelFiles, referenceHiddenStates, referenceSentenceEmbedding } from '../../../src/devkit/native-model/index.js';
 import { fileBytes, loadTokenizer, maxAbsDiff, meanPoolNormalize, padBatch, readInitializers } from './native-model-helpers.js';
 import type { PaddedBatch } from './native-model-helpers.js';
 

@@ -1,7 +1,7 @@
 // The reference forward pass's own building blocks against published values (Python's math.erf,
 // which is the C library's erf), since the whole 1e-4 comparison rests on them.
 import { describe, expect, it } from 'vitest';
-import { MINI_BERT_CONFIG, erf, gelu, miniBertWeights, referenceSentenceEmbedding } from '../../../src/embed/native-model/index.js';
+import { MINI_BERT_CONFIG, erf, gelu, miniBertWeights, referenceSentenceEmbedding } from '../../../src/devkit/native-model/index.js';
 
 const ERF_TABLE: [number, number][] = [
   [0.1, 0.1124629160182849],

@@ -1,8 +1,8 @@
 // The native model's WordPiece vocabulary and tokenizer.json: loaded by @huggingface/tokenizers the
 // way a user of the folder loads it, and checked against a brute-force WordPiece written here.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MINI_BERT_CONFIG, SPECIAL_TOKENS, buildVocabulary, nativeModelFiles } from '../../../src/embed/native-model/index.js';
-import type { NativeModelFile } from '../../../src/embed/native-model/index.js';
+import { MINI_BERT_CONFIG, SPECIAL_TOKENS, buildVocabulary, nativeModelFiles } from '../../../src/devkit/native-model/index.js';
+import type { NativeModelFile } from '../../../src/devkit/native-model/index.js';
 import { fileBytes, loadTokenizer } from './native-model-helpers.js';
 import type { HfTokenizer } from './native-model-helpers.js';
 

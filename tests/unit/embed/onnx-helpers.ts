@@ -3,8 +3,8 @@
 // written out in float64 over a padded batch's last_hidden_state.
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeNativeModel } from '../../../src/embed/native-model/index.js';
-import type { NativeModelFile } from '../../../src/embed/native-model/index.js';
+import { writeNativeModel } from '../../../src/devkit/native-model/index.js';
+import type { NativeModelFile } from '../../../src/devkit/native-model/index.js';
 import { tempDir } from '../../helpers/files.js';
 import type { PaddedBatch } from './native-model-helpers.js';
 

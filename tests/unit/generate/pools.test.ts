@@ -3,7 +3,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CasePools, formatExamples, sampleId, TRUNCATED_MARKER, type PoolEntry, type PoolKind, type PoolsState } from '../../../src/generate/pools.js';
+import { sampleId, type PoolEntry, type PoolKind, type PoolsState } from '../../../src/generate/pool-entry.js';
+import { formatExamples, TRUNCATED_MARKER } from '../../../src/generate/pool-examples.js';
+import { CasePools } from '../../../src/generate/pools.js';
 import { savePools } from '../../../src/generate/pools-file.js';
 import type { GenerateTask, InstructionSample } from '../../../src/generate/tasks.js';
 

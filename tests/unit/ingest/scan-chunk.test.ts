@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ChunkBuilder, type ChunkOptions, type ChunkResult } from '../../../src/ingest/chunk.js';
 import { resolveIngestOptions } from '../../../src/ingest/options.js';
 import { ScanChunkBuilder, scannerSupports } from '../../../src/ingest/scan-chunk.js';
-import { generateSample } from '../../../src/sample/index.js';
+import { generateSample } from '../../../src/devkit/sample/index.js';
 import { jsonlBytes } from '../../helpers/files.js';
 
 function reference(bytes: Buffer, options: ChunkOptions, firstLine: number): ChunkResult {

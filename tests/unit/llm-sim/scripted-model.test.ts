@@ -6,9 +6,9 @@ import { parseReply, validateSample } from '../../../src/generate/parse-reply.js
 import { precheck } from '../../../src/generate/prechecks.js';
 import { loadPrompts, renderPrompt, type PromptName } from '../../../src/generate/prompts.js';
 import type { GenerateTask, InstructionSample } from '../../../src/generate/tasks.js';
-import { fencedBlocks } from '../../../src/llm-sim/request.js';
-import { NOT_A_TIDEPOOL_PROMPT, resolveScriptedModelOptions, scriptedModel, type ScriptedModelOptions } from '../../../src/llm-sim/scripted-model.js';
-import { startLlmServer, type LlmServer } from '../../../src/llm-sim/server.js';
+import { fencedBlocks } from '../../../src/devkit/llm-sim/request.js';
+import { NOT_A_TIDEPOOL_PROMPT, resolveScriptedModelOptions, scriptedModel, type ScriptedModelOptions } from '../../../src/devkit/llm-sim/scripted-model.js';
+import { startLlmServer, type LlmServer } from '../../../src/devkit/llm-sim/server.js';
 
 const TASKS: readonly GenerateTask[] = ['generation', 'summarization', 'translation', 'repair', 'oss-instruct'];
 const prompts = loadPrompts();

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError } from '../../errors.js';
 import { generateSample, resolveSampleOptions, type SampleLine, type SampleOptions } from './generate.js';
 
 /** Arguments of {@link runSample}: the {@link SampleOptions} plus where and how to write. */

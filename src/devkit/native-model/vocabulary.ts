@@ -128,7 +128,7 @@ export function buildVocabulary(size: number, wordCounts: ReadonlyMap<string, nu
   while (vocab.length < size) {
     const key = heap.pop(counts);
     if (key === undefined) {
-      throw new InternalError(`the native model's corpus yields only ${vocab.length} WordPiece entries, fewer than the ${size} asked for; add words to src/embed/native-model/corpus-*.ts`);
+      throw new InternalError(`the native model's corpus yields only ${vocab.length} WordPiece entries, fewer than the ${size} asked for; add words to src/devkit/native-model/corpus-*.ts`);
     }
     const [first, second] = key.split(' ') as [string, string];
     const token = first + second.slice(CONTINUATION_PREFIX.length);

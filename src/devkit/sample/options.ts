@@ -1,5 +1,5 @@
 /** Sample options: user-facing {@link SampleOptions} -> validated `Required<SampleOptions>`, and the exact row counts. */
-import { TidepoolError } from '../errors.js';
+import { TidepoolError } from '../../errors.js';
 import { isSupportedLanguage, SUPPORTED_LANGUAGES } from './languages.js';
 import type { SampleNaming } from './rows.js';
 

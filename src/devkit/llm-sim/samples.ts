@@ -3,8 +3,8 @@
  * the code, and the deliberate defects the rule-based prechecks catch. Pure: every choice comes from
  * the `choose` the caller derives from the request's hash.
  */
-import { namesLanguage } from '../generate/code-text.js';
-import type { GenerateTask } from '../generate/tasks.js';
+import { namesLanguage } from '../../generate/code-text.js';
+import type { GenerateTask } from '../../generate/tasks.js';
 import { functionName, injectBug, nameWords, parameterNames, styleName, topIdentifiers } from './code-facts.js';
 import { PROBLEM_STATEMENTS, simLanguage, type ProblemKind, type SimLanguage } from './languages.js';
 

@@ -6,7 +6,7 @@
  * `tidepool_sample_<task>` / `tidepool_verdict_<task>` whose schema pins `language` (and
  * `targetLanguage`) with a one-value `enum`; without it, the same facts are read from the prompt text.
  */
-import type { GenerateTask } from '../generate/tasks.js';
+import type { GenerateTask } from '../../generate/tasks.js';
 import type { ChatRequest } from './server.js';
 
 /** One discriminator rule: its number and text, as listed after `Rules:`. */

@@ -11,7 +11,7 @@
  * (`rejectRate`) answers one rule "no" and rejects.
  */
 import { createHash } from 'node:crypto';
-import { TidepoolError } from '../errors.js';
+import { TidepoolError } from '../../errors.js';
 import { hashFraction, hashIndex, hashPick } from './hash.js';
 import { readCall } from './request.js';
 import { addDefect, buildSample, type Choose } from './samples.js';

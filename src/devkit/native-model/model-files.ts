@@ -65,7 +65,11 @@ export function sentenceTransformersConfigJson(): Record<string, unknown> {
   return { prompts: {}, default_prompt_name: null, similarity_fn_name: 'cosine' };
 }
 
-/** `README.md`: the model card. */
+/**
+ * `README.md`: the model card.
+ * It still names the builder's first folder (`src/embed/native-model/`, now `src/devkit/native-model/`):
+ * the card is part of the model's pinned bytes, and moving the code is no reason to change the model.
+ */
 export function modelCard(config: Readonly<MiniBertConfig>): string {
   return `---
 library_name: sentence-transformers

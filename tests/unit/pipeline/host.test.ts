@@ -1,0 +1,43 @@
+/** What `tidepool run` takes from its caller: the development kit (refused up front when missing) and the environment. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelineEnvironment } from '../../../src/cli/run-pipeline.js';
+import { runPipeline } from '../../../src/pipeline/run.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tidepool-pipeline-host-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const environment = pipelineEnvironment({});
+
+describe('runPipeline without a development kit', () => {
+  it('refuses a pipeline with a sample stage and a scripted LLM before anything runs', async () => {
+    const file = join(dir, 'demo.json');
+    writeFileSync(file, JSON.stringify({ work: 'demo-work', sample: { rows: 100 }, ingest: {}, embed: { model: 'hashing' }, select: { k: 5 }, generate: { llm: 'scripted' } }));
+    await expect(runPipeline({ file, environment })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/the sample stage and generate\.llm "scripted" need tidepool's development kit/) as unknown,
+    });
+    expect(existsSync(join(dir, 'demo-work'))).toBe(false);
+  });
+});
+
+describe('pipelineEnvironment', () => {
+  it('takes the key from the variable generate.llm.apiKeyEnv names, and the base URL from the file, then $OPENAI_BASE_URL', () => {
+    const env = pipelineEnvironment({ MY_KEY: 'k1', OPENAI_API_KEY: 'k2', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', TIDEPOOL_CHROMIUM: '/usr/bin/chromium', PATH: '/bin' });
+    expect(env.llmCredentials({ model: 'm', apiKeyEnv: 'MY_KEY' })).toEqual({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k1' });
+    expect(env.llmCredentials({ model: 'm', baseURL: 'http://localhost:8000/v1' })).toEqual({ baseURL: 'http://localhost:8000/v1', apiKey: 'k2' });
+    expect([env.chromium, env.searchPath]).toEqual(['/usr/bin/chromium', '/bin']);
+  });
+
+  it('needs a key only for OpenAI\'s own endpoint', () => {
+    expect(environment.llmCredentials({ model: 'm', baseURL: 'http://localhost:8000/v1' })).toEqual({ baseURL: 'http://localhost:8000/v1', apiKey: 'no-key' });
+    expect(() => environment.llmCredentials({ model: 'm' })).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(/no API key in \$OPENAI_API_KEY/) as unknown }) as Error);
+  });
+});
