@@ -10,7 +10,7 @@
  * record and the benchmarks, and the run needs one pass over the input, not two.
  */
 import { DocumentFrequency } from '../embed/hashing/index.js';
-import { readTextWindows } from '../embed/input.js';
+import { readTextWindows } from '../store/pairs-input.js';
 import { resolveEmbedModel, type EmbedModel } from '../embed/model.js';
 import { resolveEmbedOptions } from '../embed/options.js';
 import { Progress, type ProgressSink } from '../util/progress.js';

@@ -2,7 +2,7 @@
 import { TidepoolError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { resolveHashingOptions, type HashingOptions, type HashingParams } from './hashing/index.js';
-import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from './template.js';
+import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 
 /** Where ONNX models run. `auto` picks the best provider that works here, and says why. */
 export type EmbedDevice = 'auto' | 'cpu' | 'webgpu' | 'cuda';

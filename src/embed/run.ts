@@ -16,10 +16,11 @@ import { OutputFolder } from '../store/output-folder.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from './hashing/index.js';
-import { openPairs, pairsLineage, readTextWindows, type PairsInput } from './input.js';
+import { openPairs, pairsLineage, readTextWindows, type PairsInput } from '../store/pairs-input.js';
 import { resolveEmbedModel, type EmbedModel } from './model.js';
 import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from './options.js';
-import { EMBEDDINGS_FILE, EmbedParts, embeddingsBatch, embeddingsSchema, type WindowStats } from './parts.js';
+import { EMBEDDINGS_FILE, embeddingsBatch, embeddingsSchema } from '../store/embeddings-file.js';
+import { EmbedParts, type WindowStats } from './parts.js';
 import { createEmbedPool, type EmbedPool } from './pool.js';
 import type { EmbedTask } from './protocol.js';
 
