@@ -543,7 +543,7 @@ async function selectPhase(options, save) {
 
 async function embedPhase(options, save, facts) {
   const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'embed', 'native-model', 'index.js'));
-  const { TextTokenizer, loadModelFolder } = await import(join(root, 'dist', 'embed', 'onnx', 'index.js'));
+  const { TextTokenizer, loadModelFolder } = await import(join(root, 'dist', 'embedders', 'onnx', 'index.js'));
   const { DEFAULT_TEXT_TEMPLATE, compileTemplate } = await import(join(root, 'dist', 'store', 'pairs-template.js'));
   const { openPairs, readTextWindows } = await import(join(root, 'dist', 'store', 'pairs-input.js'));
   const MODELS = {
