@@ -85,7 +85,7 @@ requireGnuTime();
 if (!existsSync(join(root, 'dist', 'devkit', 'llm-sim', 'server.js'))) throw new Error('dist/ missing: run `npm run build` first');
 const { startLlmServer } = await import(join(root, 'dist', 'devkit', 'llm-sim', 'server.js'));
 const { scriptedModel } = await import(join(root, 'dist', 'devkit', 'llm-sim', 'scripted-model.js'));
-const { writeCoreset } = await import(join(root, 'dist', 'select', 'coreset.js'));
+const { writeCoreset } = await import(join(root, 'dist', 'store', 'coreset.js'));
 
 // ---------------------------------------------------------------------------------------------------
 // Peers: replay recorded request bodies with `concurrency` in flight; print a JSON line.

@@ -543,9 +543,9 @@ async function selectPhase(options, save) {
 
 async function embedPhase(options, save, facts) {
   const { MINI_BERT_CONFIG, writeNativeModel } = await import(join(root, 'dist', 'devkit', 'native-model', 'index.js'));
-  const { TextTokenizer, loadModelFolder } = await import(join(root, 'dist', 'embed', 'onnx', 'index.js'));
-  const { DEFAULT_TEXT_TEMPLATE, compileTemplate } = await import(join(root, 'dist', 'embed', 'template.js'));
-  const { openPairs, readTextWindows } = await import(join(root, 'dist', 'embed', 'input.js'));
+  const { TextTokenizer, loadModelFolder } = await import(join(root, 'dist', 'embedders', 'onnx', 'index.js'));
+  const { DEFAULT_TEXT_TEMPLATE, compileTemplate } = await import(join(root, 'dist', 'store', 'pairs-template.js'));
+  const { openPairs, readTextWindows } = await import(join(root, 'dist', 'store', 'pairs-input.js'));
   const MODELS = {
     mini: { label: 'tidepool-mini-bert (smoke tests)', config: MINI_BERT_CONFIG, rows: options.rowsMini },
     minilm: { label: 'MiniLM-L6 shape', config: { ...MINI_BERT_CONFIG, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12, intermediateSize: 1536 }, rows: options.rowsMinilm },

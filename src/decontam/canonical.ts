@@ -10,7 +10,7 @@
  * apostrophe in prose does not swallow the line); a Markdown code fence (three backticks and an info
  * word) is dropped, so code in a fenced block is tokenised as code. Allocation-free per token. Pure.
  */
-import { isNonAsciiSeparator } from '../embed/hashing/tokenize.js';
+import { isNonAsciiSeparator } from '../embedders/hashing/tokenize.js';
 import { isWhitespaceUnit } from './normalize.js';
 
 /** Token class of every identifier. */

@@ -1,17 +1,17 @@
 /**
- * Runs `embed`'s own embedders for the embedding detector: the hashing embedder or an ONNX model
- * folder (see embed/model.ts), on `embed`'s worker pool (embed/pool.ts, tasks from embed/protocol.ts)
- * or, with `threads: 0`, on this thread. Nothing here re-implements a model: vectors equal those
+ * Runs the embedders `embed` uses for the embedding detector: the hashing embedder or an ONNX model
+ * folder (see embedders/model.ts), on the shared worker pool (embedders/pool.ts, tasks from
+ * embedders/protocol.ts) or, with `threads: 0`, on this thread. Nothing here re-implements a model: vectors equal those
  * `tidepool embed` writes for the same texts, model and (hashing) IDF weights.
  */
 import { randomUUID } from 'node:crypto';
 import { InternalError } from '../errors.js';
-import { HashingEmbedder, type DocumentFrequency } from '../embed/hashing/index.js';
-import type { EmbedModel } from '../embed/model.js';
-import { OnnxEmbedder } from '../embed/onnx/embedder.js';
-import { loadModelFolder } from '../embed/onnx/model-folder.js';
-import { createEmbedPool, type EmbedPool } from '../embed/pool.js';
-import type { EmbedTask } from '../embed/protocol.js';
+import { HashingEmbedder, type DocumentFrequency } from '../embedders/hashing/index.js';
+import type { EmbedModel } from '../embedders/model.js';
+import { OnnxEmbedder } from '../embedders/onnx/embedder.js';
+import { loadModelFolder } from '../embedders/onnx/model-folder.js';
+import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
+import type { EmbedTask } from '../embedders/protocol.js';
 
 /** Texts per worker task: a few model calls' worth (as `embed` uses). */
 function taskRows(model: EmbedModel): number {

@@ -9,10 +9,10 @@
  * benchmark items themselves (one document per item): a record's verdict then depends only on the
  * record and the benchmarks, and the run needs one pass over the input, not two.
  */
-import { DocumentFrequency } from '../embed/hashing/index.js';
-import { readTextWindows } from '../embed/input.js';
-import { resolveEmbedModel, type EmbedModel } from '../embed/model.js';
-import { resolveEmbedOptions } from '../embed/options.js';
+import { DocumentFrequency } from '../embedders/hashing/index.js';
+import { readTextWindows } from '../store/pairs-input.js';
+import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
+import { resolveModelOptions } from '../embedders/options.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { EmbedRunner } from './embedder.js';
 import { EmbeddingCursor, openEmbeddings, type EmbeddingsSource } from './embeddings-input.js';
@@ -48,7 +48,7 @@ export class EmbeddingStage {
       source = await openEmbeddings(options.embeddings, input.pairs, { device: settings.device, batchTokens: settings.batchTokens }, log);
       model = source.model;
     } else {
-      model = await resolveEmbedModel(resolveEmbedOptions({ model: settings.model, device: settings.device, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing }), log);
+      model = await resolveEmbedModel(resolveModelOptions({ model: settings.model, device: settings.device, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing }), log);
     }
     const runner = EmbedRunner.create(model, options.threads);
     try {

@@ -6,11 +6,11 @@
 import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { TidepoolError } from '../errors.js';
-import { resolveEmbedModel, type EmbedModel } from '../embed/model.js';
-import { resolveEmbedOptions, type EmbedDevice } from '../embed/options.js';
-import { compileTemplate, type TextTemplate } from '../embed/template.js';
-import type { PairsInput } from '../embed/input.js';
-import { resolveEmbeddingsPath } from '../select/input.js';
+import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
+import { resolveModelOptions, type EmbedDevice } from '../embedders/options.js';
+import { compileTemplate, type TextTemplate } from '../store/pairs-template.js';
+import type { PairsInput } from '../store/pairs-input.js';
+import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
 import { describeFile, readManifest, sha256File, type ManifestFile } from '../store/manifest.js';
@@ -51,8 +51,8 @@ export async function openEmbeddings(location: string, pairs: PairsInput, settin
     throw new TidepoolError('E_MANIFEST', `${dirname(path)}/manifest.json names no model (parameters.model has neither name "hashing" nor a folder); re-run \`tidepool embed\` with this tidepool`, { path });
   }
   const options = described.name === 'hashing'
-    ? resolveEmbedOptions({ model: 'hashing', hashing: { buckets: described.buckets as number, dim: described.dim as number, seed: described.seed as number } })
-    : resolveEmbedOptions({ model: typeof described.dir === 'string' ? described.dir : '', maxLength: described.maxLength as number | undefined, device: settings.device, batchTokens: settings.batchTokens });
+    ? resolveModelOptions({ model: 'hashing', hashing: { buckets: described.buckets as number, dim: described.dim as number, seed: described.seed as number } })
+    : resolveModelOptions({ model: typeof described.dir === 'string' ? described.dir : '', maxLength: described.maxLength as number | undefined, device: settings.device, batchTokens: settings.batchTokens });
   const model = await resolveEmbedModel(options, log);
   const stored = (await readArrowSchema(path)).metadata.get('tidepool.model');
   if (stored !== model.key) {

@@ -11,14 +11,14 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
-import { compileTemplate } from '../embed/template.js';
-import { openPairs, type PairsInput } from '../embed/input.js';
+import { compileTemplate } from '../store/pairs-template.js';
+import { openPairs, type PairsInput } from '../store/pairs-input.js';
 import { TidepoolError } from '../errors.js';
 import { looksLikeArrow, readArrowBatches } from '../store/arrow-file.js';
 import { utf8Reader as utf8ColumnReader } from '../store/columns.js';
 import { describeFile, type ManifestFile } from '../store/manifest.js';
 import { PAIRS_FILE } from '../store/pairs.js';
-import { CORESET_FILE, readCoresetRowIds } from '../select/coreset.js';
+import { CORESET_FILE, readCoresetRowIds } from '../store/coreset.js';
 
 /** File name of `generate`'s accepted records. */
 export const INSTRUCTIONS_FILE = 'instructions.jsonl';

@@ -1,8 +1,8 @@
 /** Decontam options: user-facing {@link DecontamOptions} -> validated {@link ResolvedDecontamOptions}. */
 import { availableParallelism } from 'node:os';
 import { TidepoolError } from '../errors.js';
-import type { EmbedDevice } from '../embed/options.js';
-import type { HashingOptions } from '../embed/hashing/index.js';
+import type { EmbedDevice } from '../embedders/options.js';
+import type { HashingOptions } from '../embedders/hashing/index.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
 
 /** What a user may set (all optional but the input, benchmarks and output). */

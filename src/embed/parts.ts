@@ -8,18 +8,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
+import { RecordBatch, type Schema } from '../store/arrow.js';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
-import { int64Data } from '../store/columns.js';
-import { embeddingData, embeddingType, type EmbeddingPrecision } from '../store/embeddings.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
-import { SCHEMA_VERSION } from '../version.js';
 
 /** Folder of the journal inside the output folder. */
 export const PARTS_DIR = '.embed-parts';
-/** File name of the embeddings table. */
-export const EMBEDDINGS_FILE = 'embeddings.arrow';
 
 /** What one window cost and found. */
 export interface WindowStats {
@@ -34,20 +29,6 @@ export interface WindowStats {
   /** Rows whose vector is all zeros (hashing: no token at all). */
   zeroVectors: number;
   seconds: number;
-}
-
-/** The Arrow schema of `embeddings.arrow`. */
-export function embeddingsSchema(dim: number, precision: EmbeddingPrecision, model: string): Schema {
-  return new Schema(
-    [new Field('row_id', new Int64(), false), new Field('embedding', embeddingType(dim, precision), false)],
-    new Map([['tidepool.table', 'embeddings'], ['tidepool.schema_version', String(SCHEMA_VERSION)], ['tidepool.model', model]]),
-  );
-}
-
-/** One record batch of `embeddings.arrow`. */
-export function embeddingsBatch(schema: Schema, rowIds: BigInt64Array, values: Float32Array | Uint16Array, dim: number): RecordBatch {
-  const data = makeData({ type: new Struct(schema.fields), length: rowIds.length, nullCount: 0, children: [int64Data(rowIds), embeddingData(values, dim)] });
-  return new RecordBatch(schema, data);
 }
 
 function partName(window: number): string {

@@ -15,13 +15,14 @@ import { MANIFEST_FILE, newManifest, readManifest, sha256File } from '../store/m
 import { OutputFolder } from '../store/output-folder.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
-import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from './hashing/index.js';
-import { openPairs, pairsLineage, readTextWindows, type PairsInput } from './input.js';
-import { resolveEmbedModel, type EmbedModel } from './model.js';
+import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from '../embedders/hashing/index.js';
+import { openPairs, pairsLineage, readTextWindows, type PairsInput } from '../store/pairs-input.js';
+import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
 import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from './options.js';
-import { EMBEDDINGS_FILE, EmbedParts, embeddingsBatch, embeddingsSchema, type WindowStats } from './parts.js';
-import { createEmbedPool, type EmbedPool } from './pool.js';
-import type { EmbedTask } from './protocol.js';
+import { EMBEDDINGS_FILE, embeddingsBatch, embeddingsSchema } from '../store/embeddings-file.js';
+import { EmbedParts, type WindowStats } from './parts.js';
+import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
+import type { EmbedTask } from '../embedders/protocol.js';
 
 /** Arguments of {@link runEmbed}. */
 export interface EmbedRun extends EmbedOptions {

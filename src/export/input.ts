@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LOCK_FILE } from '../store/output-lock.js';
 import { TidepoolError } from '../errors.js';
-import { parseLine, readJsonlBlocks } from '../ingest/sources/jsonl.js';
+import { parseLine, readJsonlBlocks } from '../store/jsonl.js';
 import { toExportRecord, type ExportRecord, type ExportRejectReason } from './record.js';
 
 /** File a `tidepool decontam` folder keeps its clean records in. */
@@ -99,7 +99,7 @@ export async function* readExportItems(file: string, maxLineBytes: number, onByt
         if (parsed === null) continue;
         if (parsed.kind === 'reject') {
           const reason = parsed.reason === 'invalid_utf8' ? 'invalid_utf8' : 'invalid_json';
-          items.push({ kind: 'reject', line, reason, field: '', detail: parsed.detail, raw: excerpt(parsed.raw ?? '') });
+          items.push({ kind: 'reject', line, reason, field: '', detail: parsed.detail, raw: excerpt(parsed.raw) });
           continue;
         }
         const checked = toExportRecord(parsed.value);

@@ -4,13 +4,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileTemplate } from '../embed/template.js';
-import { openPairs, pairsLineage, type PairsInput } from '../embed/input.js';
+import { compileTemplate } from '../store/pairs-template.js';
+import { openPairs, pairsLineage, type PairsInput } from '../store/pairs-input.js';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches } from '../store/arrow-file.js';
 import { assertSameSource, readUpstream, type Lineage } from '../store/lineage.js';
 import { describeFile, type ManifestFile } from '../store/manifest.js';
-import { CORESET_FILE, readCoresetRowIds } from '../select/coreset.js';
+import { CORESET_FILE, readCoresetRowIds } from '../store/coreset.js';
 import type { SourceRow } from './units.js';
 
 /** The inputs of a run. */

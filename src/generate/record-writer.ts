@@ -2,7 +2,8 @@
  * The in-order writer of generate's outputs: each finished unit, in plan order, becomes one line of
  * instructions.jsonl (accepted) or rejected.jsonl, and counts in the funnel.
  */
-import { addToFunnel, type Funnel } from './funnel.js';
+import type { Funnel } from '../store/funnel.js';
+import { addToFunnel } from './funnel.js';
 import type { DoneEntry } from './journal-replay.js';
 import type { AppendLog } from './jsonl-log.js';
 import { unitRecord, type RunIdentity } from './records.js';

@@ -1,7 +1,7 @@
 /**
  * OSS-Instruct (Magicoder-style) seed cutting: a few consecutive lines cut at random from coreset
  * code inspire a new problem. Pure: the caller passes the random source, so a seeded PRNG (e.g.
- * `seededRandom` from `select/baseline.ts`) makes the cut reproducible.
+ * `seededRandom` from `util/random.ts`) makes the cut reproducible.
  */
 
 /** Fewest lines a seed has. */

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { TidepoolError, writeFailure } from '../errors.js';
-import { emptyFunnel, type Funnel } from './funnel.js';
+import { emptyFunnel, type Funnel } from '../store/funnel.js';
 import type { PoolsState } from './pool-entry.js';
 import type { UnitOutcome } from './unit.js';
 

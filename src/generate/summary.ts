@@ -1,5 +1,6 @@
 /** Parts of generate's `--json` summary and end-of-run log, computed from the funnel and the process. */
-import { shortRule, type Funnel } from './funnel.js';
+import type { Funnel } from '../store/funnel.js';
+import { shortRule } from './funnel.js';
 import type { PromptSet } from './prompts.js';
 import { discriminatorPromptName, ruleTexts } from './requests.js';
 import type { WorkUnit } from './units.js';

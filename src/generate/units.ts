@@ -3,7 +3,7 @@
  * (OSS-Instruct), in a fixed order that does not depend on timing. Pure.
  */
 import { createHash } from 'node:crypto';
-import { seededRandom } from '../select/baseline.js';
+import { seededRandom } from '../util/random.js';
 import { cutSeed, type Seed } from './seeds.js';
 import type { CodeOceanTask, GenerateTask } from './tasks.js';
 

@@ -10,7 +10,7 @@ import { filterReason, type FilterReason } from './core.js';
 import { ContentHasher } from './content-hash.js';
 import type { ResolvedIngestOptions } from './options.js';
 import { rawJson, toPairFields, type PairFields, type RejectReason } from './record.js';
-import { parseLine } from './sources/jsonl.js';
+import { parseLine } from '../store/jsonl.js';
 
 /** A bad record as found in a chunk. */
 export interface ChunkReject {
@@ -102,7 +102,7 @@ export abstract class ChunkTally {
     }
     const item = parseLine(buf, start, end, line);
     if (item?.kind === 'record') this.record(item.value, line, item.text);
-    else if (item?.kind === 'reject') this.reject({ line, reason: item.reason, detail: item.detail, ...(item.raw === undefined ? {} : { raw: item.raw }) });
+    else if (item?.kind === 'reject') this.reject({ line, reason: item.reason, detail: item.detail, raw: item.raw });
   }
 
   /** Appends a candidate row (validated, filtered, language normalised). */

@@ -5,7 +5,7 @@ import { InternalError } from '../errors.js';
 import { SlotArena, unpackChunk } from './arena.js';
 import type { ChunkOptions, ChunkResult } from './chunk.js';
 import type { JsonlChunkReply, JsonlChunkTask } from './protocol.js';
-import type { BlockAllocator } from './sources/jsonl.js';
+import type { BlockAllocator } from '../store/jsonl.js';
 import { parseJsonlBlock } from './scan-chunk.js';
 
 /** Capacity of a recycled block buffer: a 4 MiB block plus the 1 MiB read that completes it. */

@@ -18,7 +18,7 @@ import { resolveIngestOptions, type IngestOptions } from './options.js';
 import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
 import { everyFileRejected, isFileProblem, RejectLog, REJECTS_FILE } from './rejects.js';
 import { readArrow } from './sources/arrow.js';
-import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from './sources/jsonl.js';
+import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from '../store/jsonl.js';
 import { readParquet } from './sources/parquet.js';
 import type { SourceItem } from './sources/types.js';
 

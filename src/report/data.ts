@@ -2,7 +2,7 @@
  * What the report shows, as plain data: the shell reads the stage outputs into a {@link ReportData},
  * the pure figure builders and the page assembler turn it into HTML.
  */
-import type { Funnel } from '../generate/funnel.js';
+import type { Funnel } from '../store/funnel.js';
 import type { RadiusPoint } from './coverage.js';
 
 /** A part of the report: its data, or a note saying which stage output it needs. */

@@ -3,11 +3,11 @@
  * typed shapes, checking every field: a manifest from an older or newer tidepool gives a note,
  * never a crash. Pure.
  */
-import type { Funnel, FunnelCounts } from '../generate/funnel.js';
+import { parseFunnel, type Parsed } from '../store/funnel.js';
 import type { DecontamData, GenerateData } from './data.js';
 
-/** A parsed value, or what is wrong with it. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+/** The result type of every parser here (defined beside the funnel's reader in `store/`). */
+export type { Parsed };
 
 type Json = Record<string, unknown>;
 
@@ -46,33 +46,6 @@ export function parseGenerateCounts(counts: unknown): Parsed<GenerateData> {
       usd: isCount(counts.usd) ? counts.usd : null,
     },
   };
-}
-
-const FUNNEL_FIELDS = ['units', 'generated', 'prefiltered', 'judged', 'accepted', 'promptTokens', 'completionTokens'] as const;
-
-/** A generate funnel ({@link Funnel}) from JSON, checked field by field. */
-export function parseFunnel(value: unknown): Parsed<Funnel> {
-  if (!isObject(value) || !isObject(value.groups) || !isObject(value.reasons)) return { ok: false, problem: 'its manifest has no "counts.funnel" with "groups" and "reasons" (written by tidepool generate)' };
-  const groups: Record<string, FunnelCounts> = {};
-  for (const [key, group] of Object.entries(value.groups)) {
-    if (!isObject(group)) return { ok: false, problem: `counts.funnel.groups["${key}"] is not an object` };
-    const bad = FUNNEL_FIELDS.find((field) => !isCount(group[field]));
-    if (bad !== undefined) return { ok: false, problem: `counts.funnel.groups["${key}"].${bad} is not a count` };
-    const usd = group.usd;
-    groups[key] = {
-      units: group.units as number, generated: group.generated as number, prefiltered: group.prefiltered as number, judged: group.judged as number,
-      accepted: group.accepted as number, promptTokens: group.promptTokens as number, completionTokens: group.completionTokens as number,
-      usd: isCount(usd) ? usd : null,
-    };
-  }
-  const reasons: Record<string, number> = {};
-  for (const [key, count] of Object.entries(value.reasons)) {
-    if (!isCount(count)) return { ok: false, problem: `counts.funnel.reasons["${key}"] is not a count` };
-    reasons[key] = count;
-  }
-  // Rule names (what `rule_3` means) came later: absent or malformed, the codes are shown alone.
-  const rules = isObject(value.rules) ? Object.fromEntries(Object.entries(value.rules).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : undefined;
-  return { ok: true, value: { groups, reasons, ...(rules === undefined ? {} : { rules }) } };
 }
 
 /** `removedByBenchmark`, `removedByDetector` and the record counts of a decontam manifest. */

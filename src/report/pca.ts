@@ -2,7 +2,7 @@
  * Principal components for the 2-D map: the covariance of a sample, then power iteration with
  * deflation for the leading eigenvectors. Pure TypeScript, float64 throughout.
  */
-import { seededRandom } from '../select/baseline.js';
+import { seededRandom } from '../util/random.js';
 
 /** The fitted components. */
 export interface Pca {

@@ -2,7 +2,7 @@
  * A seeded uniform sample of rows from a stream of unknown length (reservoir sampling, algorithm R),
  * keeping each kept row's vector. Pure: the caller feeds rows, in file order, one at a time.
  */
-import { seededRandom } from '../select/baseline.js';
+import { seededRandom } from '../util/random.js';
 
 /** The rows a {@link Reservoir} kept, in random order (so any prefix is a uniform sample too). */
 export interface SampledRows {

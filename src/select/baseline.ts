@@ -1,17 +1,6 @@
 /** The random baseline: the covering radius of a seeded random subset of the same size. */
+import { seededRandom } from '../util/random.js';
 import type { MinDistanceKernel } from './kernel.js';
-
-/** A seeded PRNG in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct rows of `n`, chosen with a seeded partial Fisher-Yates shuffle. */
 export function randomSubset(n: number, count: number, seed: number): Int32Array {

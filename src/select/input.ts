@@ -2,14 +2,11 @@
  * Loads the embedding matrix for selection into one float32 working copy, from a NumPy `.npy` file or
  * an Arrow embeddings file (`row_id` + `FixedSizeList<Float32|Float16>` column), checking every row.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
 import { readNpyHeader, readNpyRows, readNpyRowsInto } from '../store/npy.js';
-import { describeNearby } from '../util/nearby.js';
 
 /** The matrix selection works on. */
 export interface SelectionInput {
@@ -123,23 +120,6 @@ async function loadArrow(path: string, column: string, precision: 'fp32' | 'fp16
     at += part.length;
   }
   return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms };
-}
-
-/**
- * The embeddings file a path names: the output folder of `tidepool embed` stands for its embeddings.arrow.
- * @throws TidepoolError `E_INPUT_MISSING` for a path that does not exist (naming what does, nearby),
- * or a folder without embeddings.arrow.
- */
-export function resolveEmbeddingsPath(path: string): string {
-  if (!existsSync(path)) {
-    // Checked before the format: a mistyped folder name has no extension and is not an "unknown format".
-    const nearby = describeNearby(path);
-    throw new TidepoolError('E_INPUT_MISSING', `${path} not found${nearby === '' ? '' : ` (${nearby})`}: pass the output folder of \`tidepool embed\` (or its embeddings.arrow), or a .npy file`, { path });
-  }
-  if (!statSync(path).isDirectory()) return path;
-  const inside = join(path, 'embeddings.arrow');
-  if (existsSync(inside)) return inside;
-  throw new TidepoolError('E_INPUT_MISSING', `${path} is a folder without embeddings.arrow: pass the output folder of \`tidepool embed\`, an Arrow file, or a .npy file`, { path });
 }
 
 /** Loads `.npy` or Arrow embeddings (by extension). */

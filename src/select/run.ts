@@ -13,11 +13,13 @@ import { describeFile, newManifest, sha256FileInBackground } from '../store/mani
 import { OutputFolder } from '../store/output-folder.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { CORESET_FILE, readCoresetRowIds, writeCoreset } from './coreset.js';
+import { CORESET_FILE, readCoresetRowIds, writeCoreset } from '../store/coreset.js';
 import { defaultPoolSize, initialState, kCenterGreedy, lazyPays, type GreedyState } from './greedy.js';
-import { loadSelectionInput, resolveEmbeddingsPath } from './input.js';
+import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
+import { loadSelectionInput } from './input.js';
 import { createSelectKernel, type SelectBackend } from './backends.js';
-import { maxOf, randomBaselineRadius, seededRandom } from './baseline.js';
+import { maxOf, randomBaselineRadius } from './baseline.js';
+import { seededRandom } from '../util/random.js';
 
 /** Arguments of {@link runSelect}. */
 export interface SelectRun {

@@ -1,12 +1,12 @@
-/** Where a stage's compiled piscina worker module lives. */
+/** Where a compiled piscina worker module lives. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InternalError } from '../errors.js';
 
 /**
- * The compiled `worker.js` beside a stage's `pool` module (`poolUrl` = its `import.meta.url`). Under a
- * TypeScript runner (tests) that module is `src/<stage>/pool.ts`, and worker threads cannot load
- * TypeScript, so the compiled copy in dist/ is used (built by `npm run build`).
+ * The compiled `worker.js` beside a `pool` module (`poolUrl` = its `import.meta.url`: `ingest/`,
+ * `embedders/`). Under a TypeScript runner (tests) that module is `src/<folder>/pool.ts`, and worker
+ * threads cannot load TypeScript, so the compiled copy in dist/ is used (built by `npm run build`).
  */
 export function compiledWorkerPath(poolUrl: string, stage: string): string {
   const here = fileURLToPath(poolUrl);

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromArrays, tableToIPC } from '../../src/store/arrow.js';
-import { writeCoreset } from '../../src/select/coreset.js';
+import { writeCoreset } from '../../src/store/coreset.js';
 
 /** A pair of the fixture. */
 export interface FixtureRow {

@@ -13,7 +13,7 @@ import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
 import type { GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
 import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
-import { seededRandom } from '../../src/select/baseline.js';
+import { seededRandom } from '../../src/util/random.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
 import { promptText, startLlmServer, type ChatRequest, type LlmServer, type Respond } from '../../src/devkit/llm-sim/server.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';

@@ -8,7 +8,7 @@ import { int64Data } from '../../src/store/columns.js';
 import { embeddingData, embeddingType } from '../../src/store/embeddings.js';
 import { writeNpy } from '../../src/store/npy.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
-import { readCoresetRowIds } from '../../src/select/coreset.js';
+import { readCoresetRowIds } from '../../src/store/coreset.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
 

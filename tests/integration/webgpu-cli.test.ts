@@ -1,7 +1,7 @@
 /** The GPU commands as a user runs them: `tidepool doctor` and `tidepool select --backend webgpu` (on SwiftShader in CI). */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCoresetRowIds } from '../../src/select/coreset.js';
+import { readCoresetRowIds } from '../../src/store/coreset.js';
 import { writeNpy } from '../../src/store/npy.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherDoctorFacts } from '../../src/doctor/probe.js';
 import { buildDoctorReport, formatDoctorReport } from '../../src/doctor/report.js';
-import { OnnxEmbedder } from '../../src/embed/onnx/embedder.js';
-import { loadModelFolder, type ModelFolder } from '../../src/embed/onnx/model-folder.js';
+import { OnnxEmbedder } from '../../src/embedders/onnx/embedder.js';
+import { loadModelFolder, type ModelFolder } from '../../src/embedders/onnx/model-folder.js';
 import { writeNativeFolder, type NativeFolder } from '../unit/embed/onnx-helpers.js';
 
 let native: NativeFolder;

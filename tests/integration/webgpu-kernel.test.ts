@@ -15,7 +15,7 @@ import { buildDoctorReport, formatDoctorReport } from '../../src/doctor/report.j
 import { kCenterGreedy, type GreedyState } from '../../src/select/greedy.js';
 import { ReferenceKernel, type MinDistanceKernel } from '../../src/select/kernel.js';
 import { runSelect } from '../../src/select/run.js';
-import { readCoresetRowIds } from '../../src/select/coreset.js';
+import { readCoresetRowIds } from '../../src/store/coreset.js';
 import { WebGpuKernel } from '../../src/select/webgpu-kernel.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
 import { writeNpy } from '../../src/store/npy.js';

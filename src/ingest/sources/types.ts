@@ -6,8 +6,5 @@ export type SourceItem =
   | { kind: 'record'; line: number; value: unknown; /** The jsonl line it was parsed from (not for columnar inputs). */ text?: string | undefined }
   | { kind: 'reject'; line: number; reason: RejectReason; detail: string; raw?: string | undefined };
 
-/** Hooks a reader calls while it works. */
-export interface ReadHooks {
-  /** Bytes of the input file consumed so far (for progress). */
-  onBytes?: ((bytesSoFar: number) => void) | undefined;
-}
+/** Hooks a reader calls while it works (the JSON-lines reader in `store/` defines them). */
+export type { ReadHooks } from '../../store/jsonl.js';

@@ -1,5 +1,5 @@
 /** Figures 4 and 5: tasks of the generated samples, and the generation funnel. Pure. */
-import { reasonLabel, topReasons, funnelTotal } from '../../generate/funnel.js';
+import { reasonLabel, topReasons, funnelTotal } from '../../store/funnel.js';
 import { barChart } from '../charts/bar.js';
 import { stackedBarChart } from '../charts/stacked-bar.js';
 import { htmlTable } from '../charts/table.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDecontam, type DecontamRun, type DecontamSummary } from '../../../src/decontam/run.js';
 import type { Contamination } from '../../../src/decontam/verdict.js';
-import { writeCoreset } from '../../../src/select/coreset.js';
+import { writeCoreset } from '../../../src/store/coreset.js';
 import { ingestInline, readJsonlObjects, readPairs, tempDir, writeJsonl } from '../../helpers/files.js';
 import { BENCHMARKS, RUNNING_MAXIMUM, RUNNING_MAXIMUM_RENAMED, UNRELATED } from './helpers.js';
 

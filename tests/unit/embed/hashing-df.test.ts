@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { documentFrequencyFromBytes, documentFrequencyToBytes } from '../../../src/embed/hashing/df-codec.js';
-import { DocumentFrequency } from '../../../src/embed/hashing/document-frequency.js';
-import { HASHING_SCHEME_VERSION } from '../../../src/embed/hashing/params.js';
+import { documentFrequencyFromBytes, documentFrequencyToBytes } from '../../../src/embedders/hashing/df-codec.js';
+import { DocumentFrequency } from '../../../src/embedders/hashing/document-frequency.js';
+import { HASHING_SCHEME_VERSION } from '../../../src/embedders/hashing/params.js';
 import { referenceDocumentFrequency, referenceIdf, SNIPPETS } from './hashing-reference.js';
 
 const text = fc.oneof(

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DocumentFrequency } from '../../../src/embed/hashing/document-frequency.js';
-import { HashingEmbedder } from '../../../src/embed/hashing/embedder.js';
-import { hashingModelKey, resolveHashingOptions, type HashingOptions } from '../../../src/embed/hashing/params.js';
+import { DocumentFrequency } from '../../../src/embedders/hashing/document-frequency.js';
+import { HashingEmbedder } from '../../../src/embedders/hashing/embedder.js';
+import { hashingModelKey, resolveHashingOptions, type HashingOptions } from '../../../src/embedders/hashing/params.js';
 import { referenceEmbed, referenceIdf, referenceProjection, SNIPPETS } from './hashing-reference.js';
 
 function embed(texts: readonly string[], options: HashingOptions, corpus: readonly string[] = texts): { vectors: Float32Array; zeroRows: number[] } {

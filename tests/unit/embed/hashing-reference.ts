@@ -4,7 +4,7 @@
  * written out again, a dense TF-IDF vector over every bucket, a dense projection matrix, a dense
  * matrix product and a normalisation, all in float64.
  */
-import { tokenize } from '../../../src/embed/hashing/tokenize.js';
+import { tokenize } from '../../../src/embedders/hashing/tokenize.js';
 
 const u32 = (x: number): number => x >>> 0;
 const mul = (a: number, b: number): number => Number((BigInt(u32(a)) * BigInt(u32(b))) & 0xffffffffn);

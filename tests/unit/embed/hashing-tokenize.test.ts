@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fmix32, fnv1aLower, tokenHash } from '../../../src/embed/hashing/hash.js';
-import { OPERATORS, TokenScanner, tokenize } from '../../../src/embed/hashing/tokenize.js';
+import { fmix32, fnv1aLower, tokenHash } from '../../../src/embedders/hashing/hash.js';
+import { OPERATORS, TokenScanner, tokenize } from '../../../src/embedders/hashing/tokenize.js';
 
 /** The tokenizer's documented rules written with regular expressions: the independent reference. */
 const WORD_UNIT = '[A-Za-z0-9_$\\u00c0-\\u1fff\\u2c00-\\u2fff\\u3040-\\ufefe\\uff00-\\uffff]';

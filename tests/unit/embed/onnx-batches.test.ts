@@ -2,7 +2,7 @@
 // holds a single row), each padded to its own longest row.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planBatches } from '../../../src/embed/onnx/index.js';
+import { planBatches } from '../../../src/embedders/onnx/index.js';
 
 describe('planBatches', () => {
   it('sorts longest first and cuts at the token budget', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINI_BERT_CONFIG, NATIVE_MODEL_ONNX_PATH, referenceSentenceEmbedding } from '../../../src/devkit/native-model/index.js';
-import { OnnxEmbedder, loadModelFolder } from '../../../src/embed/onnx/index.js';
+import { OnnxEmbedder, loadModelFolder } from '../../../src/embedders/onnx/index.js';
 import { codeText, copyFolder, rowOf, writeNativeFolder } from './onnx-helpers.js';
 import type { NativeFolder } from './onnx-helpers.js';
 import { fileBytes, loadTokenizer, maxAbsDiff, readInitializers } from './native-model-helpers.js';

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINI_BERT_CONFIG } from '../../../src/devkit/native-model/index.js';
-import { OnnxEmbedder, loadModelFolder } from '../../../src/embed/onnx/index.js';
+import { OnnxEmbedder, loadModelFolder } from '../../../src/embedders/onnx/index.js';
 import { copyFolder, editJson, writeNativeFolder } from './onnx-helpers.js';
 import type { NativeFolder } from './onnx-helpers.js';
 

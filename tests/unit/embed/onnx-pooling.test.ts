@@ -7,7 +7,7 @@ import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxSession } from '../../../src/backends/onnx/session.js';
 import { MINI_BERT_CONFIG, NATIVE_MODEL_ONNX_PATH } from '../../../src/devkit/native-model/index.js';
-import { OnnxEmbedder, loadModelFolder } from '../../../src/embed/onnx/index.js';
+import { OnnxEmbedder, loadModelFolder } from '../../../src/embedders/onnx/index.js';
 import { codeText, copyFolder, editJson, poolRows, rowOf, writeNativeFolder } from './onnx-helpers.js';
 import type { NativeFolder } from './onnx-helpers.js';
 import { fileBytes, loadTokenizer, maxAbsDiff, padBatch } from './native-model-helpers.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addToFunnel, emptyFunnel, formatFunnel, funnelTotal, reasonLabel, shortRule, topReasons, type Funnel, type FunnelCounts } from '../../../src/generate/funnel.js';
+import { addToFunnel, formatFunnel, shortRule } from '../../../src/generate/funnel.js';
+import { emptyFunnel, funnelTotal, reasonLabel, topReasons, type Funnel, type FunnelCounts } from '../../../src/store/funnel.js';
 import type { InstructionSample } from '../../../src/generate/tasks.js';
 import type { RejectReason, UnitOutcome } from '../../../src/generate/unit.js';
 import type { RuleAnswer } from '../../../src/generate/verdict.js';

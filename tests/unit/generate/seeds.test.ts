@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cutSeed, MAX_SEED_LINES } from '../../../src/generate/seeds.js';
-import { seededRandom } from '../../../src/select/baseline.js';
+import { seededRandom } from '../../../src/util/random.js';
 
 const codeLines = fc.array(fc.oneof(fc.constant(''), fc.constant('   '), fc.string({ maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, ''))), { minLength: 1, maxLength: 60 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecontamCounts, parseFunnel, parseGenerateCounts } from '../../../src/report/manifest-counts.js';
+import { parseDecontamCounts, parseGenerateCounts } from '../../../src/report/manifest-counts.js';
+import { parseFunnel } from '../../../src/store/funnel.js';
 
 const group = { units: 4, generated: 4, prefiltered: 1, judged: 3, accepted: 2, promptTokens: 100, completionTokens: 50, usd: null };
 

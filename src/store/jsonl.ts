@@ -1,6 +1,7 @@
 /**
  * JSON Lines reader, plain or gzip (detected by magic bytes): splits bytes into lines without ever
  * buffering more than one line, checks UTF-8, and turns every bad line into a reject instead of an error.
+ * Shared by `ingest` (input pairs) and `export` (generated or kept records), so it lives in `store/`.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -8,12 +9,22 @@ import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
-import type { ReadHooks, SourceItem } from './types.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 /** Characters of a bad line kept in the reject file when the line is too long to keep whole. */
 const EXCERPT_BYTES = 256;
+
+/** A parsed line, or why it could not be parsed (its 1-based line number either way). */
+export type JsonlItem =
+  | { kind: 'record'; line: number; value: unknown; /** The line it was parsed from. */ text: string }
+  | { kind: 'reject'; line: number; reason: 'invalid_utf8' | 'invalid_json'; detail: string; raw: string };
+
+/** Hooks a reader calls while it works. */
+export interface ReadHooks {
+  /** Bytes of the input file consumed so far (for progress). */
+  onBytes?: ((bytesSoFar: number) => void) | undefined;
+}
 
 /** Result of reading a jsonl file: its SHA-256 over the raw (compressed) bytes. */
 export interface JsonlDigest {
@@ -30,7 +41,7 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 }
 
 /** Parses one complete line (without its newline) into an item, or null for a blank line. */
-export function parseLine(buf: Buffer, start: number, end: number, line: number): SourceItem | null {
+export function parseLine(buf: Buffer, start: number, end: number, line: number): JsonlItem | null {
   if (end > start && buf[end - 1] === CARRIAGE_RETURN) end--;
   if (isBlank(buf, start, end)) return null;
   const bytes = buf.subarray(start, end);

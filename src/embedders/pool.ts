@@ -1,4 +1,4 @@
-/** The worker pool of `embed`: each worker holds one model; tasks are batches of texts. */
+/** The embedding worker pool (used by `embed` and `decontam`): each worker holds one model; tasks are batches of texts. */
 import { Piscina } from 'piscina';
 import { compiledWorkerPath, workerExecArgv } from '../util/worker-path.js';
 import { InternalError, deserializeError } from '../errors.js';

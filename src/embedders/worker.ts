@@ -1,4 +1,4 @@
-/** Piscina worker of `embed`: holds one model (loaded on first use) and embeds batches of texts. */
+/** Piscina worker of the embedding pool: holds one model (loaded on first use) and embeds batches of texts. */
 import { Piscina } from 'piscina';
 import { serializeError } from '../errors.js';
 import { DocumentFrequency, HashingEmbedder } from './hashing/index.js';

@@ -6,12 +6,12 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { TidepoolError } from '../errors.js';
-import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
-import { utf8Reader } from '../store/columns.js';
-import { sha256File } from '../store/manifest.js';
-import { readUpstream, type Lineage } from '../store/lineage.js';
-import { PAIRS_FILE } from '../store/pairs.js';
-import { renderTemplate, type TemplateField, type TextTemplate } from './template.js';
+import { readArrowBatches, readArrowSchema } from './arrow-file.js';
+import { utf8Reader } from './columns.js';
+import { sha256File } from './manifest.js';
+import { readUpstream, type Lineage } from './lineage.js';
+import { PAIRS_FILE } from './pairs.js';
+import { renderTemplate, type TemplateField, type TextTemplate } from './pairs-template.js';
 
 /** A window of consecutive rows. */
 export interface TextWindow {

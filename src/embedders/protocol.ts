@@ -1,4 +1,4 @@
-/** Messages between embed's main thread and its workers. */
+/** Messages between the embedding pool's main thread and its workers. */
 import type { SerializedError } from '../errors.js';
 import type { HashingParams } from './hashing/index.js';
 

@@ -1,7 +1,7 @@
 /** `coreset.arrow`: the picks in order, with the radius each had when it was picked. */
-import { Field, Float32, Int32, Int64, RecordBatch, Schema, Struct, makeData } from '../store/arrow.js';
-import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
-import { int32Data, int64Data } from '../store/columns.js';
+import { Field, Float32, Int32, Int64, RecordBatch, Schema, Struct, makeData } from './arrow.js';
+import { ArrowFileSink, readArrowBatches } from './arrow-file.js';
+import { int32Data, int64Data } from './columns.js';
 import { TidepoolError } from '../errors.js';
 import { SCHEMA_VERSION } from '../version.js';
 

@@ -1,9 +1,9 @@
-/** Which model `embed` runs: the built-in hashing embedder, or an ONNX model folder on a device. */
+/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, or an ONNX model folder on a device. */
 import { resolveDevice } from '../backends/onnx/session.js';
 import type { ProgressSink } from '../util/progress.js';
 import { hashingModelKey, type HashingParams } from './hashing/index.js';
 import { loadModelFolder } from './onnx/model-folder.js';
-import type { ResolvedEmbedOptions } from './options.js';
+import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec } from './protocol.js';
 
 /** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
@@ -17,7 +17,7 @@ export type EmbedModel =
   | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
 
 /** Checks the model folder (or the hashing parameters) and picks the device; notes go to `log`. */
-export async function resolveEmbedModel(options: ResolvedEmbedOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
+export async function resolveEmbedModel(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
   if (options.hashing !== undefined) {
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TEXT_TEMPLATE, compileTemplate, renderTemplate } from '../../../src/embed/template.js';
+import { DEFAULT_TEXT_TEMPLATE, compileTemplate, renderTemplate } from '../../../src/store/pairs-template.js';
 
 describe('embed text template', () => {
   const row = { language: 'python', repo: null, path: 'a/b.py', func_name: 'f', url: null, docstring: 'Adds.', code: 'def f(): pass' } as const;
