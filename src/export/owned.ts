@@ -6,10 +6,11 @@
  * caller passes `force`. A rerun over its own previous outputs needs no `force`, which `tidepool run`
  * relies on when it reruns a stage.
  */
-import { lstat, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { sha256File } from '../store/manifest.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import { TOOL_VERSION } from '../version.js';
 
 /** Suffix of the list of written files: `<out>.tidepool.json`. */
@@ -65,8 +66,7 @@ export async function writeOwnedList(path: string, files: readonly OwnedFile[]):
   const folder = dirname(resolve(path));
   const entries = files.map((file) => ({ path: relative(folder, file.path).split(sep).join('/'), bytes: file.bytes, sha256: file.sha256 }));
   const text = `${JSON.stringify({ kind: OWNED_KIND, tool: { name: 'tidepool', version: TOOL_VERSION }, note: 'files written by tidepool export; it replaces only these (unchanged) without --force', files: entries }, null, 2)}\n`;
-  await writeFile(`${path}.partial`, text);
-  await rename(`${path}.partial`, path);
+  await writeFileAtomically(path, text);
 }
 
 /** Describes a finished file that will be published under `path` (it is read from `from`, e.g. its partial). */

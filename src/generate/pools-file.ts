@@ -3,9 +3,10 @@
  * `pools.json` summary. Each file is written to `<name>.partial` and renamed into place, and
  * `pools.json` goes last, so it never names counts that its pool files do not hold yet.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFailure } from '../errors.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import type { CasePools } from './pools.js';
 
 /** Name of the summary file {@link savePools} writes. */
@@ -19,20 +20,6 @@ export interface PoolsSummary {
   version: number;
   /** Entries per pool, keyed `${task}/${kind}`, e.g. `{"generation/good": 12}`. */
   counts: Record<string, number>;
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  try {
-    await writeFile(`${path}.partial`, text);
-  } catch (error) {
-    await rm(`${path}.partial`, { force: true });
-    throw writeFailure(error, `${path}.partial`);
-  }
-  try {
-    await rename(`${path}.partial`, path);
-  } catch (error) {
-    throw writeFailure(error, path);
-  }
 }
 
 /**
@@ -50,8 +37,8 @@ export async function savePools(dir: string, pools: CasePools): Promise<void> {
     throw writeFailure(error, dir);
   }
   for (const [key, entries] of Object.entries(state.entries)) {
-    await writeAtomically(join(dir, `${key.replace('/', '.')}.jsonl`), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    await writeFileAtomically(join(dir, `${key.replace('/', '.')}.jsonl`), entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     summary.counts[key] = entries.length;
   }
-  await writeAtomically(join(dir, POOLS_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomically(join(dir, POOLS_SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
 }

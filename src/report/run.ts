@@ -2,10 +2,8 @@
  * The I/O shell of `tidepool report`: reads the stage outputs, renders the page (pure), writes it
  * atomically, and with `png` captures each figure in headless Chromium.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { withOutputFile } from '../store/output-folder.js';
-import { TidepoolError } from '../errors.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import { collectReportData, type CollectTimings } from './collect.js';
 import { resolveReportOptions, type ReportOptions } from './options.js';
 import { renderReport } from './page.js';
@@ -56,17 +54,9 @@ async function report(resolved: ReturnType<typeof resolveReportOptions>, started
   return { out: resolved.out, bytes, drawn, skipped, png, chromium, seconds, timings: { ...timings, render, png: (performance.now() - pngStarted) / 1000 } };
 }
 
-/** Writes `text` to `path` through a temporary file and a rename; returns the bytes written. */
+/** Writes `text` to `path` whole or not at all (its folder exists: the claim on the file made it); returns the bytes written. */
 async function writeAtomically(path: string, text: string): Promise<number> {
-  const partial = `${path}.partial`;
   const bytes = Buffer.from(text, 'utf8');
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(partial, bytes);
-    await rename(partial, path);
-  } catch (error) {
-    await rm(partial, { force: true });
-    throw new TidepoolError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}. Check that the folder is writable.`, { path }, { cause: error });
-  }
+  await writeFileAtomically(path, bytes);
   return bytes.byteLength;
 }

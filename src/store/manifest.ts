@@ -4,11 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TidepoolError } from '../errors.js';
 import { SCHEMA_VERSION, TOOL_VERSION } from '../version.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
 import type { Lineage } from './lineage.js';
 
 /** An input file as recorded in a manifest. */
@@ -46,11 +47,10 @@ export function newManifest(fields: Omit<Manifest, 'schemaVersion' | 'tool' | 'c
   return { schemaVersion: SCHEMA_VERSION, tool: { name: 'tidepool', version: TOOL_VERSION }, createdAt: now.toISOString(), ...fields };
 }
 
-/** Writes `dir/manifest.json` atomically. */
+/** Writes `dir/manifest.json` atomically (a full disk is `E_NO_SPACE`, see {@link writeFileAtomically}). */
 export async function writeManifest(dir: string, manifest: Manifest): Promise<string> {
   const path = join(dir, MANIFEST_FILE);
-  await writeFile(`${path}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${path}.partial`, path);
+  await writeFileAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
   return path;
 }
 

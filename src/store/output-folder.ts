@@ -13,6 +13,15 @@ import { writeFailure } from '../errors.js';
 import { MANIFEST_FILE, writeManifest, type Manifest } from './manifest.js';
 import { FolderLock, fileLockName } from './output-lock.js';
 
+/** Creates `dir` (and its parents) if needed; a failure is a `TidepoolError` naming it. */
+async function createFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw writeFailure(error, dir, false);
+  }
+}
+
 /** An output folder claimed by this run. */
 export class OutputFolder {
   private constructor(readonly dir: string, private readonly lock: FolderLock) {}
@@ -22,11 +31,7 @@ export class OutputFolder {
    * @throws TidepoolError `E_OUTPUT_LOCKED` when another live run holds it, `E_NO_SPACE`/`E_OUTPUT` when it cannot be created.
    */
   static async claim(dir: string, stage: string): Promise<OutputFolder> {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (error) {
-      throw writeFailure(error, dir, false);
-    }
+    await createFolder(dir);
     return new OutputFolder(dir, FolderLock.acquire(dir, stage));
   }
 
@@ -45,12 +50,8 @@ export class OutputFolder {
   }
 
   /** Writes the manifest: the step that makes the outputs beside it the folder's result. */
-  async commit(manifest: Manifest): Promise<string> {
-    try {
-      return await writeManifest(this.dir, manifest);
-    } catch (error) {
-      throw writeFailure(error, join(this.dir, MANIFEST_FILE));
-    }
+  commit(manifest: Manifest): Promise<string> {
+    return writeManifest(this.dir, manifest);
   }
 
   /** Gives up the claim. */
@@ -75,11 +76,7 @@ export async function withOutputFolder<T>(dir: string, stage: string, work: (fol
  */
 export async function withOutputFile<T>(path: string, stage: string, work: () => Promise<T>): Promise<T> {
   const dir = dirname(path);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw writeFailure(error, dir, false);
-  }
+  await createFolder(dir);
   const lock = FolderLock.acquire(dir, stage, fileLockName(path));
   try {
     return await work();

@@ -5,13 +5,19 @@ import { writeFailure } from '../errors.js';
 /**
  * Writes `data` to `<path>.partial`, then renames it to `path`, so `path` always holds a complete
  * earlier or new version, whenever the process dies or the disk fills. On failure the partial file is
- * removed (on a full disk that gives its space back) and the error is a `TidepoolError` from
+ * removed (on a full disk that gives its space back) and the error, naming the file that failed, is a `TidepoolError` from
  * {@link writeFailure}: `E_NO_SPACE` for a full disk, quota or read-only file system, else `E_OUTPUT`.
  */
 export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const partial = `${path}.partial`;
   try {
     await writeFile(partial, data);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
+    // The file that could not be written is the partial one: name it, so a user finds it.
+    throw writeFailure(error, partial);
+  }
+  try {
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => undefined);
