@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { float32ArrayToHalf } from '../store/matrix.js';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { MANIFEST_FILE, newManifest, readManifest, sha256File } from '../store/manifest.js';
+import { newManifest, readManifest, sha256File } from '../store/manifest.js';
 import { OutputFolder } from '../store/output-folder.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
@@ -158,7 +157,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
  * into a finished folder runs again and writes the same file).
  */
 async function assertNotOtherRun(folder: OutputFolder, identity: string, input: PairsInput): Promise<void> {
-  if (!existsSync(folder.file(MANIFEST_FILE))) return;
+  // No manifest (a new or unfinished folder) or an unreadable one: nothing finished to protect.
   const manifest = await readManifest(folder.dir).catch(() => undefined);
   if (manifest === undefined || manifest.stage !== 'embed') return;
   const previous = manifest.parameters.identity;

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { TidepoolError } from '../errors.js';
-import { assertSameSource, readUpstream, withChecksum, type Lineage } from '../store/lineage.js';
+import { assertSameSource, readUpstream, withChecksum, type UpstreamFile } from '../store/lineage.js';
 import { describeFile, newManifest, sha256FileInBackground } from '../store/manifest.js';
 import { OutputFolder } from '../store/output-folder.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
@@ -91,24 +91,22 @@ function coresetPath(path: string | undefined): string | undefined {
 }
 
 /**
- * The lineage of the embeddings (their manifest's, or their checksum's), refusing an `--already-selected`
- * coreset that was selected from other embeddings.
+ * The embeddings as the manifest beside them describes them, refusing an `--already-selected` coreset
+ * that was selected from other embeddings. A file without a manifest gets its checksum from
+ * `inputDigest`, awaited here only when there is a coreset to compare (else when the manifest is written).
  */
-async function embeddingsLineage(run: SelectRun, inputDigest: Promise<string>): Promise<() => Promise<Lineage>> {
+async function checkedEmbeddings(run: SelectRun, inputDigest: Promise<string>): Promise<UpstreamFile> {
   const upstream = await readUpstream(run.embeddings, 'embeddings');
-  if (run.alreadySelected === undefined) {
-    // Without a coreset to compare, an outside file's checksum is awaited only when the manifest is written.
-    return async () => (upstream.sha256 === undefined ? withChecksum(upstream, 'embeddings', await inputDigest) : upstream).lineage;
-  }
+  if (run.alreadySelected === undefined) return upstream;
   const embeddings = upstream.sha256 === undefined ? withChecksum(upstream, 'embeddings', await inputDigest) : upstream;
   const coreset = await readUpstream(run.alreadySelected, 'coreset');
   assertSameSource('embeddings', { label: `--already-selected ${run.alreadySelected}`, lineage: coreset.lineage }, { label: `--embeddings ${run.embeddings}`, lineage: embeddings.lineage }, 'A warm start continues a coreset of these very embeddings: pass the coreset selected from them, or select from the embeddings that coreset came from.');
-  return () => Promise.resolve(embeddings.lineage);
+  return embeddings;
 }
 
 async function select(folder: OutputFolder, run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
   if (run.first !== undefined && run.alreadySelected !== undefined) throw usage('--first and --already-selected exclude each other: a warm start continues from the rows already selected');
-  const lineage = await embeddingsLineage(run, inputDigest);
+  const embeddings = await checkedEmbeddings(run, inputDigest);
   const precision = run.precision ?? 'fp32';
   const input = await loadSelectionInput(run.embeddings, precision);
   const { n, d } = input;
@@ -170,7 +168,7 @@ async function select(folder: OutputFolder, run: SelectRun, started: number, inp
     const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null };
     await folder.commit(newManifest({
       stage: 'select',
-      lineage: await lineage(),
+      lineage: (embeddings.sha256 === undefined ? withChecksum(embeddings, 'embeddings', await inputDigest) : embeddings).lineage,
       parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
       inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
       outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
