@@ -4,6 +4,7 @@ import { TidepoolError } from '../errors.js';
 import type { EmbedDevice } from '../embedders/options.js';
 import type { HashingOptions } from '../embedders/hashing/index.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the input, benchmarks and output). */
 export interface DecontamOptions {
@@ -82,6 +83,29 @@ export const DEFAULT_MIN_NGRAMS = 10;
 export const DEFAULT_EMBED_THRESHOLD = 0.9;
 /** @default 5 */
 export const DEFAULT_MAX_SOLUTIONS = 5;
+
+/** Every option of `tidepool decontam` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const DECONTAM_OPTIONS: OptionTable = {
+  bench: option({ type: 'paths' }, '--bench', true),
+  exact: option(KINDS.boolean, '--no-exact'),
+  minExactChars: option(KINDS.positive, '--min-exact-chars'),
+  ngram: option(KINDS.boolean, '--no-ngram'),
+  ngramN: option(KINDS.positive, '--ngram-n'),
+  ngramThreshold: option({ type: 'number', min: 0, max: 1, openMin: true }, '--ngram-threshold'),
+  minNgrams: option(KINDS.positive, '--min-ngrams'),
+  embed: option(KINDS.boolean, '--no-embed'),
+  model: option({ type: 'model' }, '--model'),
+  embedThreshold: option({ type: 'number', min: -1, max: 1 }, '--embed-threshold'),
+  device: option(KINDS.device, '--device'),
+  maxLength: option(KINDS.positive, '--max-length'),
+  batchTokens: option(KINDS.positive, '--batch-tokens'),
+  dim: option(KINDS.positive, '--dim'),
+  buckets: option(KINDS.positive, '--buckets'),
+  seed: option(KINDS.count, '--seed'),
+  maxSolutions: option(KINDS.count, '--max-solutions'),
+  threads: option(KINDS.count, '--threads'),
+  windowRows: option(KINDS.positive, '--window-rows'),
+};
 
 /** Validates every field, collecting all problems into one `E_USAGE` error. */
 export function resolveDecontamOptions(options: DecontamOptions): ResolvedDecontamOptions {

@@ -3,6 +3,7 @@ import { InternalError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 import { checkModelFields, resolveHashingField, throwEmbedProblems, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the model): the model's options plus the stage's own. */
 export interface EmbedOptions extends ModelOptions {
@@ -20,6 +21,21 @@ export interface ResolvedEmbedOptions extends ResolvedModelOptions {
   precision: EmbeddingPrecision;
   windowRows: number | undefined;
 }
+
+/** Every option of `tidepool embed` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const EMBED_OPTIONS: OptionTable = {
+  model: option({ type: 'model' }, '--model', true),
+  text: option(KINDS.string, '--text'),
+  precision: option(KINDS.precision, '--precision'),
+  device: option(KINDS.device, '--device'),
+  maxLength: option(KINDS.positive, '--max-length'),
+  batchTokens: option(KINDS.positive, '--batch-tokens'),
+  windowRows: option(KINDS.positive, '--window-rows'),
+  threads: option(KINDS.positive, '--threads'),
+  dim: option(KINDS.positive, '--dim'),
+  buckets: option(KINDS.positive, '--buckets'),
+  seed: option(KINDS.count, '--seed'),
+};
 
 /** Validates every field, collecting all problems into one `E_USAGE` error. */
 export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions {

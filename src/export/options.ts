@@ -7,6 +7,7 @@ import { TidepoolError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import { EXPORT_FORMATS, type ExportFormat, type OutputLayout } from './formats.js';
 import { ownedListPath } from './owned.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** Rows per Parquet row group. @default 10_000 */
 export const DEFAULT_ROW_GROUP_ROWS = 10_000;
@@ -95,6 +96,17 @@ export function outputLayout(format: ExportFormat, out: string): { layout: Outpu
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
+
+/** Every option of `tidepool export` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const EXPORT_OPTIONS: OptionTable = {
+  format: option({ type: 'choice', values: ['alpaca', 'sharegpt', 'messages', 'parquet'] }, '--format', true),
+  out: option(KINDS.path, '--out'),
+  withMetadata: option(KINDS.boolean, '--with-metadata'),
+  system: option(KINDS.string, '--system'),
+  card: option({ type: 'path-or-false' }, '--card, --no-card'),
+  rowGroupRows: option(KINDS.positive, '--row-group-rows'),
+  force: option(KINDS.boolean, '--force'),
+};
 
 /**
  * Fills defaults and checks every field.

@@ -1,6 +1,6 @@
 /**
  * The response cache: every paid answer, keyed by the hash of its full request, appended to
- * `responses.jsonl` the moment it arrives. A rerun (after a crash, or with some parameters changed)
+ * `responses.jsonl` the moment it arrives (one write per answer, before the unit goes on). A rerun (after a crash, or with some parameters changed)
  * asks the cache first, so no finished request is paid for twice. Only the index stays in memory.
  */
 import { TidepoolError } from '../errors.js';
@@ -59,11 +59,17 @@ export class ResponseCache {
     return (JSON.parse(this.log.read(at.offset, at.length)) as CacheLine).result;
   }
 
-  /** Stores a paid answer. */
+  /**
+   * Stores a paid answer, written to the file before this returns (not at the end of the event-loop
+   * turn as the other logs are): the unit that asked may send its next request in this very turn, and
+   * a kill -9 before the turn ended would lose an answer already paid for, to be paid again.
+   * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming the file when the write fails.
+   */
   put(key: string, model: string, result: ChatResult): void {
     if (this.index.has(key)) return;
     this.index.set(key, this.log.append({ key, model, result } satisfies CacheLine));
     this.count(model, result);
+    this.log.flush();
   }
 
   /** Writes pending entries now. */

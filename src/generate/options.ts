@@ -4,6 +4,7 @@ import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** User-facing options (all but the paths, model and endpoint optional). */
 export interface GenerateOptions {
@@ -98,6 +99,40 @@ export interface ResolvedGenerateOptions extends DefaultedFields {
   signal: AbortSignal | undefined;
   log: (line: string) => void;
 }
+
+/** Every option of `tidepool generate` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const GENERATE_OPTIONS: OptionTable = {
+  llm: option({ type: 'llm' }, '--model, --base-url', true),
+  mode: option({ type: 'choice', values: ['codeocean', 'oss-instruct'] }, '--mode'),
+  tasks: option(KINDS.list, '--tasks'),
+  discriminatorModel: option(KINDS.string, '--discriminator-model'),
+  discriminator: option(KINDS.boolean, '--no-discriminator'),
+  discriminate: option(KINDS.boolean),
+  concurrency: option(KINDS.positive, '--concurrency'),
+  rpm: option(KINDS.positive, '--rpm'),
+  tpm: option(KINDS.positive, '--tpm'),
+  maxUsd: option(KINDS.nonNegative, '--max-usd'),
+  maxTokens: option(KINDS.positive, '--max-tokens'),
+  limit: option(KINDS.positive, '--limit'),
+  seed: option(KINDS.count, '--seed'),
+  translateTo: option(KINDS.list, '--translate-to'),
+  temperature: option(KINDS.nonNegative, '--temperature'),
+  discriminatorTemperature: option(KINDS.nonNegative),
+  replyTokens: option(KINDS.positive, '--reply-tokens'),
+  prompts: option(KINDS.path, '--prompts'),
+  prices: option(KINDS.path, '--prices'),
+  poolCapacity: option(KINDS.positive, '--pool-capacity'),
+  poolEpoch: option(KINDS.positive, '--pool-epoch'),
+  examples: option(KINDS.count, '--examples'),
+  goodExamples: option(KINDS.count),
+  badExamples: option(KINDS.count, '--bad-examples'),
+  maxRetries: option(KINDS.count, '--max-retries'),
+  timeout: option(KINDS.positive, '--timeout'),
+  timeoutMs: option(KINDS.positive),
+  maxAnswerBytes: option(KINDS.positive, '--max-answer-bytes'),
+  unreachableSeconds: option(KINDS.positive, '--unreachable-seconds'),
+  checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
+};
 
 /** Fills defaults and validates; every problem is reported at once. */
 export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {

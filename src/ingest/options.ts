@@ -1,5 +1,6 @@
 /** Ingest options: user-facing `IngestOptions` -> validated `ResolvedIngestOptions`. */
 import { TidepoolError } from '../errors.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional). */
 export interface IngestOptions {
@@ -32,6 +33,20 @@ export interface ResolvedIngestOptions {
   maxLineBytes: number;
   dedup: boolean;
 }
+
+/** Every option of `tidepool ingest` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const INGEST_OPTIONS: OptionTable = {
+  inputs: option({ type: 'paths' }, 'INPUTS...'),
+  languages: option(KINDS.list, '--languages'),
+  minCodeLines: option(KINDS.count, '--min-code-lines'),
+  maxCodeLines: option(KINDS.positive, '--max-code-lines'),
+  minCodeChars: option(KINDS.count, '--min-code-chars'),
+  maxCodeChars: option(KINDS.positive, '--max-code-chars'),
+  minDocstringWords: option(KINDS.count, '--min-docstring-words'),
+  maxLineBytes: option(KINDS.positive, '--max-line-bytes'),
+  dedup: option(KINDS.boolean, '--no-dedup'),
+  threads: option(KINDS.count, '--threads'),
+};
 
 /** Validates every field, collecting all problems into one `E_USAGE` error. */
 export function resolveIngestOptions(options: IngestOptions = {}): ResolvedIngestOptions {

@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TidepoolError } from '../errors.js';
-import { checkOptionValue, describeValue, SAME_OPTION, STAGE_OPTIONS, WIRED_BY_PIPELINE } from './options.js';
+import { checkOptionValue, describeValue } from '../util/options.js';
+import { SAME_OPTION, STAGE_OPTIONS, WIRED_BY_PIPELINE } from './options.js';
 import { STAGES, type StageName } from './stage-names.js';
 
 /** The stages, in the order they run. */

@@ -1,6 +1,7 @@
 /** Options of `tidepool report`: what users may pass, and the complete, validated set a run uses. */
 import { join } from 'node:path';
 import { TidepoolError } from '../errors.js';
+import { KINDS, option, type OptionTable } from '../util/options.js';
 
 /** The stage folders a report reads, in pipeline order. */
 export const REPORT_STAGES = ['ingest', 'embed', 'select', 'generate', 'decontam'] as const;
@@ -59,6 +60,14 @@ export interface ResolvedReportOptions {
 export const DEFAULT_SAMPLE = 20_000;
 /** Largest {@link ReportOptions.sample}: the sample is held in memory. */
 export const MAX_SAMPLE = 1_000_000;
+
+/** Every option of `tidepool report` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const REPORT_OPTIONS: OptionTable = {
+  png: option({ type: 'path-or-boolean' }, '--png'),
+  chromium: option(KINDS.path, '--chromium'),
+  sample: option(KINDS.positive, '--sample'),
+  seed: option(KINDS.count, '--seed'),
+};
 
 /** Checks every option (all problems in one error) and fills in the defaults. */
 export function resolveReportOptions(options: ReportOptions): ResolvedReportOptions {

@@ -47,6 +47,18 @@ describe('ResponseCache', () => {
     expect(readFileSync(path, 'utf8').split('\n').filter((line) => line !== '')).toHaveLength(3);
   });
 
+  it('an answer is in the file when put returns, before the event-loop turn ends (a kill -9 right after loses nothing paid for)', () => {
+    const path = freshPath();
+    const cache = ResponseCache.open(path);
+    const answer = result('paid for', 7, 8);
+    cache.put(KEY_A, 'gpt-x', answer);
+    // What another process (the rerun after a kill) would read now, with no turn of the event loop in between.
+    const reader = ResponseCache.open(path);
+    expect(reader.get(KEY_A)).toEqual(answer);
+    reader.close();
+    cache.close();
+  });
+
   it('a new cache file is empty and spends nothing', () => {
     const cache = ResponseCache.open(freshPath());
     expect(cache.size).toBe(0);
