@@ -7,8 +7,9 @@
  * On a rerun the outputs are cut back to the lengths in `state.json` and the journal replays the rest,
  * so every unit ends up in the outputs exactly once whatever moment the last run died at.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { TidepoolError, writeFailure } from '../errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { TidepoolError } from '../errors.js';
+import { writeFileAtomicallySync } from '../util/atomic-file.js';
 import { emptyFunnel, type Funnel } from '../store/funnel.js';
 import type { PoolsState } from './pool-entry.js';
 import type { UnitOutcome } from './unit.js';
@@ -61,16 +62,5 @@ export function readState(path: string): GenerateState | undefined {
  * @throws TidepoolError `E_NO_SPACE` / `E_OUTPUT` naming the file.
  */
 export function writeState(path: string, state: GenerateState): void {
-  const partial = `${path}.partial`;
-  try {
-    writeFileSync(partial, JSON.stringify(state));
-  } catch (error) {
-    rmSync(partial, { force: true });
-    throw writeFailure(error, partial);
-  }
-  try {
-    renameSync(partial, path);
-  } catch (error) {
-    throw writeFailure(error, path);
-  }
+  writeFileAtomicallySync(path, JSON.stringify(state));
 }

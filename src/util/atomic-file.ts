@@ -1,4 +1,5 @@
 /** Small files written whole or not at all, with a full disk reported as something a user can act on. */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { writeFailure } from '../errors.js';
 
@@ -21,6 +22,26 @@ export async function writeFileAtomically(path: string, data: string | Uint8Arra
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => undefined);
+    throw writeFailure(error, path);
+  }
+}
+
+/**
+ * {@link writeFileAtomically}, synchronously: for a checkpoint that must be on disk before the caller
+ * goes on in the same turn of the event loop (generate's state, taken as a unit folds).
+ */
+export function writeFileAtomicallySync(path: string, data: string | Uint8Array): void {
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, data);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw writeFailure(error, partial);
+  }
+  try {
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
     throw writeFailure(error, path);
   }
 }
