@@ -267,11 +267,14 @@ describe('generate budgets and reruns', () => {
 
 describe('generate CLI', () => {
   it('resumes after kill -9 with every unit exactly once and output equal to an uninterrupted run', async () => {
-    // Judging takes longer than generating, so at a kill the units in flight have mostly had their
-    // generator answer cached already: the resumed run must take those from the cache.
+    // Two kills: the first as a discriminator request arrives (so the generator answer of that unit
+    // is in the cache, and the resumed run must take it from there), the second at whatever moment a
+    // poll of the journal sees enough lines.
     const scripted = scriptedModel();
+    let onJudge: (() => void) | undefined;
     const llm = await server(async (request, context) => {
       const judging = JSON.stringify(request.response_format ?? null).includes('tidepool_verdict');
+      if (judging) onJudge?.();
       return { delayMs: judging ? 30 : 5, then: await scripted(request, context) };
     });
     const args = (out: string): string[] => ['generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', join(dir, out), '--model', 'scripted', '--base-url', llm.baseURL, '--concurrency', '3', '--pool-epoch', '8', '--json'];
@@ -280,20 +283,23 @@ describe('generate CLI', () => {
     expect(reference.code, reference.stderr).toBe(0);
     const referenceRequests = llm.requests.length;
     const journal = join(dir, 'cli-killed', '.generate', 'journal.jsonl');
+    const journalLines = (): number => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 1 : 0);
     const boundaries: number[] = [];
-    for (const killAt of [10, 45]) {
+    for (const [killAt, when] of [[10, 'on a discriminator request'], [45, 'by a poll']] as const) {
       const child = spawn(process.execPath, [CLI, ...args('cli-killed')], { env: { ...process.env, ...env }, stdio: 'ignore' });
       const signal = await new Promise<NodeJS.Signals | null>((resolve) => {
-        const poll = setInterval(() => {
-          const lines = existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 1 : 0;
-          if (lines >= killAt) child.kill('SIGKILL');
-        }, 5);
+        const kill = (): void => {
+          if (journalLines() >= killAt) child.kill('SIGKILL');
+        };
+        if (when === 'on a discriminator request') onJudge = kill;
+        const poll = when === 'by a poll' ? setInterval(kill, 5) : undefined;
         child.on('exit', (_code, sig) => {
           clearInterval(poll);
+          onJudge = undefined;
           resolve(sig);
         });
       });
-      expect(signal, `killed at ${killAt} journal lines`).toBe('SIGKILL');
+      expect(signal, `killed ${when} at ${killAt} journal lines`).toBe('SIGKILL');
       boundaries.push(llm.requests.length);
     }
     const resumed = await runCli(args('cli-killed'), { env });
