@@ -31,9 +31,34 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where an in-process run's messages go (tests); the process's stderr by default. */
+export interface MainOutput {
+  /** Every stderr text: tidepool's messages and progress, and commander's usage errors. */
+  stderr(text: string): void;
+}
+
+/**
+ * Runs the CLI and returns the exit status.
+ * @param output where stderr goes, for a caller that runs the CLI in its own process. @default process.stderr
+ */
+export async function main(argv: readonly string[], output?: MainOutput): Promise<number> {
   const program = buildProgram();
+  if (output === undefined) return run(program, argv);
+  // commander's own messages (a bad flag value, a missing option) go through each command's output settings.
+  for (const command of [program, ...program.commands]) command.configureOutput({ writeErr: (text) => {
+    output.stderr(text);
+  } });
+  const restore = stderrLines.redirect((text) => {
+    output.stderr(text);
+  });
+  try {
+    return await run(program, argv);
+  } finally {
+    restore();
+  }
+}
+
+async function run(program: Command, argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -15,7 +15,21 @@ export interface CommonFlags {
 export class StderrLines {
   private open = false;
 
-  constructor(private readonly sink: (text: string) => void) {}
+  constructor(private sink: (text: string) => void) {}
+
+  /**
+   * Sends what follows to `sink` instead (tests run the CLI in this process and read what it said);
+   * the returned function puts the previous sink back.
+   */
+  redirect(sink: (text: string) => void): () => void {
+    const previous = this.sink;
+    this.sink = sink;
+    this.open = false;
+    return () => {
+      this.sink = previous;
+      this.open = false;
+    };
+  }
 
   /** Writes `text` as is. */
   write(text: string): void {

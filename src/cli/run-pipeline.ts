@@ -4,12 +4,11 @@
  */
 import { TidepoolError } from '../errors.js';
 import { pipelineDevkit } from '../devkit/pipeline.js';
+import { OPENAI_URL, resolveLlmEndpoint } from './llm-endpoint.js';
 import type { LlmCredentials, LlmEndpointConfig, PipelineEnvironment } from '../pipeline/host.js';
 import { runPipeline as runPipelineWith, type PipelineRun, type PipelineSummary } from '../pipeline/run.js';
 
 export type { PipelineSummary };
-
-const OPENAI_URL = 'https://api.openai.com/v1';
 
 /** Runs a pipeline file with the development kit and the environment `env`. */
 export function runPipeline(run: Omit<PipelineRun, 'devkit' | 'environment'>, env: NodeJS.ProcessEnv = process.env): Promise<PipelineSummary> {
@@ -26,15 +25,14 @@ export function pipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment
 }
 
 /**
- * The pipeline's `generate.llm`: its baseURL, else `$OPENAI_BASE_URL`, else OpenAI's; the key from the
- * variable `apiKeyEnv` names. Only OpenAI's own endpoint needs a key; a local server gets `no-key`.
+ * The pipeline's `generate.llm` through the CLI's one rule ({@link resolveLlmEndpoint}), the key from the
+ * variable `apiKeyEnv` names.
  */
 function llmCredentials(llm: Readonly<LlmEndpointConfig>, env: NodeJS.ProcessEnv): LlmCredentials {
   const keyName = llm.apiKeyEnv ?? 'OPENAI_API_KEY';
-  const apiKey = env[keyName];
-  const baseURL = llm.baseURL ?? env.OPENAI_BASE_URL ?? OPENAI_URL;
-  if ((apiKey === undefined || apiKey === '') && baseURL === OPENAI_URL) {
-    throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${baseURL}; set it, or give generate.llm.baseURL of a local server`);
+  const endpoint = resolveLlmEndpoint({ baseURL: llm.baseURL }, env, keyName);
+  if (endpoint === undefined) {
+    throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${OPENAI_URL}; set it, or give generate.llm.baseURL of a local server`);
   }
-  return { baseURL, apiKey: apiKey === undefined || apiKey === '' ? 'no-key' : apiKey };
+  return endpoint;
 }

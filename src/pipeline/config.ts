@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TidepoolError } from '../errors.js';
 import { checkOptionValue, describeValue } from '../util/options.js';
+import { didYouMean } from './nearest-name.js';
 import { SAME_OPTION, STAGE_OPTIONS, WIRED_BY_PIPELINE } from './options.js';
 import { STAGES, type StageName } from './stage-names.js';
 
@@ -29,29 +30,54 @@ export interface PipelineConfig {
 
 /** Reads and checks a pipeline file (`.json`, or `.yaml`/`.yml`). */
 export function readPipelineConfig(file: string): PipelineConfig {
+  return throwProblems(inspectPipelineConfig(readPipelineFile(file), file));
+}
+
+/** The parsed content of a pipeline file (`.json`, or `.yaml`/`.yml`); a missing or unparsable file throws. */
+export function readPipelineFile(file: string): unknown {
   if (!existsSync(file)) throw new TidepoolError('E_INPUT_MISSING', `pipeline file ${file} not found; see examples/demo.json for the layout`, { file });
   const text = readFileSync(file, 'utf8');
-  let raw: unknown;
   try {
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new TidepoolError('E_FORMAT_INVALID', `${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(error as Error).message})`, { file });
   }
-  return checkPipelineConfig(raw, file);
 }
 
 /** Checks a parsed pipeline file; paths are resolved against `file`'s folder. */
 export function checkPipelineConfig(raw: unknown, file: string): PipelineConfig {
+  return throwProblems(inspectPipelineConfig(raw, file));
+}
+
+/** A pipeline file as far as it could be read, with every problem found in it. */
+export interface PipelineInspection {
+  /** The stages with their valid options (a stage whose section has a problem keeps its valid keys). */
+  config: PipelineConfig;
+  problems: string[];
+  /** Stages whose section has no problem: the ones whose options can go on to their resolvers. */
+  clean: ReadonlySet<StageName>;
+}
+
+/** Throws the one `E_USAGE` error listing `problems` (with the file), or returns the config. */
+export function throwProblems({ config, problems }: { config: PipelineConfig; problems: readonly string[] }): PipelineConfig {
+  if (problems.length > 0) throw new TidepoolError('E_USAGE', `${config.file}:\n  - ${problems.join('\n  - ')}`, { file: config.file, problems: [...problems] });
+  return config;
+}
+
+/** Checks a parsed pipeline file, collecting every problem instead of throwing (but for a file that is not an object). */
+export function inspectPipelineConfig(raw: unknown, file: string): PipelineInspection {
   const problems: string[] = [];
   const base = dirname(resolve(file));
   const at = (path: string): string => resolve(base, path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TidepoolError('E_FORMAT_INVALID', `${file}: expected an object with "work" and stage sections (${STAGES.join(', ')})`, { file });
   const top = raw as Record<string, unknown>;
+  const topNames = ['work', ...STAGES];
   for (const key of Object.keys(top)) {
-    if (key !== 'work' && key !== '$schema' && key !== 'description' && !(STAGES as readonly string[]).includes(key)) problems.push(`"${key}" is not a stage; stages are ${STAGES.join(', ')} (plus "work")`);
+    if (key !== 'work' && key !== '$schema' && key !== 'description' && !(STAGES as readonly string[]).includes(key)) problems.push(`"${key}" is not a stage; stages are ${STAGES.join(', ')} (plus "work")${didYouMean(key, topNames)}`);
   }
   if (typeof top.work !== 'string' || top.work === '') problems.push(`"work" must name the work folder (relative to the pipeline file), e.g. "work": "demo-output"${top.work === undefined ? '' : `, got ${describeValue(top.work)}`}`);
   const stages: PipelineConfig['stages'] = {};
+  const clean = new Set<StageName>();
   for (const stage of STAGES) {
     const section = top[stage];
     if (section === undefined) continue;
@@ -59,14 +85,17 @@ export function checkPipelineConfig(raw: unknown, file: string): PipelineConfig 
       problems.push(`"${stage}" must be an object of options, got ${describeValue(section)}`);
       continue;
     }
+    const before = problems.length;
     stages[stage] = checkStageOptions(stage, section as Record<string, unknown>, at, problems);
+    if (problems.length === before) clean.add(stage);
   }
   if (stages.sample === undefined && stages.ingest !== undefined && stages.ingest.inputs === undefined) problems.push('ingest.inputs is required when there is no sample stage');
   for (const [later, needs] of [['embed', 'ingest'], ['select', 'embed'], ['generate', 'select'], ['decontam', 'generate'], ['export', 'generate']] as const) {
     if (stages[later] !== undefined && stages[needs] === undefined) problems.push(`"${later}" needs a "${needs}" stage before it`);
   }
-  if (problems.length > 0) throw new TidepoolError('E_USAGE', `${file}:\n  - ${problems.join('\n  - ')}`, { file, problems });
-  return { file, work: at(top.work as string), stages };
+  // A work folder is needed to say where stages would write, even when "work" itself is the problem.
+  const work = typeof top.work === 'string' && top.work !== '' ? at(top.work) : at('work');
+  return { config: { file, work, stages }, problems, clean };
 }
 
 /** One stage section: every key known and of its type (see options.ts), values in the form the stage takes. */
@@ -78,7 +107,7 @@ function checkStageOptions(stage: StageName, section: Record<string, unknown>, a
     if (spec === undefined) {
       const wired = WIRED_BY_PIPELINE[stage][key];
       problems.push(wired === undefined
-        ? `${stage}.${key} is not an option of ${stage}; it takes ${Object.keys(specs).join(', ')}`
+        ? `${stage}.${key} is not an option of ${stage}; it takes ${Object.keys(specs).join(', ')}${didYouMean(key, Object.keys(specs))}`
         : `${stage}.${key} is not set in a pipeline file: ${wired}`);
       continue;
     }

@@ -13,8 +13,9 @@ import { TidepoolError } from '../errors.js';
 import { OutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
 import type { ProgressSink } from '../util/progress.js';
-import { readPipelineConfig, STAGES, type PipelineConfig, type StageName } from './config.js';
+import { inspectPipelineConfig, readPipelineFile, STAGES, type PipelineConfig, type StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
+import { preflight } from './preflight.js';
 import { STAGE_SPECS, type StageContext } from './stages.js';
 
 /** Arguments of {@link runPipeline}. */
@@ -66,8 +67,10 @@ const RUNNING_FILE = '.pipeline-running.json';
 /** Runs a pipeline file. */
 export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
   const started = performance.now();
-  const read = readPipelineConfig(run.file);
-  const config: PipelineConfig = run.work === undefined ? read : { ...read, work: resolve(run.work) };
+  const inspection = inspectPipelineConfig(readPipelineFile(run.file), run.file);
+  if (run.work !== undefined) inspection.config.work = resolve(run.work);
+  // Everything is checked before anything runs: the file, the files it names, every stage's options.
+  const config = preflight(inspection, run.environment);
   const log = run.log ?? (() => {});
   const force: ReadonlySet<string> = new Set(run.force ?? []);
   checkForce(force, config);

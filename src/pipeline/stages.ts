@@ -1,11 +1,23 @@
 /**
  * The stages `tidepool run` knows: where each one's output lives in the work folder, which stages it
  * reads, which outside files it depends on, and how to run it through the stage's own `run*` API (so
- * a stage resumes by itself when it was interrupted).
+ * a stage resumes by itself when it was interrupted). Each stage builds what it passes to its `run*`
+ * in a pure `request`, so that `check` can put the same request through the stage's resolver before
+ * any stage runs.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InternalError } from '../errors.js';
+import type { DecontamRun } from '../decontam/run.js';
+import { resolveDecontamOptions } from '../decontam/options.js';
+import type { EmbedRun } from '../embed/run.js';
+import { resolveEmbedOptions } from '../embed/options.js';
+import { InternalError, TidepoolError } from '../errors.js';
+import { resolveExportOptions, type ExportOptions } from '../export/options.js';
+import { resolveGenerateOptions, type GenerateOptions } from '../generate/options.js';
+import type { IngestRun } from '../ingest/run.js';
+import { resolveIngestOptions } from '../ingest/options.js';
+import { resolveReportOptions, type ReportOptions } from '../report/options.js';
+import type { SelectRun } from '../select/run.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { LlmConfig, PipelineConfig, StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
@@ -26,78 +38,161 @@ export interface StageContext {
   environment: PipelineEnvironment;
 }
 
-/** One stage. */
-export interface StageSpec {
+/** Options of a stage section, as the pipeline file checked them (see options.ts). */
+type StageOptions = Record<string, unknown>;
+
+/** What a stage's `run*` gets that its request leaves out: set when it runs, never part of a check. */
+type Runtime = 'progress' | 'signal' | 'log';
+
+/** One stage. `Request` is what its `run` passes to the stage's `run*` function, less the {@link Runtime} fields. */
+export interface StageSpec<Request = unknown> {
   name: StageName;
   /** Stages whose outputs it reads (those present in the pipeline). */
   after: readonly StageName[];
   /** Outside files whose content is part of the stage's identity (inputs, benchmark files, prompt files...). */
-  externalInputs(options: Record<string, unknown>): string[];
+  externalInputs(options: StageOptions): string[];
   /** Options as they count for identity (e.g. without an ephemeral URL). */
-  identity(options: Record<string, unknown>): unknown;
+  identity(options: StageOptions): unknown;
   /** Files whose content is the stage's result (hashed for the stages after it). */
-  outputs(context: StageContext, options: Record<string, unknown>): string[];
-  run(context: StageContext, options: Record<string, unknown>): Promise<unknown>;
+  outputs(context: StageContext, options: StageOptions): string[];
+  /** Pure: what `run` passes to the stage's `run*` (folders from `config.work`), without runtime fields. */
+  request(config: PipelineConfig, options: StageOptions): Request;
+  /**
+   * Puts `request` through the stage's own resolver (no file access).
+   * @throws TidepoolError `E_USAGE` listing the problems, as the resolver does
+   */
+  check(request: Request): void;
+  run(context: StageContext, options: StageOptions): Promise<unknown>;
+}
+
+/** Lets stages of different request types share one table: `request` and `check` are only ever used as a pair. */
+function defineStage<Request>(spec: StageSpec<Request>): StageSpec {
+  // Method parameters are bivariant, so a StageSpec<Request> is a StageSpec<unknown> as it is.
+  return spec;
 }
 
 const SAMPLE_FILE = 'sample.jsonl.gz';
 
+/** The folder of `stage` in the work folder. */
+export function stageDir(config: PipelineConfig, stage: StageName): string {
+  return join(config.work, stage);
+}
+
+function ingestRequest(config: PipelineConfig, o: StageOptions): Omit<IngestRun, Runtime | 'warn'> {
+  const { inputs, threads, ...options } = o as { inputs?: string[]; threads?: number };
+  const sources = inputs ?? [join(stageDir(config, 'sample'), SAMPLE_FILE)];
+  return { inputs: sources, out: stageDir(config, 'ingest'), options, threads };
+}
+
+function embedRequest(config: PipelineConfig, o: StageOptions): Omit<EmbedRun, Runtime> {
+  const { dim, buckets, seed, ...options } = o as { model: string; dim?: number; buckets?: number; seed?: number };
+  return { ...options, hashing: { dim, buckets, seed }, data: stageDir(config, 'ingest'), out: stageDir(config, 'embed') };
+}
+
+function selectRequest(config: PipelineConfig, o: StageOptions): Omit<SelectRun, Runtime> {
+  return { ...(o as { k: number }), embeddings: join(stageDir(config, 'embed'), 'embeddings.arrow'), out: stageDir(config, 'select') };
+}
+
+/** generate's request: its options plus `llm`; the endpoint (model, base URL, key) is opened when it runs. */
+type GenerateRequest = Omit<GenerateOptions, Runtime | 'model' | 'baseURL' | 'apiKey'> & { llm: LlmConfig };
+
+function generateRequest(config: PipelineConfig, o: StageOptions): GenerateRequest {
+  const { llm, discriminator, examples, timeout, ...options } = o as { llm: LlmConfig; discriminator?: boolean; examples?: number; timeout?: number; discriminate?: boolean; goodExamples?: number; timeoutMs?: number };
+  // The flags' names (`--no-discriminator`, `--examples`, `--timeout` in seconds) onto the API's.
+  if (discriminator !== undefined) options.discriminate = discriminator;
+  if (examples !== undefined) options.goodExamples = examples;
+  if (timeout !== undefined) options.timeoutMs = timeout * 1000;
+  return { ...options, llm, data: stageDir(config, 'ingest'), coreset: stageDir(config, 'select'), out: stageDir(config, 'generate') };
+}
+
+function decontamRequest(config: PipelineConfig, o: StageOptions): Omit<DecontamRun, Runtime> {
+  const { dim, buckets, seed, ...options } = o as { bench: string[]; dim?: number; buckets?: number; seed?: number };
+  return { ...options, hashing: { dim, buckets, seed }, input: stageDir(config, 'generate'), out: stageDir(config, 'decontam') };
+}
+
+function exportRequest(config: PipelineConfig, o: StageOptions): Omit<ExportOptions, Runtime> {
+  const options = { ...o } as { out?: string; format: string };
+  delete options.out;
+  const input = config.stages.decontam !== undefined ? stageDir(config, 'decontam') : stageDir(config, 'generate');
+  return { ...options, input, out: exportFile(config, o) };
+}
+
+/** report's request; the browser found through the environment is added when it runs. */
+function reportRequest(config: PipelineConfig, o: StageOptions): Omit<ReportOptions, Runtime | 'searchPath'> {
+  const { png, ...options } = o as { png?: boolean | string; chromium?: string };
+  const dir = stageDir(config, 'report');
+  const figures = png === true ? join(dir, 'figures') : typeof png === 'string' ? png : undefined;
+  return { ...options, work: config.work, out: join(dir, 'report.html'), ...(figures === undefined ? {} : { png: figures }) };
+}
+
 /** Every stage, in pipeline order. */
 export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
-  sample: {
+  sample: defineStage({
     name: 'sample', after: [], externalInputs: () => [], identity: (o) => o,
     outputs: (c) => [join(c.dir, SAMPLE_FILE)],
+    // The development kit checks its own options when it writes; the pipeline file's types are checked in config.ts.
+    request: (config, o) => ({ options: o, out: join(stageDir(config, 'sample'), SAMPLE_FILE) }),
+    check: () => {},
     run: async (c, o) => {
       const devkit = devkitOf(c, 'the sample stage');
       mkdirSync(c.dir, { recursive: true });
       return devkit.writeSample(o, join(c.dir, SAMPLE_FILE));
     },
-  },
-  ingest: {
+  }),
+  ingest: defineStage({
     name: 'ingest', after: ['sample'], externalInputs: (o) => (o.inputs as string[] | undefined) ?? [], identity: (o) => o,
     outputs: (c) => [join(c.dir, 'pairs.arrow')],
+    request: ingestRequest,
+    check: (request) => {
+      resolveIngestOptions(request.options);
+    },
     run: async (c, o) => {
       const { runIngest } = await import('../ingest/run.js');
-      const { inputs, threads, ...options } = o as { inputs?: string[]; threads?: number };
-      const sources = inputs ?? [join(c.dirOf('sample'), SAMPLE_FILE)];
-      return runIngest({ inputs: sources, out: c.dir, options, threads, progress: c.progress, signal: c.signal });
+      return runIngest({ ...ingestRequest(c.config, o), progress: c.progress, signal: c.signal });
     },
-  },
-  embed: {
+  }),
+  embed: defineStage({
     name: 'embed', after: ['ingest'], identity: (o) => o,
     externalInputs: (o) => (o.model === 'hashing' ? [] : [o.model as string]),
     outputs: (c) => [join(c.dir, 'embeddings.arrow')],
+    request: embedRequest,
+    check: (request) => {
+      resolveEmbedOptions(request);
+    },
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
-      const { dim, buckets, seed, ...options } = o as { model: string; dim?: number; buckets?: number; seed?: number };
-      return runEmbed({ ...options, hashing: { dim, buckets, seed }, data: c.dirOf('ingest'), out: c.dir, progress: c.progress, signal: c.signal });
+      return runEmbed({ ...embedRequest(c.config, o), progress: c.progress, signal: c.signal });
     },
-  },
-  select: {
+  }),
+  select: defineStage({
     name: 'select', after: ['embed'], identity: (o) => o,
     externalInputs: (o) => (typeof o.alreadySelected === 'string' ? [o.alreadySelected] : []),
     outputs: (c) => [join(c.dir, 'coreset.arrow')],
+    request: selectRequest,
+    // TODO(lead): resolveSelectOptions(request) once select has its resolver (being written beside this change).
+    check: () => {},
     run: async (c, o) => {
       const { runSelect } = await import('../select/run.js');
-      return runSelect({ ...(o as { k: number }), embeddings: join(c.dirOf('embed'), 'embeddings.arrow'), out: c.dir, progress: c.progress, signal: c.signal });
+      return runSelect({ ...selectRequest(c.config, o), progress: c.progress, signal: c.signal });
     },
-  },
-  generate: {
+  }),
+  generate: defineStage({
     name: 'generate', after: ['ingest', 'select'],
     externalInputs: (o) => [o.prompts, o.prices].filter((path): path is string => typeof path === 'string'),
     identity: (o) => o,
     outputs: (c) => [join(c.dir, 'instructions.jsonl'), join(c.dir, 'rejected.jsonl')],
+    request: generateRequest,
+    check: ({ llm, ...request }) => {
+      // The endpoint is opened when the stage runs (and its key checked up front by the pipeline's preflight); a stand-in here.
+      resolveGenerateOptions({ ...request, model: llm === 'scripted' ? 'scripted' : llm.model, baseURL: 'http://127.0.0.1/v1', apiKey: 'no-key' });
+    },
     run: async (c, o) => {
       const { runGenerate } = await import('../generate/run.js');
-      const { llm, discriminator, examples, timeout, ...options } = o as { llm: LlmConfig; discriminator?: boolean; examples?: number; timeout?: number; discriminate?: boolean; goodExamples?: number; timeoutMs?: number };
-      // The flags' names (`--no-discriminator`, `--examples`, `--timeout` in seconds) onto the API's.
-      if (discriminator !== undefined) options.discriminate = discriminator;
-      if (examples !== undefined) options.goodExamples = examples;
-      if (timeout !== undefined) options.timeoutMs = timeout * 1000;
+      const { llm, ...request } = generateRequest(c.config, o);
       const endpoint = await openEndpoint(llm, c);
       try {
         return await runGenerate({
-          ...options, data: c.dirOf('ingest'), coreset: c.dirOf('select'), out: c.dir, model: endpoint.model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
+          ...request, model: endpoint.model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
           progress: c.progress, signal: c.signal, log: (line) => {
             c.log(line);
           },
@@ -106,54 +201,76 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
         await endpoint.close();
       }
     },
-  },
-  decontam: {
+  }),
+  decontam: defineStage({
     name: 'decontam', after: ['generate'], identity: (o) => o,
     externalInputs: (o) => [...(o.bench as string[]), ...(typeof o.model === 'string' && o.model !== 'hashing' ? [o.model] : [])],
     outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
+    request: decontamRequest,
+    check: (request) => {
+      resolveDecontamOptions(request);
+    },
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
-      const { dim, buckets, seed, ...options } = o as { bench: string[]; dim?: number; buckets?: number; seed?: number };
-      return runDecontam({ ...options, hashing: { dim, buckets, seed }, input: c.dirOf('generate'), out: c.dir, progress: c.progress, signal: c.signal });
+      return runDecontam({ ...decontamRequest(c.config, o), progress: c.progress, signal: c.signal });
     },
-  },
-  export: {
+  }),
+  export: defineStage({
     name: 'export', after: ['generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
-    outputs: (c, o) => [exportFile(c, o)],
+    outputs: (c, o) => [exportFile(c.config, o)],
+    request: exportRequest,
+    check: (request) => {
+      resolveExportOptions(request);
+    },
     run: async (c, o) => {
       const { runExport } = await import('../export/run.js');
-      const options = { ...o } as { out?: string; format: string };
-      delete options.out;
       mkdirSync(c.dir, { recursive: true });
-      const input = c.config.stages.decontam !== undefined ? c.dirOf('decontam') : c.dirOf('generate');
-      return runExport({ ...options, input, out: exportFile(c, o), progress: c.progress, signal: c.signal, log: (line) => {
+      return runExport({ ...exportRequest(c.config, o), progress: c.progress, signal: c.signal, log: (line) => {
         c.log(line);
       } });
     },
-  },
-  report: {
+  }),
+  report: defineStage({
     name: 'report', after: ['ingest', 'embed', 'select', 'generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
     outputs: (c) => [join(c.dir, 'report.html')],
+    request: reportRequest,
+    check: (request) => {
+      resolveReportOptions(request);
+    },
     run: async (c, o) => {
       const { runReport } = await import('../report/run.js');
       mkdirSync(c.dir, { recursive: true });
-      const { png, chromium, ...options } = o as { png?: boolean | string; chromium?: string };
-      const figures = png === true ? join(c.dir, 'figures') : typeof png === 'string' ? png : undefined;
+      const request = reportRequest(c.config, o);
       return runReport({
-        ...options, work: c.config.work, out: join(c.dir, 'report.html'), ...(figures === undefined ? {} : { png: figures }),
-        chromium: chromium ?? c.environment.chromium, searchPath: c.environment.searchPath, log: (line) => {
+        ...request, chromium: request.chromium ?? c.environment.chromium, searchPath: c.environment.searchPath, log: (line) => {
           c.log(line);
         },
       });
     },
-  },
+  }),
 };
 
+/**
+ * The problems the stage's resolver finds in the request the pipeline would pass it, each prefixed
+ * with the stage; none when it resolves.
+ */
+export function stageProblems(spec: StageSpec, config: PipelineConfig, options: StageOptions): string[] {
+  try {
+    spec.check(spec.request(config, options));
+    return [];
+  } catch (error) {
+    if (!(error instanceof TidepoolError) || error.code !== 'E_USAGE') throw error;
+    const listed = error.details.problems;
+    const problems = Array.isArray(listed) ? listed.map(String) : [error.message];
+    return problems.map((problem) => `${spec.name}: ${problem}`);
+  }
+}
+
 /** Where export writes: `out` from the pipeline file, else `work/export/train.<ext>`. */
-export function exportFile(context: StageContext, options: Record<string, unknown>): string {
+export function exportFile(config: PipelineConfig, options: StageOptions): string {
   if (typeof options.out === 'string') return options.out;
   const format = String(options.format);
-  return join(context.dir, format === 'parquet' ? 'train.parquet' : 'train.jsonl');
+  return join(stageDir(config, 'export'), format === 'parquet' ? 'train.parquet' : 'train.jsonl');
 }
 
 interface Endpoint {

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TidepoolError } from '../../errors.js';
 import type { CodeOceanTask } from '../../generate/tasks.js';
+import { OPENAI_URL, resolveLlmEndpoint } from '../llm-endpoint.js';
 import { parseCount, parseList, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
@@ -38,8 +39,6 @@ interface GenerateFlags extends CommonFlags {
   unreachableSeconds?: number;
   checkpointSeconds?: number;
 }
-
-const OPENAI_URL = 'https://api.openai.com/v1';
 
 function parseNumber(value: string): number {
   const n = Number(value);
@@ -87,16 +86,15 @@ export function generateCommand(): Command {
     .action(async (flags: GenerateFlags) => {
       const model = flags.model ?? (process.env.TIDEPOOL_MODEL || undefined);
       if (model === undefined || model.trim() === '') throw new TidepoolError('E_USAGE', 'generate needs a model: pass --model NAME (e.g. gpt-4o-mini, or the name your vLLM/Ollama server serves) or set TIDEPOOL_MODEL');
-      const baseURL = flags.baseUrl ?? (process.env.OPENAI_BASE_URL || OPENAI_URL);
-      const apiKey = flags.apiKey ?? process.env.OPENAI_API_KEY;
-      if ((apiKey === undefined || apiKey === '') && baseURL === OPENAI_URL) {
+      const endpoint = resolveLlmEndpoint({ baseURL: flags.baseUrl, apiKey: flags.apiKey }, process.env);
+      if (endpoint === undefined) {
         throw new TidepoolError('E_USAGE', `no API key for ${OPENAI_URL}: set OPENAI_API_KEY, or point --base-url (or OPENAI_BASE_URL) at a local OpenAI-compatible server such as vLLM, llama.cpp or Ollama`);
       }
       const { runGenerate } = await import('../../generate/run.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runGenerate({
-          data: flags.data, coreset: flags.coreset, out: flags.out, model, baseURL, apiKey: apiKey === undefined || apiKey === '' ? 'no-key' : apiKey,
+          data: flags.data, coreset: flags.coreset, out: flags.out, model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
           mode: flags.mode, tasks: flags.tasks as CodeOceanTask[] | undefined, discriminatorModel: flags.discriminatorModel, discriminate: flags.discriminator,
           concurrency: flags.concurrency, rpm: flags.rpm, tpm: flags.tpm, maxUsd: flags.maxUsd, maxTokens: flags.maxTokens, limit: flags.limit,
           seed: flags.seed, translateTo: flags.translateTo, temperature: flags.temperature, replyTokens: flags.replyTokens,
