@@ -5,8 +5,9 @@
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
 
-/** A compute backend of `tidepool select`. */
-export type SelectBackend = 'cpu' | 'webgpu';
+import type { SelectBackend } from './options.js';
+
+export type { SelectBackend } from './options.js';
 
 /** A kernel the caller must release. */
 export type ReleasableKernel = MinDistanceKernel & { release(): Promise<void> };
