@@ -4,6 +4,7 @@
  */
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
+import type { WorkingCopy } from './working-copy.js';
 
 import type { SelectBackend } from './options.js';
 
@@ -21,7 +22,7 @@ export interface SelectKernelOptions {
 }
 
 /** Creates the kernel of a backend over an n x d working copy (float32, or float16 bits). */
-export async function createSelectKernel(backend: SelectBackend, points: Float32Array | Uint16Array, d: number, options: SelectKernelOptions): Promise<ReleasableKernel> {
+export async function createSelectKernel(backend: SelectBackend, points: WorkingCopy, d: number, options: SelectKernelOptions): Promise<ReleasableKernel> {
   if (backend === 'webgpu') {
     const { WebGpuKernel } = await import('./webgpu-kernel.js');
     return WebGpuKernel.create(points, d);

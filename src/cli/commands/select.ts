@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, type CommonFlags } from '../output.js';
+import type { Precision, SelectBackend } from '../../select/options.js';
 
 interface SelectFlags extends CommonFlags {
   embeddings: string;
@@ -10,9 +11,9 @@ interface SelectFlags extends CommonFlags {
   first?: number;
   seed?: number;
   alreadySelected?: string;
-  precision?: 'fp32' | 'fp16';
+  precision?: Precision;
   threads?: number;
-  backend?: 'cpu' | 'webgpu';
+  backend?: SelectBackend;
   poolSize?: number;
   baseline: boolean;
   checkpointSeconds?: number;
