@@ -4,9 +4,11 @@
  */
 import type { MinDistanceKernel } from './kernel.js';
 import { OnnxKernel } from './onnx-kernel.js';
+import type { WorkingCopy } from './working-copy.js';
 
-/** A compute backend of `tidepool select`. */
-export type SelectBackend = 'cpu' | 'webgpu';
+import type { SelectBackend } from './options.js';
+
+export type { SelectBackend } from './options.js';
 
 /** A kernel the caller must release. */
 export type ReleasableKernel = MinDistanceKernel & { release(): Promise<void> };
@@ -20,7 +22,7 @@ export interface SelectKernelOptions {
 }
 
 /** Creates the kernel of a backend over an n x d working copy (float32, or float16 bits). */
-export async function createSelectKernel(backend: SelectBackend, points: Float32Array | Uint16Array, d: number, options: SelectKernelOptions): Promise<ReleasableKernel> {
+export async function createSelectKernel(backend: SelectBackend, points: WorkingCopy, d: number, options: SelectKernelOptions): Promise<ReleasableKernel> {
   if (backend === 'webgpu') {
     const { WebGpuKernel } = await import('./webgpu-kernel.js');
     return WebGpuKernel.create(points, d);

@@ -53,8 +53,8 @@ export interface GreedyOptions {
   first?: number | undefined;
   /** Rows already selected (warm start). */
   seeds?: readonly number[] | undefined;
-  /** Candidate pool size M. @default min(n, max(256, ceil(4 * sqrt(n)))) */
-  poolSize?: number | undefined;
+  /** Candidate pool size M (the caller picks it: {@link defaultPoolSize} is the usual one). */
+  poolSize: number;
   /**
    * Lazy refresh: a pass folds new centers only into points that could reach the pool (see above).
    * Same picks; it pays when passes are GEMM-bound (large n x d), and costs a few O(n) scans per pass.
@@ -103,8 +103,9 @@ export async function* kCenterGreedy(
   options: GreedyOptions,
   state: GreedyState = initialState(kernel.n, options),
 ): AsyncGenerator<GreedyEvent, GreedyState, undefined> {
-  const poolSize = options.poolSize ?? defaultPoolSize(kernel.n);
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new RangeError(`poolSize must be a positive integer, got ${poolSize}`);
+  const { poolSize } = options;
+  // Users' values are checked by resolveSelectOptions; reaching here with a bad one is a bug.
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new InternalError(`k-center greedy was given pool size ${poolSize}; it must be a positive integer`);
   const picked = (): number => state.centers.length - state.seeds;
   for (;;) {
     if (picked() >= options.k) {

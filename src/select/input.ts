@@ -7,6 +7,8 @@ import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { embeddingMatrix } from '../store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
 import { readNpyHeader, readNpyRows, readNpyRowsInto } from '../store/npy.js';
+import type { Precision } from './options.js';
+import { declaredCopy, emptyWorkingCopy, type WorkingCopy } from './working-copy.js';
 
 /** The matrix selection works on. */
 export interface SelectionInput {
@@ -15,7 +17,7 @@ export interface SelectionInput {
   n: number;
   d: number;
   /** Row-major n x d working copy: float32, or float16 bits with `--precision fp16`. */
-  points: Float32Array | Uint16Array;
+  points: WorkingCopy;
   /** `row_id` of each row (the row index for .npy). */
   rowIds: Float64Array;
   /** Storage type in the file. */
@@ -44,19 +46,19 @@ function normsAndCheck(values: Float32Array, dim: number, firstRow: number, norm
  * Puts one chunk of stored values into the working copy at `firstRow` (rounding to float16 when the copy
  * is float16: then the float16 values are what every distance is computed on), with norms and checks.
  */
-function store(values: Float32Array | Uint16Array, points: Float32Array | Uint16Array, dim: number, firstRow: number, norms: Float32Array, path: string): void {
+function store(chunk: WorkingCopy, points: WorkingCopy, dim: number, firstRow: number, norms: Float32Array, path: string): void {
   const at = firstRow * dim;
-  if (points instanceof Float32Array) {
-    const wide = values instanceof Float32Array ? values : halfArrayToFloat32(values);
+  if (points.precision === 'fp32') {
+    const wide = chunk.precision === 'fp32' ? chunk.values : halfArrayToFloat32(chunk.values);
     normsAndCheck(wide, dim, firstRow, norms, path);
-    points.set(wide, at);
+    points.values.set(wide, at);
     return;
   }
-  const half = values instanceof Uint16Array ? values : float32ArrayToHalf(values);
+  const half = chunk.precision === 'fp16' ? chunk.values : float32ArrayToHalf(chunk.values);
   const wide = halfArrayToFloat32(half);
-  if (values instanceof Float32Array) {
+  if (chunk.precision === 'fp32') {
     // A finite float32 value beyond ±65504 becomes Inf in float16: say so rather than "NaN or Inf".
-    normsAndCheck(values, dim, firstRow, norms, path);
+    normsAndCheck(chunk.values, dim, firstRow, norms, path);
     for (let r = 0; r < wide.length / dim; r++) {
       for (let j = r * dim; j < (r + 1) * dim; j++) {
         if (!Number.isFinite(wide[j]!)) throw new TidepoolError('E_BAD_RECORD', `${path}: row ${firstRow + r} has a value beyond the float16 range (±65504); use --precision fp32, or normalise the embeddings.`, { path, row: firstRow + r });
@@ -64,33 +66,35 @@ function store(values: Float32Array | Uint16Array, points: Float32Array | Uint16
     }
   }
   normsAndCheck(wide, dim, firstRow, norms, path);
-  points.set(half, at);
+  points.values.set(half, at);
 }
 
-async function loadNpy(path: string, precision: 'fp32' | 'fp16'): Promise<SelectionInput> {
+async function loadNpy(path: string, precision: Precision): Promise<SelectionInput> {
   const header = await readNpyHeader(path);
-  const points = precision === 'fp16' ? new Uint16Array(header.rows * header.dim) : new Float32Array(header.rows * header.dim);
+  const points = emptyWorkingCopy(precision, header.rows * header.dim);
   const norms = new Float32Array(header.rows);
-  if (points instanceof Float32Array && header.dtype === 'float32') {
+  if (points.precision === 'fp32' && header.dtype === 'float32') {
     // Straight into the working copy, a chunk at a time: each chunk is checked while the next one is read.
+    const values = points.values;
     const rowsPerChunk = Math.max(1, Math.floor((8 << 20) / (4 * header.dim)));
-    const read = (startRow: number): Promise<void> => readNpyRowsInto(header, startRow, Math.min(rowsPerChunk, header.rows - startRow), points, startRow * header.dim);
+    const read = (startRow: number): Promise<void> => readNpyRowsInto(header, startRow, Math.min(rowsPerChunk, header.rows - startRow), values, startRow * header.dim);
     let pending = header.rows > 0 ? read(0) : Promise.resolve();
     for (let startRow = 0; startRow < header.rows; startRow += rowsPerChunk) {
       await pending;
       const endRow = Math.min(startRow + rowsPerChunk, header.rows);
       pending = endRow < header.rows ? read(endRow) : Promise.resolve();
       void pending.catch(() => undefined); // awaited on the next turn; a check failing first must not leave it unhandled
-      normsAndCheck(points.subarray(startRow * header.dim, endRow * header.dim), header.dim, startRow, norms, path);
+      normsAndCheck(values.subarray(startRow * header.dim, endRow * header.dim), header.dim, startRow, norms, path);
     }
   } else {
-    for await (const chunk of readNpyRows(header)) store(chunk.values, points, header.dim, chunk.startRow, norms, path);
+    const stored: Precision = header.dtype === 'float32' ? 'fp32' : 'fp16';
+    for await (const chunk of readNpyRows(header)) store(declaredCopy(stored, chunk.values), points, header.dim, chunk.startRow, norms, path);
   }
   const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
   return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
 }
 
-async function loadArrow(path: string, column: string, precision: 'fp32' | 'fp16'): Promise<SelectionInput> {
+async function loadArrow(path: string, column: string, precision: Precision): Promise<SelectionInput> {
   const schema = await readArrowSchema(path);
   const names = schema.fields.map((f) => f.name);
   for (const required of ['row_id', column]) {
@@ -98,7 +102,7 @@ async function loadArrow(path: string, column: string, precision: 'fp32' | 'fp16
       throw new TidepoolError('E_SCHEMA', `${path} has no "${required}" column (columns: ${names.join(', ')}). Pass a file written by \`tidepool embed\`, or a .npy matrix.`, { path });
     }
   }
-  const parts: (Float32Array | Uint16Array)[] = [];
+  const parts: WorkingCopy[] = [];
   const ids: number[] = [];
   let d = 0;
   let storedAs: 'float32' | 'float16' = 'float32';
@@ -108,22 +112,22 @@ async function loadArrow(path: string, column: string, precision: 'fp32' | 'fp16
     if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
     d = matrix.dim;
     storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
-    parts.push(matrix.values.slice());
+    parts.push(declaredCopy(matrix.precision, matrix.values.slice()));
     for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
     rows += matrix.rows;
   }
-  const points = precision === 'fp16' ? new Uint16Array(rows * d) : new Float32Array(rows * d);
+  const points = emptyWorkingCopy(precision, rows * d);
   const norms = new Float32Array(rows);
   let at = 0;
   for (const part of parts) {
     store(part, points, d, at / d, norms, path);
-    at += part.length;
+    at += part.values.length;
   }
   return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms };
 }
 
 /** Loads `.npy` or Arrow embeddings (by extension). */
-export function loadSelectionInput(path: string, precision: 'fp32' | 'fp16' = 'fp32', column = 'embedding'): Promise<SelectionInput> {
+export function loadSelectionInput(path: string, precision: Precision, column = 'embedding'): Promise<SelectionInput> {
   if (path.toLowerCase().endsWith('.npy')) return loadNpy(path, precision);
   if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column, precision);
   return Promise.reject(new TidepoolError('E_FORMAT_UNKNOWN', `unknown embeddings format: ${path}. Pass a NumPy .npy file (float32/float16, shape N x d) or an Arrow file from \`tidepool embed\` (.arrow).`, { path }));

@@ -5,11 +5,8 @@
  */
 import { buildOnnxModel } from '../backends/onnx/graph.js';
 import { OnnxSession } from '../backends/onnx/session.js';
-import { halfToFloat } from '../store/matrix.js';
 import type { MinDistanceKernel, PoolDistances } from './kernel.js';
-
-/** A row-major working copy: float32, or float16 as raw half bits (half the memory). */
-export type PointMatrix = Float32Array | Uint16Array;
+import { float32Copy, gatherRows, rowNorms, type WorkingCopy } from './working-copy.js';
 
 /**
  * The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). With `halfPoints`, X arrives as
@@ -37,30 +34,6 @@ export function minDistanceModel(d: number, halfPoints = false): Uint8Array {
   });
 }
 
-/** Squared norms of every row (of the stored values), accumulated in float64. */
-export function rowNorms(points: PointMatrix, d: number): Float32Array {
-  const n = points.length / d;
-  const norms = new Float32Array(n);
-  const value = points instanceof Float32Array ? (j: number) => points[j]! : (j: number) => halfToFloat(points[j]!);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    for (let j = i * d; j < (i + 1) * d; j++) sum += value(j) * value(j);
-    norms[i] = sum;
-  }
-  return norms;
-}
-
-/** Rows of a working copy as float32 (float16 rows are widened exactly). */
-export function gatherRows(from: PointMatrix, d: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let j = 0; j < rows.length; j++) {
-    const at = rows[j]! * d;
-    if (from instanceof Float32Array) out.set(from.subarray(at, at + d), j * d);
-    else for (let k = 0; k < d; k++) out[j * d + k] = halfToFloat(from[at + k]!);
-  }
-  return out;
-}
-
 /** Options of {@link OnnxKernel.create}. */
 export interface OnnxKernelOptions {
   /** Points per GEMM block. @default 8192 */
@@ -76,32 +49,32 @@ export class OnnxKernel implements MinDistanceKernel {
   readonly n: number;
 
   private constructor(
-    private readonly points: PointMatrix,
+    private readonly points: WorkingCopy,
     readonly d: number,
     private readonly norms: Float32Array,
     private readonly session: OnnxSession,
     private readonly blockRows: number,
     /** The matrix center rows index, and its norms (this kernel's own unless it is a subset). */
-    private readonly centerPoints: PointMatrix = points,
+    private readonly centerPoints: WorkingCopy = points,
     private readonly centerNorms: Float32Array = norms,
     /** The session whose X input is float16 (the float32 one when the points are float32). */
     private readonly halfSession: OnnxSession = session,
   ) {
-    this.n = points.length / d;
+    this.n = points.values.length / d;
   }
 
   /**
    * Builds the graph and its sessions for an n x d matrix (float32, or float16 bits). Subsets and
    * pools are small and always float32; only full passes read the float16 copy.
    */
-  static async create(points: PointMatrix, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
+  static async create(points: WorkingCopy, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
     const sessionOptions = { intraOpThreads: options.threads ?? 1 };
     const session = await OnnxSession.create(minDistanceModel(d), sessionOptions);
-    const halfSession = points instanceof Uint16Array ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
+    const halfSession = points.precision === 'fp16' ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
     return new OnnxKernel(points, d, options.norms ?? rowNorms(points, d), session, options.blockRows ?? 8192, points, undefined, halfSession);
   }
 
-  private gather(rows: ArrayLike<number>, from: PointMatrix = this.points): Float32Array {
+  private gather(rows: ArrayLike<number>, from: WorkingCopy = this.points): Float32Array {
     return gatherRows(from, this.d, rows);
   }
 
@@ -111,10 +84,11 @@ export class OnnxKernel implements MinDistanceKernel {
     const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     for (let start = 0; start < this.n; start += this.blockRows) {
       const end = Math.min(start + this.blockRows, this.n);
-      const block = this.points.subarray(start * d, end * d);
-      const session = block instanceof Uint16Array ? this.halfSession : this.session;
+      const half = this.points.precision === 'fp16';
+      const block = this.points.values.subarray(start * d, end * d);
+      const session = half ? this.halfSession : this.session;
       const { D } = await session.run({
-        [block instanceof Uint16Array ? 'X16' : 'X']: { data: block, dims: [end - start, d] },
+        [half ? 'X16' : 'X']: { data: block, dims: [end - start, d] },
         C: { data: C, dims: [centers.length, d] },
         Xn: { data: this.norms.subarray(start, end), dims: [end - start] },
         Cn: { data: Cn, dims: [centers.length] },
@@ -127,7 +101,7 @@ export class OnnxKernel implements MinDistanceKernel {
   }
 
   subset(rows: Int32Array): OnnxKernel {
-    return new OnnxKernel(this.gather(rows), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerPoints, this.centerNorms);
+    return new OnnxKernel(float32Copy(this.gather(rows)), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerPoints, this.centerNorms);
   }
 
   openPool(rows: Int32Array): PoolDistances {

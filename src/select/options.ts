@@ -1,5 +1,11 @@
-/** Select options: user-facing `SelectOptions` -> validated `ResolvedSelectOptions`. */
-import { KINDS, option, type OptionTable } from '../util/options.js';
+/**
+ * Select options: user-facing {@link SelectOptions} -> {@link resolveSelectOptions} ->
+ * {@link ResolvedSelectOptions}, where every default is set once and every value is checked against
+ * {@link SELECT_OPTIONS}, the table `tidepool run` checks a pipeline file's `select` section against.
+ */
+import { availableParallelism } from 'node:os';
+import type { EmbeddingPrecision } from '../store/embeddings.js';
+import { KINDS, OptionProblems, flagNaming, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** Every option of `tidepool select` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
 export const SELECT_OPTIONS: OptionTable = {
@@ -14,3 +20,102 @@ export const SELECT_OPTIONS: OptionTable = {
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   baseline: option(KINDS.boolean, '--no-baseline'),
 };
+
+/**
+ * The resolver's table: {@link SELECT_OPTIONS} plus the input and output paths, which a pipeline file
+ * does not take (the pipeline wires them), so they stay out of the shared table.
+ */
+const RUN_OPTIONS: OptionTable = {
+  ...SELECT_OPTIONS,
+  embeddings: option(KINDS.path, '--embeddings', true),
+  out: option(KINDS.path, '--out', true),
+};
+
+/** Precision of select's working copy of the embeddings: float32, or float16 (half the memory). */
+export type Precision = EmbeddingPrecision;
+
+/** A compute backend of `tidepool select`. */
+export type SelectBackend = 'cpu' | 'webgpu';
+
+/** What `tidepool select` (and a pipeline's `select` section) is given; unset fields take their defaults. */
+export interface SelectOptions {
+  /** A `.npy` matrix, or an embeddings.arrow (or the folder of `tidepool embed` holding one). */
+  embeddings: string;
+  /** Rows to pick. */
+  k: number;
+  /** Output folder for coreset.arrow and manifest.json. */
+  out: string;
+  /** `row_id` of the first center. @default a seeded random row */
+  first?: number | undefined;
+  /** Seed of the random first row and of the random baseline. @default 0 */
+  seed?: number | undefined;
+  /** A coreset.arrow (or the folder holding one) whose rows are already selected (warm start). */
+  alreadySelected?: string | undefined;
+  /** Working copy precision. @default 'fp32' */
+  precision?: Precision | undefined;
+  /** CPU threads for the GEMM. @default all cores (`os.availableParallelism()`) */
+  threads?: number | undefined;
+  /** @default 'cpu' */
+  backend?: SelectBackend | undefined;
+  /** Candidate pool size M. @default min(n, max(256, ceil(4 sqrt(n)))) for n rows (`defaultPoolSize` in greedy.ts) */
+  poolSize?: number | undefined;
+  /** Compute the covering radius of a seeded random subset of the same size. @default true */
+  baseline?: boolean | undefined;
+  /** Seconds between checkpoints. @default 60 */
+  checkpointSeconds?: number | undefined;
+}
+
+/** {@link SelectOptions} with every default set and every value checked. */
+export interface ResolvedSelectOptions {
+  embeddings: string;
+  k: number;
+  out: string;
+  first: number | undefined;
+  seed: number;
+  alreadySelected: string | undefined;
+  precision: Precision;
+  threads: number;
+  backend: SelectBackend;
+  /**
+   * Candidate pool size M, or undefined for the default for the number of rows, which is known only
+   * once the embeddings are read (`defaultPoolSize` in greedy.ts, applied by the run).
+   */
+  poolSize: number | undefined;
+  baseline: boolean;
+  checkpointSeconds: number;
+}
+
+/**
+ * Sets every default of `options` and checks every value, collecting all problems.
+ * @param naming how messages name an option. @default its flag (`--pool-size`); a pipeline passes
+ *   `pipelineNaming('select')` (`select.poolSize`)
+ * @throws TidepoolError `E_USAGE` listing every problem found
+ */
+export function resolveSelectOptions(options: SelectOptions, naming: OptionNaming = flagNaming(RUN_OPTIONS)): ResolvedSelectOptions {
+  const problems = new OptionProblems('select', RUN_OPTIONS, naming);
+  // The types require these, but a JavaScript caller or a pipeline section may still leave them out.
+  const required = <T>(name: 'embeddings' | 'k' | 'out', value: T): T => {
+    if ((value as unknown) === undefined) problems.add('{name} is required', name);
+    else problems.value(name, value);
+    return value;
+  };
+  const resolved: ResolvedSelectOptions = {
+    embeddings: required('embeddings', options.embeddings),
+    k: required('k', options.k),
+    out: required('out', options.out),
+    first: problems.value('first', options.first),
+    seed: problems.value('seed', options.seed, 0),
+    alreadySelected: problems.value('alreadySelected', options.alreadySelected),
+    precision: problems.value<Precision>('precision', options.precision, 'fp32'),
+    threads: problems.value('threads', options.threads, availableParallelism()),
+    backend: problems.value<SelectBackend>('backend', options.backend, 'cpu'),
+    poolSize: problems.value('poolSize', options.poolSize),
+    baseline: problems.value('baseline', options.baseline, true),
+    checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 60),
+  };
+  if (resolved.first !== undefined && resolved.alreadySelected !== undefined) {
+    problems.add('{name} and {name} exclude each other: a warm start continues from the rows already selected', 'first', 'alreadySelected');
+  }
+  problems.throwIfAny();
+  return resolved;
+}

@@ -4,7 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { TidepoolError } from '../errors.js';
@@ -17,36 +16,22 @@ import { CORESET_FILE, readCoresetRowIds, writeCoreset } from '../store/coreset.
 import { defaultPoolSize, initialState, kCenterGreedy, lazyPays, type GreedyState } from './greedy.js';
 import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
 import { loadSelectionInput } from './input.js';
-import { createSelectKernel, type SelectBackend } from './backends.js';
+import { createSelectKernel } from './backends.js';
+import { resolveSelectOptions, type ResolvedSelectOptions, type SelectBackend, type SelectOptions } from './options.js';
+import type { OptionNaming } from '../util/options.js';
 import { maxOf, randomBaselineRadius } from './baseline.js';
 import { seededRandom } from '../util/random.js';
 
-/** Arguments of {@link runSelect}. */
-export interface SelectRun {
-  embeddings: string;
-  k: number;
-  out: string;
-  /** `row_id` of the first center. @default a seeded random row */
-  first?: number | undefined;
-  /** @default 0 */
-  seed?: number | undefined;
-  /** A coreset.arrow whose rows are already selected (warm start). */
-  alreadySelected?: string | undefined;
-  /** @default 'fp32' */
-  precision?: 'fp32' | 'fp16' | undefined;
-  /** CPU threads for the GEMM. @default available cores */
-  threads?: number | undefined;
-  /** @default 'cpu' */
-  backend?: SelectBackend | undefined;
-  /** Candidate pool size M. @default min(n, max(256, 4 sqrt(n))) */
-  poolSize?: number | undefined;
-  /** Compute the covering radius of a seeded random subset of the same size. @default true */
-  baseline?: boolean | undefined;
-  /** Seconds between checkpoints. @default 60 */
-  checkpointSeconds?: number | undefined;
+/** What {@link runSelect} is given besides its options. */
+export interface SelectHooks {
+  /** Where the progress line goes. @default nowhere */
   progress?: ProgressSink | undefined;
+  /** Stops the run at the next pass, with the state checkpointed. */
   signal?: AbortSignal | undefined;
 }
+
+/** Arguments of {@link runSelect}: the options, and the hooks. */
+export type SelectRun = SelectOptions & SelectHooks;
 
 /** The `--json` summary of select. */
 export interface SelectSummary {
@@ -67,16 +52,26 @@ function usage(message: string): TidepoolError {
   return new TidepoolError('E_USAGE', message);
 }
 
-/** Runs selection end to end. */
-export async function runSelect(request: SelectRun): Promise<SelectSummary> {
+/**
+ * Runs selection end to end, checking every option before anything is read or written.
+ * @param naming how option problems name an option. @default its flag
+ * @throws TidepoolError `E_USAGE` listing every bad option
+ */
+export async function runSelect(request: SelectRun, naming?: OptionNaming): Promise<SelectSummary> {
+  const { progress, signal, ...options } = request;
+  return runResolvedSelect(resolveSelectOptions(options, naming), { progress, signal });
+}
+
+/** Runs selection end to end with options already resolved ({@link resolveSelectOptions}). */
+export async function runResolvedSelect(options: ResolvedSelectOptions, hooks: SelectHooks = {}): Promise<SelectSummary> {
   const started = performance.now();
-  const run = { ...request, embeddings: resolveEmbeddingsPath(request.embeddings), alreadySelected: coresetPath(request.alreadySelected) };
+  const run = { ...options, embeddings: resolveEmbeddingsPath(options.embeddings), alreadySelected: coresetPath(options.alreadySelected) };
   // The manifest's checksum of the input is computed on another thread while this one loads and selects.
   const inputDigest = sha256FileInBackground(run.embeddings);
   try {
     const folder = await OutputFolder.claim(run.out, 'select');
     try {
-      return await select(folder, run, started, inputDigest.sha256);
+      return await select(folder, run, hooks, started, inputDigest.sha256);
     } finally {
       folder.release();
     }
@@ -95,7 +90,7 @@ function coresetPath(path: string | undefined): string | undefined {
  * that was selected from other embeddings. A file without a manifest gets its checksum from
  * `inputDigest`, awaited here only when there is a coreset to compare (else when the manifest is written).
  */
-async function checkedEmbeddings(run: SelectRun, inputDigest: Promise<string>): Promise<UpstreamFile> {
+async function checkedEmbeddings(run: ResolvedSelectOptions, inputDigest: Promise<string>): Promise<UpstreamFile> {
   const upstream = await readUpstream(run.embeddings, 'embeddings');
   if (run.alreadySelected === undefined) return upstream;
   const embeddings = upstream.sha256 === undefined ? withChecksum(upstream, 'embeddings', await inputDigest) : upstream;
@@ -104,10 +99,9 @@ async function checkedEmbeddings(run: SelectRun, inputDigest: Promise<string>): 
   return embeddings;
 }
 
-async function select(folder: OutputFolder, run: SelectRun, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
-  if (run.first !== undefined && run.alreadySelected !== undefined) throw usage('--first and --already-selected exclude each other: a warm start continues from the rows already selected');
+async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: SelectHooks, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
   const embeddings = await checkedEmbeddings(run, inputDigest);
-  const precision = run.precision ?? 'fp32';
+  const { precision, seed, threads, backend } = run;
   const input = await loadSelectionInput(run.embeddings, precision);
   const { n, d } = input;
   const indexOf = new Map<number, number>();
@@ -118,22 +112,19 @@ async function select(folder: OutputFolder, run: SelectRun, started: number, inp
     return index;
   };
   const seeds = run.alreadySelected === undefined ? [] : (await readCoresetRowIds(run.alreadySelected)).map((id) => toIndex(id, '--already-selected'));
-  if (!Number.isInteger(run.k) || run.k <= 0) throw usage(`--k must be a positive integer, got ${run.k}`);
   if (run.k > n - seeds.length) throw usage(`--k ${run.k} is more than the ${n - seeds.length} rows left to pick from (${n} rows${seeds.length > 0 ? `, ${seeds.length} already selected` : ''})`);
-  const seed = run.seed ?? 0;
   const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
+  // The one place the default pool size is applied: it depends on n, known only now.
   const poolSize = run.poolSize ?? defaultPoolSize(n);
-  const threads = run.threads ?? availableParallelism();
 
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
   const saved = await loadCheckpoint(run.out, key, n);
   const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
   const state: GreedyState = saved ?? initialState(n, options);
-  const backend = run.backend ?? 'cpu';
   const kernel = await createSelectKernel(backend, input.points, d, { threads, norms: input.norms });
-  const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
-  const checkpointMs = (run.checkpointSeconds ?? 60) * 1000;
+  const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: hooks.progress ?? { write: () => undefined, isTTY: false }, quiet: hooks.progress === undefined });
+  const checkpointMs = run.checkpointSeconds * 1000;
   let lastCheckpoint = performance.now();
   let final: GreedyState;
   try {
@@ -146,7 +137,7 @@ async function select(folder: OutputFolder, run: SelectRun, started: number, inp
       }
       const picked = state.centers.length - state.seeds;
       if (step.value.kind === 'pass') {
-        if (run.signal?.aborted) {
+        if (hooks.signal?.aborted) {
           await saveCheckpoint(run.out, key, state);
           throw new TidepoolError('E_INTERRUPTED', `select interrupted after ${picked} picks; the state is saved in ${run.out}. Rerun the same command to resume.`);
         }
@@ -160,7 +151,7 @@ async function select(folder: OutputFolder, run: SelectRun, started: number, inp
     }
     progress.finish();
     const radius = Math.sqrt(maxOf(final.minDist));
-    const baseline = run.baseline === false ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
+    const baseline = !run.baseline ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
     const picks = final.centers.slice(final.seeds);
     await folder.uncommit();
     await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);

@@ -6,11 +6,8 @@
  */
 import { GpuRunner, type RunnerOptions } from '../backends/webgpu/runner.js';
 import { DeviceMatrix } from '../backends/webgpu/selection.js';
-import { halfToFloat } from '../store/matrix.js';
 import type { MinDistanceKernel, PoolDistances } from './kernel.js';
-
-/** A row-major working copy: float32, or float16 as raw half bits. */
-type PointMatrix = Float32Array | Uint16Array;
+import { float32Copy, gatherRows, type WorkingCopy } from './working-copy.js';
 
 /** Options of {@link WebGpuKernel.create}. */
 export interface WebGpuKernelOptions extends RunnerOptions {
@@ -18,17 +15,6 @@ export interface WebGpuKernelOptions extends RunnerOptions {
   runner?: GpuRunner;
   /** Subset and pool uploads kept on the device besides the full matrix. @default 2 */
   cachedUploads?: number;
-}
-
-/** Rows of a working copy as float32 (float16 rows are widened exactly). */
-function gather(from: PointMatrix, d: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let j = 0; j < rows.length; j++) {
-    const at = rows[j]! * d;
-    if (from instanceof Float32Array) out.set(from.subarray(at, at + d), j * d);
-    else for (let k = 0; k < d; k++) out[j * d + k] = halfToFloat(from[at + k]!);
-  }
-  return out;
 }
 
 /** What every kernel derived from one root shares: the runner, the uploads, and one queue of work. */
@@ -39,7 +25,7 @@ class SharedDevice {
   constructor(readonly runner: GpuRunner, readonly ownsRunner: boolean, private readonly capacity: number, readonly root: object) {}
 
   /** The device copy of `owner`'s points, uploading it (and evicting the oldest other upload) if needed. */
-  matrix(owner: object, points: PointMatrix, d: number): DeviceMatrix {
+  matrix(owner: object, points: WorkingCopy, d: number): DeviceMatrix {
     let matrix = this.uploads.get(owner);
     if (matrix !== undefined) {
       // Re-insert: Map order is the recency order.
@@ -47,7 +33,7 @@ class SharedDevice {
       this.uploads.set(owner, matrix);
       return matrix;
     }
-    matrix = DeviceMatrix.upload(this.runner, points, d);
+    matrix = DeviceMatrix.upload(this.runner, points.values, d);
     this.uploads.set(owner, matrix);
     const evictable = [...this.uploads.keys()].filter((key) => key !== this.root && key !== owner);
     for (const key of evictable.slice(0, Math.max(0, evictable.length - this.capacity))) {
@@ -78,18 +64,18 @@ export class WebGpuKernel implements MinDistanceKernel {
 
   private constructor(
     private readonly shared: SharedDevice,
-    private readonly points: PointMatrix,
+    private readonly points: WorkingCopy,
     readonly d: number,
     /** The matrix center rows index (this kernel's points unless it is a subset). */
-    private readonly centerPoints: PointMatrix,
+    private readonly centerPoints: WorkingCopy,
     /** The key of this kernel's upload in the shared cache. */
     private readonly uploadKey: object,
   ) {
-    this.n = points.length / d;
+    this.n = points.values.length / d;
   }
 
   /** Acquires a device (unless given a runner) and uploads the n x d matrix (float32 or float16 bits). */
-  static async create(points: PointMatrix, d: number, options: WebGpuKernelOptions = {}): Promise<WebGpuKernel> {
+  static async create(points: WorkingCopy, d: number, options: WebGpuKernelOptions = {}): Promise<WebGpuKernel> {
     const runner = options.runner ?? await GpuRunner.create(options);
     const root = {};
     const shared = new SharedDevice(runner, options.runner === undefined, options.cachedUploads ?? 2, root);
@@ -105,20 +91,20 @@ export class WebGpuKernel implements MinDistanceKernel {
 
   foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
     if (centers.length === 0 || this.n === 0) return Promise.resolve();
-    const centerValues = gather(this.centerPoints, this.d, centers);
+    const centerValues = gatherRows(this.centerPoints, this.d, centers);
     return this.shared.exclusive(() => this.shared.matrix(this.uploadKey, this.points, this.d).foldCenters(centerValues, minDist));
   }
 
   subset(rows: Int32Array): WebGpuKernel {
-    return new WebGpuKernel(this.shared, gather(this.points, this.d, rows), this.d, this.centerPoints, {});
+    return new WebGpuKernel(this.shared, float32Copy(gatherRows(this.points, this.d, rows)), this.d, this.centerPoints, {});
   }
 
   openPool(rows: Int32Array): PoolDistances {
-    const pool = gather(this.points, this.d, rows);
+    const pool = float32Copy(gatherRows(this.points, this.d, rows));
     const key = {};
     return {
       distancesTo: (center, out) => {
-        const centerValues = gather(this.centerPoints, this.d, [center]);
+        const centerValues = gatherRows(this.centerPoints, this.d, [center]);
         if (rows.length === 0) return Promise.resolve();
         return this.shared.exclusive(() => this.shared.matrix(key, pool, this.d).distancesTo(centerValues, out));
       },

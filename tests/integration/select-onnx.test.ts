@@ -32,7 +32,7 @@ describe('onnxruntime GEMM kernel', () => {
   it('folds centers like the reference kernel (float32 GEMM form vs float64 direct form)', async () => {
     const d = 48;
     const points = randomMatrix(5000, d, 7);
-    const onnx = await OnnxKernel.create(points, d, { blockRows: 1024 });
+    const onnx = await OnnxKernel.create({ precision: 'fp32', values: points }, d, { blockRows: 1024 });
     const reference = new ReferenceKernel(points, d);
     const centers = Int32Array.of(3, 999, 4242, 17, 3000);
     const a = new Float32Array(5000).fill(Infinity);
@@ -50,7 +50,7 @@ describe('onnxruntime GEMM kernel', () => {
     const d = 32;
     const n = 3000;
     const points = randomMatrix(n, d, 11);
-    const kernel = await OnnxKernel.create(points, d, { blockRows: 700 });
+    const kernel = await OnnxKernel.create({ precision: 'fp32', values: points }, d, { blockRows: 700 });
     const state = await greedy(kernel, 120, 64);
     await kernel.release();
     const picks = state.centers;
@@ -70,7 +70,7 @@ describe('onnxruntime GEMM kernel', () => {
     const n = 2500;
     const half = float32ArrayToHalf(randomMatrix(n, d, 23));
     const stored = halfArrayToFloat32(half);
-    const kernel = await OnnxKernel.create(half, d, { blockRows: 600 });
+    const kernel = await OnnxKernel.create({ precision: 'fp16', values: half }, d, { blockRows: 600 });
     const reference = new ReferenceKernel(stored, d);
     const a = new Float32Array(n).fill(Infinity);
     const b = new Float32Array(n).fill(Infinity);
@@ -94,7 +94,7 @@ describe('onnxruntime GEMM kernel', () => {
     const d = 64;
     for (const n of [200, 1500]) { // one block of centers, and the pruned path
       const points = randomMatrix(n, d, 5);
-      const kernel = await OnnxKernel.create(points, d, { blockRows: 512 });
+      const kernel = await OnnxKernel.create({ precision: 'fp32', values: points }, d, { blockRows: 512 });
       expect(await randomBaselineRadius(kernel, n, n, 3)).toBe(0);
       await kernel.release();
     }

@@ -110,7 +110,7 @@ describe('WebGPU selection kernels vs the CPU reference', () => {
 
   it('folds several center blocks like the reference; chosen points stay negative, centers get exactly 0', async () => {
     const points = randomMatrix(n, d, 7);
-    const kernel = await WebGpuKernel.create(points, d, { runner });
+    const kernel = await WebGpuKernel.create({ precision: 'fp32', values: points }, d, { runner });
     const reference = new ReferenceKernel(points, d);
     const gpu = new Float32Array(n).fill(Infinity);
     gpu[17] = -1;
@@ -128,7 +128,7 @@ describe('WebGPU selection kernels vs the CPU reference', () => {
 
   it('pool distances equal the reference, and equal the fold of the same center bit for bit', async () => {
     const points = randomMatrix(n, d, 11);
-    const kernel = await WebGpuKernel.create(points, d, { runner });
+    const kernel = await WebGpuKernel.create({ precision: 'fp32', values: points }, d, { runner });
     const reference = new ReferenceKernel(points, d);
     const rows = Int32Array.from({ length: 300 }, (_, j) => (j * 7 + 1) % n);
     const gpu = new Float32Array(rows.length);
@@ -144,7 +144,7 @@ describe('WebGPU selection kernels vs the CPU reference', () => {
 
   it('subsets fold against rows of the full matrix', async () => {
     const points = randomMatrix(n, d, 13);
-    const kernel = await WebGpuKernel.create(points, d, { runner });
+    const kernel = await WebGpuKernel.create({ precision: 'fp32', values: points }, d, { runner });
     const rows = Int32Array.from({ length: 200 }, (_, j) => (j * 13 + 2) % n);
     const gpu = new Float32Array(rows.length).fill(Infinity);
     const cpu = gpu.slice();
@@ -157,7 +157,7 @@ describe('WebGPU selection kernels vs the CPU reference', () => {
 
   it('float16 storage (odd d: halves straddle u32 words) folds like the reference on the stored values', async () => {
     const half = float32ArrayToHalf(randomMatrix(900, 33, 23));
-    const kernel = await WebGpuKernel.create(half, 33, { runner });
+    const kernel = await WebGpuKernel.create({ precision: 'fp16', values: half }, 33, { runner });
     const reference = new ReferenceKernel(halfArrayToFloat32(half), 33);
     const gpu = new Float32Array(900).fill(Infinity);
     const cpu = gpu.slice();
@@ -210,7 +210,7 @@ describe('greedy selection on WebGPU', () => {
   it('each pick is the float64 farthest point (pool path and lazy refresh both exercised)', async () => {
     const d = 24;
     const points = mixture(1200, d, 3);
-    const kernel = await WebGpuKernel.create(points, d, { runner });
+    const kernel = await WebGpuKernel.create({ precision: 'fp32', values: points }, d, { runner });
     const state = await greedy(kernel, 80, 24, true);
     await kernel.release();
     expect(new Set(state.centers).size).toBe(80);

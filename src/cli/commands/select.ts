@@ -2,17 +2,18 @@
 import { Command, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, type CommonFlags } from '../output.js';
+import type { Precision, SelectBackend } from '../../select/options.js';
 
 interface SelectFlags extends CommonFlags {
   embeddings: string;
   k: number;
   out: string;
   first?: number;
-  seed: number;
+  seed?: number;
   alreadySelected?: string;
-  precision: 'fp32' | 'fp16';
+  precision?: Precision;
   threads?: number;
-  backend: 'cpu' | 'webgpu';
+  backend?: SelectBackend;
   poolSize?: number;
   baseline: boolean;
   checkpointSeconds?: number;
@@ -26,11 +27,11 @@ export function selectCommand(): Command {
     .requiredOption('-k, --k <k>', 'number of rows to pick', parsePositive)
     .requiredOption('-o, --out <dir>', 'output folder for coreset.arrow and manifest.json')
     .option('--first <row_id>', 'first center (default: a seeded random row)', parseCount)
-    .option('--seed <n>', 'seed for the random first row and the random baseline', parseCount, 0)
+    .option('--seed <n>', 'seed for the random first row and the random baseline (default: 0)', parseCount)
     .option('--already-selected <coreset.arrow>', 'warm start: rows already selected (a coreset.arrow)')
-    .addOption(new Option('--precision <p>', 'working copy precision').choices(['fp32', 'fp16']).default('fp32'))
+    .addOption(new Option('--precision <p>', 'working copy precision (default: fp32)').choices(['fp32', 'fp16']))
     .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
-    .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']).default('cpu'))
+    .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM, the default) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']))
     .option('--pool-size <m>', 'candidate pool size M (default: max(256, 4 sqrt(N)))', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
