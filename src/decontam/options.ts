@@ -1,10 +1,9 @@
 /** Decontam options: user-facing {@link DecontamOptions} -> validated {@link ResolvedDecontamOptions}. */
 import { availableParallelism } from 'node:os';
-import { TidepoolError } from '../errors.js';
-import type { EmbedDevice } from '../embedders/options.js';
+import { MODEL_OPTIONS, checkModelOptions, type EmbedDevice } from '../embedders/options.js';
 import type { HashingOptions } from '../embedders/hashing/index.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the input, benchmarks and output). */
 export interface DecontamOptions {
@@ -84,77 +83,74 @@ export const DEFAULT_EMBED_THRESHOLD = 0.9;
 /** @default 5 */
 export const DEFAULT_MAX_SOLUTIONS = 5;
 
-/** Every option of `tidepool decontam` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+/**
+ * Every option of `tidepool decontam` (the command's camelCase names), checked by the resolver and by
+ * `tidepool run`, with the real ranges: an exact run shorter than {@link MIN_DISTINCT_UNITS} matches
+ * everywhere, n-grams past 64 tokens never repeat, and more than 256 threads is a typo.
+ */
 export const DECONTAM_OPTIONS: OptionTable = {
   bench: option({ type: 'paths' }, '--bench', true),
   exact: option(KINDS.boolean, '--no-exact'),
-  minExactChars: option(KINDS.positive, '--min-exact-chars'),
+  minExactChars: option({ type: 'integer', min: MIN_DISTINCT_UNITS }, '--min-exact-chars'),
   ngram: option(KINDS.boolean, '--no-ngram'),
-  ngramN: option(KINDS.positive, '--ngram-n'),
+  ngramN: option({ type: 'integer', min: 1, max: 64 }, '--ngram-n'),
   ngramThreshold: option({ type: 'number', min: 0, max: 1, openMin: true }, '--ngram-threshold'),
   minNgrams: option(KINDS.positive, '--min-ngrams'),
   embed: option(KINDS.boolean, '--no-embed'),
-  model: option({ type: 'model' }, '--model'),
   embedThreshold: option({ type: 'number', min: -1, max: 1 }, '--embed-threshold'),
-  device: option(KINDS.device, '--device'),
-  maxLength: option(KINDS.positive, '--max-length'),
-  batchTokens: option(KINDS.positive, '--batch-tokens'),
-  dim: option(KINDS.positive, '--dim'),
-  buckets: option(KINDS.positive, '--buckets'),
-  seed: option(KINDS.count, '--seed'),
+  ...MODEL_OPTIONS,
   maxSolutions: option(KINDS.count, '--max-solutions'),
-  threads: option(KINDS.count, '--threads'),
+  threads: option({ type: 'integer', min: 0, max: 256 }, '--threads'),
   windowRows: option(KINDS.positive, '--window-rows'),
 };
 
-/** Validates every field, collecting all problems into one `E_USAGE` error. */
-export function resolveDecontamOptions(options: DecontamOptions): ResolvedDecontamOptions {
-  const problems: string[] = [];
-  const integer = (name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) problems.push(`options.${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}, got ${String(value)}`);
-  };
-  const fraction = (name: string, value: number | undefined, min: number, max: number, openMin: boolean): void => {
-    if (value !== undefined && !(Number.isFinite(value) && (openMin ? value > min : value >= min) && value <= max)) problems.push(`options.${name} must be a number in ${openMin ? '(' : '['}${min}, ${max}], got ${String(value)}`);
-  };
-  if (options.input.trim() === '') problems.push('options.input must name an ingest or generate output (folder or file)');
-  if (options.out.trim() === '') problems.push('options.out must name an output folder');
-  if (options.bench.length === 0) problems.push('options.bench must list at least one benchmark file (.jsonl or .jsonl.gz)');
-  integer('minExactChars', options.minExactChars, MIN_DISTINCT_UNITS);
-  integer('ngramN', options.ngramN, 1, 64);
-  fraction('ngramThreshold', options.ngramThreshold, 0, 1, true);
-  integer('minNgrams', options.minNgrams, 1);
-  fraction('embedThreshold', options.embedThreshold, -1, 1, false);
-  integer('maxSolutions', options.maxSolutions, 0);
-  integer('threads', options.threads, 0, 256);
-  integer('windowRows', options.windowRows, 1);
-  integer('maxLength', options.maxLength, 2);
-  integer('batchTokens', options.batchTokens, 1);
-  const exact = options.exact ?? true;
-  const ngram = options.ngram ?? true;
-  const embed = options.embed ?? true;
-  if (!exact && !ngram && !embed) problems.push('every detector is turned off: keep at least one of exact, ngram and embedding');
-  if (options.embeddings !== undefined && !embed) problems.push('options.embeddings gives vectors for the embedding detector, which is turned off (drop --no-embed or --embeddings)');
-  if (problems.length > 0) throw new TidepoolError('E_USAGE', `invalid decontam options:\n  - ${problems.join('\n  - ')}`, { problems });
+/**
+ * Validates every field, collecting all problems into one `E_USAGE` error.
+ * @param naming how messages name an option. @default its flag (`--ngram-n`); the pipeline passes `pipelineNaming('decontam')`
+ */
+export function resolveDecontamOptions(options: DecontamOptions, naming?: OptionNaming): ResolvedDecontamOptions {
+  const problems = new OptionProblems('decontam', DECONTAM_OPTIONS, naming);
+  // input and out are not options of a pipeline file (the pipeline wires them), so not in the table.
+  if (options.input.trim() === '') problems.add('options.input must name an ingest or generate output (folder or file)');
+  if (options.out.trim() === '') problems.add('options.out must name an output folder');
+  if (options.bench.length === 0) problems.add('{name} must list at least one benchmark file (.jsonl or .jsonl.gz)', 'bench');
+  else problems.value('bench', options.bench);
+  const exact = problems.value('exact', options.exact, true);
+  const minExactChars = problems.value('minExactChars', options.minExactChars, DEFAULT_MIN_EXACT_CHARS);
+  const ngram = problems.value('ngram', options.ngram, true);
+  const ngramN = problems.value('ngramN', options.ngramN, DEFAULT_NGRAM_N);
+  const ngramThreshold = problems.value('ngramThreshold', options.ngramThreshold, DEFAULT_NGRAM_THRESHOLD);
+  const minNgrams = problems.value('minNgrams', options.minNgrams, DEFAULT_MIN_NGRAMS);
+  const embed = problems.value('embed', options.embed, true);
+  const embedThreshold = problems.value('embedThreshold', options.embedThreshold, DEFAULT_EMBED_THRESHOLD);
+  // The model is resolved (and its folder read) only when the embedding detector runs; checked here all the same.
+  const model = checkModelOptions({ ...options, model: options.model ?? 'hashing' }, problems);
+  const maxSolutions = problems.value('maxSolutions', options.maxSolutions, DEFAULT_MAX_SOLUTIONS);
+  const threads = problems.value('threads', options.threads, Math.min(availableParallelism(), 4));
+  const windowRows = problems.value('windowRows', options.windowRows, 8192);
+  if (!exact && !ngram && !embed) problems.add('every detector is turned off: keep at least one of exact, ngram and embedding');
+  if (options.embeddings !== undefined && !embed) problems.add('options.embeddings gives vectors for the embedding detector, which is turned off (drop {name} or --embeddings)', 'embed');
+  problems.throwIfAny();
   return {
     input: options.input,
     bench: [...options.bench],
     out: options.out,
     coreset: options.coreset,
     embeddings: options.embeddings,
-    exact: { enabled: exact, minChars: options.minExactChars ?? DEFAULT_MIN_EXACT_CHARS },
-    ngram: { enabled: ngram, n: options.ngramN ?? DEFAULT_NGRAM_N, threshold: options.ngramThreshold ?? DEFAULT_NGRAM_THRESHOLD, minNgrams: options.minNgrams ?? DEFAULT_MIN_NGRAMS },
+    exact: { enabled: exact, minChars: minExactChars },
+    ngram: { enabled: ngram, n: ngramN, threshold: ngramThreshold, minNgrams },
     embedding: {
       enabled: embed,
-      model: options.model ?? 'hashing',
+      model: model.model,
       modelGiven: options.model !== undefined,
-      threshold: options.embedThreshold ?? DEFAULT_EMBED_THRESHOLD,
-      device: options.device ?? 'auto',
+      threshold: embedThreshold,
+      device: model.device,
       maxLength: options.maxLength,
       batchTokens: options.batchTokens,
       hashing: options.hashing ?? {},
     },
-    maxSolutions: options.maxSolutions ?? DEFAULT_MAX_SOLUTIONS,
-    threads: options.threads ?? Math.min(availableParallelism(), 4),
-    windowRows: options.windowRows ?? 8192,
+    maxSolutions,
+    threads,
+    windowRows,
   };
 }

@@ -2,8 +2,8 @@
 import { InternalError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
-import { checkModelFields, resolveHashingField, throwEmbedProblems, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { MODEL_OPTIONS, checkModelOptions, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the model): the model's options plus the stage's own. */
 export interface EmbedOptions extends ModelOptions {
@@ -13,6 +13,8 @@ export interface EmbedOptions extends ModelOptions {
   precision?: EmbeddingPrecision | undefined;
   /** Rows per journaled window (the unit of resume). @default 8192 for hashing, 2048 for ONNX models */
   windowRows?: number | undefined;
+  /** Worker threads. @default min(available cores, 4); 1 on WebGPU */
+  threads?: number | undefined;
 }
 
 /** Complete, validated options. */
@@ -20,45 +22,39 @@ export interface ResolvedEmbedOptions extends ResolvedModelOptions {
   template: TextTemplate;
   precision: EmbeddingPrecision;
   windowRows: number | undefined;
+  /** Undefined: chosen once the device is known. */
+  threads: number | undefined;
 }
 
 /** Every option of `tidepool embed` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
 export const EMBED_OPTIONS: OptionTable = {
+  ...MODEL_OPTIONS,
   model: option({ type: 'model' }, '--model', true),
   text: option(KINDS.string, '--text'),
   precision: option(KINDS.precision, '--precision'),
-  device: option(KINDS.device, '--device'),
-  maxLength: option(KINDS.positive, '--max-length'),
-  batchTokens: option(KINDS.positive, '--batch-tokens'),
   windowRows: option(KINDS.positive, '--window-rows'),
   threads: option(KINDS.positive, '--threads'),
-  dim: option(KINDS.positive, '--dim'),
-  buckets: option(KINDS.positive, '--buckets'),
-  seed: option(KINDS.count, '--seed'),
 };
 
-/** Validates every field, collecting all problems into one `E_USAGE` error. */
-export function resolveEmbedOptions(options: EmbedOptions): ResolvedEmbedOptions {
-  const problems: string[] = [];
-  checkModelFields(options, problems);
-  if (options.windowRows !== undefined && (!Number.isInteger(options.windowRows) || options.windowRows < 1)) problems.push(`options.windowRows must be an integer >= 1, got ${String(options.windowRows)}`);
+/**
+ * Validates every field, collecting all problems into one `E_USAGE` error.
+ * @param naming how messages name an option. @default its flag (`--max-length`); the pipeline passes `pipelineNaming('embed')`
+ */
+export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming): ResolvedEmbedOptions {
+  const problems = new OptionProblems('embed', EMBED_OPTIONS, naming);
+  const model = checkModelOptions(options, problems);
+  const precision = problems.value('precision', options.precision, 'fp32');
+  const windowRows = problems.value('windowRows', options.windowRows);
+  const threads = problems.value('threads', options.threads);
+  const text = problems.value('text', options.text, DEFAULT_TEXT_TEMPLATE);
   let template: TextTemplate | undefined;
   try {
-    template = compileTemplate(options.text ?? DEFAULT_TEXT_TEMPLATE);
+    // A text that is not a string is a problem already; compiling it would only add a confusing one.
+    if (typeof text === 'string') template = compileTemplate(text);
   } catch (error) {
-    problems.push((error as Error).message);
+    problems.add((error as Error).message);
   }
-  const hashing = resolveHashingField(options, problems);
-  throwEmbedProblems(problems);
+  problems.throwIfAny();
   if (template === undefined) throw new InternalError('embed template missing without a problem reported');
-  return {
-    model: options.model,
-    template,
-    precision: options.precision ?? 'fp32',
-    device: options.device ?? 'auto',
-    maxLength: options.maxLength,
-    batchTokens: options.batchTokens,
-    windowRows: options.windowRows,
-    hashing,
-  };
+  return { ...model, template, precision, windowRows, threads };
 }

@@ -28,8 +28,6 @@ export interface EmbedRun extends EmbedOptions {
   /** The ingest output folder (or its pairs.arrow). */
   data: string;
   out: string;
-  /** Worker threads. @default min(available cores, 4) */
-  threads?: number | undefined;
   progress?: ProgressSink | undefined;
   /** Stops the run after the window in flight (Ctrl-C), which is journaled first; rerunning resumes. */
   signal?: AbortSignal | undefined;
@@ -169,13 +167,12 @@ async function assertNotOtherRun(folder: OutputFolder, identity: string, input: 
 
 async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): Promise<EmbedSummary> {
   const options = resolveEmbedOptions(run);
-  if (run.threads !== undefined && (!Number.isInteger(run.threads) || run.threads < 1)) throw new TidepoolError('E_USAGE', `threads must be an integer >= 1, got ${run.threads}`);
   const input = await openPairs(run.data, options.template);
   input.sha256 ??= await sha256File(input.path);
   const model = await resolveEmbedModel(options, run.progress);
   // One GPU is fed best by one session; several WebGPU sessions in worker threads also crashed Dawn
   // (SwiftShader: segfault with 2+ workers). CPU and CUDA keep a worker per core.
-  const threads = run.threads ?? (model.device === 'webgpu' ? 1 : Math.min(availableParallelism(), 4));
+  const threads = options.threads ?? (model.device === 'webgpu' ? 1 : Math.min(availableParallelism(), 4));
   // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
   const windowRows = options.windowRows ?? (model.kind === 'hashing' ? 8192 : 2048);
   const key = {

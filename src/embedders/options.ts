@@ -1,9 +1,10 @@
 /**
  * The options that choose and configure an embedding model, shared by `embed` (which adds its own text,
  * precision and window options) and `decontam` (which embeds benchmark items with the same models).
+ * Both stages take the same flags for them, so both tables spread {@link MODEL_OPTIONS}.
  */
-import { TidepoolError } from '../errors.js';
-import { resolveHashingOptions, type HashingOptions, type HashingParams } from './hashing/index.js';
+import { MAX_BUCKETS, MAX_DIM, MIN_BUCKETS, resolveHashingOptions, type HashingOptions, type HashingParams } from './hashing/index.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** Where ONNX models run. `auto` picks the best provider that works here, and says why. */
 export type EmbedDevice = 'auto' | 'cpu' | 'webgpu' | 'cuda';
@@ -34,37 +35,52 @@ export interface ResolvedModelOptions {
   hashing: HashingParams | undefined;
 }
 
-/** Validates the integer model fields and the model name, adding each problem found to `problems`. */
-export function checkModelFields(options: ModelOptions, problems: string[]): void {
-  const integer = (name: string, value: number | undefined, min: number): void => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min)) problems.push(`options.${name} must be an integer >= ${min}, got ${String(value)}`);
-  };
-  integer('maxLength', options.maxLength, 2);
-  integer('batchTokens', options.batchTokens, 1);
-  if (options.model.trim() === '') problems.push("options.model must be 'hashing' or a model folder");
-}
+/**
+ * The model's options as `embed` and `decontam` name them (the hashing parameters are flags of their
+ * own: `--dim`, `--buckets`, `--seed`), with their real ranges: a token budget under 2 leaves no room
+ * for the special tokens, and the hashing limits are those of `resolveHashingOptions`.
+ */
+export const MODEL_OPTIONS: OptionTable = {
+  model: option({ type: 'model' }, '--model'),
+  device: option(KINDS.device, '--device'),
+  maxLength: option({ type: 'integer', min: 2 }, '--max-length'),
+  batchTokens: option(KINDS.positive, '--batch-tokens'),
+  dim: option({ type: 'integer', min: 1, max: MAX_DIM }, '--dim'),
+  buckets: option({ type: 'integer', min: MIN_BUCKETS, max: MAX_BUCKETS }, '--buckets'),
+  seed: option({ type: 'integer', min: 0, max: 0xffffffff }, '--seed'),
+};
 
-/** The hashing model's parameters (undefined for an ONNX model), adding a problem found to `problems`. */
-export function resolveHashingField(options: ModelOptions, problems: string[]): HashingParams | undefined {
-  if (options.model !== 'hashing') return undefined;
-  try {
-    return resolveHashingOptions(options.hashing ?? {});
-  } catch (error) {
-    problems.push((error as Error).message);
-    return undefined;
+/**
+ * Checks every model field into `problems` (whose table holds {@link MODEL_OPTIONS}) and returns them
+ * completed; the hashing parameters are undefined for an ONNX model, or when one of them is wrong.
+ */
+export function checkModelOptions(options: ModelOptions, problems: OptionProblems): ResolvedModelOptions {
+  problems.value('model', options.model);
+  const device = problems.value('device', options.device, 'auto');
+  problems.value('maxLength', options.maxLength);
+  problems.value('batchTokens', options.batchTokens);
+  const found = problems.list.length;
+  const hashing = options.hashing ?? {};
+  problems.value('dim', hashing.dim);
+  problems.value('seed', hashing.seed);
+  const beforeBuckets = problems.list.length;
+  const buckets = problems.value('buckets', hashing.buckets);
+  // The table cannot say "a power of two"; the feature hash masks its bits with `buckets - 1`.
+  if (buckets !== undefined && problems.list.length === beforeBuckets && (buckets & (buckets - 1)) !== 0) {
+    problems.add(`{name} must be a power of two from ${MIN_BUCKETS} to ${MAX_BUCKETS} (2^4 to 2^26), got ${String(buckets)}`, 'buckets');
   }
+  // Checked above, so this only fills in the defaults.
+  const params = options.model === 'hashing' && problems.list.length === found ? resolveHashingOptions(hashing) : undefined;
+  return { model: options.model, device, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params };
 }
 
-/** Throws the one `E_USAGE` error that lists every problem of embed options, if there is any. */
-export function throwEmbedProblems(problems: readonly string[]): void {
-  if (problems.length > 0) throw new TidepoolError('E_USAGE', `invalid embed options:\n  - ${problems.join('\n  - ')}`, { problems: [...problems] });
-}
-
-/** Validates every model field, collecting all problems into one `E_USAGE` error. */
-export function resolveModelOptions(options: ModelOptions): ResolvedModelOptions {
-  const problems: string[] = [];
-  checkModelFields(options, problems);
-  const hashing = resolveHashingField(options, problems);
-  throwEmbedProblems(problems);
-  return { model: options.model, device: options.device ?? 'auto', maxLength: options.maxLength, batchTokens: options.batchTokens, hashing };
+/**
+ * Validates every model field, collecting all problems into one `E_USAGE` error.
+ * @param naming how messages name an option. @default its flag
+ */
+export function resolveModelOptions(options: ModelOptions, naming?: OptionNaming): ResolvedModelOptions {
+  const problems = new OptionProblems('embed', MODEL_OPTIONS, naming);
+  const resolved = checkModelOptions(options, problems);
+  problems.throwIfAny();
+  return resolved;
 }

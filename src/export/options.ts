@@ -3,11 +3,11 @@
  * -> {@link ResolvedExportOptions} (complete and checked). Every problem is collected and reported at once.
  */
 import { basename, extname, resolve } from 'node:path';
-import { TidepoolError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import type { ProgressSink } from '../util/progress.js';
 import { EXPORT_FORMATS, type ExportFormat, type OutputLayout } from './formats.js';
 import { ownedListPath } from './owned.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { KINDS, OptionProblems, checkOptionValue, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** Rows per Parquet row group. @default 10_000 */
 export const DEFAULT_ROW_GROUP_ROWS = 10_000;
@@ -93,56 +93,57 @@ export function outputLayout(format: ExportFormat, out: string): { layout: Outpu
   return { problem: `${format} output must end in .json (one JSON array) or .jsonl (JSON Lines), got "${basename(out)}"` };
 }
 
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
-}
-
 /** Every option of `tidepool export` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
 export const EXPORT_OPTIONS: OptionTable = {
-  format: option({ type: 'choice', values: ['alpaca', 'sharegpt', 'messages', 'parquet'] }, '--format', true),
+  format: option({ type: 'choice', values: EXPORT_FORMATS }, '--format', true),
   out: option(KINDS.path, '--out'),
   withMetadata: option(KINDS.boolean, '--with-metadata'),
   system: option(KINDS.string, '--system'),
-  card: option({ type: 'path-or-false' }, '--card, --no-card'),
+  // `--no-card` is the flag's `false`; messages name the path flag.
+  card: option({ type: 'path-or-false' }, '--card'),
   rowGroupRows: option(KINDS.positive, '--row-group-rows'),
   force: option(KINDS.boolean, '--force'),
 };
 
 /**
  * Fills defaults and checks every field.
+ * @param naming how messages name an option. @default its flag (`--row-group-rows`); the pipeline passes `pipelineNaming('export')`
  * @throws TidepoolError `E_USAGE` listing every problem, each with the option's name and the fix.
  */
-export function resolveExportOptions(options: ExportOptions): ResolvedExportOptions {
-  const problems: string[] = [];
-  if (typeof options.input !== 'string' || options.input.trim() === '') problems.push('options.input (--input) is empty: pass the output folder of `tidepool generate` or `tidepool decontam`, or a .jsonl file');
-  if (typeof options.out !== 'string' || options.out.trim() === '') problems.push('options.out (--out) is empty: pass the file to write, e.g. data/train.jsonl');
-  const format = (EXPORT_FORMATS as readonly string[]).includes(options.format) ? (options.format as ExportFormat) : null;
-  if (format === null) problems.push(`options.format (--format) must be one of ${EXPORT_FORMATS.join(', ')}; got "${options.format}"`);
+export function resolveExportOptions(options: ExportOptions, naming?: OptionNaming): ResolvedExportOptions {
+  const problems = new OptionProblems('export', EXPORT_OPTIONS, naming);
+  // input is wired by the pipeline, so not in the table.
+  if (typeof options.input !== 'string' || options.input.trim() === '') problems.add('options.input (--input) is empty: pass the output folder of `tidepool generate` or `tidepool decontam`, or a .jsonl file');
+  if (typeof options.out !== 'string' || options.out.trim() === '') problems.add('{name} is empty: pass the file to write, e.g. data/train.jsonl', 'out');
+  const before = problems.list.length;
+  problems.value('format', options.format);
+  const format = problems.list.length === before ? (options.format as ExportFormat) : null;
   let layout: OutputLayout = 'lines';
   if (format !== null && typeof options.out === 'string' && options.out.trim() !== '') {
     const found = outputLayout(format, options.out);
     if ('layout' in found) layout = found.layout;
-    else problems.push(`options.out (--out): ${found.problem}`);
+    else problems.add(`{name}: ${found.problem}`, 'out');
   }
-  const withMetadata = options.withMetadata ?? false;
-  if (withMetadata && format === 'messages') problems.push('options.withMetadata (--with-metadata) does not apply to messages: OpenAI fine-tuning lines hold only "messages"; use alpaca, sharegpt or parquet for metadata');
-  const system = options.system ?? null;
-  if (system !== null && format !== null && format !== 'messages') problems.push(`options.system (--system) applies only to --format messages, not ${format}; drop it or export messages`);
-  if (system !== null && system.trim() === '') problems.push('options.system (--system) is empty: pass the system message text or leave the flag out');
-  const rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
-  if (!isPositiveInteger(rowGroupRows)) problems.push(`options.rowGroupRows (--row-group-rows) must be a positive integer, got ${String(rowGroupRows)}`);
+  const withMetadata = problems.value('withMetadata', options.withMetadata, false);
+  if (withMetadata && format === 'messages') problems.add('{name} does not apply to messages: OpenAI fine-tuning lines hold only "messages"; use alpaca, sharegpt or parquet for metadata', 'withMetadata');
+  const system = problems.value('system', options.system) ?? null;
+  if (system !== null && format !== null && format !== 'messages') problems.add(`{name} applies only to {name} messages, not ${format}; drop it or export messages`, 'system', 'format');
+  if (typeof system === 'string' && system.trim() === '') problems.add('{name} is empty: pass the system message text or leave the flag out', 'system');
+  const rowGroupRows = problems.value('rowGroupRows', options.rowGroupRows, DEFAULT_ROW_GROUP_ROWS);
+  // Not a flag: callers of the API (and tests) set it.
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  if (!isPositiveInteger(maxLineBytes)) problems.push(`options.maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
+  const checkedLineBytes = checkOptionValue('options.maxLineBytes', KINDS.positive, maxLineBytes);
+  if ('problem' in checkedLineBytes) problems.add(checkedLineBytes.problem);
+  const force = problems.value('force', options.force, false);
   const out = typeof options.out === 'string' ? options.out : '';
-  const card = options.card === false ? null : options.card ?? `${out}${CARD_SUFFIX}`;
-  if (card !== null && out !== '' && resolve(card) === resolve(out)) problems.push(`options.card (--card) is the same file as --out (${out}); pass another path or --no-card`);
+  const card = options.card === false ? null : problems.value('card', options.card) ?? `${out}${CARD_SUFFIX}`;
+  if (card !== null && out !== '' && resolve(card) === resolve(out)) problems.add(`{name} is the same file as {name} (${out}); pass another path or --no-card`, 'card', 'out');
   for (const [what, path] of [['rejects file', `${out}.rejects.jsonl`], ['list of written files', ownedListPath(out)]] as const) {
-    if (card !== null && out !== '' && resolve(card) === resolve(path)) problems.push(`options.card (--card) is the export's ${what} ${path}; pass another path or --no-card`);
+    if (card !== null && out !== '' && resolve(card) === resolve(path)) problems.add(`{name} is the export's ${what} ${path}; pass another path or --no-card`, 'card');
   }
-  if (typeof options.input === 'string' && out !== '' && resolve(options.input) === resolve(out)) problems.push(`options.out (--out) is the input file ${options.input}; write the export to another file`);
-  if (problems.length > 0 || format === null) {
-    throw new TidepoolError('E_USAGE', `export options are invalid:\n  - ${problems.join('\n  - ')}`, { problems });
-  }
+  if (typeof options.input === 'string' && out !== '' && resolve(options.input) === resolve(out)) problems.add(`{name} is the input file ${options.input}; write the export to another file`, 'out');
+  problems.throwIfAny();
+  if (format === null) throw new InternalError('export format missing without a problem reported');
   return {
     input: options.input,
     format,
@@ -153,7 +154,7 @@ export function resolveExportOptions(options: ExportOptions): ResolvedExportOpti
     card,
     rejects: `${out}.rejects.jsonl`,
     owned: ownedListPath(out),
-    force: options.force ?? false,
+    force,
     rowGroupRows,
     maxLineBytes,
     progress: options.progress,

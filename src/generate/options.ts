@@ -1,10 +1,14 @@
 /** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
-import { TidepoolError } from '../errors.js';
 import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { KINDS, OptionProblems, option, type OptionKind, type OptionNaming, type OptionTable } from '../util/options.js';
+
+/** Sampling temperature: what OpenAI-compatible servers accept. */
+const TEMPERATURE: OptionKind = { type: 'number', min: 0, max: 2 };
+/** A number above 0, not necessarily whole (a budget in USD, an outage window in seconds). */
+const POSITIVE_NUMBER: OptionKind = { type: 'number', min: 0, openMin: true };
 
 /** User-facing options (all but the paths, model and endpoint optional). */
 export interface GenerateOptions {
@@ -100,7 +104,12 @@ export interface ResolvedGenerateOptions extends DefaultedFields {
   log: (line: string) => void;
 }
 
-/** Every option of `tidepool generate` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+/**
+ * Every option of `tidepool generate` (the command's camelCase names), checked by the resolver and by
+ * `tidepool run`, with the real ranges: temperatures from 0 to 2 (what OpenAI-compatible servers take),
+ * a budget and an outage window above 0. A few API names stand beside the flags' names (`discriminate`,
+ * `goodExamples`, `timeoutMs`, `discriminatorTemperature`): the pipeline accepts them too.
+ */
 export const GENERATE_OPTIONS: OptionTable = {
   llm: option({ type: 'llm' }, '--model, --base-url', true),
   mode: option({ type: 'choice', values: ['codeocean', 'oss-instruct'] }, '--mode'),
@@ -111,13 +120,13 @@ export const GENERATE_OPTIONS: OptionTable = {
   concurrency: option(KINDS.positive, '--concurrency'),
   rpm: option(KINDS.positive, '--rpm'),
   tpm: option(KINDS.positive, '--tpm'),
-  maxUsd: option(KINDS.nonNegative, '--max-usd'),
+  maxUsd: option(POSITIVE_NUMBER, '--max-usd'),
   maxTokens: option(KINDS.positive, '--max-tokens'),
   limit: option(KINDS.positive, '--limit'),
   seed: option(KINDS.count, '--seed'),
   translateTo: option(KINDS.list, '--translate-to'),
-  temperature: option(KINDS.nonNegative, '--temperature'),
-  discriminatorTemperature: option(KINDS.nonNegative),
+  temperature: option(TEMPERATURE, '--temperature'),
+  discriminatorTemperature: option(TEMPERATURE),
   replyTokens: option(KINDS.positive, '--reply-tokens'),
   prompts: option(KINDS.path, '--prompts'),
   prices: option(KINDS.path, '--prices'),
@@ -130,57 +139,70 @@ export const GENERATE_OPTIONS: OptionTable = {
   timeout: option(KINDS.positive, '--timeout'),
   timeoutMs: option(KINDS.positive),
   maxAnswerBytes: option(KINDS.positive, '--max-answer-bytes'),
-  unreachableSeconds: option(KINDS.positive, '--unreachable-seconds'),
+  unreachableSeconds: option(POSITIVE_NUMBER, '--unreachable-seconds'),
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
 };
 
-/** Fills defaults and validates; every problem is reported at once. */
-export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
-  const problems: string[] = [];
-  const positive = (name: string, value: number | undefined, fallback: number | undefined, integer = true): number | undefined => {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) problems.push(`${name} must be a positive ${integer ? 'integer' : 'number'}, found ${value}`);
-    return value;
+/**
+ * Fills defaults and validates; every problem is reported at once.
+ * @param naming how messages name an option. @default its flag (`--concurrency`); the pipeline passes `pipelineNaming('generate')`
+ */
+export function resolveGenerateOptions(options: GenerateOptions, naming?: OptionNaming): ResolvedGenerateOptions {
+  const problems = new OptionProblems('generate', GENERATE_OPTIONS, naming);
+  // The model and endpoint are one `llm` entry in a pipeline file, two flags on the command line.
+  const llmField = (flag: string, key: string): string => {
+    const llm = problems.name('llm');
+    return llm.startsWith('-') ? flag : `${llm}.${key}`;
   };
-  const tasks = options.tasks ?? CODE_OCEAN_TASKS;
-  if (tasks.length === 0) problems.push(`tasks must name at least one of ${CODE_OCEAN_TASKS.join(', ')}`);
-  for (const task of tasks) if (!(CODE_OCEAN_TASKS as readonly string[]).includes(task)) problems.push(`tasks: unknown task "${task}"; choose from ${CODE_OCEAN_TASKS.join(', ')}`);
-  if (new Set(tasks).size !== tasks.length) problems.push('tasks: a task is named twice');
-  if (options.model.trim() === '') problems.push('model must name the generator model, e.g. --model gpt-4o-mini');
-  if (options.maxUsd !== undefined && options.maxTokens !== undefined) problems.push('give --max-usd or --max-tokens, not both');
-  const temperature = options.temperature ?? 0.7;
-  const discriminatorTemperature = options.discriminatorTemperature ?? 0;
-  for (const [name, value] of [['temperature', temperature], ['discriminator temperature', discriminatorTemperature]] as const) {
-    if (!(value >= 0 && value <= 2)) problems.push(`${name} must be between 0 and 2, found ${value}`);
-  }
-  const discriminate = options.discriminate ?? true;
+  if (options.model.trim() === '') problems.add(`${llmField('--model', 'model')} must name the generator model, e.g. --model gpt-4o-mini`);
+  if (!isHttpUrl(options.baseURL)) problems.add(`${llmField('--base-url', 'baseURL')} must be an http:// or https:// URL such as http://127.0.0.1:8000/v1, found "${redactUrl(options.baseURL)}"`);
+  const tasks = checkTasks(options.tasks, problems);
+  const translateTo = options.translateTo ?? DEFAULT_TRANSLATE_TO;
+  if (translateTo.length === 0) problems.add('{name} must name at least one language', 'translateTo');
+  else problems.value('translateTo', translateTo);
+  const maxUsd = problems.value('maxUsd', options.maxUsd);
+  const maxTokens = problems.value('maxTokens', options.maxTokens);
+  if (maxUsd !== undefined && maxTokens !== undefined) problems.add('give {name} or {name}, not both', 'maxUsd', 'maxTokens');
+  // The flags' names for the API's fields where both mean the same thing (`--examples` is goodExamples).
+  const discriminate = problems.value('discriminator', options.discriminate, true);
+  const concurrency = problems.value('concurrency', options.concurrency, 16);
+  const replyTokens = problems.value('replyTokens', options.replyTokens, 2048);
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,
-    discriminate, discriminatorModel: discriminate ? (options.discriminatorModel ?? options.model) : null,
-    baseURL: options.baseURL, apiKey: options.apiKey, mode: options.mode ?? 'codeocean', tasks: [...new Set(tasks)],
-    concurrency: positive('concurrency', options.concurrency, 16)!,
-    rpm: positive('rpm', options.rpm, undefined), tpm: positive('tpm', options.tpm, undefined),
-    maxUsd: positive('max-usd', options.maxUsd, undefined, false), maxTokens: positive('max-tokens', options.maxTokens, undefined),
-    limit: positive('limit', options.limit, undefined), seed: options.seed ?? 0,
-    translateTo: [...(options.translateTo ?? DEFAULT_TRANSLATE_TO)].map((language) => language.toLowerCase()),
-    temperature, discriminatorTemperature,
-    replyTokens: positive('reply-tokens', options.replyTokens, 2048)!,
-    prompts: options.prompts, prices: options.prices,
-    poolCapacity: positive('pool-capacity', options.poolCapacity, 24)!, poolEpoch: positive('pool-epoch', options.poolEpoch, undefined) ?? defaultPoolEpoch(positive('concurrency', options.concurrency, 16)!),
-    goodExamples: options.goodExamples ?? 2, badExamples: options.badExamples ?? 1,
-    maxRetries: options.maxRetries ?? 4, timeoutMs: positive('timeout', options.timeoutMs, 120_000)!,
-    maxAnswerBytes: positive('max-answer-bytes', options.maxAnswerBytes, undefined) ?? answerByteLimit(positive('reply-tokens', options.replyTokens, 2048)!),
-    unreachableSeconds: positive('unreachable-seconds', options.unreachableSeconds, 60, false)!,
-    checkpointSeconds: options.checkpointSeconds ?? 2,
+    discriminate, discriminatorModel: discriminate ? (problems.value('discriminatorModel', options.discriminatorModel) ?? options.model) : null,
+    baseURL: options.baseURL, apiKey: options.apiKey, mode: problems.value('mode', options.mode, 'codeocean'), tasks: [...new Set(tasks)],
+    concurrency,
+    rpm: problems.value('rpm', options.rpm), tpm: problems.value('tpm', options.tpm),
+    maxUsd, maxTokens,
+    limit: problems.value('limit', options.limit), seed: problems.value('seed', options.seed, 0),
+    translateTo: [...translateTo].map((language) => language.toLowerCase()),
+    temperature: problems.value('temperature', options.temperature, 0.7),
+    discriminatorTemperature: problems.value('discriminatorTemperature', options.discriminatorTemperature, 0),
+    replyTokens,
+    prompts: problems.value('prompts', options.prompts), prices: problems.value('prices', options.prices),
+    poolCapacity: problems.value('poolCapacity', options.poolCapacity, 24),
+    poolEpoch: problems.value('poolEpoch', options.poolEpoch) ?? defaultPoolEpoch(concurrency),
+    goodExamples: problems.value('examples', options.goodExamples, 2), badExamples: problems.value('badExamples', options.badExamples, 1),
+    maxRetries: problems.value('maxRetries', options.maxRetries, 4), timeoutMs: problems.value('timeoutMs', options.timeoutMs, 120_000),
+    maxAnswerBytes: problems.value('maxAnswerBytes', options.maxAnswerBytes) ?? answerByteLimit(replyTokens),
+    unreachableSeconds: problems.value('unreachableSeconds', options.unreachableSeconds, 60),
+    checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 2),
     progress: options.progress, signal: options.signal, log: options.log ?? (() => {}),
   };
-  if (!isHttpUrl(options.baseURL)) problems.push(`base-url must be an http:// or https:// URL such as http://127.0.0.1:8000/v1, found "${redactUrl(options.baseURL)}"`);
-  if (resolved.translateTo.length === 0) problems.push('translate-to must name at least one language');
-  for (const [name, value] of [['good-examples', resolved.goodExamples], ['bad-examples', resolved.badExamples], ['max-retries', resolved.maxRetries]] as const) {
-    if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number >= 0, found ${value}`);
-  }
-  if (problems.length > 0) throw new TidepoolError('E_USAGE', `generate: ${problems.join('; ')}`, { problems });
+  problems.throwIfAny();
   return resolved;
+}
+
+/** The CodeOcean tasks (all four when not given), each problem with them recorded. */
+function checkTasks(given: readonly CodeOceanTask[] | undefined, problems: OptionProblems): readonly CodeOceanTask[] {
+  const tasks = given ?? CODE_OCEAN_TASKS;
+  if (tasks.length === 0) problems.add(`{name} must name at least one of ${CODE_OCEAN_TASKS.join(', ')}`, 'tasks');
+  else problems.value('tasks', tasks);
+  for (const task of tasks) {
+    if (typeof task === 'string' && !(CODE_OCEAN_TASKS as readonly string[]).includes(task)) problems.add(`{name}: unknown task "${task}"; choose from ${CODE_OCEAN_TASKS.join(', ')}`, 'tasks');
+  }
+  if (new Set(tasks).size !== tasks.length) problems.add('{name}: a task is named twice', 'tasks');
+  return tasks;
 }
 
 /**

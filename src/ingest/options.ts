@@ -1,6 +1,5 @@
 /** Ingest options: user-facing `IngestOptions` -> validated `ResolvedIngestOptions`. */
-import { TidepoolError } from '../errors.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional). */
 export interface IngestOptions {
@@ -34,7 +33,10 @@ export interface ResolvedIngestOptions {
   dedup: boolean;
 }
 
-/** Every option of `tidepool ingest` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+/**
+ * Every option of `tidepool ingest` (the command's camelCase names), checked by the resolver and by
+ * `tidepool run`. A line limit under 64 bytes would reject every record, so 64 is the least.
+ */
 export const INGEST_OPTIONS: OptionTable = {
   inputs: option({ type: 'paths' }, 'INPUTS...'),
   languages: option(KINDS.list, '--languages'),
@@ -43,36 +45,31 @@ export const INGEST_OPTIONS: OptionTable = {
   minCodeChars: option(KINDS.count, '--min-code-chars'),
   maxCodeChars: option(KINDS.positive, '--max-code-chars'),
   minDocstringWords: option(KINDS.count, '--min-docstring-words'),
-  maxLineBytes: option(KINDS.positive, '--max-line-bytes'),
+  maxLineBytes: option({ type: 'integer', min: 64 }, '--max-line-bytes'),
   dedup: option(KINDS.boolean, '--no-dedup'),
   threads: option(KINDS.count, '--threads'),
 };
 
-/** Validates every field, collecting all problems into one `E_USAGE` error. */
-export function resolveIngestOptions(options: IngestOptions = {}): ResolvedIngestOptions {
-  const problems: string[] = [];
-  const count = (name: keyof IngestOptions, value: number | undefined, fallback: number, min: number): number => {
-    if (value === undefined) return fallback;
-    if (Number.isNaN(value) || value < min || (Number.isFinite(value) && !Number.isInteger(value))) {
-      problems.push(`options.${name} must be an integer >= ${min}, got ${String(value)}`);
-    }
-    return value;
-  };
+/**
+ * Validates every field, collecting all problems into one `E_USAGE` error.
+ * @param naming how messages name an option. @default its flag (`--min-code-lines`); the pipeline passes `pipelineNaming('ingest')`
+ */
+export function resolveIngestOptions(options: IngestOptions = {}, naming?: OptionNaming): ResolvedIngestOptions {
+  const problems = new OptionProblems('ingest', INGEST_OPTIONS, naming);
+  // An empty list (`--languages ,`) keeps every language, as "not given" does.
+  const languages = options.languages !== undefined && options.languages.length > 0 ? problems.value('languages', options.languages) : undefined;
   const resolved: ResolvedIngestOptions = {
-    languages: options.languages && options.languages.length > 0 ? [...new Set(options.languages.map((l) => l.trim().toLowerCase()))] : null,
-    minCodeLines: count('minCodeLines', options.minCodeLines, 1, 0),
-    maxCodeLines: count('maxCodeLines', options.maxCodeLines, Infinity, 1),
-    minCodeChars: count('minCodeChars', options.minCodeChars, 1, 0),
-    maxCodeChars: count('maxCodeChars', options.maxCodeChars, Infinity, 1),
-    minDocstringWords: count('minDocstringWords', options.minDocstringWords, 0, 0),
-    maxLineBytes: count('maxLineBytes', options.maxLineBytes, 16 * 1024 * 1024, 64),
-    dedup: options.dedup ?? true,
+    languages: languages === undefined ? null : [...new Set(languages.map((l) => l.trim().toLowerCase()))],
+    minCodeLines: problems.value('minCodeLines', options.minCodeLines, 1),
+    maxCodeLines: problems.value('maxCodeLines', options.maxCodeLines, Infinity),
+    minCodeChars: problems.value('minCodeChars', options.minCodeChars, 1),
+    maxCodeChars: problems.value('maxCodeChars', options.maxCodeChars, Infinity),
+    minDocstringWords: problems.value('minDocstringWords', options.minDocstringWords, 0),
+    maxLineBytes: problems.value('maxLineBytes', options.maxLineBytes, 16 * 1024 * 1024),
+    dedup: problems.value('dedup', options.dedup, true),
   };
-  if (resolved.languages?.some((l) => l === '')) problems.push('options.languages must not contain an empty name');
-  if (resolved.minCodeLines > resolved.maxCodeLines) problems.push(`options.minCodeLines (${resolved.minCodeLines}) exceeds options.maxCodeLines (${resolved.maxCodeLines})`);
-  if (resolved.minCodeChars > resolved.maxCodeChars) problems.push(`options.minCodeChars (${resolved.minCodeChars}) exceeds options.maxCodeChars (${resolved.maxCodeChars})`);
-  if (problems.length > 0) {
-    throw new TidepoolError('E_USAGE', `invalid ingest options:\n  - ${problems.join('\n  - ')}`, { problems });
-  }
+  if (resolved.minCodeLines > resolved.maxCodeLines) problems.add(`{name} (${resolved.minCodeLines}) exceeds {name} (${resolved.maxCodeLines})`, 'minCodeLines', 'maxCodeLines');
+  if (resolved.minCodeChars > resolved.maxCodeChars) problems.add(`{name} (${resolved.minCodeChars}) exceeds {name} (${resolved.maxCodeChars})`, 'minCodeChars', 'maxCodeChars');
+  problems.throwIfAny();
   return resolved;
 }

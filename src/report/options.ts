@@ -1,7 +1,6 @@
 /** Options of `tidepool report`: what users may pass, and the complete, validated set a run uses. */
 import { join } from 'node:path';
-import { TidepoolError } from '../errors.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** The stage folders a report reads, in pipeline order. */
 export const REPORT_STAGES = ['ingest', 'embed', 'select', 'generate', 'decontam'] as const;
@@ -61,29 +60,38 @@ export const DEFAULT_SAMPLE = 20_000;
 /** Largest {@link ReportOptions.sample}: the sample is held in memory. */
 export const MAX_SAMPLE = 1_000_000;
 
-/** Every option of `tidepool report` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+/**
+ * Every option of `tidepool report` (the command's camelCase names), checked by the resolver and by
+ * `tidepool run`. `png` takes `true` only in a pipeline file (a folder of the report's own); the
+ * command and {@link ReportOptions} take a path.
+ */
 export const REPORT_OPTIONS: OptionTable = {
   png: option({ type: 'path-or-boolean' }, '--png'),
   chromium: option(KINDS.path, '--chromium'),
-  sample: option(KINDS.positive, '--sample'),
+  sample: option({ type: 'integer', min: 1, max: MAX_SAMPLE }, '--sample'),
   seed: option(KINDS.count, '--seed'),
 };
 
-/** Checks every option (all problems in one error) and fills in the defaults. */
-export function resolveReportOptions(options: ReportOptions): ResolvedReportOptions {
-  const problems: string[] = [];
-  if (typeof options.out !== 'string' || options.out.trim() === '') problems.push('options.out must name the HTML file to write (--out report.html)');
-  const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) problems.push(`options.seed must be a non-negative integer, got ${String(seed)}`);
-  const sample = options.sample ?? DEFAULT_SAMPLE;
-  if (!Number.isSafeInteger(sample) || sample < 1 || sample > MAX_SAMPLE) problems.push(`options.sample must be an integer from 1 to ${MAX_SAMPLE}, got ${String(sample)}`);
+/**
+ * Checks every option (all problems in one error) and fills in the defaults.
+ * @param naming how messages name an option. @default its flag (`--sample`); the pipeline passes `pipelineNaming('report')`
+ */
+export function resolveReportOptions(options: ReportOptions, naming?: OptionNaming): ResolvedReportOptions {
+  const problems = new OptionProblems('report', REPORT_OPTIONS, naming);
+  // out and the stage folders are wired by the pipeline, so not in the table.
+  if (typeof options.out !== 'string' || options.out.trim() === '') problems.add('options.out must name the HTML file to write (--out report.html)');
+  const seed = problems.value('seed', options.seed, 0);
+  const sample = problems.value('sample', options.sample, DEFAULT_SAMPLE);
   const work = options.work ?? null;
   const stages = Object.fromEntries(REPORT_STAGES.map((stage) => [stage, options[stage] ?? (work === null ? null : join(work, stage))])) as Record<ReportStage, string | null>;
   if (work === null && REPORT_STAGES.every((stage) => stages[stage] === null)) {
-    problems.push('no inputs: pass --work DIR (a folder with ingest/, embed/, select/, generate/, decontam/) or at least one of --ingest, --embed, --select, --generate, --decontam');
+    problems.add('no inputs: pass --work DIR (a folder with ingest/, embed/, select/, generate/, decontam/) or at least one of --ingest, --embed, --select, --generate, --decontam');
   }
-  if (options.png !== undefined && options.png.trim() === '') problems.push('options.png must name a folder for the PNG files');
-  if (problems.length > 0) throw new TidepoolError('E_USAGE', `invalid report options: ${problems.join('; ')}`, { problems });
+  // A path here (the table's `true` is the pipeline's own folder, which it turns into a path).
+  if (options.png !== undefined && options.png.trim() === '') problems.add('{name} must name a folder for the PNG files', 'png');
+  // An empty name (an empty TIDEPOOL_CHROMIUM) means "search for it", as the browser finder reads it.
+  problems.value('chromium', options.chromium === '' ? undefined : options.chromium);
+  problems.throwIfAny();
   return {
     out: options.out, work, stages, seed, sample,
     png: options.png ?? null, chromium: options.chromium, searchPath: options.searchPath ?? '',

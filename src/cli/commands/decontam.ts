@@ -18,7 +18,7 @@ interface DecontamFlags extends CommonFlags {
   embed: boolean;
   model?: string;
   embedThreshold?: number;
-  device: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  device?: 'auto' | 'cpu' | 'webgpu' | 'cuda';
   maxLength?: number;
   batchTokens?: number;
   dim?: number;
@@ -58,7 +58,7 @@ export function decontamCommand(): Command {
     .option('--no-embed', 'skip the embedding detector')
     .option('-m, --model <model>', "embedding: 'hashing' (built in) or an ONNX model folder, as for `tidepool embed` (default: hashing)")
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
-    .addOption(new Option('--device <d>', 'embedding: where ONNX models run').choices(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'))
+    .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
     .option('--max-length <n>', "embedding: tokens per text for ONNX models (default: the model's maximum)", parsePositive)
     .option('--batch-tokens <n>', 'embedding: rows x padded length per ONNX model call', parsePositive)
     .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)

@@ -8,8 +8,8 @@ interface EmbedFlags extends CommonFlags {
   model: string;
   out: string;
   text?: string;
-  precision: 'fp32' | 'fp16';
-  device: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  precision?: 'fp32' | 'fp16';
+  device?: 'auto' | 'cpu' | 'webgpu' | 'cuda';
   maxLength?: number;
   batchTokens?: number;
   windowRows?: number;
@@ -27,8 +27,8 @@ export function embedCommand(): Command {
     .requiredOption('-m, --model <model>', "'hashing' (built in, no weights) or a model folder in the Hugging Face / sentence-transformers layout with an ONNX export")
     .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
-    .addOption(new Option('--precision <p>', 'stored precision').choices(['fp32', 'fp16']).default('fp32'))
-    .addOption(new Option('--device <d>', 'where ONNX models run (auto: CUDA when installed, else CPU)').choices(['auto', 'cpu', 'webgpu', 'cuda']).default('auto'))
+    .addOption(new Option('--precision <p>', 'stored precision (default: fp32)').choices(['fp32', 'fp16']))
+    .addOption(new Option('--device <d>', 'where ONNX models run (default: auto: CUDA when installed, else CPU)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
     .option('--max-length <n>', "tokens per text, longer texts are truncated and counted (default: the model's maximum)", parsePositive)
     .option('--batch-tokens <n>', 'rows x padded length per model call (default: 1024 on the CPU, 16384 on a GPU)', parsePositive)
     .option('--threads <n>', 'worker threads, one model each (default: cores, at most 4)', parsePositive)

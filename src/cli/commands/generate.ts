@@ -13,17 +13,17 @@ interface GenerateFlags extends CommonFlags {
   model?: string;
   baseUrl?: string;
   apiKey?: string;
-  mode: 'codeocean' | 'oss-instruct';
+  mode?: 'codeocean' | 'oss-instruct';
   tasks?: string[];
   discriminatorModel?: string;
   discriminator: boolean;
-  concurrency: number;
+  concurrency?: number;
   rpm?: number;
   tpm?: number;
   maxUsd?: number;
   maxTokens?: number;
   limit?: number;
-  seed: number;
+  seed?: number;
   translateTo?: string[];
   temperature?: number;
   replyTokens?: number;
@@ -56,17 +56,17 @@ export function generateCommand(): Command {
     .option('-m, --model <name>', 'generator model id (default: $TIDEPOOL_MODEL)')
     .option('--base-url <url>', `OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 for vLLM (default: $OPENAI_BASE_URL or ${OPENAI_URL})`)
     .option('--api-key <key>', 'API key (default: $OPENAI_API_KEY; prefer the variable, flags end up in shell history)')
-    .addOption(new Option('--mode <mode>', 'pipeline').choices(['codeocean', 'oss-instruct']).default('codeocean'))
+    .addOption(new Option('--mode <mode>', 'pipeline (default: codeocean)').choices(['codeocean', 'oss-instruct']))
     .option('--tasks <list>', 'CodeOcean tasks, comma-separated (default: generation,summarization,translation,repair)', parseList)
     .option('--discriminator-model <name>', 'discriminator model id (default: the generator model)')
     .option('--no-discriminator', 'no discriminator calls: the rule-based prechecks alone decide')
-    .option('--concurrency <n>', 'requests in flight', parsePositive, 16)
+    .option('--concurrency <n>', 'requests in flight (default: 16)', parsePositive)
     .option('--rpm <n>', 'at most this many requests per minute', parsePositive)
     .option('--tpm <n>', 'at most this many tokens per minute', parsePositive)
     .option('--max-usd <x>', 'stop cleanly once this much has been spent (list prices; see --prices)', parseNumber)
     .option('--max-tokens <n>', 'stop cleanly once this many tokens have been spent', parsePositive)
     .option('--limit <n>', 'use only the first N coreset rows (by rank)', parsePositive)
-    .option('--seed <n>', 'seed for translation targets, OSS-Instruct seed cuts and few-shot choice', parseCount, 0)
+    .option('--seed <n>', 'seed for translation targets, OSS-Instruct seed cuts and few-shot choice (default: 0)', parseCount)
     .option('--translate-to <list>', 'languages translation samples may target (default: python,java,javascript,go,c++,rust)', parseList)
     .option('--temperature <t>', 'generator temperature (default: 0.7; the discriminator uses 0)', parseNumber)
     .option('--reply-tokens <n>', 'max_tokens of each reply (default: 2048)', parsePositive)

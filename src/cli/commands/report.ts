@@ -12,8 +12,8 @@ interface ReportFlags extends CommonFlags {
   select?: string;
   generate?: string;
   decontam?: string;
-  seed: number;
-  sample: number;
+  seed?: number;
+  sample?: number;
   png?: string;
   chromium?: string;
 }
@@ -29,8 +29,8 @@ export function reportCommand(): Command {
     .option('--select <dir>', 'output folder of `tidepool select` (default: WORK/select)')
     .option('--generate <dir>', 'output folder of `tidepool generate` (default: WORK/generate)')
     .option('--decontam <dir>', 'output folder of `tidepool decontam` (default: WORK/decontam)')
-    .option('--seed <n>', 'seed of the samples and random subsets', parseCount, 0)
-    .option('--sample <n>', 'rows sampled from the embeddings for the map and the random baseline', parsePositive, DEFAULT_SAMPLE)
+    .option('--seed <n>', 'seed of the samples and random subsets (default: 0)', parseCount)
+    .option('--sample <n>', `rows sampled from the embeddings for the map and the random baseline (default: ${DEFAULT_SAMPLE})`, parsePositive)
     .option('--png <dir>', 'also write each figure as DIR/fig-<id>.png (needs Chromium)')
     .option('--chromium <path>', 'Chromium or Chrome executable for --png (default: $TIDEPOOL_CHROMIUM, /usr/bin/chromium, or chromium, chromium-browser, google-chrome on the PATH)')
     .option('--json', 'print a JSON summary as the last stdout line')

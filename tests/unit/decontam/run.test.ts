@@ -133,8 +133,8 @@ describe('runDecontam on generated records', () => {
     expect((await rejection(run({ input, embeddings: join(dir, 'emb') }))).message).toContain('--embeddings');
     const invalid = await rejection(run({ input, exact: false, ngram: false, embed: false, minExactChars: 3, ngramThreshold: 2 }));
     expect(invalid.code).toBe('E_USAGE');
-    expect(invalid.message).toContain('options.minExactChars');
-    expect(invalid.message).toContain('options.ngramThreshold');
+    expect(invalid.message).toContain('--min-exact-chars');
+    expect(invalid.message).toContain('--ngram-threshold');
     expect(invalid.message).toContain('every detector is turned off');
     await writeFile(join(dir, 'manifest.json'), JSON.stringify({ stage: 'generate' }));
     expect((await rejection(run({ input, out: dir }))).message).toContain("is the input's own folder");

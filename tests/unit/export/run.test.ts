@@ -186,8 +186,8 @@ describe('runExport errors', () => {
   it('E_USAGE lists every bad option at once', async () => {
     const error = await expectCode(runExport({ input: dir, format: 'alpaca', out: join(dir, 'o.txt'), system: 'hi', rowGroupRows: 0 }), 'E_USAGE');
     expect(error.message).toContain('must end in .json (one JSON array) or .jsonl');
-    expect(error.message).toContain('--system) applies only to --format messages');
-    expect(error.message).toContain('rowGroupRows');
+    expect(error.message).toContain('--system applies only to --format messages');
+    expect(error.message).toContain('--row-group-rows');
     await expectCode(runExport({ input: dir, format: 'csv', out: join(dir, 'o.jsonl') }), 'E_USAGE');
     await expectCode(runExport({ input: dir, format: 'messages', out: join(dir, 'o.json') }), 'E_USAGE');
     await expectCode(runExport({ input: dir, format: 'messages', out: join(dir, 'o.jsonl'), withMetadata: true }), 'E_USAGE');

@@ -110,7 +110,7 @@ describe('ingest bad input', () => {
     const input = await writeJsonl(join(dir, 'in.jsonl'), [good(1)]);
     const error = await ingestInline({ inputs: [input], out: join(dir, 'out'), options: { minCodeLines: 5, maxCodeLines: 2, maxLineBytes: -1 } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_USAGE' });
-    expect((error as Error).message).toMatch(/maxLineBytes.*\n.*minCodeLines \(5\) exceeds options\.maxCodeLines \(2\)/s);
+    expect((error as Error).message).toMatch(/--max-line-bytes.*\n.*--min-code-lines \(5\) exceeds --max-code-lines \(2\)/s);
   });
 
   it('leaves no partial outputs behind when it fails', async () => {

@@ -23,7 +23,7 @@ describe('report options', () => {
       expect.unreachable();
     } catch (error) {
       expect((error as { code: string }).code).toBe('E_USAGE');
-      expect((error as Error).message).toMatch(/options\.out .*options\.seed .*options\.sample/);
+      expect((error as Error).message).toMatch(/options\.out .*\n.*--seed .*\n.*--sample /);
     }
   });
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { DECONTAM_OPTIONS, resolveDecontamOptions, type DecontamOptions } from '../../../src/decontam/options.js';
+import { pipelineNaming } from '../../../src/util/options.js';
+import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+
+/** One bad value for every option, under the table's name (booleans given as strings: a pipeline file may). */
+const BAD: Record<string, unknown> = {
+  bench: [''], exact: 'no', minExactChars: 7, ngram: 1, ngramN: 65, ngramThreshold: 0, minNgrams: 0, embed: 'x',
+  embedThreshold: 1.5, model: '', device: 'gpu', maxLength: 1, batchTokens: 0, dim: 0, buckets: 2 ** 27, seed: 2 ** 32,
+  maxSolutions: -1, threads: 257, windowRows: 0,
+};
+const { dim, buckets, seed, ...fields } = BAD;
+const options = { ...fields, input: 'in.jsonl', out: 'out', hashing: { dim, buckets, seed } } as unknown as DecontamOptions;
+
+describe('resolveDecontamOptions: every option of DECONTAM_OPTIONS', () => {
+  const tested = Object.keys(BAD);
+
+  it('tests every entry of the table', () => {
+    expectEveryEntry(DECONTAM_OPTIONS, tested, {});
+  });
+
+  it('names each bad option by its flag, all in one error', () => {
+    const problems = usageProblems('decontam', () => resolveDecontamOptions(options));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(DECONTAM_OPTIONS, name)).sort());
+    expect(problems).toContain('--threads must be an integer from 0 to 256, got 257 (a number)');
+  });
+
+  it('names each bad option by its pipeline key with pipelineNaming', () => {
+    const problems = usageProblems('decontam', () => resolveDecontamOptions(options, pipelineNaming('decontam')));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => `decontam.${name}`).sort());
+  });
+
+  it('keeps the cross-field rules and the empty bench list message', () => {
+    expect(usageProblems('decontam', () => resolveDecontamOptions({ input: 'i', out: 'o', bench: [], exact: false, ngram: false, embed: false, embeddings: 'e' }, pipelineNaming('decontam')))).toEqual([
+      'decontam.bench must list at least one benchmark file (.jsonl or .jsonl.gz)',
+      'every detector is turned off: keep at least one of exact, ngram and embedding',
+      'options.embeddings gives vectors for the embedding detector, which is turned off (drop decontam.embed or --embeddings)',
+    ]);
+  });
+});

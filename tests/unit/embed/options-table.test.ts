@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { EMBED_OPTIONS, resolveEmbedOptions, type EmbedOptions } from '../../../src/embed/options.js';
+import { pipelineNaming } from '../../../src/util/options.js';
+import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+
+/** One bad value for every option, under the table's name, and where the API takes it. */
+const BAD: Record<string, unknown> = {
+  model: '', text: 5, precision: 'fp64', device: 'tpu', maxLength: 1, batchTokens: 0, windowRows: 0, threads: 0,
+  dim: 4097, buckets: 8, seed: -1,
+};
+const { dim, buckets, seed, ...fields } = BAD;
+const options = { ...fields, hashing: { dim, buckets, seed } } as unknown as EmbedOptions;
+
+describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
+  const tested = Object.keys(BAD);
+
+  it('tests every entry of the table', () => {
+    expectEveryEntry(EMBED_OPTIONS, tested, {});
+  });
+
+  it('names each bad option by its flag, all in one error', () => {
+    const problems = usageProblems('embed', () => resolveEmbedOptions(options));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(EMBED_OPTIONS, name)).sort());
+    expect(problems).toContain('--max-length must be an integer >= 2, got 1 (a number)');
+  });
+
+  it('names each bad option by its pipeline key with pipelineNaming', () => {
+    const problems = usageProblems('embed', () => resolveEmbedOptions(options, pipelineNaming('embed')));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => `embed.${name}`).sort());
+  });
+
+  it('says a bucket count must be a power of two, and a bad text template, in the same error', () => {
+    expect(usageProblems('embed', () => resolveEmbedOptions({ model: 'hashing', text: '{nope}', hashing: { buckets: 1000 } }))).toEqual([
+      '--buckets must be a power of two from 16 to 67108864 (2^4 to 2^26), got 1000',
+      expect.stringContaining('{nope}'),
+    ]);
+  });
+
+  it('fills the defaults once', () => {
+    expect(resolveEmbedOptions({ model: 'hashing' })).toMatchObject({ precision: 'fp32', device: 'auto', windowRows: undefined, threads: undefined, hashing: { buckets: 2 ** 20, dim: 256, seed: 0 } });
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { INGEST_OPTIONS, resolveIngestOptions, type IngestOptions } from '../../../src/ingest/options.js';
+import { pipelineNaming } from '../../../src/util/options.js';
+import { expectEveryEntry, flagOf, namedOptions, usageProblems } from './option-table.js';
+
+/** One bad value for every option the resolver takes (casts: the pipeline and API callers may pass anything). */
+const BAD = {
+  languages: [' '],
+  minCodeLines: -1,
+  maxCodeLines: 0,
+  minCodeChars: -3,
+  maxCodeChars: 0,
+  minDocstringWords: 1.5,
+  maxLineBytes: 63,
+  dedup: 'yes' as unknown as boolean,
+} satisfies IngestOptions;
+
+/** Options of the command that are not the resolver's. */
+const SKIPPED = {
+  inputs: 'the files to read: an argument of runIngest, which reports a missing one',
+  threads: 'an argument of runIngest (workers are not an option of the rows kept), checked there',
+};
+
+describe('resolveIngestOptions: every option of INGEST_OPTIONS', () => {
+  const tested = Object.keys(BAD);
+
+  it('tests or skips every entry of the table', () => {
+    expectEveryEntry(INGEST_OPTIONS, tested, SKIPPED);
+  });
+
+  it('names each bad option by its flag, all in one error', () => {
+    const problems = usageProblems('ingest', () => resolveIngestOptions(BAD));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(INGEST_OPTIONS, name)).sort());
+    expect(problems).toContain('--max-line-bytes must be an integer >= 64, got 63 (a number)');
+  });
+
+  it('names each bad option by its pipeline key with pipelineNaming', () => {
+    const problems = usageProblems('ingest', () => resolveIngestOptions(BAD, pipelineNaming('ingest')));
+    expect(namedOptions(problems)).toEqual(tested.map((name) => `ingest.${name}`).sort());
+  });
+
+  it('keeps the cross-field rules, named the same way', () => {
+    expect(usageProblems('ingest', () => resolveIngestOptions({ minCodeChars: 9, maxCodeChars: 3 }, pipelineNaming('ingest'))))
+      .toEqual(['ingest.minCodeChars (9) exceeds ingest.maxCodeChars (3)']);
+  });
+});
