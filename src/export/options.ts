@@ -127,7 +127,7 @@ export function resolveExportOptions(options: ExportOptions, naming?: OptionNami
   const withMetadata = problems.value('withMetadata', options.withMetadata, false);
   if (withMetadata && format === 'messages') problems.add('{name} does not apply to messages: OpenAI fine-tuning lines hold only "messages"; use alpaca, sharegpt or parquet for metadata', 'withMetadata');
   const system = problems.value('system', options.system) ?? null;
-  if (system !== null && format !== null && format !== 'messages') problems.add(`{name} applies only to {name} messages, not ${format}; drop it or export messages`, 'system', 'format');
+  if (system !== null && format !== null && format !== 'messages') problems.add(`{name} applies only to {name} messages, not ${format}; drop it or set {name} to messages`, 'system', 'format', 'format');
   if (typeof system === 'string' && system.trim() === '') problems.add('{name} is empty: pass the system message text or leave the flag out', 'system');
   const rowGroupRows = problems.value('rowGroupRows', options.rowGroupRows, DEFAULT_ROW_GROUP_ROWS);
   // Not a flag: callers of the API (and tests) set it.

@@ -12,7 +12,8 @@ import { describeNearby } from '../util/nearby.js';
 import { STAGES, type LlmConfig, type PipelineConfig, type PipelineInspection, type StageName } from './config.js';
 import type { PipelineEnvironment } from './host.js';
 import { STAGE_OPTIONS } from './options.js';
-import { STAGE_SPECS, stageProblems } from './stages.js';
+import { stageProblems } from './stage-problems.js';
+import { STAGE_SPECS } from './stages.js';
 
 /** What an outside path must be. */
 type PathNeed = 'file' | 'folder' | 'any';

@@ -11,13 +11,15 @@ import type { DecontamRun } from '../decontam/run.js';
 import { resolveDecontamOptions } from '../decontam/options.js';
 import type { EmbedRun } from '../embed/run.js';
 import { resolveEmbedOptions } from '../embed/options.js';
-import { InternalError, TidepoolError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import { resolveExportOptions, type ExportOptions } from '../export/options.js';
 import { resolveGenerateOptions, type GenerateOptions } from '../generate/options.js';
 import type { IngestRun } from '../ingest/run.js';
 import { resolveIngestOptions } from '../ingest/options.js';
 import { resolveReportOptions, type ReportOptions } from '../report/options.js';
+import { resolveSelectOptions } from '../select/options.js';
 import type { SelectRun } from '../select/run.js';
+import type { OptionNaming } from '../util/options.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { LlmConfig, PipelineConfig, StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
@@ -39,7 +41,7 @@ export interface StageContext {
 }
 
 /** Options of a stage section, as the pipeline file checked them (see options.ts). */
-type StageOptions = Record<string, unknown>;
+export type StageOptions = Record<string, unknown>;
 
 /** What a stage's `run*` gets that its request leaves out: set when it runs, never part of a check. */
 type Runtime = 'progress' | 'signal' | 'log';
@@ -58,10 +60,10 @@ export interface StageSpec<Request = unknown> {
   /** Pure: what `run` passes to the stage's `run*` (folders from `config.work`), without runtime fields. */
   request(config: PipelineConfig, options: StageOptions): Request;
   /**
-   * Puts `request` through the stage's own resolver (no file access).
+   * Puts `request` through the stage's own resolver (no file access), its messages naming options by `naming`.
    * @throws TidepoolError `E_USAGE` listing the problems, as the resolver does
    */
-  check(request: Request): void;
+  check(request: Request, naming: OptionNaming): void;
   run(context: StageContext, options: StageOptions): Promise<unknown>;
 }
 
@@ -143,8 +145,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     name: 'ingest', after: ['sample'], externalInputs: (o) => (o.inputs as string[] | undefined) ?? [], identity: (o) => o,
     outputs: (c) => [join(c.dir, 'pairs.arrow')],
     request: ingestRequest,
-    check: (request) => {
-      resolveIngestOptions(request.options);
+    check: (request, naming) => {
+      resolveIngestOptions(request.options, naming);
     },
     run: async (c, o) => {
       const { runIngest } = await import('../ingest/run.js');
@@ -156,8 +158,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     externalInputs: (o) => (o.model === 'hashing' ? [] : [o.model as string]),
     outputs: (c) => [join(c.dir, 'embeddings.arrow')],
     request: embedRequest,
-    check: (request) => {
-      resolveEmbedOptions(request);
+    check: (request, naming) => {
+      resolveEmbedOptions(request, naming);
     },
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
@@ -169,8 +171,9 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     externalInputs: (o) => (typeof o.alreadySelected === 'string' ? [o.alreadySelected] : []),
     outputs: (c) => [join(c.dir, 'coreset.arrow')],
     request: selectRequest,
-    // TODO(lead): resolveSelectOptions(request) once select has its resolver (being written beside this change).
-    check: () => {},
+    check: (request, naming) => {
+      resolveSelectOptions(request, naming);
+    },
     run: async (c, o) => {
       const { runSelect } = await import('../select/run.js');
       return runSelect({ ...selectRequest(c.config, o), progress: c.progress, signal: c.signal });
@@ -182,9 +185,9 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     identity: (o) => o,
     outputs: (c) => [join(c.dir, 'instructions.jsonl'), join(c.dir, 'rejected.jsonl')],
     request: generateRequest,
-    check: ({ llm, ...request }) => {
+    check: ({ llm, ...request }, naming) => {
       // The endpoint is opened when the stage runs (and its key checked up front by the pipeline's preflight); a stand-in here.
-      resolveGenerateOptions({ ...request, model: llm === 'scripted' ? 'scripted' : llm.model, baseURL: 'http://127.0.0.1/v1', apiKey: 'no-key' });
+      resolveGenerateOptions({ ...request, model: llm === 'scripted' ? 'scripted' : llm.model, baseURL: llm === 'scripted' || llm.baseURL === undefined ? 'http://127.0.0.1/v1' : llm.baseURL, apiKey: 'no-key' }, naming);
     },
     run: async (c, o) => {
       const { runGenerate } = await import('../generate/run.js');
@@ -207,8 +210,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     externalInputs: (o) => [...(o.bench as string[]), ...(typeof o.model === 'string' && o.model !== 'hashing' ? [o.model] : [])],
     outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
     request: decontamRequest,
-    check: (request) => {
-      resolveDecontamOptions(request);
+    check: (request, naming) => {
+      resolveDecontamOptions(request, naming);
     },
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
@@ -219,8 +222,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     name: 'export', after: ['generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
     outputs: (c, o) => [exportFile(c.config, o)],
     request: exportRequest,
-    check: (request) => {
-      resolveExportOptions(request);
+    check: (request, naming) => {
+      resolveExportOptions(request, naming);
     },
     run: async (c, o) => {
       const { runExport } = await import('../export/run.js');
@@ -234,8 +237,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     name: 'report', after: ['ingest', 'embed', 'select', 'generate', 'decontam'], externalInputs: () => [], identity: (o) => o,
     outputs: (c) => [join(c.dir, 'report.html')],
     request: reportRequest,
-    check: (request) => {
-      resolveReportOptions(request);
+    check: (request, naming) => {
+      resolveReportOptions(request, naming);
     },
     run: async (c, o) => {
       const { runReport } = await import('../report/run.js');
@@ -249,22 +252,6 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
   }),
 };
-
-/**
- * The problems the stage's resolver finds in the request the pipeline would pass it, each prefixed
- * with the stage; none when it resolves.
- */
-export function stageProblems(spec: StageSpec, config: PipelineConfig, options: StageOptions): string[] {
-  try {
-    spec.check(spec.request(config, options));
-    return [];
-  } catch (error) {
-    if (!(error instanceof TidepoolError) || error.code !== 'E_USAGE') throw error;
-    const listed = error.details.problems;
-    const problems = Array.isArray(listed) ? listed.map(String) : [error.message];
-    return problems.map((problem) => `${spec.name}: ${problem}`);
-  }
-}
 
 /** Where export writes: `out` from the pipeline file, else `work/export/train.<ext>`. */
 export function exportFile(config: PipelineConfig, options: StageOptions): string {

@@ -94,7 +94,10 @@ export function expectedOf(kind: OptionKind): string {
       if (kind.max !== undefined) return `an integer from ${kind.min} to ${kind.max}`;
       return kind.min === 1 ? 'a positive integer' : kind.min === 0 ? 'a non-negative integer' : `an integer >= ${kind.min}`;
     case 'number': {
-      if (kind.max === undefined) return kind.min === 0 ? 'a non-negative number' : `a number >= ${kind.min}`;
+      if (kind.max === undefined) {
+        if (kind.openMin === true) return kind.min === 0 ? 'a positive number' : `a number > ${kind.min}`;
+        return kind.min === 0 ? 'a non-negative number' : `a number >= ${kind.min}`;
+      }
       return `a number in ${kind.openMin === true ? '(' : '['}${kind.min}, ${kind.max}${kind.openMax === true ? ')' : ']'}`;
     }
     case 'boolean':

@@ -49,7 +49,7 @@ describe('tidepool run refuses a bad pipeline before anything runs', () => {
   it('a problem only a stage\'s resolver sees (export.system with alpaca) stops the run before ingest', async () => {
     const result = await run('resolver', { ...UPSTREAM, select: { k: 1 }, generate: { llm: 'scripted' }, export: { format: 'alpaca', system: 'Be brief.' } });
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/export: .*applies only to --format messages/);
+    expect(result.stderr).toMatch(/export\.system applies only to export\.format messages/);
     expect(existsSync(result.work)).toBe(false);
   });
 });

@@ -27,6 +27,6 @@ describe('resolveExportOptions: every option of EXPORT_OPTIONS', () => {
 
   it('names both options of a cross-field rule', () => {
     expect(usageProblems('export', () => resolveExportOptions({ input: 'gen', format: 'sharegpt', out: 'o.jsonl', system: 'be brief' }, pipelineNaming('export'))))
-      .toEqual(['export.system applies only to export.format messages, not sharegpt; drop it or export messages']);
+      .toEqual(['export.system applies only to export.format messages, not sharegpt; drop it or set export.format to messages']);
   });
 });

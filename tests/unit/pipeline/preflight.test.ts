@@ -83,9 +83,10 @@ describe('preflight problems', () => {
       generate: { llm: 'scripted', maxUsd: 1, maxTokens: 10 }, export: { format: 'alpaca', system: 'be brief' },
     });
     expect(problems).toEqual([
-      expect.stringMatching(/^ingest: .*minCodeLines \(9\) exceeds .*maxCodeLines \(3\)/),
-      expect.stringMatching(/^generate: give --max-usd or --max-tokens, not both/),
-      expect.stringMatching(/^export: .*--system\) applies only to --format messages/),
+      // Named by their pipeline keys, as the file wrote them (not by the flags).
+      expect.stringMatching(/^ingest\.minCodeLines \(9\) exceeds ingest\.maxCodeLines \(3\)/),
+      expect.stringMatching(/^generate: give generate\.maxUsd or generate\.maxTokens, not both/),
+      expect.stringMatching(/^export\.system applies only to export\.format messages, not alpaca; drop it or set export\.format to messages/),
     ]);
   });
 
