@@ -56,7 +56,8 @@ export const INGEST_OPTIONS: OptionTable = {
  */
 export function resolveIngestOptions(options: IngestOptions = {}, naming?: OptionNaming): ResolvedIngestOptions {
   const problems = new OptionProblems('ingest', INGEST_OPTIONS, naming);
-  // An empty list (`--languages ,`) keeps every language, as "not given" does.
+  // An empty list (`--languages ,`) names no language: most likely a mistake, so it is not read as "all".
+  if (options.languages?.length === 0) problems.add('{name} names no language; leave it out to keep every language', 'languages');
   const languages = options.languages !== undefined && options.languages.length > 0 ? problems.value('languages', options.languages) : undefined;
   const resolved: ResolvedIngestOptions = {
     languages: languages === undefined ? null : [...new Set(languages.map((l) => l.trim().toLowerCase()))],

@@ -245,7 +245,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
       mkdirSync(c.dir, { recursive: true });
       const request = reportRequest(c.config, o);
       return runReport({
-        ...request, chromium: request.chromium ?? c.environment.chromium, searchPath: c.environment.searchPath, log: (line) => {
+        ...request, chromium: request.chromium ?? (request.png === undefined ? undefined : c.environment.chromium), searchPath: c.environment.searchPath, log: (line) => {
           c.log(line);
         },
       });

@@ -90,7 +90,9 @@ export function resolveReportOptions(options: ReportOptions, naming?: OptionNami
   // A path here (the table's `true` is the pipeline's own folder, which it turns into a path).
   if (options.png !== undefined && options.png.trim() === '') problems.add('{name} must name a folder for the PNG files', 'png');
   // An empty name (an empty TIDEPOOL_CHROMIUM) means "search for it", as the browser finder reads it.
-  problems.value('chromium', options.chromium === '' ? undefined : options.chromium);
+  const chromium = problems.value('chromium', options.chromium === '' ? undefined : options.chromium);
+  // The browser only draws the PNG figures: naming one without them is a mistake worth saying.
+  if (chromium !== undefined && options.png === undefined) problems.add('{name} names the browser that draws the PNG figures, and no {name} folder was given: add {name} DIR, or drop {name}', 'chromium', 'png', 'png', 'chromium');
   problems.throwIfAny();
   return {
     out: options.out, work, stages, seed, sample,

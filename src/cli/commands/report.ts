@@ -40,7 +40,7 @@ export function reportCommand(): Command {
       const summary = await runReport({
         out: flags.out, work: flags.work, ingest: flags.ingest, embed: flags.embed, select: flags.select, generate: flags.generate, decontam: flags.decontam,
         seed: flags.seed, sample: flags.sample, png: flags.png,
-        chromium: flags.chromium ?? process.env.TIDEPOOL_CHROMIUM, searchPath: process.env.PATH ?? '',
+        chromium: flags.chromium ?? (flags.png === undefined ? undefined : process.env.TIDEPOOL_CHROMIUM), searchPath: process.env.PATH ?? '',
         log: (line) => {
           say(flags, line);
         },
