@@ -6,12 +6,13 @@
  * changed starts over in an emptied folder, and so does everything after it whose inputs changed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
 import { OutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
+import { writeFileAtomicallySync } from '../util/atomic-file.js';
 import type { ProgressSink } from '../util/progress.js';
 import { inspectPipelineConfig, readPipelineFile, STAGES, type PipelineConfig, type StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
@@ -231,7 +232,7 @@ function readJson(path: string): unknown {
   }
 }
 
+/** A small JSON record, whole or not at all (a full disk is E_NO_SPACE naming the file). */
 function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileSync(`${path}.partial`, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(`${path}.partial`, path);
+  writeFileAtomicallySync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
