@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DECONTAM_OPTIONS, resolveDecontamOptions, type DecontamOptions } from '../../../src/decontam/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
-import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
 /** One bad value for every option, under the table's name (booleans given as strings: a pipeline file may). */
 const BAD: Record<string, unknown> = {
@@ -15,20 +15,7 @@ const options = { ...fields, input: 'in.jsonl', out: 'out', hashing: { dim, buck
 describe('resolveDecontamOptions: every option of DECONTAM_OPTIONS', () => {
   const tested = Object.keys(BAD);
 
-  it('tests every entry of the table', () => {
-    expectEveryEntry(DECONTAM_OPTIONS, tested, {});
-  });
-
-  it('names each bad option by its flag, all in one error', () => {
-    const problems = usageProblems('decontam', () => resolveDecontamOptions(options));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(DECONTAM_OPTIONS, name)).sort());
-    expect(problems).toContain('--threads must be an integer from 0 to 256, got 257 (a number)');
-  });
-
-  it('names each bad option by its pipeline key with pipelineNaming', () => {
-    const problems = usageProblems('decontam', () => resolveDecontamOptions(options, pipelineNaming('decontam')));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => `decontam.${name}`).sort());
-  });
+  itChecksEveryOption({ stage: 'decontam', table: DECONTAM_OPTIONS, tested, example: '--threads must be an integer from 0 to 256, got 257 (a number)', resolve: (naming) => resolveDecontamOptions(options, naming) });
 
   it('keeps the cross-field rules and the empty bench list message', () => {
     expect(usageProblems('decontam', () => resolveDecontamOptions({ input: 'i', out: 'o', bench: [], exact: false, ngram: false, embed: false, embeddings: 'e' }, pipelineNaming('decontam')))).toEqual([

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMBED_OPTIONS, resolveEmbedOptions, type EmbedOptions } from '../../../src/embed/options.js';
-import { pipelineNaming } from '../../../src/util/options.js';
-import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
 /** One bad value for every option, under the table's name, and where the API takes it. */
 const BAD: Record<string, unknown> = {
@@ -14,20 +13,7 @@ const options = { ...fields, hashing: { dim, buckets, seed } } as unknown as Emb
 describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
   const tested = Object.keys(BAD);
 
-  it('tests every entry of the table', () => {
-    expectEveryEntry(EMBED_OPTIONS, tested, {});
-  });
-
-  it('names each bad option by its flag, all in one error', () => {
-    const problems = usageProblems('embed', () => resolveEmbedOptions(options));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(EMBED_OPTIONS, name)).sort());
-    expect(problems).toContain('--max-length must be an integer >= 2, got 1 (a number)');
-  });
-
-  it('names each bad option by its pipeline key with pipelineNaming', () => {
-    const problems = usageProblems('embed', () => resolveEmbedOptions(options, pipelineNaming('embed')));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => `embed.${name}`).sort());
-  });
+  itChecksEveryOption({ stage: 'embed', table: EMBED_OPTIONS, tested, example: '--max-length must be an integer >= 2, got 1 (a number)', resolve: (naming) => resolveEmbedOptions(options, naming) });
 
   it('says a bucket count must be a power of two, and a bad text template, in the same error', () => {
     expect(usageProblems('embed', () => resolveEmbedOptions({ model: 'hashing', text: '{nope}', hashing: { buckets: 1000 } }))).toEqual([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATE_OPTIONS, resolveGenerateOptions, type GenerateOptions } from '../../../src/generate/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
-import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+import { itChecksEveryOption, namedOptions, usageProblems } from '../../helpers/option-table.js';
 
 const base: GenerateOptions = { data: 'd', coreset: 'c', out: 'o', model: 'm', baseURL: 'http://127.0.0.1:8000/v1', apiKey: 'k' };
 
@@ -29,20 +29,10 @@ describe('resolveGenerateOptions: every option of GENERATE_OPTIONS', () => {
   // maxUsd and maxTokens both set is a problem of its own.
   const notBoth = 'give';
 
-  it('tests or skips every entry of the table', () => {
-    expectEveryEntry(GENERATE_OPTIONS, tested, SKIPPED);
-  });
+  itChecksEveryOption({ stage: 'generate', table: GENERATE_OPTIONS, tested, skipped: SKIPPED, unnamed: [notBoth], example: '--temperature must be a number in [0, 2], got 2.5 (a number)', resolve: (naming) => resolveGenerateOptions(options, naming) });
 
-  it('names each bad option by its flag, all in one error', () => {
-    const problems = usageProblems('generate', () => resolveGenerateOptions(options));
-    expect(namedOptions(problems)).toEqual([...tested.map((name) => flagOf(GENERATE_OPTIONS, name)), notBoth].sort());
-    expect(problems).toContain('--temperature must be a number in [0, 2], got 2.5 (a number)');
-    expect(problems).toContain('give --max-usd or --max-tokens, not both');
-  });
-
-  it('names each bad option by its pipeline key with pipelineNaming', () => {
-    const problems = usageProblems('generate', () => resolveGenerateOptions(options, pipelineNaming('generate')));
-    expect(namedOptions(problems)).toEqual([...tested.map((name) => `generate.${name}`), notBoth].sort());
+  it('says the rule that names no single option', () => {
+    expect(usageProblems('generate', () => resolveGenerateOptions(options))).toContain('give --max-usd or --max-tokens, not both');
   });
 
   it('names the model and endpoint by flag, or inside generate.llm', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INGEST_OPTIONS, resolveIngestOptions, type IngestOptions } from '../../../src/ingest/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
-import { expectEveryEntry, flagOf, namedOptions, usageProblems } from './option-table.js';
+import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
 /** One bad value for every option the resolver takes (casts: the pipeline and API callers may pass anything). */
 const BAD = {
@@ -24,20 +24,7 @@ const SKIPPED = {
 describe('resolveIngestOptions: every option of INGEST_OPTIONS', () => {
   const tested = Object.keys(BAD);
 
-  it('tests or skips every entry of the table', () => {
-    expectEveryEntry(INGEST_OPTIONS, tested, SKIPPED);
-  });
-
-  it('names each bad option by its flag, all in one error', () => {
-    const problems = usageProblems('ingest', () => resolveIngestOptions(BAD));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(INGEST_OPTIONS, name)).sort());
-    expect(problems).toContain('--max-line-bytes must be an integer >= 64, got 63 (a number)');
-  });
-
-  it('names each bad option by its pipeline key with pipelineNaming', () => {
-    const problems = usageProblems('ingest', () => resolveIngestOptions(BAD, pipelineNaming('ingest')));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => `ingest.${name}`).sort());
-  });
+  itChecksEveryOption({ stage: 'ingest', table: INGEST_OPTIONS, tested, skipped: SKIPPED, example: '--max-line-bytes must be an integer >= 64, got 63 (a number)', resolve: (naming) => resolveIngestOptions(BAD, naming) });
 
   it('keeps the cross-field rules, named the same way', () => {
     expect(usageProblems('ingest', () => resolveIngestOptions({ minCodeChars: 9, maxCodeChars: 3 }, pipelineNaming('ingest'))))

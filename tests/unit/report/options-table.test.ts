@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SAMPLE, REPORT_OPTIONS, resolveReportOptions, type ReportOptions } from '../../../src/report/options.js';
-import { pipelineNaming } from '../../../src/util/options.js';
-import { expectEveryEntry, flagOf, namedOptions, usageProblems } from '../ingest/option-table.js';
+import { itChecksEveryOption } from '../../helpers/option-table.js';
 
 /** One bad value for every option, under the table's name (`png: true` is the pipeline's; the API takes a path). */
 const BAD: Record<string, unknown> = { png: ' ', chromium: 5, sample: MAX_SAMPLE + 1, seed: -1 };
@@ -10,20 +9,7 @@ const options = { ...BAD, out: 'r.html', work: 'w' } as unknown as ReportOptions
 describe('resolveReportOptions: every option of REPORT_OPTIONS', () => {
   const tested = Object.keys(BAD);
 
-  it('tests every entry of the table', () => {
-    expectEveryEntry(REPORT_OPTIONS, tested, {});
-  });
-
-  it('names each bad option by its flag, all in one error', () => {
-    const problems = usageProblems('report', () => resolveReportOptions(options));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => flagOf(REPORT_OPTIONS, name)).sort());
-    expect(problems).toContain(`--sample must be an integer from 1 to ${MAX_SAMPLE}, got ${MAX_SAMPLE + 1} (a number)`);
-  });
-
-  it('names each bad option by its pipeline key with pipelineNaming', () => {
-    const problems = usageProblems('report', () => resolveReportOptions(options, pipelineNaming('report')));
-    expect(namedOptions(problems)).toEqual(tested.map((name) => `report.${name}`).sort());
-  });
+  itChecksEveryOption({ stage: 'report', table: REPORT_OPTIONS, tested, example: `--sample must be an integer from 1 to ${MAX_SAMPLE}, got ${MAX_SAMPLE + 1} (a number)`, resolve: (naming) => resolveReportOptions(options, naming) });
 
   it('fills the defaults once, and reads an empty Chromium name as "search for it"', () => {
     expect(resolveReportOptions({ out: 'r.html', work: 'w', chromium: '' })).toMatchObject({ seed: 0, sample: 20_000, chromium: '' });
