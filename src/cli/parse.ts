@@ -1,26 +1,28 @@
-/** Argument parsers for commander options: each throws a message commander shows with the flag's name. */
+/**
+ * Argument parsers for commander options: each turns the flag's text into its value and checks it
+ * against the same kinds the stages' resolvers use (src/util/options.ts), throwing a message commander
+ * shows with the flag's name (`option '--k <k>' argument '0' is invalid. expected a positive integer, got "0"`).
+ */
 import { InvalidArgumentError } from 'commander';
+import { checkOptionValue, expectedOf, KINDS, type OptionKind } from '../util/options.js';
+
+/** A parser of numbers of `kind` (`_` allowed as a digit separator: `2_000_000`; `2e6` too). */
+function numberParser(kind: OptionKind): (value: string) => number {
+  return (value) => {
+    const n = Number(value.replaceAll('_', ''));
+    if (value.trim() === '' || 'problem' in checkOptionValue('', kind, n)) throw new InvalidArgumentError(`expected ${expectedOf(kind)}, got "${value}"`);
+    return n;
+  };
+}
 
 /** Parses a non-negative integer (accepts `2_000_000`, `2e6`). */
-export function parseCount(value: string): number {
-  const n = Number(value.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
-  return n;
-}
+export const parseCount = numberParser(KINDS.count);
 
 /** Parses a positive integer. */
-export function parsePositive(value: string): number {
-  const n = parseCount(value);
-  if (n === 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
+export const parsePositive = numberParser(KINDS.positive);
 
 /** Parses a fraction in [0, 1). */
-export function parseRate(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got "${value}"`);
-  return n;
-}
+export const parseRate = numberParser(KINDS.rate);
 
 /** Parses a comma-separated list (empty items dropped). */
 export function parseList(value: string, previous: string[] = []): string[] {

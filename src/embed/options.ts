@@ -52,7 +52,8 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
     // A text that is not a string is a problem already; compiling it would only add a confusing one.
     if (typeof text === 'string') template = compileTemplate(text);
   } catch (error) {
-    problems.add((error as Error).message);
+    // The template's own message says what is wrong; the option is named as the user wrote it.
+    problems.add(`{name}: ${(error as Error).message}`, 'text');
   }
   problems.throwIfAny();
   if (template === undefined) throw new InternalError('embed template missing without a problem reported');

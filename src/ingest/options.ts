@@ -1,4 +1,5 @@
 /** Ingest options: user-facing `IngestOptions` -> validated `ResolvedIngestOptions`. */
+import { availableParallelism } from 'node:os';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional). */
@@ -71,6 +72,19 @@ export function resolveIngestOptions(options: IngestOptions = {}, naming?: Optio
   };
   if (resolved.minCodeLines > resolved.maxCodeLines) problems.add(`{name} (${resolved.minCodeLines}) exceeds {name} (${resolved.maxCodeLines})`, 'minCodeLines', 'maxCodeLines');
   if (resolved.minCodeChars > resolved.maxCodeChars) problems.add(`{name} (${resolved.minCodeChars}) exceeds {name} (${resolved.maxCodeChars})`, 'minCodeChars', 'maxCodeChars');
+  problems.throwIfAny();
+  return resolved;
+}
+
+/**
+ * Worker threads parsing jsonl (0 parses on the main thread). @default min(available cores, 4)
+ * Apart from {@link resolveIngestOptions}: workers do not change the rows kept, so they stay out of the
+ * options the manifest records.
+ * @throws TidepoolError `E_USAGE` naming the option by `naming` (its flag by default).
+ */
+export function resolveIngestThreads(threads: number | undefined, naming?: OptionNaming): number {
+  const problems = new OptionProblems('ingest', INGEST_OPTIONS, naming);
+  const resolved = problems.value('threads', threads, Math.min(availableParallelism(), 4));
   problems.throwIfAny();
   return resolved;
 }

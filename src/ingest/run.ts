@@ -3,7 +3,6 @@
  * in input order to the sequential core, and writes `pairs.arrow`, `rejects.jsonl` and `manifest.json`.
  */
 import { rename, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { ArrowFileSink } from '../store/arrow-file.js';
@@ -14,7 +13,7 @@ import { Progress, type ProgressSink } from '../util/progress.js';
 import { ChunkBuilder, type ChunkOptions } from './chunk.js';
 import { IngestCore, type IngestCounts } from './core.js';
 import { discoverInputs, type InputFile } from './discover.js';
-import { resolveIngestOptions, type IngestOptions } from './options.js';
+import { resolveIngestOptions, resolveIngestThreads, type IngestOptions } from './options.js';
 import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
 import { everyFileRejected, isFileProblem, RejectLog, REJECTS_FILE } from './rejects.js';
 import { readArrow } from './sources/arrow.js';
@@ -94,8 +93,7 @@ async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkPa
 export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   const started = performance.now();
   const options = resolveIngestOptions(run.options);
-  const threads = run.threads ?? Math.min(availableParallelism(), 4);
-  if (!Number.isInteger(threads) || threads < 0) throw new TidepoolError('E_USAGE', `threads must be an integer >= 0, got ${threads}`);
+  const threads = resolveIngestThreads(run.threads);
   const files = await discoverInputs(run.inputs);
   const folder = await OutputFolder.claim(run.out, 'ingest');
   try {

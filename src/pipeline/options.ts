@@ -5,6 +5,7 @@
  * (`select.k must be a positive integer, got "5" (a string)`), never passed on to crash a stage.
  * Each stage declares its own table (in its `options.ts`); this puts them together. Pure: no file access.
  */
+import { SAMPLE_OPTIONS } from '../devkit/sample/options.js';
 import { DECONTAM_OPTIONS } from '../decontam/options.js';
 import { EMBED_OPTIONS } from '../embed/options.js';
 import { EXPORT_OPTIONS } from '../export/options.js';
@@ -12,22 +13,10 @@ import { GENERATE_OPTIONS } from '../generate/options.js';
 import { INGEST_OPTIONS } from '../ingest/options.js';
 import { REPORT_OPTIONS } from '../report/options.js';
 import { SELECT_OPTIONS } from '../select/options.js';
-import { KINDS, option, type OptionTable } from '../util/options.js';
+import type { OptionTable } from '../util/options.js';
 import type { StageName } from './stage-names.js';
 
 export { checkOptionValue, describeValue, type OptionKind, type OptionSpec } from '../util/options.js';
-
-/** The sample stage's options (the development kit's `tidepool sample`). */
-const SAMPLE_OPTIONS: OptionTable = {
-  rows: option(KINDS.count, '--rows', true),
-  seed: option(KINDS.count, '--seed'),
-  naming: option({ type: 'choice', values: ['original', 'hf'] }, '--naming'),
-  duplicateRate: option(KINDS.rate, '--duplicate-rate'),
-  nearDuplicateRate: option(KINDS.rate, '--near-duplicate-rate'),
-  badLineRate: option(KINDS.rate, '--bad-line-rate'),
-  languages: option(KINDS.list, '--languages'),
-  gzipLevel: option({ type: 'integer', min: 0, max: 9 }, '--gzip-level'),
-};
 
 /**
  * Every stage's options, as each stage declares them. Keys are the commands' camelCase option names;

@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecontamRun } from '../decontam/run.js';
+import { resolveSampleOptions, type SampleOptions } from '../devkit/sample/options.js';
 import { resolveDecontamOptions } from '../decontam/options.js';
 import type { EmbedRun } from '../embed/run.js';
 import { resolveEmbedOptions } from '../embed/options.js';
@@ -15,7 +16,7 @@ import { InternalError } from '../errors.js';
 import { resolveExportOptions, type ExportOptions } from '../export/options.js';
 import { resolveGenerateOptions, type GenerateOptions } from '../generate/options.js';
 import type { IngestRun } from '../ingest/run.js';
-import { resolveIngestOptions } from '../ingest/options.js';
+import { resolveIngestOptions, resolveIngestThreads } from '../ingest/options.js';
 import { resolveReportOptions, type ReportOptions } from '../report/options.js';
 import { resolveSelectOptions } from '../select/options.js';
 import type { SelectRun } from '../select/run.js';
@@ -132,9 +133,10 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
   sample: defineStage({
     name: 'sample', after: [], externalInputs: () => [], identity: (o) => o,
     outputs: (c) => [join(c.dir, SAMPLE_FILE)],
-    // The development kit checks its own options when it writes; the pipeline file's types are checked in config.ts.
-    request: (config, o) => ({ options: o, out: join(stageDir(config, 'sample'), SAMPLE_FILE) }),
-    check: () => {},
+    request: (config, o) => ({ options: o as unknown as SampleOptions, out: join(stageDir(config, 'sample'), SAMPLE_FILE) }),
+    check: (request, naming) => {
+      resolveSampleOptions(request.options, naming);
+    },
     run: async (c, o) => {
       const devkit = devkitOf(c, 'the sample stage');
       mkdirSync(c.dir, { recursive: true });
@@ -147,6 +149,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     request: ingestRequest,
     check: (request, naming) => {
       resolveIngestOptions(request.options, naming);
+      resolveIngestThreads(request.threads, naming);
     },
     run: async (c, o) => {
       const { runIngest } = await import('../ingest/run.js');

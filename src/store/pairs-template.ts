@@ -30,7 +30,7 @@ export function compileTemplate(source: string): TextTemplate {
   const fields: TemplateField[] = [];
   let literal = '';
   const fail = (at: number, problem: string): never => {
-    throw new TidepoolError('E_USAGE', `--text template ${JSON.stringify(source)}: ${problem} at character ${at + 1}. Fields: ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(', ')}; escapes: \\n \\t \\\\ \\{ \\}`);
+    throw new TidepoolError('E_USAGE', `template ${JSON.stringify(source)}: ${problem} at character ${at + 1}. Fields: ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(', ')}; escapes: \\n \\t \\\\ \\{ \\}`);
   };
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;

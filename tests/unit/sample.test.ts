@@ -237,20 +237,20 @@ describe('resolveSampleOptions', () => {
   it('rejects bad values with E_USAGE, naming each option, all in one error', () => {
     const error = thrown(() => resolveSampleOptions({ rows: 1.5, duplicateRate: 1, naming: 'csv' as never, languages: ['python', 'cobol'] }));
     expect(error.code).toBe('E_USAGE');
-    expect(error.message).toContain('options.rows');
+    expect(error.message).toContain('--rows');
     expect(error.message).toContain('1.5');
-    expect(error.message).toContain('options.duplicateRate');
-    expect(error.message).toContain('options.naming');
-    expect(error.message).toContain('options.languages[1]');
+    expect(error.message).toContain('--duplicate-rate');
+    expect(error.message).toContain('--naming');
+    expect(error.message).toContain('--languages[1]');
     expect(error.message).toContain('cobol');
     expect(error.details?.problems).toHaveLength(4);
   });
 
   it('rejects rates that leave no room for good rows, empty languages and negative rows', () => {
     expect(thrown(() => resolveSampleOptions({ rows: 10, duplicateRate: 0.5, nearDuplicateRate: 0.3, badLineRate: 0.2 })).code).toBe('E_USAGE');
-    expect(thrown(() => resolveSampleOptions({ rows: 10, languages: [] })).message).toContain('options.languages');
-    expect(thrown(() => resolveSampleOptions({ rows: -1 })).message).toContain('options.rows');
-    expect(thrown(() => resolveSampleOptions({ rows: 10, badLineRate: Number.NaN })).message).toContain('options.badLineRate');
+    expect(thrown(() => resolveSampleOptions({ rows: 10, languages: [] })).message).toContain('--languages');
+    expect(thrown(() => resolveSampleOptions({ rows: -1 })).message).toContain('--rows');
+    expect(thrown(() => resolveSampleOptions({ rows: 10, badLineRate: Number.NaN })).message).toContain('--bad-line-rate');
     expect(thrown(() => [...generateSample({ rows: 10, seed: 0.5 })]).code).toBe('E_USAGE');
   });
 });

@@ -32,7 +32,7 @@ export function selectCommand(): Command {
     .addOption(new Option('--precision <p>', 'working copy precision (default: fp32)').choices(['fp32', 'fp16']))
     .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
     .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM, the default) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']))
-    .option('--pool-size <m>', 'candidate pool size M (default: max(256, 4 sqrt(N)))', parsePositive)
+    .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
     .option('--json', 'print a JSON summary as the last stdout line')

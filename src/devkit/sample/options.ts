@@ -1,5 +1,5 @@
 /** Sample options: user-facing {@link SampleOptions} -> validated `Required<SampleOptions>`, and the exact row counts. */
-import { TidepoolError } from '../../errors.js';
+import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../../util/options.js';
 import { isSupportedLanguage, SUPPORTED_LANGUAGES } from './languages.js';
 import type { SampleNaming } from './rows.js';
 
@@ -7,7 +7,7 @@ import type { SampleNaming } from './rows.js';
 export interface SampleOptions {
   /** Number of lines to produce, bad lines included. */
   rows: number;
-  /** Seed of the generator: the same seed gives byte-identical output. Any safe integer. @default 1 */
+  /** Seed of the generator: the same seed gives byte-identical output. An integer >= 0. @default 1 */
   seed?: number;
   /** Field names: CodeSearchNet's jsonl (`original`) or the Hugging Face dataset (`hf`). @default 'original' */
   naming?: SampleNaming;
@@ -32,48 +32,54 @@ export interface SampleCounts {
   invalid_utf8: number;
 }
 
-const DEFAULTS = { seed: 1, naming: 'original', duplicateRate: 0.03, nearDuplicateRate: 0.02, badLineRate: 0 } as const;
-const RATES = ['duplicateRate', 'nearDuplicateRate', 'badLineRate'] as const;
+/** Every option of `tidepool sample` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
+export const SAMPLE_OPTIONS: OptionTable = {
+  rows: option(KINDS.count, '--rows', true),
+  seed: option(KINDS.count, '--seed'),
+  naming: option({ type: 'choice', values: ['original', 'hf'] }, '--naming'),
+  duplicateRate: option(KINDS.rate, '--duplicate-rate'),
+  nearDuplicateRate: option(KINDS.rate, '--near-duplicate-rate'),
+  badLineRate: option(KINDS.rate, '--bad-line-rate'),
+  languages: option(KINDS.list, '--languages'),
+  gzipLevel: option({ type: 'integer', min: 0, max: 9 }, '--gzip-level'),
+};
 
-/** Validates every option, collecting all problems into one `E_USAGE` error; fills in the defaults. */
-export function resolveSampleOptions(options: SampleOptions): Required<SampleOptions> {
-  const problems: string[] = [];
-  const { rows } = options;
-  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) {
-    problems.push(`options.rows must be an integer >= 0, got ${String(rows)}`);
-  }
-  const seed = options.seed ?? DEFAULTS.seed;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) problems.push(`options.seed must be a safe integer, got ${String(seed)}`);
-  const naming: string = options.naming ?? DEFAULTS.naming;
-  if (naming !== 'original' && naming !== 'hf') problems.push(`options.naming must be 'original' or 'hf', got ${JSON.stringify(naming)}`);
-  const rates = { duplicateRate: 0, nearDuplicateRate: 0, badLineRate: 0 };
-  let ratesValid = true;
-  for (const name of RATES) {
-    const value = options[name] ?? DEFAULTS[name];
-    if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-      problems.push(`options.${name} must be a number in [0, 1), got ${String(value)}`);
-      ratesValid = false;
-    }
-    rates[name] = value;
-  }
+const DEFAULTS = { seed: 1, naming: 'original', duplicateRate: 0.03, nearDuplicateRate: 0.02, badLineRate: 0 } as const;
+
+/**
+ * Validates every option, collecting all problems into one `E_USAGE` error naming each option by
+ * `naming` (its flag by default); fills in the defaults. (`gzipLevel` is the writer's: see run.ts.)
+ */
+export function resolveSampleOptions(options: SampleOptions, naming?: OptionNaming): Required<SampleOptions> {
+  const problems = new OptionProblems('sample', SAMPLE_OPTIONS, naming);
+  const rows = options.rows as number | undefined;
+  if (rows === undefined) problems.add('{name} is required: the number of lines to write', 'rows');
+  problems.value('rows', rows);
+  const seed = problems.value('seed', options.seed, DEFAULTS.seed);
+  const fieldNames = problems.value('naming', options.naming, DEFAULTS.naming);
+  const before = problems.list.length;
+  const rates = {
+    duplicateRate: problems.value('duplicateRate', options.duplicateRate, DEFAULTS.duplicateRate),
+    nearDuplicateRate: problems.value('nearDuplicateRate', options.nearDuplicateRate, DEFAULTS.nearDuplicateRate),
+    badLineRate: problems.value('badLineRate', options.badLineRate, DEFAULTS.badLineRate),
+  };
+  const ratesValid = problems.list.length === before;
   const rateSum = rates.duplicateRate + rates.nearDuplicateRate + rates.badLineRate;
   if (ratesValid && rateSum >= 1) {
-    problems.push(`options.duplicateRate + nearDuplicateRate + badLineRate must be < 1 so that some rows are good, got ${rates.duplicateRate} + ${rates.nearDuplicateRate} + ${rates.badLineRate} = ${rateSum}`);
+    problems.add(`{name} + {name} + {name} must be < 1 so that some rows are good, got ${rates.duplicateRate} + ${rates.nearDuplicateRate} + ${rates.badLineRate} = ${rateSum}`, 'duplicateRate', 'nearDuplicateRate', 'badLineRate');
   }
   const languages = options.languages ?? SUPPORTED_LANGUAGES;
-  if (!Array.isArray(languages) || languages.length === 0) {
-    problems.push(`options.languages must be a non-empty list of ${SUPPORTED_LANGUAGES.join(', ')}, got ${JSON.stringify(languages)}`);
-  } else {
+  if (Array.isArray(languages) && languages.length > 0) {
     for (const [index, language] of languages.entries()) {
       if (typeof language !== 'string' || !isSupportedLanguage(language)) {
-        problems.push(`options.languages[${index}] must be one of ${SUPPORTED_LANGUAGES.join(', ')}, got ${JSON.stringify(language)}`);
+        problems.add(`{name}[${index}] must be one of ${SUPPORTED_LANGUAGES.join(', ')}, got ${JSON.stringify(language)}`, 'languages');
       }
     }
+  } else {
+    problems.add(`{name} must be a non-empty list of ${SUPPORTED_LANGUAGES.join(', ')}, got ${JSON.stringify(languages)}`, 'languages');
   }
-  if (problems.length > 0) {
-    throw new TidepoolError('E_USAGE', `invalid sample options:\n  - ${problems.join('\n  - ')}`, { problems });
-  }
-  return { rows, seed, naming: naming as SampleNaming, ...rates, languages: [...new Set(languages)] };
+  problems.throwIfAny();
+  return { rows: rows!, seed, naming: fieldNames, ...rates, languages: [...new Set(languages)] };
 }
 
 /**

@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { INGEST_OPTIONS, resolveIngestOptions, type IngestOptions } from '../../../src/ingest/options.js';
+import { INGEST_OPTIONS, resolveIngestOptions, resolveIngestThreads, type IngestOptions } from '../../../src/ingest/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
 import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
@@ -18,13 +19,20 @@ const BAD = {
 /** Options of the command that are not the resolver's. */
 const SKIPPED = {
   inputs: 'the files to read: an argument of runIngest, which reports a missing one',
-  threads: 'an argument of runIngest (workers are not an option of the rows kept), checked there',
+  threads: 'resolved apart (resolveIngestThreads): workers do not change the rows kept, so the manifest leaves them out',
 };
 
 describe('resolveIngestOptions: every option of INGEST_OPTIONS', () => {
   const tested = Object.keys(BAD);
 
   itChecksEveryOption({ stage: 'ingest', table: INGEST_OPTIONS, tested, skipped: SKIPPED, example: '--max-line-bytes must be an integer >= 64, got 63 (a number)', resolve: (naming) => resolveIngestOptions(BAD, naming) });
+
+  it('resolves the worker threads apart, named the same way', () => {
+    expect(usageProblems('ingest', () => resolveIngestThreads(-1))).toEqual(['--threads must be a non-negative integer, got -1 (a number)']);
+    expect(usageProblems('ingest', () => resolveIngestThreads(1.5, pipelineNaming('ingest')))).toEqual(['ingest.threads must be a non-negative integer, got 1.5 (a number)']);
+    expect(resolveIngestThreads(undefined)).toBe(Math.min(availableParallelism(), 4));
+    expect(resolveIngestThreads(0)).toBe(0);
+  });
 
   it('keeps the cross-field rules, named the same way', () => {
     expect(usageProblems('ingest', () => resolveIngestOptions({ minCodeChars: 9, maxCodeChars: 3 }, pipelineNaming('ingest'))))
