@@ -1,7 +1,9 @@
 /**
- * Every option of every stage's command that takes a value, given one bad value: exit 1, the flag (or
- * the bad path) named on stderr, and nothing written. The CLI runs in this process (`main` with its
- * stderr captured), so the ~70 cases cost milliseconds each instead of a node start each.
+ * Every option of every stage, given one bad value, through the command line and through a pipeline
+ * file: exit 1, the option named as the user wrote it (the flag, or the bad path; the pipeline key
+ * `stage.key`), and nothing written (no output folder; for `tidepool run`, no work folder: no stage
+ * started). The CLI runs in this process (`main` with its stderr captured), so the ~180 cases cost
+ * milliseconds each instead of a node start each.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -123,4 +125,44 @@ describe('every option that takes a value, given a bad value on the command line
       expect(existsSync(out) ? readdirSync(out) : [], `${out} should not exist`).toEqual([]);
     });
   }
+});
+
+/** A value of the wrong type for each kind, as a pipeline file may hold it (any JSON value). */
+function wrongInFile(kind: OptionKind): unknown {
+  switch (kind.type) {
+    case 'integer': return '5';
+    case 'number': return '0.5';
+    case 'boolean': return 'no';
+    case 'string': return 5;
+    case 'choice': return 'nope';
+    case 'list': return 5;
+    case 'path': return 5;
+    case 'paths': return [1];
+    case 'path-or-false': return true;
+    case 'path-or-boolean': return 5;
+    case 'model': return { path: 'm' };
+    case 'llm': return 5;
+  }
+}
+
+/** The sections a stage needs before it, each valid, and its own required options. */
+const UPSTREAM: Record<string, unknown> = { sample: { rows: 10 }, ingest: {}, embed: { model: 'hashing' }, select: { k: 2 }, generate: { llm: 'scripted' } };
+const REQUIRED: Record<StageName, Record<string, unknown>> = {
+  sample: { rows: 10 }, ingest: {}, embed: { model: 'hashing' }, select: { k: 2 }, generate: { llm: 'scripted' },
+  decontam: { bench: [BENCH] }, export: { format: 'alpaca' }, report: {},
+};
+
+describe('every option of every stage, given a bad value in a pipeline file', () => {
+  const table = Object.entries(STAGE_OPTIONS).flatMap(([stage, options]) => Object.entries(options).map(([key, spec]) => ({ stage: stage as StageName, key, kind: spec.kind })));
+
+  it.each(table)('tidepool run with $stage.$key wrong: exit 1, $stage.$key named, no stage started', async ({ stage, key, kind }) => {
+    const name = `run-${stage}-${key}`;
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ work: name, ...UPSTREAM, [stage]: { ...REQUIRED[stage], [key]: wrongInFile(kind) } }));
+    let stderr = '';
+    const code = await main(['run', file, '-q'], { stderr: (text) => (stderr += text) });
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain(`${stage}.${key}`);
+    expect(existsSync(join(dir, name)), 'the work folder').toBe(false);
+  });
 });
