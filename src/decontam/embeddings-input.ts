@@ -12,9 +12,8 @@ import { compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 import type { PairsInput } from '../store/pairs-input.js';
 import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
-import { embeddingMatrix } from '../store/embeddings.js';
+import { copyRowsAsFloat32, embeddingMatrix, type EmbeddingValues } from '../store/embeddings.js';
 import { describeFile, readManifest, sha256File, type ManifestFile } from '../store/manifest.js';
-import { halfToFloat } from '../store/matrix.js';
 import type { ProgressSink } from '../util/progress.js';
 
 /** What `--embeddings` holds. */
@@ -66,7 +65,7 @@ export async function openEmbeddings(location: string, pairs: PairsInput, settin
 export class EmbeddingCursor {
   private readonly batches: AsyncGenerator<RecordBatch>;
   private rowIds: ArrayLike<bigint | number> = [];
-  private values: Float32Array | Uint16Array = new Float32Array(0);
+  private values: EmbeddingValues = { precision: 'fp32', values: new Float32Array(0) };
   private at = 0;
   private rows = 0;
 
@@ -86,9 +85,7 @@ export class EmbeddingCursor {
         if (Number(this.rowIds[this.at]) === wanted) break;
         this.at++;
       }
-      const from = this.at * dim;
-      if (this.values instanceof Float32Array) out.set(this.values.subarray(from, from + dim), index * dim);
-      else for (let j = 0; j < dim; j++) out[index * dim + j] = halfToFloat(this.values[from + j]!);
+      copyRowsAsFloat32(this.values, dim, this.at, 1, out, index);
       this.at++;
     }
     return out;
@@ -106,7 +103,7 @@ export class EmbeddingCursor {
     if (column === null) throw new TidepoolError('E_SCHEMA', `${this.path} has no "embedding" column; pass the output of \`tidepool embed\``, { path: this.path });
     const matrix = embeddingMatrix(column, 'embedding');
     if (matrix.dim !== this.dim) throw new TidepoolError('E_SCHEMA', `${this.path}: vectors have ${matrix.dim} values, the manifest's model makes ${this.dim}`, { path: this.path });
-    this.values = matrix.values;
+    this.values = matrix;
     this.rowIds = next.value.getChild('row_id')!.toArray() as BigInt64Array;
     this.rows = next.value.numRows;
     this.at = 0;

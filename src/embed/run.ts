@@ -19,6 +19,7 @@ import { openPairs, pairsLineage, readTextWindows, type PairsInput } from '../st
 import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
 import { resolveEmbedOptions, type EmbedOptions, type ResolvedEmbedOptions } from './options.js';
 import { EMBEDDINGS_FILE, embeddingsBatch, embeddingsSchema } from '../store/embeddings-file.js';
+import type { EmbeddingValues } from '../store/embeddings.js';
 import { EmbedParts, type WindowStats } from './parts.js';
 import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
 import type { EmbedTask } from '../embedders/protocol.js';
@@ -216,7 +217,7 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
       };
       const embedded = await embedWindow(window.texts, model, pool, idf, onTask);
       const { vectors, stats } = embedded;
-      const values = options.precision === 'fp16' ? float32ArrayToHalf(vectors) : vectors;
+      const values: EmbeddingValues = options.precision === 'fp16' ? { precision: 'fp16', values: float32ArrayToHalf(vectors) } : { precision: 'fp32', values: vectors };
       const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };
       await parts.write(window.index, embeddingsBatch(schema, window.rowIds, values, model.dim), windowStats);
       accumulate(totals, windowStats);

@@ -7,8 +7,7 @@ import type { DataType } from 'apache-arrow';
 import { Type } from '../store/arrow.js';
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
-import { embeddingMatrix } from '../store/embeddings.js';
-import { halfToFloat } from '../store/matrix.js';
+import { copyRowsAsFloat32, declaredValues, embeddingMatrix, type EmbeddingValues } from '../store/embeddings.js';
 import { readNpyHeader, readNpyRows } from '../store/npy.js';
 import { Reservoir, type SampledRows } from './reservoir.js';
 
@@ -41,7 +40,7 @@ export interface EmbeddingScan {
 
 /** A chunk of rows as the files hold them. */
 interface Chunk {
-  values: Float32Array | Uint16Array;
+  data: EmbeddingValues;
   rowIds: ArrayLike<number | bigint> | null;
   firstRow: number;
   rows: number;
@@ -64,9 +63,7 @@ export async function scanEmbeddings(request: EmbeddingScanRequest): Promise<Emb
       const centerSlot = centers.nextSlot();
       const highlightIndex = wanted.get(rowId);
       if (sampleSlot < 0 && centerSlot < 0 && highlightIndex === undefined) continue;
-      const offset = r * dim;
-      if (chunk.values instanceof Float32Array) row.set(chunk.values.subarray(offset, offset + dim));
-      else for (let j = 0; j < dim; j++) row[j] = halfToFloat(chunk.values[offset + j]!);
+      copyRowsAsFloat32(chunk.data, dim, r, 1, row, 0);
       if (sampleSlot >= 0) sample.store(sampleSlot, rowId, row, 0);
       if (centerSlot >= 0) centers.store(centerSlot, rowId, row, 0);
       if (highlightIndex !== undefined) found[highlightIndex] = row.slice();
@@ -91,7 +88,7 @@ async function openChunks(path: string): Promise<{ dim: number; chunks: AsyncGen
   if (path.toLowerCase().endsWith('.npy')) {
     const header = await readNpyHeader(path);
     async function* chunks(): AsyncGenerator<Chunk> {
-      for await (const chunk of readNpyRows(header)) yield { values: chunk.values, rowIds: null, firstRow: chunk.startRow, rows: chunk.rows };
+      for await (const chunk of readNpyRows(header)) yield { data: declaredValues(header.dtype === 'float32' ? 'fp32' : 'fp16', chunk.values), rowIds: null, firstRow: chunk.startRow, rows: chunk.rows };
     }
     return { dim: header.dim, chunks: chunks() };
   }
@@ -107,7 +104,7 @@ async function openChunks(path: string): Promise<{ dim: number; chunks: AsyncGen
     for await (const batch of readArrowBatches(path)) {
       const matrix = embeddingMatrix(batch.getChild('embedding')!, 'embedding');
       const rowIds = batch.getChild('row_id')!.toArray() as ArrayLike<number | bigint>;
-      yield { values: matrix.values, rowIds, firstRow, rows: matrix.rows };
+      yield { data: matrix, rowIds, firstRow, rows: matrix.rows };
       firstRow += matrix.rows;
     }
   }

@@ -2,7 +2,7 @@
  * The matrix selection computes on: n x d, row-major, float32 or float16, with its precision carried
  * beside the values, so no code has to guess it from the array's class.
  */
-import { InternalError } from '../errors.js';
+import { declaredValues } from '../store/embeddings.js';
 import { halfToFloat } from '../store/matrix.js';
 import type { Precision } from './options.js';
 
@@ -21,16 +21,8 @@ export function float32Copy(values: Float32Array): WorkingCopy {
   return { precision: 'fp32', values };
 }
 
-/**
- * Values read from a file whose header or schema says `precision`, as a {@link WorkingCopy}.
- * The readers in `store/` return a plain union of arrays; a class that disagrees with the declared
- * precision is a bug in the reader, not in the user's file.
- */
-export function declaredCopy(precision: Precision, values: Float32Array | Uint16Array): WorkingCopy {
-  if (precision === 'fp32' && values instanceof Float32Array) return { precision, values };
-  if (precision === 'fp16' && values instanceof Uint16Array) return { precision, values };
-  throw new InternalError(`values declared ${precision} arrived as a ${values.constructor.name}`);
-}
+/** Values read from a file whose header or schema says `precision`, as a {@link WorkingCopy} (see store's declaredValues). */
+export const declaredCopy: (precision: Precision, values: Float32Array | Uint16Array) => WorkingCopy = declaredValues;
 
 /** Squared norms of every row (of the stored values), accumulated in float64. */
 export function rowNorms(copy: WorkingCopy, d: number): Float32Array {

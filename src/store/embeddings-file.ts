@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Field, Int64, RecordBatch, Schema, Struct, makeData } from './arrow.js';
 import { int64Data } from './columns.js';
-import { embeddingData, embeddingType, type EmbeddingPrecision } from './embeddings.js';
+import { embeddingData, embeddingType, type EmbeddingPrecision, type EmbeddingValues } from './embeddings.js';
 import { TidepoolError } from '../errors.js';
 import { describeNearby } from '../util/nearby.js';
 import { SCHEMA_VERSION } from '../version.js';
@@ -24,7 +24,7 @@ export function embeddingsSchema(dim: number, precision: EmbeddingPrecision, mod
 }
 
 /** One record batch of `embeddings.arrow`. */
-export function embeddingsBatch(schema: Schema, rowIds: BigInt64Array, values: Float32Array | Uint16Array, dim: number): RecordBatch {
+export function embeddingsBatch(schema: Schema, rowIds: BigInt64Array, values: EmbeddingValues, dim: number): RecordBatch {
   const data = makeData({ type: new Struct(schema.fields), length: rowIds.length, nullCount: 0, children: [int64Data(rowIds), embeddingData(values, dim)] });
   return new RecordBatch(schema, data);
 }

@@ -61,7 +61,7 @@ async function writeArrowEmbeddings(path: string, points: Float32Array, d: numbe
   const half = Math.floor(rowIds.length / 2) * d;
   for (const [from, to] of [[0, half], [half, points.length]] as const) {
     const ids = rowIds.slice(from / d, to / d);
-    const data = makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [int64Data(BigInt64Array.from(ids, BigInt)), embeddingData(points.slice(from, to), d)] });
+    const data = makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [int64Data(BigInt64Array.from(ids, BigInt)), embeddingData({ precision: 'fp32', values: points.slice(from, to) }, d)] });
     await sink.write(new RecordBatch(schema, data));
   }
   await sink.close();

@@ -26,7 +26,7 @@ async function writeHalfEmbeddings(path: string, rows: number): Promise<void> {
       return [i, -i, i / 8][k % d]!;
     }));
     const ids = BigInt64Array.from({ length: to - from }, (_, k) => BigInt(500 + from + k));
-    await sink.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: to - from, nullCount: 0, children: [int64Data(ids), embeddingData(values, d)] })));
+    await sink.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: to - from, nullCount: 0, children: [int64Data(ids), embeddingData({ precision: 'fp16', values }, d)] })));
   }
   await sink.close();
 }

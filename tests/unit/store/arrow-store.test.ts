@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArrowFileSink, readArrowBatches, readArrowSchema } from '../../../src/store/arrow-file.js';
 import { int32Data, Utf8ColumnBuilder } from '../../../src/store/columns.js';
-import { embeddingData, embeddingMatrix, embeddingType } from '../../../src/store/embeddings.js';
+import { embeddingData, embeddingMatrix, embeddingType, type EmbeddingValues } from '../../../src/store/embeddings.js';
 import { newManifest, readManifest, writeManifest } from '../../../src/store/manifest.js';
 import { tempDir } from '../../helpers/files.js';
 
@@ -75,9 +75,10 @@ describe('Arrow store', () => {
 describe('embedding columns', () => {
   it.each(['fp32', 'fp16'] as const)('exposes %s values without copying, after a file round trip too', async (precision) => {
     const dim = 4;
-    const values = precision === 'fp32' ? Float32Array.from({ length: 12 }, (_, i) => i / 2) : Uint16Array.from({ length: 12 }, (_, i) => 0x3c00 + i);
+    const stored: EmbeddingValues = precision === 'fp32' ? { precision, values: Float32Array.from({ length: 12 }, (_, i) => i / 2) } : { precision, values: Uint16Array.from({ length: 12 }, (_, i) => 0x3c00 + i) };
+    const { values } = stored;
     const schema = new Schema([new Field('embedding', embeddingType(dim, precision), false)]);
-    const data = makeData({ type: new Struct(schema.fields), length: 3, nullCount: 0, children: [embeddingData(values, dim)] });
+    const data = makeData({ type: new Struct(schema.fields), length: 3, nullCount: 0, children: [embeddingData(stored, dim)] });
     const batch = new RecordBatch(schema, data);
     const view = embeddingMatrix(batch.getChild('embedding')!);
     expect(view).toMatchObject({ rows: 3, dim, precision });
