@@ -7,7 +7,7 @@ import { writeStaticModel } from '../../../src/devkit/static-model/index.js';
 import type { StaticModelOptions } from '../../../src/devkit/static-model/index.js';
 import { StaticEmbedder, isStaticModelFolder, loadStaticModelFolder } from '../../../src/embedders/static/index.js';
 import { tempDir } from '../../helpers/files.js';
-import { realCodeTexts, referenceStaticVectors } from './static-reference.js';
+import { realCodeTexts, referenceStaticVectors } from '../../helpers/static-reference.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

@@ -79,7 +79,7 @@ export function referenceStaticVectors(dir: string, texts: readonly string[], ma
 
 /** Real code: the project's own TypeScript sources cut into ~1.5 KB pieces, plus awkward texts. */
 export function realCodeTexts(limit: number): string[] {
-  const root = new URL('../../../src/', import.meta.url).pathname;
+  const root = new URL('../../src/', import.meta.url).pathname;
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
