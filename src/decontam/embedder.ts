@@ -1,5 +1,5 @@
 /**
- * Runs the embedders `embed` uses for the embedding detector: the hashing embedder or an ONNX model
+ * Runs the embedders `embed` uses for the embedding detector: the hashing embedder, a static model or an ONNX model
  * folder (see embedders/model.ts), on the shared worker pool (embedders/pool.ts, tasks from
  * embedders/protocol.ts) or, with `threads: 0`, on this thread. Nothing here re-implements a model: vectors equal those
  * `tidepool embed` writes for the same texts, model and (hashing) IDF weights.
@@ -10,12 +10,14 @@ import { HashingEmbedder, type DocumentFrequency } from '../embedders/hashing/in
 import type { EmbedModel } from '../embedders/model.js';
 import { OnnxEmbedder } from '../embedders/onnx/embedder.js';
 import { loadModelFolder } from '../embedders/onnx/model-folder.js';
+import { StaticEmbedder } from '../embedders/static/embedder.js';
+import { loadStaticModelFolder } from '../embedders/static/model-folder.js';
 import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
 import type { EmbedTask } from '../embedders/protocol.js';
 
 /** Texts per worker task: a few model calls' worth (as `embed` uses). */
 function taskRows(model: EmbedModel): number {
-  return model.kind === 'hashing' ? 512 : 64;
+  return model.kind === 'onnx' ? 64 : 512;
 }
 
 /** Embeds texts with one model, on workers or inline. */
@@ -23,6 +25,7 @@ export class EmbedRunner {
   private idf: { weights: Float32Array; buffer: SharedArrayBuffer; key: string } | undefined;
   private inlineHashing: HashingEmbedder | undefined;
   private inlineOnnx: Promise<OnnxEmbedder> | undefined;
+  private inlineStatic: Promise<StaticEmbedder> | undefined;
 
   private constructor(
     readonly model: EmbedModel,
@@ -98,6 +101,7 @@ export class EmbedRunner {
 
   private task(texts: string[]): Exclude<EmbedTask, { kind: 'df' }> {
     if (this.model.kind === 'onnx') return { kind: 'onnx', model: this.model.spec, texts };
+    if (this.model.kind === 'static') return { kind: 'static', model: this.model.spec, texts };
     if (this.idf === undefined) throw new InternalError('decontam: hashing embedder used before its IDF weights were set');
     return { kind: 'hashing', params: this.model.params, idf: this.idf.buffer, idfKey: this.idf.key, texts };
   }
@@ -108,6 +112,12 @@ export class EmbedRunner {
       this.inlineHashing.embedInto(texts, vectors);
       return vectors;
     }
+    if (this.model.kind === 'static') {
+      const { dir, maxLength } = this.model.spec;
+      this.inlineStatic ??= loadStaticModelFolder(dir, { maxLength }).then((folder) => StaticEmbedder.create(folder));
+      vectors.set((await this.inlineStatic).embed(texts).vectors);
+      return vectors;
+    }
     const { spec } = this.model;
     this.inlineOnnx ??= loadModelFolder(spec.dir, spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }).then((folder) => OnnxEmbedder.create(folder, { device: spec.device, batchTokens: spec.batchTokens }));
     const result = await (await this.inlineOnnx).embed(texts);
@@ -116,7 +126,7 @@ export class EmbedRunner {
   }
 
   private hashingModel(): Extract<EmbedModel, { kind: 'hashing' }> {
-    if (this.model.kind !== 'hashing') throw new InternalError('decontam: document frequencies asked of an ONNX model');
+    if (this.model.kind !== 'hashing') throw new InternalError(`decontam: document frequencies asked of a ${this.model.kind} model`);
     return this.model;
   }
 }

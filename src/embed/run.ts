@@ -59,7 +59,8 @@ export interface EmbedSummary {
 
 /** Texts per worker task: a few model calls' worth, so the pool stays busy and tasks stay cheap to move. */
 function taskRows(model: EmbedModel): number {
-  return model.kind === 'hashing' ? 512 : 64;
+  // A static model, like hashing, costs microseconds a row: bigger tasks keep the messages few.
+  return model.kind === 'onnx' ? 64 : 512;
 }
 
 /**
@@ -119,7 +120,7 @@ async function embedWindow(texts: readonly string[], model: EmbedModel, pool: Em
     const batch = Array.from(indexes, (i) => texts[i]!);
     const task: Exclude<EmbedTask, { kind: 'df' }> = model.kind === 'hashing'
       ? { kind: 'hashing', params: model.params, idf: idf!.buffer, idfKey: idf!.key, texts: batch }
-      : { kind: 'onnx', model: model.spec, texts: batch };
+      : model.kind === 'static' ? { kind: 'static', model: model.spec, texts: batch } : { kind: 'onnx', model: model.spec, texts: batch };
     tasks.push(pool.embed(task).then((reply) => {
       for (let j = 0; j < indexes.length; j++) vectors.set(reply.vectors.subarray(j * dim, (j + 1) * dim), indexes[j]! * dim);
       stats.tokens += reply.tokens;
@@ -175,7 +176,7 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   // (SwiftShader: segfault with 2+ workers). CPU and CUDA keep a worker per core.
   const threads = options.threads ?? (model.device === 'webgpu' ? 1 : Math.min(availableParallelism(), 4));
   // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
-  const windowRows = options.windowRows ?? (model.kind === 'hashing' ? 8192 : 2048);
+  const windowRows = options.windowRows ?? (model.kind === 'onnx' ? 2048 : 8192);
   const key = {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
     precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,

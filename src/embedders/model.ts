@@ -1,10 +1,13 @@
-/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, or an ONNX model folder on a device. */
+/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, or an ONNX model folder on a device. */
+import { resolve } from 'node:path';
+import { TidepoolError } from '../errors.js';
 import { resolveDevice } from '../backends/onnx/session.js';
 import type { ProgressSink } from '../util/progress.js';
 import { hashingModelKey, type HashingParams } from './hashing/index.js';
 import { loadModelFolder } from './onnx/model-folder.js';
 import type { ResolvedModelOptions } from './options.js';
-import type { OnnxModelSpec } from './protocol.js';
+import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
+import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folder.js';
 
 /** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
 export const CPU_BATCH_TOKENS = 1024;
@@ -14,6 +17,7 @@ export const GPU_BATCH_TOKENS = 16384;
 /** A resolved model: what workers load, and how it is named in manifests and the resume key. */
 export type EmbedModel =
   | { kind: 'hashing'; params: HashingParams; dim: number; key: string; device: 'cpu'; maxLength: null; describe: Record<string, unknown> }
+  | { kind: 'static'; spec: StaticModelSpec; dim: number; key: string; device: 'cpu'; maxLength: number; describe: Record<string, unknown> }
   | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
 
 /** Checks the model folder (or the hashing parameters) and picks the device; notes go to `log`. */
@@ -22,6 +26,7 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
   }
+  if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options, log);
   const folder = await loadModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
   const { device, reason } = resolveDevice(options.device);
   for (const note of [...folder.notes, `device ${device}: ${reason}`]) log?.write(`embed: ${note}\n`);
@@ -35,5 +40,23 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     device,
     maxLength: folder.maxLength,
     describe: { name: folder.name, dir: folder.dir, onnx: folder.onnxPath, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
+  };
+}
+
+/** A static model folder (no ONNX file, a model.safetensors with static vectors): always the CPU, where a lookup and a mean are cheapest. */
+async function resolveStaticModel(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
+  if (options.device !== 'auto' && options.device !== 'cpu') {
+    throw new TidepoolError('E_USAGE', `${resolve(options.model)} is a static embedding model (a table lookup and a mean), which runs on the CPU only; drop --device ${options.device} or pass --device cpu.`, { device: options.device });
+  }
+  const folder = await loadStaticModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  log?.write(`embed: static model ${folder.name} (${folder.layout} layout, ${folder.rows} x ${folder.dim} ${folder.dtype}${folder.hasWeights ? ', token weights' : ''}${folder.hasMapping ? ', token mapping' : ''}), max ${folder.maxLength} tokens, on the CPU\n`);
+  return {
+    kind: 'static',
+    spec: { dir: folder.dir, maxLength: folder.maxLength },
+    dim: folder.dim,
+    key: `static:${folder.name}:sha256=${folder.safetensorsSha256}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
+    device: 'cpu',
+    maxLength: folder.maxLength,
+    describe: { name: folder.name, kind: 'static', dir: folder.dir, layout: folder.layout, safetensors: folder.safetensorsPath, sha256: folder.safetensorsSha256, dtype: folder.dtype, weights: folder.hasWeights, mapping: folder.hasMapping, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.dim },
   };
 }

@@ -10,9 +10,16 @@ export interface OnnxModelSpec {
   batchTokens: number;
 }
 
+/** What a static-model worker loads (once per worker). */
+export interface StaticModelSpec {
+  dir: string;
+  maxLength: number;
+}
+
 /** A batch of texts to embed, or to count for the hashing model's document frequencies. */
 export type EmbedTask =
   | { kind: 'onnx'; model: OnnxModelSpec; texts: string[] }
+  | { kind: 'static'; model: StaticModelSpec; texts: string[] }
   | { kind: 'hashing'; params: HashingParams; idf: SharedArrayBuffer; idfKey: string; texts: string[] }
   | { kind: 'df'; params: HashingParams; texts: string[] };
 

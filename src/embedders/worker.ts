@@ -4,10 +4,19 @@ import { serializeError } from '../errors.js';
 import { DocumentFrequency, HashingEmbedder } from './hashing/index.js';
 import { loadModelFolder } from './onnx/model-folder.js';
 import { OnnxEmbedder } from './onnx/embedder.js';
+import { StaticEmbedder } from './static/embedder.js';
+import { loadStaticModelFolder } from './static/model-folder.js';
 import type { DfReply, EmbedReply, EmbedTask, WorkerReply } from './protocol.js';
 
 let onnx: { key: string; embedder: Promise<OnnxEmbedder> } | undefined;
 let hashing: { key: string; embedder: HashingEmbedder } | undefined;
+let staticModel: { key: string; embedder: Promise<StaticEmbedder> } | undefined;
+
+function staticEmbedder(task: Extract<EmbedTask, { kind: 'static' }>): Promise<StaticEmbedder> {
+  const key = JSON.stringify(task.model);
+  if (staticModel?.key !== key) staticModel = { key, embedder: loadStaticModelFolder(task.model.dir, { maxLength: task.model.maxLength }).then((folder) => StaticEmbedder.create(folder)) };
+  return staticModel.embedder;
+}
 
 async function onnxEmbedder(task: Extract<EmbedTask, { kind: 'onnx' }>): Promise<OnnxEmbedder> {
   const key = JSON.stringify(task.model);
@@ -49,6 +58,10 @@ async function run(task: EmbedTask): Promise<EmbedReply | DfReply> {
     let empty = 0;
     for (const text of task.texts) if (text.trim() === '') empty++;
     return { kind: 'vectors', vectors, tokens: 0, paddedTokens: 0, truncated: 0, empty, zeroVectors: zero.length };
+  }
+  if (task.kind === 'static') {
+    const result = (await staticEmbedder(task)).embed(task.texts);
+    return { kind: 'vectors', vectors: result.vectors, tokens: result.tokens, paddedTokens: result.tokens, truncated: result.truncated, empty: result.empty, zeroVectors: result.zeroVectors };
   }
   const embedder = await onnxEmbedder(task);
   const result = await embedder.embed(task.texts);

@@ -1,7 +1,7 @@
 /**
  * `tidepool decontam` in-process through its commander command (registered in main.ts separately),
  * on `tidepool sample` pairs with planted leaks; embedding on the real worker pool (dist/), with the
- * hashing model, an ONNX model folder, and `--embeddings` from `tidepool embed`.
+ * hashing model, an ONNX model folder, a static model folder, and `--embeddings` from `tidepool embed`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { decontamCommand } from '../../src/cli/commands/decontam.js';
 import type { DecontamSummary } from '../../src/decontam/run.js';
 import type { Contamination } from '../../src/decontam/verdict.js';
 import { writeNativeModel } from '../../src/devkit/native-model/index.js';
+import { writeStaticModel } from '../../src/devkit/static-model/index.js';
 import { readArrowBatches } from '../../src/store/arrow-file.js';
 import { pairRowAt } from '../../src/store/pairs.js';
 import { runCli } from '../helpers/cli.js';
@@ -135,6 +136,21 @@ describe('tidepool decontam (command)', () => {
     const stored = await decontam(['--input', data, '--bench', MBPP, '--out', join(dir, 'onnx-stored'), '--embeddings', embedded, '--no-exact', '--no-ngram', '--embed-threshold', '0.999']);
     expect(stored.embeddingModel).toBe(summary.embeddingModel);
     expect(best((await removedRows(join(dir, 'onnx-stored'))).get(leakIds.get('leak_verbatim_mbpp')!), 'embedding')!.score).toBeGreaterThan(0.999);
+  }, 180_000);
+
+  it('a static (model2vec) model folder, embedding on the fly and from `tidepool embed --model DIR`', async () => {
+    const staticModel = join(dir, 'static-model');
+    await writeStaticModel(staticModel);
+    const out = join(dir, 'static');
+    const summary = await decontam(['--input', data, '--bench', MBPP, '--out', out, '--model', staticModel, '--no-exact', '--no-ngram', '--embed-threshold', '0.999']);
+    expect(summary.embeddingModel).toMatch(/^static:static-model:sha256=/);
+    expect(best((await removedRows(out)).get(leakIds.get('leak_verbatim_mbpp')!), 'embedding')).toMatchObject({ benchmark: 'mbpp-mini/903' });
+    const embedded = join(dir, 'static-embedded');
+    const embed = await runCli(['embed', '--data', data, '--model', staticModel, '--out', embedded, '-q']);
+    expect(embed.code, embed.stderr).toBe(0);
+    const stored = await decontam(['--input', data, '--bench', MBPP, '--out', join(dir, 'static-stored'), '--embeddings', embedded, '--no-exact', '--no-ngram', '--embed-threshold', '0.999']);
+    expect(stored.embeddingModel).toBe(summary.embeddingModel);
+    expect(best((await removedRows(join(dir, 'static-stored'))).get(leakIds.get('leak_verbatim_mbpp')!), 'embedding')!.score).toBeGreaterThan(0.999);
   }, 180_000);
 
   it('has --help, and errors keep their codes', async () => {

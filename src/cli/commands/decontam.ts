@@ -56,7 +56,7 @@ export function decontamCommand(): Command {
     .option('--ngram-threshold <x>', "n-gram: least share of a benchmark solution's n-grams found in a record (default: 0.5)", numberIn(0, 1, true))
     .option('--min-ngrams <n>', "n-gram: least number of a benchmark solution's n-grams found in a record (default: 10)", parsePositive)
     .option('--no-embed', 'skip the embedding detector')
-    .option('-m, --model <model>', "embedding: 'hashing' (built in) or an ONNX model folder, as for `tidepool embed` (default: hashing)")
+    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder or a static (model2vec) model folder, as for `tidepool embed` (default: hashing)")
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
     .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
     .option('--max-length <n>', "embedding: tokens per text for ONNX models (default: the model's maximum)", parsePositive)

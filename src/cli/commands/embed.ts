@@ -24,7 +24,7 @@ export function embedCommand(): Command {
   return new Command('embed')
     .description('embed every pair of DIR/pairs.arrow into OUT/embeddings.arrow (row_id + FixedSizeList<Float32|Float16>); resumes after a crash')
     .requiredOption('-d, --data <dir>', 'output folder of `tidepool ingest` (or its pairs.arrow)')
-    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights) or a model folder in the Hugging Face / sentence-transformers layout with an ONNX export")
+    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, or a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json)")
     .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
     .addOption(new Option('--precision <p>', 'stored precision (default: fp32)').choices(['fp32', 'fp16']))
