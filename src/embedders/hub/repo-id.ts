@@ -1,5 +1,6 @@
 /** Hub model ids as users write them: `org/name` or `org/name@revision`. */
 import { TidepoolError } from '../../errors.js';
+import { looksLikeHubId } from '../../util/hub-id.js';
 
 /** A model repository and the revision (branch, tag or commit) to use. */
 export interface RepoRef {
@@ -9,16 +10,11 @@ export interface RepoRef {
   revision: string;
 }
 
-const REPO_PATTERN = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 /** A full commit hash: used as is, with no ref to read. */
 export const COMMIT_PATTERN = /^[0-9a-f]{40}$/;
 
 /** Whether a `--model` value reads as a Hub id (callers first check that it is not a local path). */
-export function looksLikeRepoId(value: string): boolean {
-  const at = value.indexOf('@');
-  const repo = at < 0 ? value : value.slice(0, at);
-  return REPO_PATTERN.test(repo) && !repo.includes('..') && (at < 0 || value.length > at + 1);
-}
+export const looksLikeRepoId = looksLikeHubId;
 
 /** Splits `org/name[@revision]`; throws E_USAGE for anything else. */
 export function parseRepoRef(value: string): RepoRef {
