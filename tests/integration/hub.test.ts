@@ -11,8 +11,10 @@ import { readArrowBatches } from '../../src/store/arrow-file.js';
 import { embeddingMatrix } from '../../src/store/embeddings.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
+import { BENCHMARKS } from '../unit/decontam/helpers.js';
 
 const MODEL_DIR = join(import.meta.dirname, '..', '..', 'native-models', 'tidepool-mini-bert');
+const MBPP = join(BENCHMARKS, 'mbpp-mini.jsonl');
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -73,6 +75,22 @@ describe('embed --model org/name through the Hugging Face cache', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/offline .*empty-cache has no snapshot of tidepool\/mini-bert@v1/s);
   });
+
+  it('decontam --model org/name finds what the local folder finds (offline, from the cache)', async () => {
+    // The model's weights are random, so unrelated code scores high: 0.5 flags some rows, and the comparison is not of two empty results.
+    const args = (model: string, out: string): string[] => ['decontam', '--input', data, '--bench', MBPP, '--out', join(dir, out), '--model', model, '--device', 'cpu', '--no-exact', '--no-ngram', '--embed-threshold', '0.5', '--threads', '1', '--json', '-q'];
+    const local = await runCli(args(MODEL_DIR, 'decontam-local'));
+    expect(local.code, local.stderr).toBe(0);
+    const hub = await runCli(args('tidepool/mini-bert', 'decontam-hub'), { env: { HF_HUB_CACHE: join(dir, 'hf-cache'), HF_HUB_OFFLINE: '1' } });
+    expect(hub.code, hub.stderr).toBe(0);
+    const pick = (json: unknown): unknown => {
+      const { kept, removed, removedByDetector } = json as Record<string, unknown>;
+      return { kept, removed, removedByDetector };
+    };
+    expect((local.json as { removed: number }).removed).toBeGreaterThan(0);
+    expect(pick(hub.json)).toEqual(pick(local.json));
+    expect((hub.json as { embeddingModel: string }).embeddingModel).toMatch(/^onnx:tidepool\/mini-bert:sha256=/);
+  }, 120_000);
 
   it('tidepool run accepts a Hub id as embed.model', async () => {
     const pipeline = join(dir, 'pipeline.json');
