@@ -3,7 +3,7 @@
  * stand-in into an HF cache, embeds with it exactly as with the local folder, then works offline from
  * that cache with the server gone; `tidepool run` takes the same id as `embed.model`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubSim, type HubSim } from '../../src/devkit/hub-sim/index.js';
@@ -34,6 +34,15 @@ async function vectors(out: string): Promise<Float32Array> {
     at += part.length;
   }
   return all;
+}
+
+/** Every regular file under the folders (snapshot links are skipped: their blobs are read where they are). */
+async function readdirRecursive(folders: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const folder of folders) {
+    for (const entry of await readdir(folder, { withFileTypes: true, recursive: true })) if (entry.isFile()) files.push(join(entry.parentPath, entry.name));
+  }
+  return files;
 }
 
 beforeAll(async () => {
@@ -90,6 +99,25 @@ describe('embed --model org/name through the Hugging Face cache', () => {
     expect((local.json as { removed: number }).removed).toBeGreaterThan(0);
     expect(pick(hub.json)).toEqual(pick(local.json));
     expect((hub.json as { embeddingModel: string }).embeddingModel).toMatch(/^onnx:tidepool\/mini-bert:sha256=/);
+  }, 120_000);
+
+  it('a gated repo: 401 says to accept the licence and set HF_TOKEN; with the token it works and the token is in no file', async () => {
+    const gated = await startHubSim({ dir: MODEL_DIR, repo: 'org/gated', token: 'hf_secret_token' });
+    try {
+      const cache = join(dir, 'gated-cache');
+      const args = ['embed', '--data', data, '--model', 'org/gated', '--out', join(dir, 'gated'), '--device', 'cpu', '--threads', '1', '-q'];
+      const refused = await runCli(args, { env: { HF_HUB_CACHE: cache, HF_ENDPOINT: gated.url, HF_TOKEN: '', HF_HUB_OFFLINE: '' } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/org\/gated@main .*HTTP 401.*gated.*licence.*HF_TOKEN/s);
+      const allowed = await runCli(args, { env: { HF_HUB_CACHE: cache, HF_ENDPOINT: gated.url, HF_TOKEN: 'hf_secret_token', HF_HUB_OFFLINE: '' } });
+      expect(allowed.code, allowed.stderr).toBe(0);
+      expect(allowed.stderr).not.toContain('hf_secret_token');
+      const written = await readdirRecursive([join(dir, 'gated'), cache]);
+      expect(written.length).toBeGreaterThan(8);
+      for (const file of written) expect((await readFile(file)).includes('hf_secret_token'), file).toBe(false);
+    } finally {
+      await gated.close();
+    }
   }, 120_000);
 
   it('tidepool run accepts a Hub id as embed.model', async () => {
