@@ -4,6 +4,7 @@
  */
 import { TidepoolError } from '../errors.js';
 import { pipelineDevkit } from '../devkit/pipeline.js';
+import { hubSettings } from './hub-settings.js';
 import { OPENAI_URL, resolveLlmEndpoint } from './llm-endpoint.js';
 import type { LlmCredentials, LlmEndpointConfig, PipelineEnvironment } from '../pipeline/host.js';
 import { runPipeline as runPipelineWith, type PipelineRun, type PipelineSummary } from '../pipeline/run.js';
@@ -21,6 +22,7 @@ export function pipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment
     llmCredentials: (llm) => llmCredentials(llm, env),
     chromium: env.TIDEPOOL_CHROMIUM,
     searchPath: env.PATH,
+    hub: hubSettings(env),
   };
 }
 

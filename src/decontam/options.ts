@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { MODEL_OPTIONS, checkModelOptions, type EmbedDevice } from '../embedders/options.js';
 import type { HashingOptions } from '../embedders/hashing/index.js';
+import type { HubSettings } from '../embedders/hub/settings.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
@@ -30,8 +31,10 @@ export interface DecontamOptions {
   minNgrams?: number | undefined;
   /** Run the embedding detector. @default true */
   embed?: boolean | undefined;
-  /** `hashing` or an ONNX model folder (as for `tidepool embed`). @default 'hashing' */
+  /** `hashing`, an ONNX model folder or a Hub id `org/name[@revision]` (as for `tidepool embed`). @default 'hashing' */
   model?: string | undefined;
+  /** How Hub ids are resolved; the CLI fills it from HF_* variables. @default the public Hub, ~/.cache/huggingface/hub */
+  hub?: HubSettings | undefined;
   /**
    * Least cosine similarity that flags a record. @default 0.9: with the hashing model, near-verbatim
    * copies (in bench/decontam.mjs verbatim copies score 0.97 and more, unrelated code below 0.4;
@@ -64,7 +67,7 @@ export interface ResolvedDecontamOptions {
   embeddings: string | undefined;
   exact: { enabled: boolean; minChars: number };
   ngram: { enabled: boolean; n: number; threshold: number; minNgrams: number };
-  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions };
+  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions; hub: HubSettings | undefined };
   maxSolutions: number;
   threads: number;
   windowRows: number;
@@ -148,6 +151,7 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
       maxLength: options.maxLength,
       batchTokens: options.batchTokens,
       hashing: options.hashing ?? {},
+      hub: options.hub,
     },
     maxSolutions,
     threads,

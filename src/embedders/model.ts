@@ -4,6 +4,11 @@ import { TidepoolError } from '../errors.js';
 import { resolveDevice } from '../backends/onnx/session.js';
 import type { ProgressSink } from '../util/progress.js';
 import { hashingModelKey, type HashingParams } from './hashing/index.js';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { looksLikeHubId } from '../util/hub-id.js';
+import { resolveHubModel, type ResolvedHubModel } from './hub/resolve.js';
+import { hubSettingsFromEnv } from './hub/settings.js';
 import { loadModelFolder } from './onnx/model-folder.js';
 import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
@@ -20,14 +25,28 @@ export type EmbedModel =
   | { kind: 'static'; spec: StaticModelSpec; dim: number; key: string; device: 'cpu'; maxLength: number; describe: Record<string, unknown> }
   | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
 
+/** A Hub id that is not a local path, resolved through the Hugging Face cache; undefined for a local folder. */
+async function resolveHubId(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
+  if (!looksLikeHubId(options.model) || existsSync(options.model)) return undefined;
+  const settings = options.hub ?? hubSettingsFromEnv({}, homedir());
+  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`) });
+  log?.write(`embed: ${options.model} is ${resolved.repo}@${resolved.commit} in ${resolved.dir}${resolved.downloaded.length === 0 ? ' (cached)' : ''}\n`);
+  return resolved;
+}
+
 /** Checks the model folder (or the hashing parameters) and picks the device; notes go to `log`. */
 export async function resolveEmbedModel(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
   if (options.hashing !== undefined) {
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
   }
+  // A local static model folder first: the Hub path fetches ONNX models only.
   if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options, log);
-  const folder = await loadModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  const hub = await resolveHubId(options, log);
+  const folder = await loadModelFolder(hub?.dir ?? options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  // A snapshot folder is named by its commit: the Hub id is the name people know.
+  const name = hub === undefined ? folder.name : hub.repo;
+  const source = hub === undefined ? {} : { hub: { repo: hub.repo, revision: hub.revision, commit: hub.commit } };
   const { device, reason } = resolveDevice(options.device);
   for (const note of [...folder.notes, `device ${device}: ${reason}`]) log?.write(`embed: ${note}\n`);
   const batchTokens = options.batchTokens ?? (device === 'cpu' ? CPU_BATCH_TOKENS : GPU_BATCH_TOKENS);
@@ -36,10 +55,10 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     kind: 'onnx',
     spec,
     dim: folder.hiddenSize,
-    key: `onnx:${folder.name}:sha256=${folder.onnxSha256}:pooling=${folder.pooling}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
+    key: `onnx:${name}:sha256=${folder.onnxSha256}:pooling=${folder.pooling}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
     device,
     maxLength: folder.maxLength,
-    describe: { name: folder.name, dir: folder.dir, onnx: folder.onnxPath, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
+    describe: { name, ...source, dir: folder.dir, onnx: folder.onnxPath, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
   };
 }
 

@@ -4,6 +4,7 @@
  * Both stages take the same flags for them, so both tables spread {@link MODEL_OPTIONS}.
  */
 import { MAX_BUCKETS, MAX_DIM, MIN_BUCKETS, resolveHashingOptions, type HashingOptions, type HashingParams } from './hashing/index.js';
+import type { HubSettings } from './hub/settings.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** Where ONNX models run. `auto` picks the best provider that works here, and says why. */
@@ -11,8 +12,13 @@ export type EmbedDevice = 'auto' | 'cpu' | 'webgpu' | 'cuda';
 
 /** What a user may set about the model (all optional but the model). */
 export interface ModelOptions {
-  /** `hashing` (built in) or a model folder in the Hugging Face / sentence-transformers layout. */
+  /**
+   * `hashing` (built in), a model folder in the Hugging Face / sentence-transformers layout, or a Hub id
+   * `org/name[@revision]` (when no such local path exists), resolved through the Hugging Face cache.
+   */
   model: string;
+  /** How Hub ids are resolved (cache, endpoint, token, offline); the CLI fills it from HF_* variables. @default the public Hub, ~/.cache/huggingface/hub */
+  hub?: HubSettings | undefined;
   /** @default 'auto' */
   device?: EmbedDevice | undefined;
   /** Tokens per text; default: the model's own maximum. */
@@ -33,6 +39,7 @@ export interface ResolvedModelOptions {
   maxLength: number | undefined;
   batchTokens: number | undefined;
   hashing: HashingParams | undefined;
+  hub: HubSettings | undefined;
 }
 
 /**
@@ -71,7 +78,7 @@ export function checkModelOptions(options: ModelOptions, problems: OptionProblem
   }
   // Checked above, so this only fills in the defaults.
   const params = options.model === 'hashing' && problems.list.length === found ? resolveHashingOptions(hashing) : undefined;
-  return { model: options.model, device, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params };
+  return { model: options.model, device, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params, hub: options.hub };
 }
 
 /**

@@ -3,6 +3,7 @@
  * imports only the stages: the development kit (the demo's sample data and scripted LLM, which are
  * not part of the product) and what the environment says (read in `cli/`, never here).
  */
+import type { HubSettings } from '../embedders/hub/settings.js';
 
 /** A running scripted stand-in for an LLM. */
 export interface ScriptedLlm {
@@ -45,4 +46,6 @@ export interface PipelineEnvironment {
   chromium: string | undefined;
   /** Where to look for a browser (`$PATH`). */
   searchPath: string | undefined;
+  /** How `embed.model` and `decontam.model` Hub ids are resolved (HF_* variables). @default the public Hub, ~/.cache/huggingface/hub */
+  hub?: HubSettings | undefined;
 }

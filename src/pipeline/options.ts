@@ -37,7 +37,7 @@ export const STAGE_OPTIONS: Readonly<Record<StageName, OptionTable>> = {
 export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<string, string>>>> = {
   sample: { out: 'the sample is written into the work folder (WORK/sample/)' },
   ingest: { out: 'ingest writes into WORK/ingest/' },
-  embed: { data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/' },
+  embed: { data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1' },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {
     data: 'generate reads WORK/ingest/', coreset: 'generate reads WORK/select/', out: 'generate writes into WORK/generate/',
@@ -49,6 +49,7 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     input: 'decontam checks what generate wrote (WORK/generate/)', out: 'decontam writes into WORK/decontam/',
     coreset: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
     embeddings: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
+    offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
   },
   export: { input: 'export reads WORK/decontam/ (or WORK/generate/ without a decontam stage)' },
   report: {

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { TidepoolError } from '../errors.js';
 import { PAIRS_COLUMNS, PAIRS_FILE } from '../store/pairs.js';
 import { TEMPLATE_FIELDS } from '../store/pairs-template.js';
+import { looksLikeHubId } from '../util/hub-id.js';
 import { describeNearby } from '../util/nearby.js';
 import { STAGES, type LlmConfig, type PipelineConfig, type PipelineInspection, type StageName } from './config.js';
 import type { PipelineEnvironment } from './host.js';
@@ -67,7 +68,8 @@ function missingPaths(label: string, value: unknown, need: PathNeed): string[] {
   const paths = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
   const problems: string[] = [];
   for (const path of paths) {
-    if (path === 'hashing' && label.endsWith('.model')) continue;
+    // A local folder was made absolute when the file was read, so a value still shaped `org/name` is a Hub id.
+    if (label.endsWith('.model') && (path === 'hashing' || looksLikeHubId(path))) continue;
     if (!existsSync(path)) {
       const nearby = describeNearby(path);
       problems.push(`${label}: ${path} not found${nearby === '' ? '' : `; ${nearby}`}`);

@@ -21,6 +21,7 @@ import { resolveReportOptions, type ReportOptions } from '../report/options.js';
 import { resolveSelectOptions } from '../select/options.js';
 import type { SelectRun } from '../select/run.js';
 import type { OptionNaming } from '../util/options.js';
+import { looksLikeHubId } from '../util/hub-id.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { LlmConfig, PipelineConfig, StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
@@ -85,6 +86,14 @@ function ingestRequest(config: PipelineConfig, o: StageOptions): Omit<IngestRun,
   const { inputs, threads, ...options } = o as { inputs?: string[]; threads?: number };
   const sources = inputs ?? [join(stageDir(config, 'sample'), SAMPLE_FILE)];
   return { inputs: sources, out: stageDir(config, 'ingest'), options, threads };
+}
+
+/**
+ * The model folder a stage reads, fingerprinted for its identity: none for `hashing` nor for a Hub id
+ * (local folders were made absolute when the file was read; a Hub id is pinned by its @revision).
+ */
+function modelFolders(model: unknown): string[] {
+  return typeof model === 'string' && model !== 'hashing' && !looksLikeHubId(model) ? [model] : [];
 }
 
 function embedRequest(config: PipelineConfig, o: StageOptions): Omit<EmbedRun, Runtime> {
@@ -158,7 +167,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
   }),
   embed: defineStage({
     name: 'embed', after: ['ingest'], identity: (o) => o,
-    externalInputs: (o) => (o.model === 'hashing' ? [] : [o.model as string]),
+    externalInputs: (o) => modelFolders(o.model),
     outputs: (c) => [join(c.dir, 'embeddings.arrow')],
     request: embedRequest,
     check: (request, naming) => {
@@ -166,7 +175,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
-      return runEmbed({ ...embedRequest(c.config, o), progress: c.progress, signal: c.signal });
+      return runEmbed({ ...embedRequest(c.config, o), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   select: defineStage({
@@ -210,7 +219,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
   }),
   decontam: defineStage({
     name: 'decontam', after: ['generate'], identity: (o) => o,
-    externalInputs: (o) => [...(o.bench as string[]), ...(typeof o.model === 'string' && o.model !== 'hashing' ? [o.model] : [])],
+    externalInputs: (o) => [...(o.bench as string[]), ...modelFolders(o.model)],
     outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
     request: decontamRequest,
     check: (request, naming) => {
@@ -218,7 +227,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
-      return runDecontam({ ...decontamRequest(c.config, o), progress: c.progress, signal: c.signal });
+      return runDecontam({ ...decontamRequest(c.config, o), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   export: defineStage({

@@ -6,7 +6,9 @@
  * line, the pipeline key (`select.poolSize`) for a pipeline file (see {@link OptionNaming}).
  * Pure: no file access.
  */
+import { existsSync } from 'node:fs';
 import { TidepoolError } from '../errors.js';
+import { looksLikeHubId } from './hub-id.js';
 
 /** The type of an option's value. */
 export type OptionKind =
@@ -25,7 +27,7 @@ export type OptionKind =
   | { type: 'path-or-false' }
   /** `true` for a folder of the stage's own, `false` for none, or a path (report's `--png DIR`). */
   | { type: 'path-or-boolean' }
-  /** A path, except the built-in model name `hashing`. */
+  /** A path, except the built-in model name `hashing` and a Hub id (`org/name[@revision]`) that is no local path. */
   | { type: 'model' }
   /** generate's LLM in a pipeline file: `"scripted"`, or `{ "model", "baseURL"?, "apiKeyEnv"? }`. */
   | { type: 'llm' };
@@ -117,7 +119,7 @@ export function expectedOf(kind: OptionKind): string {
     case 'path-or-boolean':
       return 'true (a folder in the stage\'s own), false, or a path';
     case 'model':
-      return '"hashing" or the path of a model folder';
+      return '"hashing", the path of a model folder, or a Hugging Face Hub id (org/name[@revision])';
     case 'llm':
       return '"scripted" (the project\'s scripted stand-in, not a model) or {"model": "NAME", "baseURL": "http://127.0.0.1:8000/v1", "apiKeyEnv": "OPENAI_API_KEY"} (baseURL and apiKeyEnv optional)';
   }
@@ -162,7 +164,10 @@ export function checkOptionValue(label: string, kind: OptionKind, value: unknown
     case 'path-or-boolean':
       return typeof value === 'boolean' ? { value } : isPath(value) ? { value: resolvePath(value) } : wrong();
     case 'model':
-      return value === 'hashing' ? { value } : isPath(value) ? { value: resolvePath(value) } : wrong();
+      if (value === 'hashing') return { value };
+      // A Hub id stays as written unless it names a folder that is there (a local path wins, as for --model).
+      if (typeof value === 'string' && looksLikeHubId(value) && !existsSync(resolvePath(value))) return { value };
+      return isPath(value) ? { value: resolvePath(value) } : wrong();
     case 'llm':
       return value === 'scripted' || isLlmEndpoint(value) ? { value } : wrong();
   }

@@ -17,6 +17,7 @@ interface DecontamFlags extends CommonFlags {
   minNgrams?: number;
   embed: boolean;
   model?: string;
+  offline?: boolean;
   embedThreshold?: number;
   device?: 'auto' | 'cpu' | 'webgpu' | 'cuda';
   maxLength?: number;
@@ -56,7 +57,8 @@ export function decontamCommand(): Command {
     .option('--ngram-threshold <x>', "n-gram: least share of a benchmark solution's n-grams found in a record (default: 0.5)", numberIn(0, 1, true))
     .option('--min-ngrams <n>', "n-gram: least number of a benchmark solution's n-grams found in a record (default: 10)", parsePositive)
     .option('--no-embed', 'skip the embedding detector')
-    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder or a static (model2vec) model folder, as for `tidepool embed` (default: hashing)")
+    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder, a static (model2vec) model folder or a Hub id org/name[@revision], as for `tidepool embed` (default: hashing)")
+    .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
     .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
     .option('--max-length <n>', "embedding: tokens per text for ONNX models (default: the model's maximum)", parsePositive)
@@ -71,13 +73,14 @@ export function decontamCommand(): Command {
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: DecontamFlags) => {
       const { runDecontam } = await import('../../decontam/run.js');
+      const { hubSettings } = await import('../hub-settings.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runDecontam({
           input: flags.input, bench: flags.bench, out: flags.out, coreset: flags.coreset, embeddings: flags.embeddings,
           exact: flags.exact, minExactChars: flags.minExactChars,
           ngram: flags.ngram, ngramN: flags.ngramN, ngramThreshold: flags.ngramThreshold, minNgrams: flags.minNgrams,
-          embed: flags.embed, model: flags.model, embedThreshold: flags.embedThreshold, device: flags.device, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
+          embed: flags.embed, model: flags.model, hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
           maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows,
           progress: progressSink(flags), signal,

@@ -6,6 +6,7 @@ import { interruptSignal, printSummary, progressSink, say, type CommonFlags } fr
 interface EmbedFlags extends CommonFlags {
   data: string;
   model: string;
+  offline?: boolean;
   out: string;
   text?: string;
   precision?: 'fp32' | 'fp16';
@@ -24,7 +25,8 @@ export function embedCommand(): Command {
   return new Command('embed')
     .description('embed every pair of DIR/pairs.arrow into OUT/embeddings.arrow (row_id + FixedSizeList<Float32|Float16>); resumes after a crash')
     .requiredOption('-d, --data <dir>', 'output folder of `tidepool ingest` (or its pairs.arrow)')
-    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, or a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json)")
+    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json), or a Hub id org/name[@revision] (through the Hugging Face cache: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN)")
+    .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
     .addOption(new Option('--precision <p>', 'stored precision (default: fp32)').choices(['fp32', 'fp16']))
@@ -40,10 +42,11 @@ export function embedCommand(): Command {
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: EmbedFlags) => {
       const { runEmbed } = await import('../../embed/run.js');
+      const { hubSettings } = await import('../hub-settings.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runEmbed({
-          data: flags.data, model: flags.model, out: flags.out, text: flags.text, precision: flags.precision, device: flags.device,
+          data: flags.data, model: flags.model, hub: hubSettings(process.env, flags.offline === true), out: flags.out, text: flags.text, precision: flags.precision, device: flags.device,
           maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
           progress: progressSink(flags), signal,

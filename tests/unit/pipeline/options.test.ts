@@ -51,7 +51,7 @@ function goodValue(kind: OptionKind): { given: unknown; stored: unknown } {
     case 'paths': return { given: ['a.jsonl', 'b.jsonl'], stored: [at('a.jsonl'), at('b.jsonl')] };
     case 'path-or-false': return { given: false, stored: false };
     case 'path-or-boolean': return { given: 'figures', stored: at('figures') };
-    case 'model': return { given: 'models/m', stored: at('models/m') };
+    case 'model': return { given: './models/m', stored: at('models/m') };
     case 'llm': return { given: { model: 'm', baseURL: 'http://127.0.0.1:9/v1' }, stored: { model: 'm', baseURL: 'http://127.0.0.1:9/v1' } };
   }
 }
@@ -116,6 +116,13 @@ describe('checkPipelineConfig', () => {
     const { given, stored } = goodValue(kind);
     const config = checkPipelineConfig(withPrerequisites(stage, { ...REQUIRED[stage], [key]: given }), FILE);
     expect(config.stages[stage]?.[key]).toEqual(stored);
+  });
+
+  it.each(['embed', 'decontam'] as const)('%s.model: a Hub id that is no local path stays as written (not made a path)', (stage) => {
+    for (const id of ['sentence-transformers/all-MiniLM-L6-v2', 'org/name@v1.0']) {
+      const config = checkPipelineConfig(withPrerequisites(stage, { ...REQUIRED[stage], model: id }), FILE);
+      expect(config.stages[stage]?.model).toBe(id);
+    }
   });
 
   it.each(table)('$stage / $key: a value of the wrong type is a usage error naming the key and the value with its type', ({ stage, key, kind }) => {

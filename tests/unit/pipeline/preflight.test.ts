@@ -48,7 +48,7 @@ describe('preflight problems', () => {
 
   it('files the pipeline names are there, each named by its key and path with what is nearby', () => {
     const problems = problemsOf({
-      ingest: { inputs: ['pairs.jsonl', 'pairz.jsonl'] }, embed: { model: 'models/none' }, select: { k: 2, alreadySelected: 'old/coreset.arrow' },
+      ingest: { inputs: ['pairs.jsonl', 'pairz.jsonl'] }, embed: { model: './models/none' }, select: { k: 2, alreadySelected: 'old/coreset.arrow' },
       generate: { llm: 'scripted', prompts: 'pairs.jsonl', prices: 'prices.json' }, decontam: { bench: ['bench.jsonl', 'humaneval.jsonl'], model: 'hashing' },
       report: { chromium: 'no-chromium' },
     });
@@ -63,6 +63,11 @@ describe('preflight problems', () => {
       expect.stringMatching(/^report\.chromium: .*no-chromium not found/),
     ]));
     expect(problems.join('\n')).not.toMatch(/bench\.jsonl not found|decontam\.model/);
+  });
+
+  it('a Hub id as embed.model or decontam.model is no missing path (it is resolved through the HF cache when the stage runs)', () => {
+    const problems = problemsOf({ ...BASE, embed: { model: 'sentence-transformers/all-MiniLM-L6-v2' }, decontam: { bench: ['bench.jsonl'], model: 'org/name@v1' } });
+    expect(problems.join('\n')).not.toMatch(/\.model/);
   });
 
   it('embed.text names columns pairs.arrow will have', () => {

@@ -1,0 +1,82 @@
+/**
+ * One file into the cache, as huggingface_hub does it: bytes to `blobs/<etag>.incomplete` (resumed with
+ * a Range request when a cut-off download left one), checked against the ETag, renamed to
+ * `blobs/<etag>`, then linked from the snapshot. A blob that is already there is not fetched again.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { TidepoolError } from '../../errors.js';
+import { linkSnapshot, type RepoCache } from './cache-layout.js';
+import { fetchBytes, fileMetadata, type HubClient } from './http.js';
+import type { RepoRef } from './repo-id.js';
+
+/** One downloaded (or already cached) file. */
+export interface CachedFile {
+  file: string;
+  commit: string;
+  etag: string;
+  /** Bytes fetched now (0 when the blob was cached; less than the size when resumed). */
+  fetched: number;
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The digest the ETag is: SHA-256 for LFS files (64 hex), git's blob SHA-1 for small files (40 hex). */
+async function digestMatches(path: string, etag: string, size: number): Promise<boolean> {
+  let hash;
+  if (/^[0-9a-f]{64}$/.test(etag)) hash = createHash('sha256');
+  else if (/^[0-9a-f]{40}$/.test(etag)) hash = createHash('sha1').update(`blob ${size}\0`);
+  else return true; // An ETag that is no digest (some mirrors) cannot be checked; the size was.
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === etag;
+}
+
+/** Downloads `file` of `ref` into `cache` (or finds its blob there) and links it into the snapshot. */
+export async function downloadFile(client: HubClient, cache: RepoCache, ref: RepoRef, file: string, log: (line: string) => void): Promise<CachedFile> {
+  const meta = await fileMetadata(client, ref, file);
+  const blob = join(cache.blobs, meta.etag);
+  const details = { repo: ref.repo, revision: ref.revision, file, blob };
+  if ((await sizeOf(blob)) !== undefined) {
+    await linkSnapshot(cache, meta.commit, file, meta.etag);
+    return { file, commit: meta.commit, etag: meta.etag, fetched: 0 };
+  }
+  await mkdir(cache.blobs, { recursive: true });
+  const incomplete = `${blob}.incomplete`;
+  let from = (await sizeOf(incomplete)) ?? 0;
+  if (meta.size !== undefined && from > meta.size) {
+    await unlink(incomplete);
+    from = 0;
+  }
+  const response = await fetchBytes(client, ref, file, meta.location, from);
+  // A server that ignores Range answers 200 with the whole file: start over rather than append.
+  if (from > 0 && response.status !== 206) from = 0;
+  log(`hub: ${from > 0 ? `resuming ${file} at ${from} bytes` : `downloading ${file}`}${meta.size === undefined ? '' : ` (${meta.size} bytes)`} from ${ref.repo}@${ref.revision}`);
+  if (response.body === null) throw new TidepoolError('E_HUB_DOWNLOAD', `the Hub sent no body for ${file} of ${ref.repo}@${ref.revision}; run again to retry.`, details);
+  try {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), createWriteStream(incomplete, { flags: from > 0 ? 'a' : 'w' }));
+  } catch (error) {
+    throw new TidepoolError('E_HUB_DOWNLOAD', `the download of ${file} of ${ref.repo}@${ref.revision} was cut off (${(error as Error).message}). Run the same command again: it resumes from ${incomplete}.`, details, { cause: error });
+  }
+  const size = (await sizeOf(incomplete)) ?? 0;
+  if (meta.size !== undefined && size < meta.size) {
+    throw new TidepoolError('E_HUB_DOWNLOAD', `the download of ${file} of ${ref.repo}@${ref.revision} stopped at ${size} of ${meta.size} bytes. Run the same command again: it resumes from ${incomplete}.`, details);
+  }
+  if ((meta.size !== undefined && size !== meta.size) || !(await digestMatches(incomplete, meta.etag, size))) {
+    await unlink(incomplete);
+    throw new TidepoolError('E_HUB_DOWNLOAD', `${file} of ${ref.repo}@${ref.revision} arrived corrupted: its ${size} bytes do not match the Hub's ETag ${meta.etag}. The partial file was removed; run the same command again to download it afresh.`, details);
+  }
+  await rename(incomplete, blob);
+  await linkSnapshot(cache, meta.commit, file, meta.etag);
+  return { file, commit: meta.commit, etag: meta.etag, fetched: size - from };
+}
