@@ -48,7 +48,7 @@ export class EmbeddingStage {
       source = await openEmbeddings(options.embeddings, input.pairs, { device: settings.device, batchTokens: settings.batchTokens }, log);
       model = source.model;
     } else {
-      model = await resolveEmbedModel(resolveModelOptions({ model: settings.model, device: settings.device, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing, hub: settings.hub }), log);
+      model = await resolveEmbedModel(resolveModelOptions({ model: settings.model, device: settings.device, variant: settings.variant, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing, hub: settings.hub }), log);
     }
     const runner = EmbedRunner.create(model, options.threads);
     try {

@@ -51,7 +51,9 @@ export async function openEmbeddings(location: string, pairs: PairsInput, settin
   }
   const options = described.name === 'hashing'
     ? resolveModelOptions({ model: 'hashing', hashing: { buckets: described.buckets as number, dim: described.dim as number, seed: described.seed as number } })
-    : resolveModelOptions({ model: typeof described.dir === 'string' ? described.dir : '', maxLength: described.maxLength as number | undefined, device: settings.device, batchTokens: settings.batchTokens });
+    : resolveModelOptions({ model: typeof described.dir === 'string' ? described.dir : '', maxLength: described.maxLength as number | undefined, device: settings.device,
+        // The file the manifest names (manifests from before variants name model.onnx, the fp32 variant).
+        variant: typeof described.variant === 'string' ? described.variant : 'fp32', batchTokens: settings.batchTokens });
   const model = await resolveEmbedModel(options, log);
   const stored = (await readArrowSchema(path)).metadata.get('tidepool.model');
   if (stored !== model.key) {

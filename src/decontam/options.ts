@@ -44,6 +44,8 @@ export interface DecontamOptions {
   embedThreshold?: number | undefined;
   /** ONNX models: where they run. @default 'auto' */
   device?: EmbedDevice | undefined;
+  /** ONNX models: which ONNX file of the folder runs (see ModelOptions.variant). @default 'auto' */
+  variant?: string | undefined;
   /** ONNX models: tokens per text. @default the model's maximum */
   maxLength?: number | undefined;
   /** ONNX models: rows x padded length per model call. */
@@ -67,7 +69,7 @@ export interface ResolvedDecontamOptions {
   embeddings: string | undefined;
   exact: { enabled: boolean; minChars: number };
   ngram: { enabled: boolean; n: number; threshold: number; minNgrams: number };
-  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions; hub: HubSettings | undefined };
+  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; variant: string; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions; hub: HubSettings | undefined };
   maxSolutions: number;
   threads: number;
   windowRows: number;
@@ -148,6 +150,7 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
       modelGiven: options.model !== undefined,
       threshold: embedThreshold,
       device: model.device,
+      variant: model.variant,
       maxLength: options.maxLength,
       batchTokens: options.batchTokens,
       hashing: options.hashing ?? {},

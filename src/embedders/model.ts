@@ -1,6 +1,7 @@
 /** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, or an ONNX model folder on a device. */
 import { resolve } from 'node:path';
 import { TidepoolError } from '../errors.js';
+import { readCpuFeatures } from '../backends/cpu-features.js';
 import { resolveDevice } from '../backends/onnx/session.js';
 import type { ProgressSink } from '../util/progress.js';
 import { hashingModelKey, type HashingParams } from './hashing/index.js';
@@ -10,6 +11,7 @@ import { looksLikeHubId } from '../util/hub-id.js';
 import { resolveHubModel, type ResolvedHubModel } from './hub/resolve.js';
 import { hubSettingsFromEnv } from './hub/settings.js';
 import { loadModelFolder } from './onnx/model-folder.js';
+import { FP32_VARIANT } from './onnx/variants.js';
 import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
 import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folder.js';
@@ -43,22 +45,26 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
   // A local static model folder first: the Hub path fetches ONNX models only.
   if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options, log);
   const hub = await resolveHubId(options, log);
-  const folder = await loadModelFolder(hub?.dir ?? options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  // The device first: `--variant auto` prefers fp16 on a GPU and the int8 export for this CPU on the CPU.
+  const { device, reason } = resolveDevice(options.device);
+  const target = { device, cpu: options.cpu ?? readCpuFeatures() };
+  const folder = await loadModelFolder(hub?.dir ?? options.model, { ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }), variant: options.variant, target });
   // A snapshot folder is named by its commit: the Hub id is the name people know.
   const name = hub === undefined ? folder.name : hub.repo;
   const source = hub === undefined ? {} : { hub: { repo: hub.repo, revision: hub.revision, commit: hub.commit } };
-  const { device, reason } = resolveDevice(options.device);
   for (const note of [...folder.notes, `device ${device}: ${reason}`]) log?.write(`embed: ${note}\n`);
   const batchTokens = options.batchTokens ?? (device === 'cpu' ? CPU_BATCH_TOKENS : GPU_BATCH_TOKENS);
-  const spec: OnnxModelSpec = { dir: folder.dir, maxLength: folder.maxLength, device, batchTokens };
+  const spec: OnnxModelSpec = { dir: folder.dir, maxLength: folder.maxLength, device, batchTokens, variant: folder.onnxVariant };
+  // model.onnx keeps the key it had before variants existed, so earlier runs still resume.
+  const variantKey = folder.onnxVariant === FP32_VARIANT ? '' : `:variant=${folder.onnxVariant}`;
   return {
     kind: 'onnx',
     spec,
     dim: folder.hiddenSize,
-    key: `onnx:${name}:sha256=${folder.onnxSha256}:pooling=${folder.pooling}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
+    key: `onnx:${name}:sha256=${folder.onnxSha256}:pooling=${folder.pooling}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}${variantKey}`,
     device,
     maxLength: folder.maxLength,
-    describe: { name, ...source, dir: folder.dir, onnx: folder.onnxPath, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
+    describe: { name, ...source, dir: folder.dir, onnx: folder.onnxPath, variant: folder.onnxVariant, sha256: folder.onnxSha256, pooling: folder.pooling, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.hiddenSize },
   };
 }
 

@@ -4,6 +4,7 @@
  * Both stages take the same flags for them, so both tables spread {@link MODEL_OPTIONS}.
  */
 import { MAX_BUCKETS, MAX_DIM, MIN_BUCKETS, resolveHashingOptions, type HashingOptions, type HashingParams } from './hashing/index.js';
+import type { CpuFeatures } from '../backends/cpu-features.js';
 import type { HubSettings } from './hub/settings.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
@@ -21,6 +22,14 @@ export interface ModelOptions {
   hub?: HubSettings | undefined;
   /** @default 'auto' */
   device?: EmbedDevice | undefined;
+  /**
+   * Which ONNX file of the folder runs: `auto` (the int8 export for this CPU, fp16 on a GPU, else the fp32
+   * model.onnx) or a variant name (`fp32`, `O2`, `qint8_avx512_vnni`, `quantized`, or the file's name).
+   * @default 'auto'
+   */
+  variant?: string | undefined;
+  /** The CPU that `variant: 'auto'` chooses for. @default this machine's (readCpuFeatures) */
+  cpu?: CpuFeatures | undefined;
   /** Tokens per text; default: the model's own maximum. */
   maxLength?: number | undefined;
   /**
@@ -36,6 +45,8 @@ export interface ModelOptions {
 export interface ResolvedModelOptions {
   model: string;
   device: EmbedDevice;
+  variant: string;
+  cpu: CpuFeatures | undefined;
   maxLength: number | undefined;
   batchTokens: number | undefined;
   hashing: HashingParams | undefined;
@@ -50,6 +61,7 @@ export interface ResolvedModelOptions {
 export const MODEL_OPTIONS: OptionTable = {
   model: option({ type: 'model' }, '--model'),
   device: option(KINDS.device, '--device'),
+  variant: option(KINDS.string, '--variant'),
   maxLength: option({ type: 'integer', min: 2 }, '--max-length'),
   batchTokens: option(KINDS.positive, '--batch-tokens'),
   dim: option({ type: 'integer', min: 1, max: MAX_DIM }, '--dim'),
@@ -64,6 +76,7 @@ export const MODEL_OPTIONS: OptionTable = {
 export function checkModelOptions(options: ModelOptions, problems: OptionProblems): ResolvedModelOptions {
   problems.value('model', options.model);
   const device = problems.value('device', options.device, 'auto');
+  const variant = problems.value('variant', options.variant, 'auto');
   problems.value('maxLength', options.maxLength);
   problems.value('batchTokens', options.batchTokens);
   const found = problems.list.length;
@@ -78,7 +91,7 @@ export function checkModelOptions(options: ModelOptions, problems: OptionProblem
   }
   // Checked above, so this only fills in the defaults.
   const params = options.model === 'hashing' && problems.list.length === found ? resolveHashingOptions(hashing) : undefined;
-  return { model: options.model, device, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params, hub: options.hub };
+  return { model: options.model, device, variant, cpu: options.cpu, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params, hub: options.hub };
 }
 
 /**

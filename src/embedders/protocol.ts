@@ -8,6 +8,8 @@ export interface OnnxModelSpec {
   maxLength: number | undefined;
   device: 'cpu' | 'webgpu' | 'cuda';
   batchTokens: number;
+  /** The ONNX variant the main thread chose (never `auto`, so every worker loads the same file). */
+  variant: string;
 }
 
 /** What a static-model worker loads (once per worker). */

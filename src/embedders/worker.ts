@@ -21,8 +21,8 @@ function staticEmbedder(task: Extract<EmbedTask, { kind: 'static' }>): Promise<S
 async function onnxEmbedder(task: Extract<EmbedTask, { kind: 'onnx' }>): Promise<OnnxEmbedder> {
   const key = JSON.stringify(task.model);
   if (onnx?.key !== key) {
-    const { dir, maxLength, device, batchTokens } = task.model;
-    const embedder = loadModelFolder(dir, maxLength === undefined ? {} : { maxLength }).then((folder) => OnnxEmbedder.create(folder, { device, batchTokens }));
+    const { dir, maxLength, device, batchTokens, variant } = task.model;
+    const embedder = loadModelFolder(dir, maxLength === undefined ? { variant } : { maxLength, variant }).then((folder) => OnnxEmbedder.create(folder, { device, batchTokens }));
     onnx = { key, embedder };
   }
   return onnx.embedder;

@@ -20,6 +20,7 @@ interface DecontamFlags extends CommonFlags {
   offline?: boolean;
   embedThreshold?: number;
   device?: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  variant?: string;
   maxLength?: number;
   batchTokens?: number;
   dim?: number;
@@ -61,6 +62,7 @@ export function decontamCommand(): Command {
     .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
     .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
+    .option('--variant <name>', "embedding: which ONNX file of the model folder runs: auto (the int8 export for this CPU, fp16 on a GPU, else model.onnx) or a name: fp32, O2, qint8_avx512_vnni, quint8_avx2, quantized, fp16 (default: auto)")
     .option('--max-length <n>', "embedding: tokens per text for ONNX models (default: the model's maximum)", parsePositive)
     .option('--batch-tokens <n>', 'embedding: rows x padded length per ONNX model call', parsePositive)
     .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)
@@ -80,7 +82,7 @@ export function decontamCommand(): Command {
           input: flags.input, bench: flags.bench, out: flags.out, coreset: flags.coreset, embeddings: flags.embeddings,
           exact: flags.exact, minExactChars: flags.minExactChars,
           ngram: flags.ngram, ngramN: flags.ngramN, ngramThreshold: flags.ngramThreshold, minNgrams: flags.minNgrams,
-          embed: flags.embed, model: flags.model, hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
+          embed: flags.embed, model: flags.model, hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, variant: flags.variant, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
           maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows,
           progress: progressSink(flags), signal,

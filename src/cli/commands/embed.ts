@@ -11,6 +11,7 @@ interface EmbedFlags extends CommonFlags {
   text?: string;
   precision?: 'fp32' | 'fp16';
   device?: 'auto' | 'cpu' | 'webgpu' | 'cuda';
+  variant?: string;
   maxLength?: number;
   batchTokens?: number;
   windowRows?: number;
@@ -31,6 +32,7 @@ export function embedCommand(): Command {
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
     .addOption(new Option('--precision <p>', 'stored precision (default: fp32)').choices(['fp32', 'fp16']))
     .addOption(new Option('--device <d>', 'where ONNX models run (default: auto: CUDA when installed, else CPU)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
+    .option('--variant <name>', 'which ONNX file of the model folder runs: auto (the int8 export for this CPU, fp16 on a GPU, else model.onnx) or a name: fp32, O2, qint8_avx512_vnni, quint8_avx2, quantized, fp16 (default: auto)')
     .option('--max-length <n>', "tokens per text, longer texts are truncated and counted (default: the model's maximum)", parsePositive)
     .option('--batch-tokens <n>', 'rows x padded length per model call (default: 1024 on the CPU, 16384 on a GPU)', parsePositive)
     .option('--threads <n>', 'worker threads, one model each (default: cores, at most 4)', parsePositive)
@@ -46,7 +48,7 @@ export function embedCommand(): Command {
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runEmbed({
-          data: flags.data, model: flags.model, hub: hubSettings(process.env, flags.offline === true), out: flags.out, text: flags.text, precision: flags.precision, device: flags.device,
+          data: flags.data, model: flags.model, hub: hubSettings(process.env, flags.offline === true), out: flags.out, text: flags.text, precision: flags.precision, device: flags.device, variant: flags.variant,
           maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
           progress: progressSink(flags), signal,

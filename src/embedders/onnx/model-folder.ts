@@ -5,19 +5,22 @@
  */
 import { basename, join, resolve } from 'node:path';
 import { TidepoolError } from '../../errors.js';
-import { isFile, isFolder, parseModelJsonObject, positiveIntegerField, readModelText, readOptionalJsonObject, sha256File } from './folder-files.js';
+import { isFolder, parseModelJsonObject, positiveIntegerField, readModelText, readOptionalJsonObject, sha256File } from './folder-files.js';
 import type { JsonObject } from './folder-files.js';
 import { readSentencePipeline } from './pipeline-config.js';
 import type { PoolingMode } from './pipeline-config.js';
 import { TextTokenizer, tokenizerVocabularySize } from './text-tokenizer.js';
+import { AUTO_VARIANT, chooseOnnxVariant, listOnnxVariants, type VariantTarget } from './variants.js';
 
 /** Everything a worker needs to embed with the folder's model; plain data, safe to post to a worker. */
 export interface ModelFolder {
   dir: string;
   /** `_name_or_path` of config.json when it names a hub repository, else the folder's name. */
   name: string;
-  /** model.onnx at the top level, else onnx/model.onnx. */
+  /** The chosen variant's file: model.onnx at the top level, else under onnx/ (see variants.ts). */
   onnxPath: string;
+  /** The chosen variant's name (`fp32` for model.onnx, `qint8_avx512_vnni`, `fp16`, ...). */
+  onnxVariant: string;
   /** SHA-256 of the ONNX file, for the manifest. */
   onnxSha256: string;
   /** Raw text of tokenizer.json. */
@@ -45,9 +48,15 @@ const NO_LIMIT = 1_000_000;
 /** Models whose position ids start after the padding id, so two positions are unusable. */
 const OFFSET_POSITION_MODELS = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer', 'mpnet']);
 
-async function findOnnx(dir: string): Promise<string> {
-  for (const candidate of [join(dir, 'model.onnx'), join(dir, 'onnx', 'model.onnx')]) if (await isFile(candidate)) return candidate;
-  throw new TidepoolError('E_MODEL_MISSING', `the model folder ${dir} has neither model.onnx nor onnx/model.onnx. ${EXPORT_HINT}`, { path: dir });
+/** Without a target, `auto` knows nothing of the CPU and takes the fp32 model. */
+const PLAIN_CPU: VariantTarget = { device: 'cpu', cpu: { arch: 'unknown', flags: [] } };
+
+async function findOnnx(dir: string, request: string, target: VariantTarget, notes: string[]): Promise<{ path: string; variant: string }> {
+  const variants = await listOnnxVariants(dir);
+  if (variants.length === 0) throw new TidepoolError('E_MODEL_MISSING', `the model folder ${dir} has neither model.onnx nor onnx/model.onnx. ${EXPORT_HINT}`, { path: dir });
+  const choice = chooseOnnxVariant(dir, variants, request, target);
+  if (variants.length > 1 || request !== AUTO_VARIANT) notes.push(`ONNX variant ${choice.variant.name} (${choice.variant.file}): ${choice.reason}`);
+  return { path: join(dir, choice.variant.file), variant: choice.variant.name };
 }
 
 function modelName(dir: string, config: JsonObject): string {
@@ -101,8 +110,10 @@ function checkVocabulary(dir: string, vocabSize: number | undefined, tokenizerVo
  * Reads and checks a model folder (the files of a sentence-transformers repository plus an ONNX
  * export). Errors name the file and say how to fix it.
  * @param overrides.maxLength - Tokens per text, instead of the folder's setting (still capped at the model's positions).
+ * @param overrides.variant - `auto` or a variant name (`qint8_avx512_vnni`, `model_O2.onnx`, `fp32`). @default 'auto'
+ * @param overrides.target - The device and CPU that `auto` chooses for. @default the CPU with no known flags (so the fp32 model)
  */
-export async function loadModelFolder(dir: string, overrides: { maxLength?: number } = {}): Promise<ModelFolder> {
+export async function loadModelFolder(dir: string, overrides: { maxLength?: number; variant?: string; target?: VariantTarget } = {}): Promise<ModelFolder> {
   const folder = resolve(dir);
   if (!(await isFolder(folder))) {
     throw new TidepoolError('E_MODEL_MISSING', `the model folder ${folder} does not exist (or is not a folder). Pass the folder of an exported model, or build the project's own with \`node scripts/build-native-models.mjs\`.`, { path: folder });
@@ -110,7 +121,8 @@ export async function loadModelFolder(dir: string, overrides: { maxLength?: numb
   if (overrides.maxLength !== undefined && (!Number.isInteger(overrides.maxLength) || overrides.maxLength < 2)) {
     throw new TidepoolError('E_USAGE', `max length must be an integer of at least 2, got ${overrides.maxLength}.`, { maxLength: overrides.maxLength });
   }
-  const onnxPath = await findOnnx(folder);
+  const variantNotes: string[] = [];
+  const { path: onnxPath, variant: onnxVariant } = await findOnnx(folder, overrides.variant ?? AUTO_VARIANT, overrides.target ?? PLAIN_CPU, variantNotes);
   const configPath = join(folder, 'config.json');
   const config = parseModelJsonObject(configPath, await readModelText(configPath, `Copy config.json from the model's repository (optimum-cli writes it next to model.onnx).`));
   const tokenizerPath = join(folder, 'tokenizer.json');
@@ -119,7 +131,7 @@ export async function loadModelFolder(dir: string, overrides: { maxLength?: numb
   const tokenizerConfig = (await readOptionalJsonObject(join(folder, 'tokenizer_config.json'))) ?? {};
   const sentenceBert = await readOptionalJsonObject(join(folder, 'sentence_bert_config.json'));
   const pipeline = await readSentencePipeline(folder);
-  const notes = [...pipeline.notes];
+  const notes = [...variantNotes, ...pipeline.notes];
   const hiddenSize = hiddenSizeOf(config, configPath);
   if (pipeline.poolingDimension !== undefined && pipeline.poolingDimension !== hiddenSize) {
     throw new TidepoolError('E_MODEL_INVALID', `the Pooling config says word_embedding_dimension ${pipeline.poolingDimension}, but ${configPath} says hidden_size ${hiddenSize}: the files come from different models.`, { path: configPath });
@@ -133,6 +145,7 @@ export async function loadModelFolder(dir: string, overrides: { maxLength?: numb
     dir: folder,
     name: modelName(folder, config),
     onnxPath,
+    onnxVariant,
     onnxSha256: await sha256File(onnxPath),
     tokenizerJson,
     tokenizerConfigJson: JSON.stringify(tokenizerConfig),

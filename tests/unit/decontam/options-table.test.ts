@@ -6,7 +6,7 @@ import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.j
 /** One bad value for every option, under the table's name (booleans given as strings: a pipeline file may). */
 const BAD: Record<string, unknown> = {
   bench: [''], exact: 'no', minExactChars: 7, ngram: 1, ngramN: 65, ngramThreshold: 0, minNgrams: 0, embed: 'x',
-  embedThreshold: 1.5, model: '', device: 'gpu', maxLength: 1, batchTokens: 0, dim: 0, buckets: 2 ** 27, seed: 2 ** 32,
+  embedThreshold: 1.5, model: '', device: 'gpu', variant: 5, maxLength: 1, batchTokens: 0, dim: 0, buckets: 2 ** 27, seed: 2 ** 32,
   maxSolutions: -1, threads: 257, windowRows: 0,
 };
 const { dim, buckets, seed, ...fields } = BAD;

@@ -4,7 +4,7 @@ import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.j
 
 /** One bad value for every option, under the table's name, and where the API takes it. */
 const BAD: Record<string, unknown> = {
-  model: '', text: 5, precision: 'fp64', device: 'tpu', maxLength: 1, batchTokens: 0, windowRows: 0, threads: 0,
+  model: '', text: 5, precision: 'fp64', device: 'tpu', variant: 5, maxLength: 1, batchTokens: 0, windowRows: 0, threads: 0,
   dim: 4097, buckets: 8, seed: -1,
 };
 const { dim, buckets, seed, ...fields } = BAD;
@@ -23,6 +23,6 @@ describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
   });
 
   it('fills the defaults once', () => {
-    expect(resolveEmbedOptions({ model: 'hashing' })).toMatchObject({ precision: 'fp32', device: 'auto', windowRows: undefined, threads: undefined, hashing: { buckets: 2 ** 20, dim: 256, seed: 0 } });
+    expect(resolveEmbedOptions({ model: 'hashing' })).toMatchObject({ precision: 'fp32', device: 'auto', variant: 'auto', windowRows: undefined, threads: undefined, hashing: { buckets: 2 ** 20, dim: 256, seed: 0 } });
   });
 });
