@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TidepoolError } from '../../errors.js';
 import { linkSnapshot, type RepoCache } from './cache-layout.js';
-import { fetchBytes, fileMetadata, type HubClient } from './http.js';
+import { acquireBlobLock, type BlobLockOptions } from './blob-lock.js';
+import { fetchBytes, fileMetadata, type FileMetadata, type HubClient } from './http.js';
 import type { RepoRef } from './repo-id.js';
 
 /** One downloaded (or already cached) file. */
@@ -42,15 +43,33 @@ async function digestMatches(path: string, etag: string, size: number): Promise<
   return hash.digest('hex') === etag;
 }
 
-/** Downloads `file` of `ref` into `cache` (or finds its blob there) and links it into the snapshot. */
-export async function downloadFile(client: HubClient, cache: RepoCache, ref: RepoRef, file: string, log: (line: string) => void): Promise<CachedFile> {
+/**
+ * Downloads `file` of `ref` into `cache` (or finds its blob there) and links it into the snapshot.
+ * The blob's lock (see blob-lock.ts) keeps a second process from writing the same `.incomplete` file:
+ * it waits, then finds the blob the first one finished.
+ */
+export async function downloadFile(client: HubClient, cache: RepoCache, ref: RepoRef, file: string, log: (line: string) => void, lockOptions: BlobLockOptions = {}): Promise<CachedFile> {
   const meta = await fileMetadata(client, ref, file);
   const blob = join(cache.blobs, meta.etag);
-  const details = { repo: ref.repo, revision: ref.revision, file, blob };
-  if ((await sizeOf(blob)) !== undefined) {
-    await linkSnapshot(cache, meta.commit, file, meta.etag);
-    return { file, commit: meta.commit, etag: meta.etag, fetched: 0 };
+  const cached = async (): Promise<boolean> => (await sizeOf(blob)) !== undefined;
+  let fetched = 0;
+  if (!(await cached())) {
+    const lock = await acquireBlobLock(join(cache.locks, `${meta.etag}.lock`), `${file} of ${ref.repo}@${ref.revision}`, { log, done: cached, ...lockOptions });
+    try {
+      // Checked again under the lock: the writer we waited for may have finished it.
+      if (lock !== undefined && !(await cached())) fetched = await fetchBlob(client, cache, ref, file, meta, log);
+    } finally {
+      await lock?.release();
+    }
   }
+  await linkSnapshot(cache, meta.commit, file, meta.etag);
+  return { file, commit: meta.commit, etag: meta.etag, fetched };
+}
+
+/** The bytes into `blobs/<etag>.incomplete` (resumed), checked, renamed to the blob; returns the bytes fetched now. Call under the blob's lock. */
+async function fetchBlob(client: HubClient, cache: RepoCache, ref: RepoRef, file: string, meta: FileMetadata, log: (line: string) => void): Promise<number> {
+  const blob = join(cache.blobs, meta.etag);
+  const details = { repo: ref.repo, revision: ref.revision, file, blob };
   await mkdir(cache.blobs, { recursive: true });
   const incomplete = `${blob}.incomplete`;
   let from = (await sizeOf(incomplete)) ?? 0;
@@ -77,6 +96,5 @@ export async function downloadFile(client: HubClient, cache: RepoCache, ref: Rep
     throw new TidepoolError('E_HUB_DOWNLOAD', `${file} of ${ref.repo}@${ref.revision} arrived corrupted: its ${size} bytes do not match the Hub's ETag ${meta.etag}. The partial file was removed; run the same command again to download it afresh.`, details);
   }
   await rename(incomplete, blob);
-  await linkSnapshot(cache, meta.commit, file, meta.etag);
-  return { file, commit: meta.commit, etag: meta.etag, fetched: size - from };
+  return size - from;
 }
