@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_HUB_AUTH'
   | 'E_HUB_UNREACHABLE'
   | 'E_HUB_DOWNLOAD'
+  | 'E_HUB_LOCKED'
   | 'E_LLM_AUTH'
   | 'E_LLM_REQUEST'
   | 'E_LLM_UNREACHABLE'

@@ -1,5 +1,6 @@
 /** What `tidepool doctor` finds out about a machine: plain data, gathered by probe.ts, judged by report.ts. */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
+import type { HubCacheListing } from '../embedders/hub/cache-scan.js';
 
 /** One WebGPU adapter Dawn lists. */
 export interface AdapterFact {
@@ -76,6 +77,14 @@ export interface VulkanFact {
   swiftshaderIcd: string | null;
 }
 
+/** The Hugging Face cache `--model org/name` reads and fills (the token is left out: this is printed). */
+export interface HubCacheFact extends HubCacheListing {
+  /** Where missing files come from (HF_ENDPOINT). */
+  endpoint: string;
+  /** HF_HUB_OFFLINE: the cache only. */
+  offline: boolean;
+}
+
 /** Everything the doctor knows. */
 export interface DoctorFacts {
   platform: string;
@@ -87,4 +96,6 @@ export interface DoctorFacts {
   vulkan: VulkanFact | null;
   /** The NVIDIA kernel driver's version line (/proc/driver/nvidia/version), when loaded. */
   nvidiaDriver: string | null;
+  /** The Hugging Face cache, when the caller passed the Hub settings. */
+  hubCache: HubCacheFact | null;
 }

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scanHubCache } from '../embedders/hub/cache-scan.js';
+import type { HubSettings } from '../embedders/hub/settings.js';
 import { summarizeDawnOutput } from './dawn-messages.js';
 import type { DoctorFacts, IcdFact, OnnxFact, VulkanFact, WebGpuFact } from './facts.js';
 
@@ -22,6 +24,8 @@ export interface ProbeOptions {
   onnx?: () => Promise<OnnxFact>;
   /** @default process.platform */
   platform?: string;
+  /** The Hub settings the CLI built (the cache to list); no cache section when absent. */
+  hub?: HubSettings;
 }
 
 /** Where Debian's chromium package puts SwiftShader's ICD manifest (a CPU Vulkan driver). */
@@ -50,6 +54,7 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
     onnx,
     vulkan: platform === 'linux' ? probeVulkan(options.env, root) : null,
     nvidiaDriver: readFirstLine(join(root, '/proc/driver/nvidia/version')),
+    hubCache: options.hub === undefined ? null : { ...(await scanHubCache(options.hub.cacheDir)), endpoint: options.hub.endpoint, offline: options.hub.offline },
   };
 }
 

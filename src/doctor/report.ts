@@ -3,7 +3,7 @@
  * and the text `tidepool doctor` prints.
  */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
-import type { DoctorFacts, IcdFact } from './facts.js';
+import type { DoctorFacts, HubCacheFact, IcdFact } from './facts.js';
 
 /** What `--backend webgpu` would run on. */
 export type WebGpuStatus = 'gpu' | 'software' | 'none';
@@ -108,6 +108,31 @@ function adapterLines(adapter: AdapterDescription): string[] {
   ];
 }
 
+/** Bytes for people: 1.5 KiB, 86.7 MiB. */
+export function humanBytes(value: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let scaled = value;
+  let unit = 0;
+  while (scaled >= 1024 && unit < units.length - 1) {
+    scaled /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${scaled.toFixed(1)} ${units[unit] ?? ''}`;
+}
+
+function hubCacheLines(cache: HubCacheFact): string[] {
+  const lines = ['Hugging Face cache, used by `embed --model org/name[@revision]` (shared with Python\'s huggingface_hub)'];
+  lines.push(`  location: ${cache.cacheDir}${cache.exists ? '' : ' (not created yet: the first Hub download creates it)'} (HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub)`);
+  lines.push(`  endpoint: ${cache.endpoint}${cache.offline ? ' (offline: HF_HUB_OFFLINE is set, only cached models are used)' : ''}`);
+  if (cache.repos.length === 0) lines.push('  models: none cached');
+  for (const repo of cache.repos) {
+    const refs = Object.entries(repo.refs).map(([name, commit]) => `${name} -> ${commit.slice(0, 12)}`);
+    const partial = repo.incompleteBytes > 0 ? `, ${humanBytes(repo.incompleteBytes)} in unfinished downloads` : '';
+    lines.push(`  - ${repo.repo}: ${humanBytes(repo.bytes)}${partial}; revisions: ${refs.length === 0 ? 'none (commits only)' : refs.join(', ')}; snapshots: ${repo.snapshots.length === 0 ? 'none' : repo.snapshots.map((commit) => commit.slice(0, 12)).join(', ')}`);
+  }
+  return lines;
+}
+
 function icdLine(icd: IcdFact): string {
   if (!icd.exists) return `${icd.path} (missing)`;
   const library = icd.resolvedLibrary ?? icd.libraryPath ?? 'unreadable manifest';
@@ -153,6 +178,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       lines.push(`  --device ${device}: ${why}`);
     }
   }
+  if (facts.hubCache !== null) lines.push('', ...hubCacheLines(facts.hubCache));
   lines.push('', report.advice.length === 0 ? 'Everything tidepool can use is working.' : 'What to do:');
   for (const item of report.advice) lines.push(`  - ${item}`);
   return `${lines.join('\n')}\n`;

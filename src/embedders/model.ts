@@ -31,7 +31,7 @@ export type EmbedModel =
 async function resolveHubId(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
   if (!looksLikeHubId(options.model) || existsSync(options.model)) return undefined;
   const settings = options.hub ?? hubSettingsFromEnv({}, homedir());
-  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`) });
+  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`), progress: log });
   log?.write(`embed: ${options.model} is ${resolved.repo}@${resolved.commit} in ${resolved.dir}${resolved.downloaded.length === 0 ? ' (cached)' : ''}\n`);
   return resolved;
 }

@@ -68,6 +68,7 @@ describe('embed --model org/name through the Hugging Face cache', () => {
     const hub = await runCli(['embed', '--data', data, '--model', 'tidepool/mini-bert', '--out', join(dir, 'hub'), '--device', 'cpu', '--threads', '1'], { env });
     expect(hub.code, hub.stderr).toBe(0);
     expect(hub.stderr).toContain('downloading onnx/model.onnx');
+    expect(hub.stderr).toMatch(/100\.0% \| hub: onnx\/model\.onnx: \S+ B \| \S+ B\/s \| ETA 0s/);
     expect(await vectors(join(dir, 'hub'))).toEqual(await vectors(join(dir, 'local')));
     const manifest = JSON.parse(await readFile(join(dir, 'hub', 'manifest.json'), 'utf8')) as { parameters: { model: Record<string, unknown> } };
     expect(manifest.parameters.model).toMatchObject({ name: 'tidepool/mini-bert', hub: { repo: 'tidepool/mini-bert', revision: 'main', commit: sim.commit } });
@@ -77,6 +78,12 @@ describe('embed --model org/name through the Hugging Face cache', () => {
     expect(offline.code, offline.stderr).toBe(0);
     expect(offline.stderr).toContain('(cached)');
     expect(await vectors(join(dir, 'offline'))).toEqual(await vectors(join(dir, 'local')));
+
+    // -q: the download happens, with no progress lines.
+    const quiet = await runCli(['embed', '--data', data, '--model', 'tidepool/mini-bert', '--out', join(dir, 'quiet'), '--device', 'cpu', '--threads', '1', '-q'], { env: { ...env, HF_HUB_CACHE: join(dir, 'hf-cache-quiet') } });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain('hub: ');
+    expect(await readFile(join(dir, 'hf-cache-quiet', 'models--tidepool--mini-bert', 'refs', 'main'), 'utf8')).toBe(sim.commit);
   }, 120_000);
 
   it('offline with an empty cache: exit 1 naming the repo, revision and the cache', async () => {

@@ -13,12 +13,15 @@ export interface RepoCache {
   blobs: string;
   snapshots: string;
   refs: string;
+  /** huggingface_hub's lock folder for this repo: `<cache>/.locks/models--org--name`. */
+  locks: string;
 }
 
 /** The folder of `org/name`: `models--org--name`, as huggingface_hub's repo_folder_name. */
 export function repoCache(cacheDir: string, repo: string): RepoCache {
-  const root = join(cacheDir, `models--${repo.split('/').join('--')}`);
-  return { root, blobs: join(root, 'blobs'), snapshots: join(root, 'snapshots'), refs: join(root, 'refs') };
+  const folder = `models--${repo.split('/').join('--')}`;
+  const root = join(cacheDir, folder);
+  return { root, blobs: join(root, 'blobs'), snapshots: join(root, 'snapshots'), refs: join(root, 'refs'), locks: join(cacheDir, '.locks', folder) };
 }
 
 /** The commit a revision names in the cache: itself when it is a commit hash, else refs/<revision>; undefined when not cached. */

@@ -11,6 +11,7 @@ import { downloadFile } from './download.js';
 import { exportRecipe, listRepo, type FetchLike, type HubClient } from './http.js';
 import { ONNX_FILES, planModelFiles, REQUIRED_FILES } from './model-files.js';
 import { parseRepoRef, type RepoRef } from './repo-id.js';
+import type { ProgressSink } from '../../util/progress.js';
 import type { HubSettings } from './settings.js';
 
 /** Where a Hub id resolved to. */
@@ -29,6 +30,8 @@ export interface ResolveDeps {
   fetch?: FetchLike;
   /** A line per downloaded file. @default nothing */
   log?: (line: string) => void;
+  /** Where each download's progress line goes (stderr in the CLI); none when undefined, as with -q. */
+  progress?: ProgressSink | undefined;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -73,7 +76,7 @@ export async function resolveHubModel(spec: string, settings: HubSettings, deps:
   const pinned: RepoRef = { repo: ref.repo, revision: listing.commit };
   const downloaded: string[] = [];
   for (const file of plan.files) {
-    const cached = await downloadFile(client, cache, pinned, file, deps.log ?? (() => undefined));
+    const cached = await downloadFile(client, cache, pinned, file, { log: deps.log, progress: deps.progress });
     if (cached.fetched > 0) downloaded.push(file);
   }
   // The ref last: a reader that finds refs/<revision> finds a complete snapshot behind it.

@@ -21,6 +21,7 @@ function facts(overrides: Partial<DoctorFacts>): DoctorFacts {
     onnx: onnxCpu,
     vulkan: { override: null, icds: [], icdFolders: ['/usr/share/vulkan/icd.d'], loader: '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', loaderSearched: [], swiftshaderIcd: null },
     nvidiaDriver: null,
+    hubCache: null,
     ...overrides,
   };
 }
