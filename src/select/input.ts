@@ -4,11 +4,11 @@
  */
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
-import { embeddingMatrix } from '../store/embeddings.js';
+import { declaredValues, embeddingMatrix } from '../store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
 import { readNpyHeader, readNpyRows, readNpyRowsInto } from '../store/npy.js';
 import type { Precision } from './options.js';
-import { declaredCopy, emptyWorkingCopy, type WorkingCopy } from './working-copy.js';
+import { emptyWorkingCopy, type WorkingCopy } from './working-copy.js';
 
 /** The matrix selection works on. */
 export interface SelectionInput {
@@ -88,7 +88,7 @@ async function loadNpy(path: string, precision: Precision): Promise<SelectionInp
     }
   } else {
     const stored: Precision = header.dtype === 'float32' ? 'fp32' : 'fp16';
-    for await (const chunk of readNpyRows(header)) store(declaredCopy(stored, chunk.values), points, header.dim, chunk.startRow, norms, path);
+    for await (const chunk of readNpyRows(header)) store(declaredValues(stored, chunk.values), points, header.dim, chunk.startRow, norms, path);
   }
   const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
   return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
@@ -112,7 +112,7 @@ async function loadArrow(path: string, column: string, precision: Precision): Pr
     if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
     d = matrix.dim;
     storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
-    parts.push(declaredCopy(matrix.precision, matrix.values.slice()));
+    parts.push(declaredValues(matrix.precision, matrix.values.slice()));
     for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
     rows += matrix.rows;
   }

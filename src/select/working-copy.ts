@@ -2,7 +2,6 @@
  * The matrix selection computes on: n x d, row-major, float32 or float16, with its precision carried
  * beside the values, so no code has to guess it from the array's class.
  */
-import { declaredValues } from '../store/embeddings.js';
 import { halfToFloat } from '../store/matrix.js';
 import type { Precision } from './options.js';
 
@@ -21,8 +20,6 @@ export function float32Copy(values: Float32Array): WorkingCopy {
   return { precision: 'fp32', values };
 }
 
-/** Values read from a file whose header or schema says `precision`, as a {@link WorkingCopy} (see store's declaredValues). */
-export const declaredCopy: (precision: Precision, values: Float32Array | Uint16Array) => WorkingCopy = declaredValues;
 
 /** Squared norms of every row (of the stored values), accumulated in float64. */
 export function rowNorms(copy: WorkingCopy, d: number): Float32Array {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { float32ArrayToHalf } from '../../../src/store/matrix.js';
-import { declaredCopy, emptyWorkingCopy, gatherRows, rowNorms } from '../../../src/select/working-copy.js';
+import { declaredValues } from '../../../src/store/embeddings.js';
+import { emptyWorkingCopy, gatherRows, rowNorms } from '../../../src/select/working-copy.js';
 
 // Values a float16 holds exactly, so both precisions describe the same matrix.
 const VALUES = Float32Array.of(0.5, -2, 3, 0.25, 1, -1.5, 4, 8, -0.125);
@@ -12,8 +13,8 @@ describe('working copy', () => {
   });
 
   it('gathers the same float32 rows, and the same norms, from either precision', () => {
-    const wide = declaredCopy('fp32', VALUES);
-    const half = declaredCopy('fp16', float32ArrayToHalf(VALUES));
+    const wide = declaredValues('fp32', VALUES);
+    const half = declaredValues('fp16', float32ArrayToHalf(VALUES));
     expect(gatherRows(half, 3, [2, 0])).toEqual(gatherRows(wide, 3, [2, 0]));
     expect(gatherRows(wide, 3, [2, 0])).toEqual(Float32Array.of(4, 8, -0.125, 0.5, -2, 3));
     expect(rowNorms(half, 3)).toEqual(rowNorms(wide, 3));
@@ -21,7 +22,7 @@ describe('working copy', () => {
   });
 
   it('a reader whose array disagrees with the precision it declared is a bug (E_INTERNAL), not a user error', () => {
-    expect(() => declaredCopy('fp16', VALUES)).toThrow(expect.objectContaining({ code: 'E_INTERNAL' }) as Error);
-    expect(() => declaredCopy('fp32', new Uint16Array(3))).toThrow(/declared fp32 arrived as a Uint16Array/);
+    expect(() => declaredValues('fp16', VALUES)).toThrow(expect.objectContaining({ code: 'E_INTERNAL' }) as Error);
+    expect(() => declaredValues('fp32', new Uint16Array(3))).toThrow(/declared fp32 arrived as a Uint16Array/);
   });
 });
