@@ -3,13 +3,15 @@
  * is read first, so a model Python already downloaded needs no network; what is missing comes from
  * the Hub unless offline, where the error names the missing file instead.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TidepoolError } from '../../errors.js';
+import { AUTO_VARIANT, autoPreference, chooseOnnxVariant, listOnnxVariants } from '../onnx/variants.js';
+import { findStaticLayout } from '../static/model-folder.js';
 import { cachedCommit, repoCache, writeRef, type RepoCache } from './cache-layout.js';
 import { downloadFile } from './download.js';
 import { exportRecipe, listRepo, type FetchLike, type HubClient } from './http.js';
-import { ONNX_FILES, planModelFiles, REQUIRED_FILES } from './model-files.js';
+import { isStaticMetadata, ONNX_FILES, PLAIN_CPU, planModelFiles, REQUIRED_FILES, type VariantRequest } from './model-files.js';
 import { parseRepoRef, type RepoRef } from './repo-id.js';
 import type { ProgressSink } from '../../util/progress.js';
 import type { HubSettings } from './settings.js';
@@ -19,14 +21,18 @@ export interface ResolvedHubModel {
   repo: string;
   revision: string;
   commit: string;
-  /** The snapshot folder, ready for loadModelFolder. */
+  /** The snapshot folder, ready for loadModelFolder (onnx) or loadStaticModelFolder (static). */
   dir: string;
+  /** What the snapshot holds: an ONNX export, or a static (model2vec / StaticEmbedding) model. */
+  kind: 'onnx' | 'static';
   /** Files fetched now (empty when the cache had everything). */
   downloaded: string[];
+  /** Lines for the log (how the cached files decided the variant). */
+  notes: string[];
 }
 
 /** What resolution may use besides the settings. */
-export interface ResolveDeps {
+export interface ResolveDeps extends VariantRequest {
   fetch?: FetchLike;
   /** A line per downloaded file. @default nothing */
   log?: (line: string) => void;
@@ -34,21 +40,48 @@ export interface ResolveDeps {
   progress?: ProgressSink | undefined;
 }
 
+interface CachedSnapshot {
+  commit: string;
+  dir: string;
+  kind: 'onnx' | 'static';
+  missing: string[];
+  notes: string[];
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-/** A complete model in the cache: the required files and an ONNX file in the revision's snapshot. */
-async function fromCache(cache: RepoCache, ref: RepoRef): Promise<{ commit: string; dir: string; missing: string[] } | undefined> {
+/**
+ * The revision's snapshot in the cache, and what it lacks: for an ONNX model the required files and a
+ * variant that `request` accepts among the ONNX files the snapshot has (auto picks among them, and says
+ * so when the repo might have a better one); for a static model nothing more.
+ */
+async function fromCache(cache: RepoCache, ref: RepoRef, request: VariantRequest): Promise<CachedSnapshot | undefined> {
   const commit = await cachedCommit(cache, ref.revision);
   if (commit === undefined) return undefined;
   const dir = join(cache.snapshots, commit);
+  const variant = request.variant ?? AUTO_VARIANT;
+  const target = request.target ?? PLAIN_CPU;
+  const variants = await listOnnxVariants(dir);
+  if (variants.length === 0 && variant === AUTO_VARIANT && (await findStaticLayout(dir)) !== undefined) return { commit, dir, kind: 'static', missing: [], notes: [] };
   const missing: string[] = [];
+  const notes: string[] = [];
   for (const file of REQUIRED_FILES) if (!(await exists(join(dir, file)))) missing.push(file);
-  let onnx = false;
-  for (const file of ONNX_FILES) onnx ||= await exists(join(dir, file));
-  if (!onnx) missing.push(ONNX_FILES.join(' or '));
-  return { commit, dir, missing };
+  if (variants.length === 0 && variant === AUTO_VARIANT) {
+    missing.push(ONNX_FILES.join(' or '));
+    return { commit, dir, kind: 'onnx', missing, notes };
+  }
+  try {
+    const choice = chooseOnnxVariant(dir, variants, variant, target);
+    const best = autoPreference(target)[0];
+    if (variant === AUTO_VARIANT && best !== undefined && choice.variant.name !== best) {
+      notes.push(`--variant auto chose ${choice.variant.name} among the ONNX files cached for ${ref.repo}@${ref.revision} (${variants.map((entry) => entry.name).join(', ')}); if the repo has ${best}, pass --variant ${best} to fetch it`);
+    }
+  } catch {
+    missing.push(variant === AUTO_VARIANT ? `an ONNX variant for ${target.device}` : `the ONNX variant ${variant} (model_${variant}.onnx)`);
+  }
+  return { commit, dir, kind: 'onnx', missing, notes };
 }
 
 function offlineError(settings: HubSettings, ref: RepoRef, cache: RepoCache, found: { commit: string; missing: string[] } | undefined): TidepoolError {
@@ -58,28 +91,46 @@ function offlineError(settings: HubSettings, ref: RepoRef, cache: RepoCache, fou
   return new TidepoolError('E_MODEL_MISSING', `offline (--offline or HF_HUB_OFFLINE=1), and the Hugging Face cache ${settings.cacheDir} ${what}. Download it once with network (unset HF_HUB_OFFLINE), or point HF_HUB_CACHE at the cache that has it.`, { repo: ref.repo, revision: ref.revision, cacheDir: settings.cacheDir, missing: found?.missing });
 }
 
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves a Hub model id to a snapshot folder, downloading what the cache lacks unless offline. */
 export async function resolveHubModel(spec: string, settings: HubSettings, deps: ResolveDeps = {}): Promise<ResolvedHubModel> {
   const ref = parseRepoRef(spec);
   const cache = repoCache(settings.cacheDir, ref.repo);
-  const found = await fromCache(cache, ref);
-  if (found !== undefined && found.missing.length === 0) return { ...ref, commit: found.commit, dir: found.dir, downloaded: [] };
+  const request: VariantRequest = { variant: deps.variant, target: deps.target };
+  const found = await fromCache(cache, ref, request);
+  if (found !== undefined && found.missing.length === 0) return { ...ref, commit: found.commit, dir: found.dir, kind: found.kind, downloaded: [], notes: found.notes };
   if (settings.offline) throw offlineError(settings, ref, cache, found);
 
   const client: HubClient = { endpoint: settings.endpoint, token: settings.token, fetch: deps.fetch ?? ((url, init) => fetch(url, init)) };
   const listing = await listRepo(client, ref);
-  const plan = planModelFiles(listing.files);
+  const plan = planModelFiles(listing.files, request, `${ref.repo}@${ref.revision} (commit ${listing.commit})`);
   const details = { repo: ref.repo, revision: ref.revision, commit: listing.commit };
-  if (plan.onnx === undefined) throw new TidepoolError('E_MODEL_MISSING', `${ref.repo}@${ref.revision} has no ONNX export (neither model.onnx nor onnx/model.onnx). ${exportRecipe(ref.repo)}`, details);
-  if (plan.missingRequired.length > 0) throw new TidepoolError('E_MODEL_INVALID', `${ref.repo}@${ref.revision} lacks ${plan.missingRequired.join(' and ')}, so it is not a transformers model folder tidepool can load.`, details);
+  const noModel = (): TidepoolError => new TidepoolError('E_MODEL_MISSING', `${ref.repo}@${ref.revision} has no ONNX export (neither model.onnx nor onnx/model.onnx) and is not a static (model2vec) model. ${exportRecipe(ref.repo)}`, details);
+  if (plan.kind === 'none') throw noModel();
+  if (plan.kind === 'onnx' && plan.missingRequired.length > 0) throw new TidepoolError('E_MODEL_INVALID', `${ref.repo}@${ref.revision} lacks ${plan.missingRequired.join(' and ')}, so it is not a transformers model folder tidepool can load.`, details);
   // Pin the listed commit, so a branch that moves mid-download cannot mix two commits' files.
   const pinned: RepoRef = { repo: ref.repo, revision: listing.commit };
+  const dir = join(cache.snapshots, listing.commit);
   const downloaded: string[] = [];
-  for (const file of plan.files) {
+  const fetchFile = async (file: string): Promise<void> => {
     const cached = await downloadFile(client, cache, pinned, file, { log: deps.log, progress: deps.progress });
-    if (cached.fetched > 0) downloaded.push(file);
+    if (cached.fetched > 0 && !downloaded.includes(file)) downloaded.push(file);
+  };
+  if (plan.kind === 'static' && plan.confirm.length > 0) {
+    // model2vec's file names are a transformers repo's too: its small metadata decides before the weights come.
+    for (const file of plan.confirm) await fetchFile(file);
+    if (!isStaticMetadata(await readJson(join(dir, 'config.json')), await readJson(join(dir, 'modules.json')))) throw noModel();
   }
+  for (const file of plan.files) await fetchFile(file);
   // The ref last: a reader that finds refs/<revision> finds a complete snapshot behind it.
   await writeRef(cache, ref.revision, listing.commit);
-  return { ...ref, commit: listing.commit, dir: join(cache.snapshots, listing.commit), downloaded };
+  const notes = plan.kind === 'onnx' ? [`${ref.repo}@${ref.revision}: ONNX variant ${plan.choice.variant.name} (${plan.onnx}): ${plan.choice.reason}`] : [`${ref.repo}@${ref.revision}: a static model (${plan.layout} layout)`];
+  return { ...ref, commit: listing.commit, dir, kind: plan.kind, downloaded, notes };
 }
