@@ -25,6 +25,8 @@ export interface HubSimOptions {
   lfsThreshold?: number;
   /** Extra repo paths served with the bytes of a file the folder has: `{ 'onnx/model_qint8_avx512_vnni.onnx': 'onnx/model.onnx' }`. @default none */
   aliases?: Record<string, string>;
+  /** Every answer waits this long, as a distant Hub does (so two downloads overlap in tests). @default 0 */
+  latencyMs?: number;
 }
 
 /** One request the server received. */
@@ -156,7 +158,8 @@ export async function startHubSim(options: HubSimOptions): Promise<HubSim> {
     sendBody(request, response, file, { 'x-repo-commit': commit, etag: `"${file.gitSha1}"` });
   }
 
-  const server = createServer(handle);
+  const latencyMs = options.latencyMs ?? 0;
+  const server = createServer(latencyMs === 0 ? handle : (request, response) => { setTimeout(() => { handle(request, response); }, latencyMs); });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

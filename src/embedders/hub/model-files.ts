@@ -38,12 +38,35 @@ export type ModelFilePlan =
 /** Without a target, `auto` knows nothing of the CPU and takes the fp32 model (as loadModelFolder does). */
 export const PLAIN_CPU: VariantTarget = { device: 'cpu', cpu: { arch: 'unknown', flags: [] } };
 
+function staticPlan(layout: (typeof STATIC_LAYOUTS)[number], present: ReadonlySet<string>): ModelFilePlan {
+  return { kind: 'static', layout: layout.layout, files: [...layout.required, ...layout.optional.filter((file) => present.has(file))], confirm: layout.confirm.filter((file) => present.has(file)) };
+}
+
 /**
- * Picks the files to fetch from the repo's file list. A named variant the repo lacks throws
- * E_MODEL_MISSING naming `place` (the repo and revision) and the variants it has.
+ * The small files (config.json, modules.json) that say whether a repo with model2vec's file names is a
+ * static model ({@link isStaticMetadata}); empty when its names do not fit. A model2vec repo may also
+ * ship an ONNX export (for transformers.js) and a transformers repo has the same names, so these decide.
  */
-export function planModelFiles(available: readonly string[], request: VariantRequest = {}, place = 'the repo'): ModelFilePlan {
+export function staticMetadataFiles(available: readonly string[]): string[] {
   const present = new Set(available);
+  const model2vec = STATIC_LAYOUTS[1];
+  return model2vec.required.every((file) => present.has(file)) ? model2vec.confirm.filter((file) => present.has(file)) : [];
+}
+
+/**
+ * Picks the files to fetch from the repo's file list. A static model comes first (its lookup is exact
+ * and cheaper than any ONNX export of it): sentence-transformers' `0_StaticEmbedding/` by its names,
+ * model2vec's when `staticConfirmed` (the verdict on {@link staticMetadataFiles}; undefined when not
+ * read: then only a repo with no ONNX file is planned as static, with `confirm` naming what to check).
+ * Otherwise the ONNX file `request` chooses; a named variant the repo lacks throws E_MODEL_MISSING
+ * naming `place` (the repo and revision) and the variants it has.
+ */
+export function planModelFiles(available: readonly string[], request: VariantRequest = {}, place = 'the repo', staticConfirmed?: boolean): ModelFilePlan {
+  const present = new Set(available);
+  const [sentenceTransformers, model2vec] = STATIC_LAYOUTS;
+  const fits = (layout: (typeof STATIC_LAYOUTS)[number]): boolean => layout.required.every((file) => present.has(file));
+  if (fits(sentenceTransformers)) return staticPlan(sentenceTransformers, present);
+  if (staticConfirmed === true && fits(model2vec)) return staticPlan(model2vec, present);
   const variants = onnxVariantsOf(available);
   const variant = request.variant ?? AUTO_VARIANT;
   if (variants.length > 0 || variant !== AUTO_VARIANT) {
@@ -55,12 +78,7 @@ export function planModelFiles(available: readonly string[], request: VariantReq
     files.push(onnx, ...(present.has(`${onnx}_data`) ? [`${onnx}_data`] : []));
     return { kind: 'onnx', files, missingRequired, onnx, choice };
   }
-  for (const layout of STATIC_LAYOUTS) {
-    if (!layout.required.every((file) => present.has(file))) continue;
-    const confirm = layout.confirm.filter((file) => present.has(file));
-    if (layout.confirm.length > 0 && confirm.length === 0) continue;
-    return { kind: 'static', layout: layout.layout, files: [...layout.required, ...layout.optional.filter((file) => present.has(file))], confirm };
-  }
+  if (staticConfirmed === undefined && fits(model2vec) && staticMetadataFiles(available).length > 0) return staticPlan(model2vec, present);
   return { kind: 'none', files: [] };
 }
 

@@ -11,7 +11,7 @@ import { findStaticLayout } from '../static/model-folder.js';
 import { cachedCommit, repoCache, writeRef, type RepoCache } from './cache-layout.js';
 import { downloadFile } from './download.js';
 import { exportRecipe, listRepo, type FetchLike, type HubClient } from './http.js';
-import { isStaticMetadata, ONNX_FILES, PLAIN_CPU, planModelFiles, REQUIRED_FILES, type VariantRequest } from './model-files.js';
+import { isStaticMetadata, ONNX_FILES, PLAIN_CPU, planModelFiles, REQUIRED_FILES, staticMetadataFiles, type VariantRequest } from './model-files.js';
 import { parseRepoRef, type RepoRef } from './repo-id.js';
 import type { ProgressSink } from '../../util/progress.js';
 import type { HubSettings } from './settings.js';
@@ -48,6 +48,11 @@ interface CachedSnapshot {
   notes: string[];
 }
 
+/** A static model has no ONNX variants: a named one is noted, not an error (the repo is the user's choice). */
+function staticNotes(ref: RepoRef, variant: string): string[] {
+  return variant === AUTO_VARIANT ? [] : [`${ref.repo}@${ref.revision} is a static model, which has no ONNX variants: --variant ${variant} does not apply`];
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
@@ -63,8 +68,9 @@ async function fromCache(cache: RepoCache, ref: RepoRef, request: VariantRequest
   const dir = join(cache.snapshots, commit);
   const variant = request.variant ?? AUTO_VARIANT;
   const target = request.target ?? PLAIN_CPU;
+  // A static model's tensors say so even beside an ONNX export of it (as planModelFiles prefers it).
+  if ((await findStaticLayout(dir)) !== undefined) return { commit, dir, kind: 'static', missing: [], notes: staticNotes(ref, variant) };
   const variants = await listOnnxVariants(dir);
-  if (variants.length === 0 && variant === AUTO_VARIANT && (await findStaticLayout(dir)) !== undefined) return { commit, dir, kind: 'static', missing: [], notes: [] };
   const missing: string[] = [];
   const notes: string[] = [];
   for (const file of REQUIRED_FILES) if (!(await exists(join(dir, file)))) missing.push(file);
@@ -110,11 +116,6 @@ export async function resolveHubModel(spec: string, settings: HubSettings, deps:
 
   const client: HubClient = { endpoint: settings.endpoint, token: settings.token, fetch: deps.fetch ?? ((url, init) => fetch(url, init)) };
   const listing = await listRepo(client, ref);
-  const plan = planModelFiles(listing.files, request, `${ref.repo}@${ref.revision} (commit ${listing.commit})`);
-  const details = { repo: ref.repo, revision: ref.revision, commit: listing.commit };
-  const noModel = (): TidepoolError => new TidepoolError('E_MODEL_MISSING', `${ref.repo}@${ref.revision} has no ONNX export (neither model.onnx nor onnx/model.onnx) and is not a static (model2vec) model. ${exportRecipe(ref.repo)}`, details);
-  if (plan.kind === 'none') throw noModel();
-  if (plan.kind === 'onnx' && plan.missingRequired.length > 0) throw new TidepoolError('E_MODEL_INVALID', `${ref.repo}@${ref.revision} lacks ${plan.missingRequired.join(' and ')}, so it is not a transformers model folder tidepool can load.`, details);
   // Pin the listed commit, so a branch that moves mid-download cannot mix two commits' files.
   const pinned: RepoRef = { repo: ref.repo, revision: listing.commit };
   const dir = join(cache.snapshots, listing.commit);
@@ -123,14 +124,17 @@ export async function resolveHubModel(spec: string, settings: HubSettings, deps:
     const cached = await downloadFile(client, cache, pinned, file, { log: deps.log, progress: deps.progress });
     if (cached.fetched > 0 && !downloaded.includes(file)) downloaded.push(file);
   };
-  if (plan.kind === 'static' && plan.confirm.length > 0) {
-    // model2vec's file names are a transformers repo's too: its small metadata decides before the weights come.
-    for (const file of plan.confirm) await fetchFile(file);
-    if (!isStaticMetadata(await readJson(join(dir, 'config.json')), await readJson(join(dir, 'modules.json')))) throw noModel();
-  }
+  // model2vec's file names are a transformers repo's too: its small metadata (fetched for an ONNX model anyway) decides before any weights come.
+  const metadata = staticMetadataFiles(listing.files);
+  for (const file of metadata) await fetchFile(file);
+  const staticConfirmed = metadata.length === 0 ? false : isStaticMetadata(await readJson(join(dir, 'config.json')), await readJson(join(dir, 'modules.json')));
+  const plan = planModelFiles(listing.files, request, `${ref.repo}@${ref.revision} (commit ${listing.commit})`, staticConfirmed);
+  const details = { repo: ref.repo, revision: ref.revision, commit: listing.commit };
+  if (plan.kind === 'none') throw new TidepoolError('E_MODEL_MISSING', `${ref.repo}@${ref.revision} has no ONNX export (neither model.onnx nor onnx/model.onnx) and is not a static (model2vec) model. ${exportRecipe(ref.repo)}`, details);
+  if (plan.kind === 'onnx' && plan.missingRequired.length > 0) throw new TidepoolError('E_MODEL_INVALID', `${ref.repo}@${ref.revision} lacks ${plan.missingRequired.join(' and ')}, so it is not a transformers model folder tidepool can load.`, details);
   for (const file of plan.files) await fetchFile(file);
   // The ref last: a reader that finds refs/<revision> finds a complete snapshot behind it.
   await writeRef(cache, ref.revision, listing.commit);
-  const notes = plan.kind === 'onnx' ? [`${ref.repo}@${ref.revision}: ONNX variant ${plan.choice.variant.name} (${plan.onnx}): ${plan.choice.reason}`] : [`${ref.repo}@${ref.revision}: a static model (${plan.layout} layout)`];
+  const notes = plan.kind === 'onnx' ? [`${ref.repo}@${ref.revision}: ONNX variant ${plan.choice.variant.name} (${plan.onnx}): ${plan.choice.reason}`] : [`${ref.repo}@${ref.revision}: a static model (${plan.layout} layout)`, ...staticNotes(ref, request.variant ?? AUTO_VARIANT)];
   return { ...ref, commit: listing.commit, dir, kind: plan.kind, downloaded, notes };
 }

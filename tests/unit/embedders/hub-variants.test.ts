@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CpuFeatures } from '../../../src/backends/cpu-features.js';
 import { startHubSim, type HubSim } from '../../../src/devkit/hub-sim/index.js';
 import { writeStaticModel } from '../../../src/devkit/static-model/index.js';
-import { isStaticMetadata, planModelFiles } from '../../../src/embedders/hub/model-files.js';
+import { isStaticMetadata, planModelFiles, staticMetadataFiles } from '../../../src/embedders/hub/model-files.js';
 import { resolveHubModel } from '../../../src/embedders/hub/resolve.js';
 import type { HubSettings } from '../../../src/embedders/hub/settings.js';
 import type { VariantTarget } from '../../../src/embedders/onnx/variants.js';
@@ -86,6 +86,16 @@ describe('planModelFiles over a repo file list', () => {
     expect(planModelFiles(['config.json', 'tokenizer.json', 'pytorch_model.bin'])).toEqual({ kind: 'none', files: [] });
   });
 
+  it('a model2vec repo with an ONNX export too: static once its metadata says so, the ONNX file otherwise', () => {
+    const repo = ['config.json', 'model.safetensors', 'modules.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
+    expect(staticMetadataFiles(repo)).toEqual(['config.json', 'modules.json']);
+    expect(planModelFiles(repo, { target: VNNI }, 'org/potion', true)).toMatchObject({ kind: 'static', layout: 'model2vec', files: ['model.safetensors', 'tokenizer.json', 'config.json', 'modules.json'] });
+    expect(planModelFiles(repo, { target: VNNI }, 'org/potion', false)).toMatchObject({ kind: 'onnx', onnx: 'onnx/model.onnx' });
+    expect(planModelFiles(repo, { target: VNNI })).toMatchObject({ kind: 'onnx', onnx: 'onnx/model.onnx' });
+    expect(staticMetadataFiles(XENOVA_REPO)).toEqual([]);
+    expect(planModelFiles(['config.json', 'model.safetensors', 'tokenizer.json'], {}, 'org/bert', false)).toEqual({ kind: 'none', files: [] });
+  });
+
   it('isStaticMetadata: model2vec config, StaticModel architecture or a StaticEmbedding module; a BERT config is not', () => {
     expect(isStaticMetadata({ model_type: 'model2vec' }, undefined)).toBe(true);
     expect(isStaticMetadata({ architectures: ['StaticModel'] }, undefined)).toBe(true);
@@ -149,6 +159,22 @@ describe('resolveHubModel with static models', () => {
       await server.close();
       const again = await resolveHubModel('org/potion-mini', settings(cacheDir, { endpoint: server.url, offline: true }));
       expect(again).toMatchObject({ kind: 'static', dir: resolved.dir, downloaded: [] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a model2vec repo that also ships an ONNX export is downloaded as the static model, with no ONNX file', async () => {
+    const folder = join(scratch, 'static-with-onnx');
+    await writeStaticModel(folder);
+    // The ONNX files are stand-ins (the safetensors bytes): they must never be requested.
+    const server = await startHubSim({ dir: folder, repo: 'org/potion-onnx', aliases: { 'onnx/model.onnx': 'model.safetensors', 'onnx/model_qint8_avx512_vnni.onnx': 'model.safetensors' } });
+    try {
+      const cacheDir = await mkdtemp(join(scratch, 'cache-'));
+      const resolved = await resolveHubModel('org/potion-onnx', settings(cacheDir, { endpoint: server.url }), { target: VNNI, variant: 'qint8_avx512_vnni' });
+      expect(resolved).toMatchObject({ kind: 'static', notes: ['org/potion-onnx@main: a static model (model2vec layout)', 'org/potion-onnx@main is a static model, which has no ONNX variants: --variant qint8_avx512_vnni does not apply'] });
+      expect(requestedFiles(server)).toEqual(['config.json', 'model.safetensors', 'modules.json', 'tokenizer.json']);
+      await expect(resolveHubModel('org/potion-onnx', settings(cacheDir, { endpoint: server.url, offline: true }), { target: VNNI })).resolves.toMatchObject({ kind: 'static', downloaded: [], notes: [] });
     } finally {
       await server.close();
     }
