@@ -11,7 +11,7 @@ import { looksLikeHubId } from '../util/hub-id.js';
 import { resolveHubModel, type ResolvedHubModel } from './hub/resolve.js';
 import { hubSettingsFromEnv } from './hub/settings.js';
 import { loadModelFolder } from './onnx/model-folder.js';
-import { FP32_VARIANT } from './onnx/variants.js';
+import { FP32_VARIANT, type VariantTarget } from './onnx/variants.js';
 import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
 import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folder.js';
@@ -27,12 +27,13 @@ export type EmbedModel =
   | { kind: 'static'; spec: StaticModelSpec; dim: number; key: string; device: 'cpu'; maxLength: number; describe: Record<string, unknown> }
   | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
 
-/** A Hub id that is not a local path, resolved through the Hugging Face cache; undefined for a local folder. */
-async function resolveHubId(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
+/** A Hub id that is not a local path, resolved through the Hugging Face cache (fetching the variant `target` wants); undefined for a local folder. */
+async function resolveHubId(options: ResolvedModelOptions, target: VariantTarget, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
   if (!looksLikeHubId(options.model) || existsSync(options.model)) return undefined;
   const settings = options.hub ?? hubSettingsFromEnv({}, homedir());
-  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`), progress: log });
+  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`), progress: log, variant: options.variant, target });
   log?.write(`embed: ${options.model} is ${resolved.repo}@${resolved.commit} in ${resolved.dir}${resolved.downloaded.length === 0 ? ' (cached)' : ''}\n`);
+  for (const note of resolved.notes) log?.write(`embed: ${note}\n`);
   return resolved;
 }
 
@@ -42,12 +43,12 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
   }
-  // A local static model folder first: the Hub path fetches ONNX models only.
-  if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options, log);
-  const hub = await resolveHubId(options, log);
-  // The device first: `--variant auto` prefers fp16 on a GPU and the int8 export for this CPU on the CPU.
+  if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options.model, undefined, options, log);
+  // The device first: `--variant auto` prefers fp16 on a GPU and the int8 export for this CPU on the CPU, and a Hub download fetches only that file.
   const { device, reason } = resolveDevice(options.device);
-  const target = { device, cpu: options.cpu ?? readCpuFeatures() };
+  const target: VariantTarget = { device, cpu: options.cpu ?? readCpuFeatures() };
+  const hub = await resolveHubId(options, target, log);
+  if (hub?.kind === 'static') return resolveStaticModel(hub.dir, hub, options, log);
   const folder = await loadModelFolder(hub?.dir ?? options.model, { ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }), variant: options.variant, target });
   // A snapshot folder is named by its commit: the Hub id is the name people know.
   const name = hub === undefined ? folder.name : hub.repo;
@@ -68,20 +69,23 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
   };
 }
 
-/** A static model folder (no ONNX file, a model.safetensors with static vectors): always the CPU, where a lookup and a mean are cheapest. */
-async function resolveStaticModel(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
+/** A static model folder (no ONNX file, a model.safetensors with static vectors), local or a Hub snapshot: always the CPU, where a lookup and a mean are cheapest. */
+async function resolveStaticModel(dir: string, hub: ResolvedHubModel | undefined, options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<EmbedModel> {
   if (options.device !== 'auto' && options.device !== 'cpu') {
-    throw new TidepoolError('E_USAGE', `${resolve(options.model)} is a static embedding model (a table lookup and a mean), which runs on the CPU only; drop --device ${options.device} or pass --device cpu.`, { device: options.device });
+    throw new TidepoolError('E_USAGE', `${hub === undefined ? resolve(dir) : options.model} is a static embedding model (a table lookup and a mean), which runs on the CPU only; drop --device ${options.device} or pass --device cpu.`, { device: options.device });
   }
-  const folder = await loadStaticModelFolder(options.model, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
-  log?.write(`embed: static model ${folder.name} (${folder.layout} layout, ${folder.rows} x ${folder.dim} ${folder.dtype}${folder.hasWeights ? ', token weights' : ''}${folder.hasMapping ? ', token mapping' : ''}), max ${folder.maxLength} tokens, on the CPU\n`);
+  const folder = await loadStaticModelFolder(dir, options.maxLength === undefined ? {} : { maxLength: options.maxLength });
+  // A snapshot folder is named by its commit: the Hub id is the name people know.
+  const name = hub === undefined ? folder.name : hub.repo;
+  const source = hub === undefined ? {} : { hub: { repo: hub.repo, revision: hub.revision, commit: hub.commit } };
+  log?.write(`embed: static model ${name} (${folder.layout} layout, ${folder.rows} x ${folder.dim} ${folder.dtype}${folder.hasWeights ? ', token weights' : ''}${folder.hasMapping ? ', token mapping' : ''}), max ${folder.maxLength} tokens, on the CPU\n`);
   return {
     kind: 'static',
     spec: { dir: folder.dir, maxLength: folder.maxLength },
     dim: folder.dim,
-    key: `static:${folder.name}:sha256=${folder.safetensorsSha256}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
+    key: `static:${name}:sha256=${folder.safetensorsSha256}:normalize=${String(folder.normalize)}:maxLength=${folder.maxLength}`,
     device: 'cpu',
     maxLength: folder.maxLength,
-    describe: { name: folder.name, kind: 'static', dir: folder.dir, layout: folder.layout, safetensors: folder.safetensorsPath, sha256: folder.safetensorsSha256, dtype: folder.dtype, weights: folder.hasWeights, mapping: folder.hasMapping, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.dim },
+    describe: { name, ...source, kind: 'static', dir: folder.dir, layout: folder.layout, safetensors: folder.safetensorsPath, sha256: folder.safetensorsSha256, dtype: folder.dtype, weights: folder.hasWeights, mapping: folder.hasMapping, normalize: folder.normalize, maxLength: folder.maxLength, dim: folder.dim },
   };
 }

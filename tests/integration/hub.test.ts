@@ -127,6 +127,29 @@ describe('embed --model org/name through the Hugging Face cache', () => {
     }
   }, 120_000);
 
+  it('--variant NAME downloads that ONNX file only, runs it, and names it in the manifest', async () => {
+    // The variant files hold the fp32 bytes, so the right vectors are the local folder's.
+    const variants = await startHubSim({ dir: MODEL_DIR, repo: 'org/variants', aliases: { 'onnx/model_qint8_avx512_vnni.onnx': 'onnx/model.onnx', 'onnx/model_quint8_avx2.onnx': 'onnx/model.onnx', 'onnx/model_O2.onnx': 'onnx/model.onnx' } });
+    try {
+      const env = { HF_HUB_CACHE: join(dir, 'variants-cache'), HF_ENDPOINT: variants.url, HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+      const result = await runCli(['embed', '--data', data, '--model', 'org/variants', '--variant', 'qint8_avx512_vnni', '--out', join(dir, 'variant'), '--device', 'cpu', '--threads', '1'], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('downloading onnx/model_qint8_avx512_vnni.onnx');
+      expect(result.stderr).toContain('ONNX variant qint8_avx512_vnni (onnx/model_qint8_avx512_vnni.onnx): variant qint8_avx512_vnni was requested');
+      const onnxRequested = new Set(variants.requests.map((request) => /\/resolve\/[^/]+\/(.+\.onnx)$/.exec(request.path)?.[1]).filter((file) => file !== undefined));
+      expect([...onnxRequested]).toEqual(['onnx/model_qint8_avx512_vnni.onnx']);
+      const manifest = JSON.parse(await readFile(join(dir, 'variant', 'manifest.json'), 'utf8')) as { parameters: { model: Record<string, unknown> } };
+      expect(manifest.parameters.model).toMatchObject({ name: 'org/variants', variant: 'qint8_avx512_vnni', hub: { repo: 'org/variants', commit: variants.commit } });
+      expect(await vectors(join(dir, 'variant'))).toEqual(await vectors(join(dir, 'local')));
+      const missing = await runCli(['embed', '--data', data, '--model', 'org/variants', '--variant', 'fp16', '--out', join(dir, 'no-fp16'), '--device', 'cpu', '-q'], { env });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`org/variants@main (commit ${variants.commit}) has no ONNX variant "fp16"`);
+      expect(missing.stderr).toContain('fp32 (onnx/model.onnx), O2 (onnx/model_O2.onnx), qint8_avx512_vnni (onnx/model_qint8_avx512_vnni.onnx), quint8_avx2 (onnx/model_quint8_avx2.onnx)');
+    } finally {
+      await variants.close();
+    }
+  }, 120_000);
+
   it('tidepool run accepts a Hub id as embed.model', async () => {
     const pipeline = join(dir, 'pipeline.json');
     await writeFile(pipeline, JSON.stringify({ work: 'work', ingest: { inputs: [join(dir, 'sample.jsonl')] }, embed: { model: 'tidepool/mini-bert', device: 'cpu', threads: 1 } }));

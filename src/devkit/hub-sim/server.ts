@@ -4,7 +4,8 @@
  * `/{repo}/resolve/{rev}/{file}` with X-Repo-Commit and ETag, a redirect to `/lfs/{sha256}` (with
  * X-Linked-Etag / X-Linked-Size) for large files, Range requests, 401 for a gated repo without the
  * token, 404 with X-Error-Code for an unknown repo, revision or file, and switches to cut a body short
- * or corrupt it.
+ * or corrupt it. `aliases` serve one file under more names, as a repo of ONNX variants does (tests count
+ * which of them a download asked for).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -22,6 +23,10 @@ export interface HubSimOptions {
   token?: string;
   /** Files of this many bytes or more are LFS files, served through a redirect. @default 65536 */
   lfsThreshold?: number;
+  /** Extra repo paths served with the bytes of a file the folder has: `{ 'onnx/model_qint8_avx512_vnni.onnx': 'onnx/model.onnx' }`. @default none */
+  aliases?: Record<string, string>;
+  /** Every answer waits this long, as a distant Hub does (so two downloads overlap in tests). @default 0 */
+  latencyMs?: number;
 }
 
 /** One request the server received. */
@@ -52,10 +57,19 @@ function notFound(response: ServerResponse, code: string, message: string): void
   response.end(JSON.stringify({ error: message }));
 }
 
+function withAliases(files: RepoFile[], aliases: Record<string, string>): RepoFile[] {
+  const extra = Object.entries(aliases).map(([path, source]) => {
+    const file = files.find((entry) => entry.path === source);
+    if (file === undefined) throw new Error(`hub-sim: alias ${path} names ${source}, which the folder lacks`);
+    return { ...file, path };
+  });
+  return [...files, ...extra].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 /** Starts the stand-in on 127.0.0.1 at a free port. */
 export async function startHubSim(options: HubSimOptions): Promise<HubSim> {
   const repo = options.repo ?? 'org/name';
-  const files = await readRepoFiles(options.dir);
+  const files = withAliases(await readRepoFiles(options.dir), options.aliases ?? {});
   const byPath = new Map(files.map((file) => [file.path, file]));
   const bySha256 = new Map(files.map((file) => [file.sha256, file]));
   const commit = commitOf(files);
@@ -144,7 +158,8 @@ export async function startHubSim(options: HubSimOptions): Promise<HubSim> {
     sendBody(request, response, file, { 'x-repo-commit': commit, etag: `"${file.gitSha1}"` });
   }
 
-  const server = createServer(handle);
+  const latencyMs = options.latencyMs ?? 0;
+  const server = createServer(latencyMs === 0 ? handle : (request, response) => { setTimeout(() => { handle(request, response); }, latencyMs); });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

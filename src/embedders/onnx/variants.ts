@@ -47,17 +47,29 @@ async function filesIn(dir: string): Promise<string[]> {
   }
 }
 
-/** The folder's ONNX variants, top level before onnx/ (a name in both is the top-level file), sorted by name within each. */
-export async function listOnnxVariants(dir: string): Promise<OnnxVariant[]> {
+/**
+ * The ONNX variants among `files` (paths relative to a folder or repo root, `/`-separated): top level
+ * before onnx/ (a name in both is the top-level file), sorted by name within each. Pure, so a Hub
+ * repo's file list and a folder on disk are read by the same rule.
+ */
+export function onnxVariantsOf(files: readonly string[]): OnnxVariant[] {
   const variants = new Map<string, OnnxVariant>();
   for (const prefix of ['', 'onnx/']) {
-    for (const name of (await filesIn(join(dir, prefix))).sort()) {
+    const names = files.filter((file) => file.startsWith(prefix) && !file.slice(prefix.length).includes('/')).map((file) => file.slice(prefix.length)).sort();
+    for (const name of names) {
       const match = VARIANT_FILE.exec(name);
       const variant = match === null ? undefined : (match[1] ?? FP32_VARIANT);
       if (variant !== undefined && !variants.has(variant)) variants.set(variant, { name: variant, file: prefix + name });
     }
   }
   return [...variants.values()];
+}
+
+/** The folder's ONNX variants ({@link onnxVariantsOf} over its top level and onnx/). */
+export async function listOnnxVariants(dir: string): Promise<OnnxVariant[]> {
+  const top = await filesIn(dir);
+  const nested = (await filesIn(join(dir, 'onnx'))).map((name) => `onnx/${name}`);
+  return onnxVariantsOf([...top, ...nested]);
 }
 
 /**
@@ -85,14 +97,15 @@ export interface VariantChoice {
 /**
  * Picks the variant: a named one must exist; `auto` takes the first of {@link autoPreference} the folder
  * has, else the fp32 model.
+ * @param place - How errors name where the variants are. @default "the model folder DIR"
  */
-export function chooseOnnxVariant(dir: string, variants: readonly OnnxVariant[], request: string, target: VariantTarget): VariantChoice {
+export function chooseOnnxVariant(dir: string, variants: readonly OnnxVariant[], request: string, target: VariantTarget, place = `the model folder ${dir}`): VariantChoice {
   const have = variants.map((variant) => `${variant.name} (${variant.file})`).join(', ');
   if (request !== AUTO_VARIANT) {
     const name = variantName(request);
     const found = variants.find((variant) => variant.name === name);
     if (found !== undefined) return { variant: found, reason: `variant ${name} was requested` };
-    throw new TidepoolError('E_MODEL_MISSING', `the model folder ${dir} has no ONNX variant "${name}" (model_${name}.onnx at the top level or under onnx/). It has: ${have === '' ? 'none' : have}. Pass one of these to --variant, or --variant auto.`, { path: dir, variant: name, available: variants.map((variant) => variant.name) });
+    throw new TidepoolError('E_MODEL_MISSING', `${place} has no ONNX variant "${name}" (model_${name}.onnx at the top level or under onnx/). It has: ${have === '' ? 'none' : have}. Pass one of these to --variant, or --variant auto.`, { path: dir, variant: name, available: variants.map((variant) => variant.name) });
   }
   const preference = autoPreference(target);
   for (const name of preference) {
@@ -101,5 +114,5 @@ export function chooseOnnxVariant(dir: string, variants: readonly OnnxVariant[],
   }
   const fp32 = variants.find((variant) => variant.name === FP32_VARIANT);
   if (fp32 !== undefined) return { variant: fp32, reason: `auto: ${preference.length === 0 ? 'no int8 variant suits this CPU' : `the folder has none of ${preference.join(', ')}`}, so the fp32 model` };
-  throw new TidepoolError('E_MODEL_MISSING', `the model folder ${dir} has no model.onnx (nor onnx/model.onnx), and none of its ONNX variants suits ${target.device === 'cpu' ? 'this CPU' : target.device}: it has ${have}. Pass one of these to --variant.`, { path: dir, available: variants.map((variant) => variant.name) });
+  throw new TidepoolError('E_MODEL_MISSING', `${place} has no model.onnx (nor onnx/model.onnx), and none of its ONNX variants suits ${target.device === 'cpu' ? 'this CPU' : target.device}: it has ${have}. Pass one of these to --variant.`, { path: dir, available: variants.map((variant) => variant.name) });
 }

@@ -46,12 +46,13 @@ describe('planModelFiles', () => {
   it('takes the configs, the tokenizer and one ONNX file, never the other variants', () => {
     const repo = ['README.md', 'config.json', 'tokenizer.json', 'vocab.txt', 'modules.json', '1_Pooling/config.json', 'model.safetensors',
       'onnx/model.onnx', 'onnx/model_O4.onnx', 'onnx/model_qint8_avx512_vnni.onnx', 'onnx/model_quantized.onnx', 'pytorch_model.bin'];
-    expect(planModelFiles(repo)).toEqual({ files: ['config.json', 'tokenizer.json', 'modules.json', '1_Pooling/config.json', 'onnx/model.onnx'], missingRequired: [], onnx: 'onnx/model.onnx' });
+    expect(planModelFiles(repo)).toMatchObject({ kind: 'onnx', files: ['config.json', 'tokenizer.json', 'modules.json', '1_Pooling/config.json', 'onnx/model.onnx'], missingRequired: [], onnx: 'onnx/model.onnx' });
   });
   it('prefers a top-level model.onnx and brings its external-data sidecar', () => {
     expect(planModelFiles(['config.json', 'tokenizer.json', 'model.onnx', 'model.onnx_data', 'onnx/model.onnx']).files).toEqual(['config.json', 'tokenizer.json', 'model.onnx', 'model.onnx_data']);
   });
   it('reports a repo without ONNX or without a tokenizer', () => {
-    expect(planModelFiles(['config.json', 'model.safetensors'])).toMatchObject({ onnx: undefined, missingRequired: ['tokenizer.json'] });
+    expect(planModelFiles(['config.json', 'model.safetensors'])).toEqual({ kind: 'none', files: [] });
+    expect(planModelFiles(['config.json', 'onnx/model.onnx'])).toMatchObject({ kind: 'onnx', onnx: 'onnx/model.onnx', missingRequired: ['tokenizer.json'] });
   });
 });
