@@ -71,9 +71,12 @@ export async function findStaticLayout(dir: string): Promise<{ layout: (typeof L
   return undefined;
 }
 
-/** True when `dir` has no ONNX model and a safetensors file with static vectors. */
+/**
+ * True when `dir` has a safetensors file with static vectors, even beside an ONNX file: model2vec repos
+ * ship an `onnx/model.onnx` export of the same lookup (inputs `input_ids` and `offsets`, not a BERT
+ * encoder's), and a Hub snapshot of such a repo is taken as static too, so a folder and its Hub id agree.
+ */
 export async function isStaticModelFolder(dir: string): Promise<boolean> {
-  if ((await isFile(join(dir, 'model.onnx'))) || (await isFile(join(dir, 'onnx', 'model.onnx')))) return false;
   return (await findStaticLayout(dir)) !== undefined;
 }
 

@@ -1,6 +1,6 @@
 // Static (model2vec) models against the independent reference in static-reference.ts: the vectors
 // tidepool computes equal model2vec's recipe run in float64 on the parsed bytes, within 1e-6.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStaticModel } from '../../../src/devkit/static-model/index.js';
@@ -94,10 +94,11 @@ describe('static embedder (model2vec)', () => {
     await expect(loadStaticModelFolder(path)).rejects.toMatchObject({ code: 'E_MODEL_INVALID', message: expect.stringContaining('header length field') as unknown });
   });
 
-  it('is not taken for a static model when the folder has an ONNX model or no vectors tensor', async () => {
+  it('is taken for a static model beside an ONNX export of it (as model2vec repos ship), and not without a vectors tensor', async () => {
     const path = await model('with-onnx', {});
-    await writeFile(join(path, 'model.onnx'), 'x');
-    expect(await isStaticModelFolder(path)).toBe(false);
+    await mkdir(join(path, 'onnx'), { recursive: true });
+    await writeFile(join(path, 'onnx', 'model.onnx'), 'x');
+    expect(await isStaticModelFolder(path)).toBe(true);
     expect(await isStaticModelFolder(join(dir, 'nothing-here'))).toBe(false);
   });
 });
