@@ -12,7 +12,8 @@ import { OnnxSession } from '../../../src/backends/onnx/session.js';
 import { MINI_BERT_CONFIG, writeNativeModel } from '../../../src/devkit/native-model/index.js';
 import { generateSample } from '../../../src/devkit/sample/index.js';
 import { OnnxEmbedder, loadModelFolder } from '../../../src/embedders/onnx/index.js';
-import { quantizeModelFolder, quantizeOnnxModel, type WeightFormat } from '../../../src/embedders/onnx/quantize/index.js';
+import { QUANTIZE_OPTIONS, quantizeModelFolder, quantizeOnnxModel, resolveQuantizeOptions, type QuantizeOptions, type WeightFormat } from '../../../src/embedders/onnx/quantize/index.js';
+import { namedOptions, usageProblems } from '../../helpers/option-table.js';
 import { tempDir } from '../../helpers/files.js';
 
 const { onnx } = onnxProto;
@@ -204,4 +205,16 @@ describe('quantizeModelFolder on the project\'s models', () => {
     await rm(fp32Path);
     await expect(quantizeModelFolder({ model, cpu: avx2 })).rejects.toMatchObject({ code: 'E_MODEL_MISSING', message: expect.stringContaining('has no fp32 model.onnx') as unknown });
   }, 60_000);
+});
+
+describe('resolveQuantizeOptions', () => {
+  it('names every bad option by its flag, in one E_USAGE error', () => {
+    const bad = { model: '', out: 5, force: 'yes', perChannel: 1, variant: 3, cpu: { arch: 'x64', flags: [] } } as unknown as QuantizeOptions;
+    const problems = usageProblems('quantize', () => resolveQuantizeOptions(bad));
+    expect(namedOptions(problems)).toEqual(Object.values(QUANTIZE_OPTIONS).map((spec) => spec.flag!).sort());
+  });
+
+  it('defaults: no --out, no --force, per-column scales', () => {
+    expect(resolveQuantizeOptions({ model: 'm', cpu: { arch: 'x64', flags: [] } })).toMatchObject({ model: 'm', out: undefined, force: false, perChannel: true, variant: undefined });
+  });
 });

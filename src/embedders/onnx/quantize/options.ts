@@ -36,7 +36,7 @@ export const QUANTIZE_OPTIONS: OptionTable = {
   model: option(KINDS.path, '--model', true),
   out: option(KINDS.path, '--out'),
   force: option(KINDS.boolean, '--force'),
-  perChannel: option(KINDS.boolean, '--per-channel'),
+  perChannel: option(KINDS.boolean, '--no-per-channel'),
   variant: option(KINDS.string, '--variant'),
 };
 
