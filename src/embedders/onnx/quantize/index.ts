@@ -1,0 +1,10 @@
+export { quantizeModelFolder } from './folder.js';
+export type { QuantizeResult } from './folder.js';
+export { QUANTIZE_OPTIONS, resolveQuantizeOptions } from './options.js';
+export type { QuantizeOptions, ResolvedQuantizeOptions } from './options.js';
+export { MIN_QUANTIZE_OPSET, quantizeOnnxModel } from './rewrite.js';
+export type { QuantizeOutcome, QuantizeReport } from './rewrite.js';
+export { quantTargetNamed, quantTargetOf } from './target.js';
+export type { QuantTarget } from './target.js';
+export { quantizeWeights } from './weights.js';
+export type { QuantizedWeights, WeightFormat } from './weights.js';
