@@ -31,10 +31,22 @@ export type EmbedModel =
 async function resolveHubId(options: ResolvedModelOptions, target: VariantTarget, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
   if (!looksLikeHubId(options.model) || existsSync(options.model)) return undefined;
   const settings = options.hub ?? hubSettingsFromEnv({}, homedir());
-  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`), progress: log, variant: options.variant, target });
+  const resolved = await resolveHubModel(options.model, settings, { log: (line) => log?.write(`embed: ${line}\n`), progress: log, variant: options.variant, target }).catch((error: unknown) => {
+    throw alsoNotAFolder(error, options.model);
+  });
   log?.write(`embed: ${options.model} is ${resolved.repo}@${resolved.commit} in ${resolved.dir}${resolved.downloaded.length === 0 ? ' (cached)' : ''}\n`);
   for (const note of resolved.notes) log?.write(`embed: ${note}\n`);
   return resolved;
+}
+
+/**
+ * `a/b` that is no local path is taken for a Hub id (huggingface_hub's rule: an existing path wins), so a
+ * mistyped relative folder fails at the Hub; its error then also says that no such folder exists.
+ */
+function alsoNotAFolder(error: unknown, model: string): unknown {
+  if (!(error instanceof TidepoolError) || (error.code !== 'E_MODEL_MISSING' && error.code !== 'E_HUB_UNREACHABLE')) return error;
+  const hint = ` (${model} was taken for a Hub id because no folder ${resolve(model)} exists; for a local folder, check the path.)`;
+  return new TidepoolError(error.code, `${error.message}${hint}`, { ...error.details }, { cause: error });
 }
 
 /** Checks the model folder (or the hashing parameters) and picks the device; notes go to `log`. */

@@ -14,6 +14,8 @@ import { startHubSim, type HubSim } from '../../../src/devkit/hub-sim/index.js';
 import { writeStaticModel } from '../../../src/devkit/static-model/index.js';
 import { isStaticMetadata, planModelFiles, staticMetadataFiles } from '../../../src/embedders/hub/model-files.js';
 import { resolveHubModel } from '../../../src/embedders/hub/resolve.js';
+import { resolveEmbedModel } from '../../../src/embedders/model.js';
+import { resolveModelOptions } from '../../../src/embedders/options.js';
 import type { HubSettings } from '../../../src/embedders/hub/settings.js';
 import type { VariantTarget } from '../../../src/embedders/onnx/variants.js';
 
@@ -207,6 +209,15 @@ describe('resolveHubModel with static models', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a relative path a/b that exists nowhere is tried as a Hub id, and the error also says no such folder exists', async () => {
+    const hub = settings(await mkdtemp(join(scratch, 'cache-')));
+    const missing = await resolveEmbedModel(resolveModelOptions({ model: 'no-such-org/no-such-model', device: 'cpu', hub }), undefined).catch((error: unknown) => error);
+    expect(missing).toMatchObject({ code: 'E_MODEL_MISSING' });
+    expect((missing as Error).message).toMatch(/Hub has no model repo no-such-org\/no-such-model.*taken for a Hub id because no folder \/.*no-such-org\/no-such-model exists/s);
+    const offline = await resolveEmbedModel(resolveModelOptions({ model: 'no-such-org/no-such-model', device: 'cpu', hub: { ...hub, offline: true } }), undefined).catch((error: unknown) => error);
+    expect((offline as Error).message).toMatch(/offline .*no folder .* exists/s);
   });
 });
 
