@@ -93,7 +93,7 @@ export class StaticEmbedder {
         const base = (mapping === undefined ? id : mapping[id]!) * dim;
         const weight = idWeight[id]!;
         idWeight[id] = 0;
-        for (let k = 0; k < dim; k++) sum[k]! += weight * table[base + k]!;
+        addScaled(sum, table, base, weight);
       }
       let scale = 1 / ids.length;
       if (this.normalize) {
@@ -109,4 +109,18 @@ export class StaticEmbedder {
     });
     return { vectors: out, tokens, truncated, empty, zeroVectors };
   }
+}
+
+/** `sum += weight * table[base .. base + sum.length]`, four lanes a step (V8 does not vectorise; unrolled, it runs markedly faster). */
+function addScaled(sum: Float64Array, table: Float32Array, base: number, weight: number): void {
+  const dim = sum.length;
+  let k = 0;
+  for (; k + 4 <= dim; k += 4) {
+    const at = base + k;
+    sum[k] = sum[k]! + weight * table[at]!;
+    sum[k + 1] = sum[k + 1]! + weight * table[at + 1]!;
+    sum[k + 2] = sum[k + 2]! + weight * table[at + 2]!;
+    sum[k + 3] = sum[k + 3]! + weight * table[at + 3]!;
+  }
+  for (; k < dim; k++) sum[k] = sum[k]! + weight * table[base + k]!;
 }

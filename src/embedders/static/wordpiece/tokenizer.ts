@@ -7,6 +7,7 @@
  */
 import type { WordPieceConfig } from './config.js';
 import { normalizeBert } from './normalizer.js';
+import { VocabularyTrie } from './trie.js';
 
 /** Pre-tokenizer classes of a code point (plain numbers: they live in a Uint8Array table). */
 const WORD_CHAR = 0;
@@ -44,20 +45,24 @@ function escapeRegExp(text: string): string {
 
 /** Text to WordPiece ids, without special tokens, for a config {@link parseWordPieceConfig} accepted. */
 export class WordPieceTokenizer {
-  private readonly vocabulary: Map<string, number>;
   private readonly unknownId: number;
-  /** Longest vocabulary entry, in UTF-16 units: no longer piece can match. */
-  private readonly longestPiece: number;
+  /** Every vocabulary entry, for a word's first piece. */
+  private readonly firstPieces = new VocabularyTrie();
+  /** Entries that start with the continuation prefix, without it, for the pieces after the first. */
+  private readonly nextPieces = new VocabularyTrie();
+  private readonly match = { end: 0, id: 0 };
   /** Added tokens, longest first, so a match at a position is the longest one there (the reference walks a trie). */
   private readonly addedPattern: RegExp | undefined;
   private readonly wordIds = new Map<string, readonly number[]>();
 
   constructor(private readonly config: WordPieceConfig) {
-    this.vocabulary = config.vocabulary;
     this.unknownId = config.vocabulary.get(config.unknownToken)!;
-    let longest = 0;
-    for (const token of config.vocabulary.keys()) longest = Math.max(longest, token.length);
-    this.longestPiece = longest;
+    const prefix = config.continuingSubwordPrefix;
+    for (const [token, id] of config.vocabulary) {
+      if (token === '') continue;
+      this.firstPieces.add(token, id);
+      if (token.startsWith(prefix) && token.length > prefix.length) this.nextPieces.add(token.slice(prefix.length), id);
+    }
     const added = [...config.addedTokens.keys()].sort((a, b) => b.length - a.length);
     this.addedPattern = added.length === 0 ? undefined : new RegExp(added.map(escapeRegExp).join('|'), 'g');
   }
@@ -127,29 +132,17 @@ export class WordPieceTokenizer {
 
   /** Greedy longest-match-first over code points; the whole word is the unknown token when a piece has no match. */
   private wordPiece(word: string): number[] {
-    const { vocabulary, unknownId, longestPiece } = this;
-    const prefix = this.config.continuingSubwordPrefix;
     let codePoints = 0;
     for (let i = 0; i < word.length; i++) {
-      const unit = word.charCodeAt(i);
-      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < word.length && isLowSurrogate(word.charCodeAt(i + 1))) i++;
+      if (isHighSurrogate(word.charCodeAt(i)) && i + 1 < word.length && isLowSurrogate(word.charCodeAt(i + 1))) i++;
       codePoints++;
     }
-    if (codePoints > this.config.maxInputCharsPerWord) return [unknownId];
+    if (codePoints > this.config.maxInputCharsPerWord) return [this.unknownId];
     const pieces: number[] = [];
-    for (let start = 0; start < word.length; ) {
-      let end = Math.min(word.length, start + longestPiece);
-      if (end < word.length && isLowSurrogate(word.charCodeAt(end)) && isHighSurrogate(word.charCodeAt(end - 1))) end--; // never cut a pair
-      let id: number | undefined;
-      while (end > start) {
-        const piece = word.slice(start, end);
-        id = vocabulary.get(start > 0 ? prefix + piece : piece);
-        if (id !== undefined) break;
-        end -= end - 2 >= start && isLowSurrogate(word.charCodeAt(end - 1)) && isHighSurrogate(word.charCodeAt(end - 2)) ? 2 : 1;
-      }
-      if (id === undefined) return [unknownId];
-      pieces.push(id);
-      start = end;
+    const match = this.match;
+    for (let start = 0; start < word.length; start = match.end) {
+      if (!(start === 0 ? this.firstPieces : this.nextPieces).longestAt(word, start, match)) return [this.unknownId];
+      pieces.push(match.id);
     }
     return pieces;
   }
