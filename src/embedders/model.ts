@@ -15,6 +15,9 @@ import { FP32_VARIANT, type VariantTarget } from './onnx/variants.js';
 import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
 import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folder.js';
+import { staticTokenizerImplementation } from './static/static-tokenizer.js';
+import { parseModelJsonObject } from './onnx/folder-files.js';
+import { readFile } from 'node:fs/promises';
 
 /** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
 export const CPU_BATCH_TOKENS = 1024;
@@ -91,6 +94,8 @@ async function resolveStaticModel(dir: string, hub: ResolvedHubModel | undefined
   const name = hub === undefined ? folder.name : hub.repo;
   const source = hub === undefined ? {} : { hub: { repo: hub.repo, revision: hub.revision, commit: hub.commit } };
   log?.write(`embed: static model ${name} (${folder.layout} layout, ${folder.rows} x ${folder.dim} ${folder.dtype}${folder.hasWeights ? ', token weights' : ''}${folder.hasMapping ? ', token mapping' : ''}), max ${folder.maxLength} tokens, on the CPU\n`);
+  const tokenizerJson = parseModelJsonObject(folder.tokenizerPath, await readFile(folder.tokenizerPath, 'utf8'));
+  log?.write(`embed: tokenizer ${staticTokenizerImplementation(tokenizerJson)}\n`);
   return {
     kind: 'static',
     spec: { dir: folder.dir, maxLength: folder.maxLength },

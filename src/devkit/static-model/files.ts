@@ -7,12 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { seededRandom } from '../../util/random.js';
 import { floatToHalf } from '../../store/matrix.js';
-import { MINI_BERT_CONFIG } from '../native-model/config.js';
 import type { NativeModelFile } from '../native-model/files.js';
 import { tokenizerJson } from '../native-model/tokenizer-files.js';
-import { buildVocabulary } from '../native-model/vocabulary.js';
 import { safetensorsBytes } from './safetensors-writer.js';
 import type { TensorToWrite } from './safetensors-writer.js';
+import { staticVocabulary } from './vocabulary.js';
 
 /** Name of the folder the devkit writes by default. */
 export const STATIC_MODEL_NAME = 'tidepool-static-mini';
@@ -33,6 +32,8 @@ export interface StaticModelOptions {
   seed?: number;
   /** model2vec's layout, or sentence-transformers' with the vectors under `0_StaticEmbedding/`. @default 'model2vec' */
   layout?: 'model2vec' | 'sentence-transformers';
+  /** Tokens in the WordPiece vocabulary (potion-base-8M has ~30K). @default 4096 (the native model's) */
+  vocabularySize?: number;
 }
 
 const utf8 = new TextEncoder();
@@ -48,7 +49,7 @@ function bytesOf(values: Float32Array | Float64Array | Uint16Array | BigInt64Arr
 /** Every file of the static model folder. */
 export function staticModelFiles(options: StaticModelOptions = {}): NativeModelFile[] {
   const dim = options.dim ?? 64;
-  const vocab = buildVocabulary(MINI_BERT_CONFIG.vocabSize);
+  const vocab = staticVocabulary(options.vocabularySize);
   const rows = options.mappedRows ?? vocab.length;
   const random = seededRandom(options.seed ?? 7);
   const values = new Float32Array(rows * dim);

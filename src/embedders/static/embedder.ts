@@ -58,11 +58,17 @@ export class StaticEmbedder {
     return new StaticEmbedder(tokenizer, vectors, weights, mapping, folder.dim, folder.normalize);
   }
 
+  /** Per token id, the summed weight of its occurrences in the current text (zero between texts). */
+  private idWeight: Float64Array | undefined;
+
   /** Embeds `texts`; row i of the result is text i. */
   embed(texts: readonly string[]): StaticBatchResult {
     const { dim, vectors: table, weights, mapping } = this;
     const out = new Float32Array(texts.length * dim);
     const sum = new Float64Array(dim);
+    // Code repeats its tokens (brackets, dots, identifiers): each distinct id's vector is added once, times its summed weight.
+    const idWeight = (this.idWeight ??= new Float64Array(this.tokenizer.vocabularySize));
+    const distinct: number[] = [];
     let tokens = 0;
     let truncated = 0;
     let empty = 0;
@@ -77,16 +83,25 @@ export class StaticEmbedder {
         zeroVectors++;
         return;
       }
-      sum.fill(0);
+      distinct.length = 0;
       for (const id of ids) {
+        if (idWeight[id] === 0) distinct.push(id);
+        idWeight[id]! += weights === undefined ? 1 : weights[id]!;
+      }
+      sum.fill(0);
+      for (const id of distinct) {
         const base = (mapping === undefined ? id : mapping[id]!) * dim;
-        const weight = weights === undefined ? 1 : weights[id]!;
-        for (let k = 0; k < dim; k++) sum[k]! += weight * table[base + k]!;
+        const weight = idWeight[id]!;
+        idWeight[id] = 0;
+        addScaled(sum, table, base, weight);
       }
       let scale = 1 / ids.length;
       if (this.normalize) {
         let squares = 0;
-        for (let k = 0; k < dim; k++) squares += (sum[k]! * scale) ** 2;
+        for (let k = 0; k < dim; k++) {
+          const value = sum[k]! * scale;
+          squares += value * value;
+        }
         scale /= Math.sqrt(squares) + 1e-32;
       }
       const offset = row * dim;
@@ -94,4 +109,18 @@ export class StaticEmbedder {
     });
     return { vectors: out, tokens, truncated, empty, zeroVectors };
   }
+}
+
+/** `sum += weight * table[base .. base + sum.length]`, four lanes a step (V8 does not vectorise; unrolled, it runs markedly faster). */
+function addScaled(sum: Float64Array, table: Float32Array, base: number, weight: number): void {
+  const dim = sum.length;
+  let k = 0;
+  for (; k + 4 <= dim; k += 4) {
+    const at = base + k;
+    sum[k] = sum[k]! + weight * table[at]!;
+    sum[k + 1] = sum[k + 1]! + weight * table[at + 1]!;
+    sum[k + 2] = sum[k + 2]! + weight * table[at + 2]!;
+    sum[k + 3] = sum[k + 3]! + weight * table[at + 3]!;
+  }
+  for (; k < dim; k++) sum[k] = sum[k]! + weight * table[base + k]!;
 }

@@ -8,5 +8,5 @@ export { STATIC_DEFAULT_MAX_LENGTH, findStaticLayout, isStaticModelFolder, loadS
 export type { StaticModelFolder } from './model-folder.js';
 export { parseSafetensorsHeader, readSafetensors, tensorToFloat32, tensorToIntegers } from './safetensors.js';
 export type { SafetensorsDtype, SafetensorsTensor } from './safetensors.js';
-export { StaticTokenizer, firstCodePoints, medianTokenLength } from './static-tokenizer.js';
+export { StaticTokenizer, firstCodePoints, medianTokenLength, staticTokenizerImplementation } from './static-tokenizer.js';
 export type { StaticEncoding } from './static-tokenizer.js';

@@ -9,6 +9,7 @@
 import * as tokenizers from '@huggingface/tokenizers';
 import { TidepoolError } from '../../errors.js';
 import type { JsonObject } from '../onnx/folder-files.js';
+import { parseWordPieceConfig, WordPieceTokenizer } from './wordpiece/index.js';
 
 /** The part of `@huggingface/tokenizers`' Tokenizer used here (its .d.ts files do not resolve under NodeNext). */
 interface HfTokenizer {
@@ -57,10 +58,24 @@ export function medianTokenLength(tokens: Iterable<string>): number {
   return Math.trunc(median);
 }
 
+/**
+ * Which implementation encodes `tokenizerJson`, for the log: the project's own WordPiece where it
+ * implements every part of the file (exact, and several times faster on code), else
+ * `@huggingface/tokenizers` with the part that sent it there.
+ */
+export function staticTokenizerImplementation(tokenizerJson: JsonObject): string {
+  const own = parseWordPieceConfig(tokenizerJson);
+  return own.ok ? OWN_WORDPIECE : `@huggingface/tokenizers (own WordPiece does not implement ${own.reason})`;
+}
+
+const OWN_WORDPIECE = 'wordpiece (tidepool)';
+
 /** A tokenizer that encodes texts the way model2vec does before averaging. */
 export class StaticTokenizer {
   private constructor(
-    private readonly tokenizer: HfTokenizer,
+    private readonly tokenizer: { encode(text: string): number[] },
+    /** Which implementation encodes: see {@link staticTokenizerImplementation}. */
+    readonly implementation: string,
     /** Id of the model's unknown token, dropped from every encoding; undefined when it has none. */
     readonly unknownId: number | undefined,
     /** Characters kept before tokenising: maxLength x the vocabulary's median token length. */
@@ -85,13 +100,18 @@ export class StaticTokenizer {
     const unknownId = typeof unknownToken === 'string' ? vocabulary.get(unknownToken) : undefined;
     let vocabularySize = 0;
     for (const id of vocabulary.values()) vocabularySize = Math.max(vocabularySize, id + 1);
-    return new StaticTokenizer(tokenizer, unknownId, maxLength * medianTokenLength(vocabulary.keys()), maxLength, vocabularySize);
+    // The library stays loaded for the vocabulary and the median above, exactly as before; only encoding moves.
+    const own = parseWordPieceConfig(tokenizerJson);
+    const hf = tokenizer;
+    const encoder = own.ok ? new WordPieceTokenizer(own.config) : { encode: (text: string): number[] => hf.encode(text, { add_special_tokens: false }).ids };
+    const implementation = staticTokenizerImplementation(tokenizerJson);
+    return new StaticTokenizer(encoder, implementation, unknownId, maxLength * medianTokenLength(vocabulary.keys()), maxLength, vocabularySize);
   }
 
   /** The ids model2vec averages for `text`. */
   encode(text: string): StaticEncoding {
     const cut = firstCodePoints(text, this.maxCharacters);
-    let ids = this.tokenizer.encode(cut, { add_special_tokens: false }).ids;
+    let ids = this.tokenizer.encode(cut);
     if (this.unknownId !== undefined && ids.includes(this.unknownId)) ids = ids.filter((id) => id !== this.unknownId);
     const overLength = ids.length > this.maxLength;
     if (overLength) ids = ids.slice(0, this.maxLength);
