@@ -1,4 +1,4 @@
-/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, or an ONNX model folder on a device. */
+/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, an ONNX model folder on a device, or remote `/v1/embeddings` servers. */
 import { resolve } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readCpuFeatures } from '../backends/cpu-features.js';
@@ -15,6 +15,7 @@ import { FP32_VARIANT } from './onnx/variants.js';
 import type { ResolvedModelOptions } from './options.js';
 import type { OnnxModelSpec, StaticModelSpec } from './protocol.js';
 import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folder.js';
+import { resolveEndpointModel, type EndpointModel } from './endpoint/resolve.js';
 
 /** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
 export const CPU_BATCH_TOKENS = 1024;
@@ -25,7 +26,8 @@ export const GPU_BATCH_TOKENS = 16384;
 export type EmbedModel =
   | { kind: 'hashing'; params: HashingParams; dim: number; key: string; device: 'cpu'; maxLength: null; describe: Record<string, unknown> }
   | { kind: 'static'; spec: StaticModelSpec; dim: number; key: string; device: 'cpu'; maxLength: number; describe: Record<string, unknown> }
-  | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
+  | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> }
+  | EndpointModel;
 
 /** A Hub id that is not a local path, resolved through the Hugging Face cache; undefined for a local folder. */
 async function resolveHubId(options: ResolvedModelOptions, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
@@ -42,6 +44,8 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
   }
+  // Remote servers: `model` names what they serve, never a folder.
+  if (options.endpoint !== undefined) return resolveEndpointModel(options.model, options.endpoint, log);
   // A local static model folder first: the Hub path fetches ONNX models only.
   if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options, log);
   const hub = await resolveHubId(options, log);
