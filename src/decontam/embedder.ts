@@ -5,7 +5,7 @@
  * `tidepool embed` writes for the same texts, model and (hashing) IDF weights.
  */
 import { randomUUID } from 'node:crypto';
-import { InternalError } from '../errors.js';
+import { InternalError, TidepoolError } from '../errors.js';
 import { HashingEmbedder, type DocumentFrequency } from '../embedders/hashing/index.js';
 import type { EmbedModel } from '../embedders/model.js';
 import { OnnxEmbedder } from '../embedders/onnx/embedder.js';
@@ -20,6 +20,9 @@ function taskRows(model: EmbedModel): number {
   return model.kind === 'onnx' ? 64 : 512;
 }
 
+/** A model that runs in this process (not on remote servers). */
+type LocalModel = Exclude<EmbedModel, { kind: 'endpoint' }>;
+
 /** Embeds texts with one model, on workers or inline. */
 export class EmbedRunner {
   private idf: { weights: Float32Array; buffer: SharedArrayBuffer; key: string } | undefined;
@@ -28,12 +31,14 @@ export class EmbedRunner {
   private inlineStatic: Promise<StaticEmbedder> | undefined;
 
   private constructor(
-    readonly model: EmbedModel,
+    readonly model: LocalModel,
     private readonly pool: EmbedPool | undefined,
   ) {}
 
   /** A runner on `threads` workers (0: this thread). */
   static create(model: EmbedModel, threads: number): EmbedRunner {
+    // Remote servers embed through embed's journal only, for now.
+    if (model.kind === 'endpoint') throw new TidepoolError('E_USAGE', `decontam cannot embed through remote servers yet (${model.name}); use a local --model (hashing, a model folder or a Hub id) for decontam`);
     return new EmbedRunner(model, threads > 0 ? createEmbedPool(threads) : undefined);
   }
 
@@ -125,7 +130,7 @@ export class EmbedRunner {
     return vectors;
   }
 
-  private hashingModel(): Extract<EmbedModel, { kind: 'hashing' }> {
+  private hashingModel(): Extract<LocalModel, { kind: 'hashing' }> {
     if (this.model.kind !== 'hashing') throw new InternalError(`decontam: document frequencies asked of a ${this.model.kind} model`);
     return this.model;
   }

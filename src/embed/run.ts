@@ -23,6 +23,8 @@ import type { EmbeddingValues } from '../store/embeddings.js';
 import { EmbedParts, type WindowStats } from './parts.js';
 import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
 import type { EmbedTask } from '../embedders/protocol.js';
+import { embedWindowRemote } from './endpoint-window.js';
+import { EndpointJournal } from './endpoint-journal.js';
 
 /** Arguments of {@link runEmbed}. */
 export interface EmbedRun extends EmbedOptions {
@@ -54,6 +56,8 @@ export interface EmbedSummary {
   zeroVectors: number;
   /** Rows found already embedded by an earlier, interrupted run. */
   resumedRows: number;
+  /** Remote servers of a priced model (OpenAI's): the estimated cost of every row's tokens, in USD. */
+  estimatedCostUSD?: number;
   out: string;
 }
 
@@ -108,7 +112,7 @@ async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' 
  * inside it (the native call then throws into a dying thread and aborts the whole process), and a
  * finished window is journaled, so an interrupt stops after it without losing it.
  */
-async function embedWindow(texts: readonly string[], model: EmbedModel, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined, onTask: (rows: number) => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+async function embedWindow(texts: readonly string[], model: Exclude<EmbedModel, { kind: 'endpoint' }>, pool: EmbedPool, idf: { buffer: SharedArrayBuffer; key: string } | undefined, onTask: (rows: number) => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
   const dim = model.dim;
   const vectors = new Float32Array(texts.length * dim);
   const order = lengthOrder(texts);
@@ -174,9 +178,10 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   const model = await resolveEmbedModel(options, run.progress);
   // One GPU is fed best by one session; several WebGPU sessions in worker threads also crashed Dawn
   // (SwiftShader: segfault with 2+ workers). CPU and CUDA keep a worker per core.
-  const threads = options.threads ?? (model.device === 'webgpu' ? 1 : Math.min(availableParallelism(), 4));
+  // Remote servers need no worker: one idle thread stands in for the pool.
+  const threads = options.threads ?? (model.device === 'webgpu' || model.kind === 'endpoint' ? 1 : Math.min(availableParallelism(), 4));
   // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
-  const windowRows = options.windowRows ?? (model.kind === 'onnx' ? 2048 : 8192);
+  const windowRows = options.windowRows ?? (model.kind === 'onnx' || model.kind === 'endpoint' ? 2048 : 8192);
   const key = {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
     precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
@@ -216,11 +221,12 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
         rowsInWindow += rows;
         progress.update(totals.embeddedRows + rowsInWindow, totals.embeddedRows + rowsInWindow, note());
       };
-      const embedded = await embedWindow(window.texts, model, pool, idf, onTask);
+      const embedded = model.kind === 'endpoint' ? await embedWindowRemote(window.texts, window.index, model, parts.dir, onTask) : await embedWindow(window.texts, model, pool, idf, onTask);
       const { vectors, stats } = embedded;
       const values: EmbeddingValues = options.precision === 'fp16' ? { precision: 'fp16', values: float32ArrayToHalf(vectors) } : { precision: 'fp32', values: vectors };
       const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };
       await parts.write(window.index, embeddingsBatch(schema, window.rowIds, values, model.dim), windowStats);
+      if (model.kind === 'endpoint') await EndpointJournal.remove(parts.dir, window.index);
       accumulate(totals, windowStats);
       // This run's rates count only what it embedded: the resumed windows' rows and tokens took no time here.
       totals.embeddedRows += stats.rows;
@@ -243,13 +249,15 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
     paddingFraction: totals.paddedTokens > 0 ? 1 - totals.tokens / totals.paddedTokens : null,
     truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: run.out,
   };
+  const cost = model.kind === 'endpoint' && model.pricePerMillion !== null ? { estimatedCostUSD: (totals.tokens / 1e6) * model.pricePerMillion } : {};
+  Object.assign(summary, cost);
   await folder.commit(newManifest({
     stage: 'embed',
     parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads, identity },
     lineage: await pairsLineage(input),
     inputs: [{ path: input.path, bytes: input.bytes, sha256: input.sha256, ...(input.rows === undefined ? {} : { rows: input.rows }) }],
     outputs: [{ path: outPath, bytes: written.bytes, sha256: written.sha256, rows: totals.rows }],
-    counts: { rows: totals.rows, tokens: totals.tokens, truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows },
+    counts: { rows: totals.rows, tokens: totals.tokens, truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, ...cost },
     timings: { seconds, embedSeconds: totals.embedSeconds },
   }));
   await parts.remove();

@@ -1,4 +1,4 @@
-/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, or an ONNX model folder on a device. */
+/** Which model `embed` (and `decontam`) runs: the built-in hashing embedder, a static (model2vec) model folder, an ONNX model folder on a device, or remote `/v1/embeddings` servers. */
 import { resolve } from 'node:path';
 import { TidepoolError } from '../errors.js';
 import { readCpuFeatures } from '../backends/cpu-features.js';
@@ -18,6 +18,7 @@ import { isStaticModelFolder, loadStaticModelFolder } from './static/model-folde
 import { staticTokenizerImplementation } from './static/static-tokenizer.js';
 import { parseModelJsonObject } from './onnx/folder-files.js';
 import { readFile } from 'node:fs/promises';
+import { resolveEndpointModel, type EndpointModel } from './endpoint/resolve.js';
 
 /** Default tokens per model call on the CPU: a few rows of similar length, cache-sized. */
 export const CPU_BATCH_TOKENS = 1024;
@@ -28,7 +29,8 @@ export const GPU_BATCH_TOKENS = 16384;
 export type EmbedModel =
   | { kind: 'hashing'; params: HashingParams; dim: number; key: string; device: 'cpu'; maxLength: null; describe: Record<string, unknown> }
   | { kind: 'static'; spec: StaticModelSpec; dim: number; key: string; device: 'cpu'; maxLength: number; describe: Record<string, unknown> }
-  | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> };
+  | { kind: 'onnx'; spec: OnnxModelSpec; dim: number; key: string; device: OnnxModelSpec['device']; maxLength: number; describe: Record<string, unknown> }
+  | EndpointModel;
 
 /** A Hub id that is not a local path, resolved through the Hugging Face cache (fetching the variant `target` wants); undefined for a local folder. */
 async function resolveHubId(options: ResolvedModelOptions, target: VariantTarget, log: ProgressSink | undefined): Promise<ResolvedHubModel | undefined> {
@@ -58,6 +60,8 @@ export async function resolveEmbedModel(options: ResolvedModelOptions, log: Prog
     const params = options.hashing;
     return { kind: 'hashing', params, dim: params.dim, key: hashingModelKey(params), device: 'cpu', maxLength: null, describe: { name: 'hashing', ...params } };
   }
+  // Remote servers: `model` names what they serve, never a folder.
+  if (options.endpoint !== undefined) return resolveEndpointModel(options.model, options.endpoint, log);
   if (await isStaticModelFolder(resolve(options.model))) return resolveStaticModel(options.model, undefined, options, log);
   // The device first: `--variant auto` prefers fp16 on a GPU and the int8 export for this CPU on the CPU, and a Hub download fetches only that file.
   const { device, reason } = resolveDevice(options.device);

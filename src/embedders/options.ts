@@ -39,6 +39,37 @@ export interface ModelOptions {
   batchTokens?: number | undefined;
   /** Parameters of the hashing model. */
   hashing?: HashingOptions | undefined;
+  /**
+   * Remote OpenAI-compatible `/v1/embeddings` servers: `model` is then the model name they serve
+   * (`openai:NAME` for OpenAI's, whose URL the CLI takes from OPENAI_BASE_URL).
+   */
+  endpoint?: EndpointOptions | undefined;
+}
+
+/** Remote embedding servers (see `embedders/endpoint/`). */
+export interface EndpointOptions {
+  /** Base URLs, or one comma-separated string as `--endpoint` takes them. */
+  urls: readonly string[] | string;
+  /** Sent as a bearer token, never written anywhere. */
+  apiKey?: string | undefined;
+  /** Requests in flight per endpoint. @default 4 */
+  concurrency?: number | undefined;
+  /** Texts per request to start with; a 413 halves it for that server. @default 32 (TEI's default limit) */
+  batchSize?: number | undefined;
+  /** Backoff before the first retry, doubled for each next one. @default 500 */
+  retryBaseMs?: number | undefined;
+  /** Retries of one batch. @default 6 */
+  maxRetries?: number | undefined;
+}
+
+/** Complete endpoint options. */
+export interface ResolvedEndpointOptions {
+  urls: string[];
+  apiKey: string | undefined;
+  concurrency: number;
+  batchSize: number;
+  retryBaseMs: number;
+  maxRetries: number;
 }
 
 /** Complete, validated model options. */
@@ -51,6 +82,7 @@ export interface ResolvedModelOptions {
   batchTokens: number | undefined;
   hashing: HashingParams | undefined;
   hub: HubSettings | undefined;
+  endpoint: ResolvedEndpointOptions | undefined;
 }
 
 /**
@@ -67,6 +99,16 @@ export const MODEL_OPTIONS: OptionTable = {
   dim: option({ type: 'integer', min: 1, max: MAX_DIM }, '--dim'),
   buckets: option({ type: 'integer', min: MIN_BUCKETS, max: MAX_BUCKETS }, '--buckets'),
   seed: option({ type: 'integer', min: 0, max: 0xffffffff }, '--seed'),
+};
+
+/**
+ * embed's options for remote servers. Apart from {@link MODEL_OPTIONS} because decontam does not take
+ * them yet, and a pipeline file does not either (the key would have to come from its environment).
+ */
+export const ENDPOINT_OPTIONS: OptionTable = {
+  endpoint: option(KINDS.list, '--endpoint'),
+  concurrency: option(KINDS.positive, '--concurrency'),
+  endpointBatch: option(KINDS.positive, '--endpoint-batch'),
 };
 
 /**
@@ -91,7 +133,24 @@ export function checkModelOptions(options: ModelOptions, problems: OptionProblem
   }
   // Checked above, so this only fills in the defaults.
   const params = options.model === 'hashing' && problems.list.length === found ? resolveHashingOptions(hashing) : undefined;
-  return { model: options.model, device, variant, cpu: options.cpu, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params, hub: options.hub };
+  return { model: options.model, device, variant, cpu: options.cpu, maxLength: options.maxLength, batchTokens: options.batchTokens, hashing: params, hub: options.hub, endpoint: checkEndpointOptions(options, problems) };
+}
+
+/** The endpoint options completed; `openai:NAME` without servers is a problem (the CLI fills in OpenAI's URL). */
+function checkEndpointOptions(options: ModelOptions, problems: OptionProblems): ResolvedEndpointOptions | undefined {
+  const given = options.endpoint;
+  if (given === undefined) {
+    if (options.model.startsWith('openai:')) problems.add(`{name} ${options.model} names a model of an OpenAI-compatible server, but no server was given: pass --endpoint URL (or set OPENAI_BASE_URL)`, 'model');
+    return undefined;
+  }
+  const own = new OptionProblems(problems.stage, ENDPOINT_OPTIONS);
+  own.value('endpoint', given.urls);
+  const concurrency = own.value('concurrency', given.concurrency, 4);
+  const batchSize = own.value('endpointBatch', given.batchSize, 32);
+  problems.list.push(...own.list);
+  if (own.list.length > 0) return undefined;
+  const urls = typeof given.urls === 'string' ? given.urls.split(',').map((url) => url.trim()).filter((url) => url !== '') : [...given.urls];
+  return { urls, apiKey: given.apiKey, concurrency, batchSize, retryBaseMs: given.retryBaseMs ?? 500, maxRetries: given.maxRetries ?? 6 };
 }
 
 /**

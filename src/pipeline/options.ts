@@ -37,7 +37,11 @@ export const STAGE_OPTIONS: Readonly<Record<StageName, OptionTable>> = {
 export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<string, string>>>> = {
   sample: { out: 'the sample is written into the work folder (WORK/sample/)' },
   ingest: { out: 'ingest writes into WORK/ingest/' },
-  embed: { data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1' },
+  embed: {
+    data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
+    ...Object.fromEntries(['endpoint', 'concurrency', 'endpointBatch'].map((key) => [key, 'remote embedding servers are not in pipeline files yet: run `tidepool embed --endpoint` on its own'])),
+    apiKey: 'an API key never goes in a file, and remote embedding servers are not in pipeline files yet',
+  },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {
     data: 'generate reads WORK/ingest/', coreset: 'generate reads WORK/select/', out: 'generate writes into WORK/generate/',

@@ -164,7 +164,8 @@ export function checkOptionValue(label: string, kind: OptionKind, value: unknown
     case 'path-or-boolean':
       return typeof value === 'boolean' ? { value } : isPath(value) ? { value: resolvePath(value) } : wrong();
     case 'model':
-      if (value === 'hashing') return { value };
+      // `hashing`, and `openai:NAME` (a model of a remote server, no file).
+      if (value === 'hashing' || (typeof value === 'string' && /^openai:[^/\\]+$/.test(value))) return { value };
       // A Hub id stays as written unless it names a folder that is there (a local path wins, as for --model).
       if (typeof value === 'string' && looksLikeHubId(value) && !existsSync(resolvePath(value))) return { value };
       return isPath(value) ? { value: resolvePath(value) } : wrong();

@@ -1,9 +1,10 @@
 /** `tidepool embed --data DIR --model MODEL --out DIR` */
 import { Command, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
+import type { EndpointFlags } from '../embed-endpoint.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
-interface EmbedFlags extends CommonFlags {
+interface EmbedFlags extends CommonFlags, EndpointFlags {
   data: string;
   model: string;
   offline?: boolean;
@@ -26,7 +27,11 @@ export function embedCommand(): Command {
   return new Command('embed')
     .description('embed every pair of DIR/pairs.arrow into OUT/embeddings.arrow (row_id + FixedSizeList<Float32|Float16>); resumes after a crash')
     .requiredOption('-d, --data <dir>', 'output folder of `tidepool ingest` (or its pairs.arrow)')
-    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json), or a Hub id org/name[@revision] (through the Hugging Face cache: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN)")
+    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json), or a Hub id org/name[@revision] (through the Hugging Face cache: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN); with --endpoint, the model name the servers serve (openai:NAME: OpenAI's API)")
+    .option('--endpoint <urls>', 'embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve (openai:NAME: OpenAI\'s API, or OPENAI_BASE_URL)')
+    .option('--api-key <key>', 'key for --endpoint servers (default: OPENAI_API_KEY); never written to any file')
+    .option('--concurrency <n>', 'requests in flight per endpoint (default: 4)', parsePositive)
+    .option('--endpoint-batch <n>', 'texts per request to start with; a 413 halves it for that server (default: 32)', parsePositive)
     .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")
@@ -45,15 +50,17 @@ export function embedCommand(): Command {
     .action(async (flags: EmbedFlags) => {
       const { runEmbed } = await import('../../embed/run.js');
       const { hubSettings } = await import('../hub-settings.js');
+      const { endpointOptions } = await import('../embed-endpoint.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runEmbed({
           data: flags.data, model: flags.model, hub: hubSettings(process.env, flags.offline === true), out: flags.out, text: flags.text, precision: flags.precision, device: flags.device, variant: flags.variant,
           maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads,
-          hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
+          hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed }, endpoint: endpointOptions(flags.model, flags, process.env),
           progress: progressSink(flags), signal,
         });
         if (summary.resumedRows > 0) say(flags, `resumed: ${summary.resumedRows} rows were already embedded by an interrupted run`);
+        if (summary.estimatedCostUSD !== undefined) say(flags, `${summary.tokens} tokens, estimated cost $${summary.estimatedCostUSD.toFixed(4)}`);
         if (summary.truncated > 0) say(flags, `${summary.truncated} texts were longer than the model's maximum and were truncated`);
         const { out, ...fields } = summary;
         // rowsPerSecond counts the embedding itself (not start-up, the hashing model's counting pass or assembly).

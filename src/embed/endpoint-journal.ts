@@ -1,0 +1,118 @@
+/**
+ * The answered batches of one window embedded on remote servers, `.embed-parts/endpoint-NNNNNN.bin`:
+ * append-only records `[u32 rows][u32 tokens][rows x u32 row index][rows x dim f32][u32 check]`, each
+ * written and fsync'd before its slot sends the next request, so kill -9 loses only the batches in
+ * flight. The check (first 4 bytes of the record's SHA-256) marks a record complete: a torn or damaged
+ * tail is ignored, and its rows are sent again.
+ */
+import { createHash } from 'node:crypto';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFailure } from '../errors.js';
+
+/** What a window's journal already holds. */
+export interface AnsweredRows {
+  /** Vectors of the answered rows, window-row-major (`rows x dim`); unanswered rows are zeros. */
+  vectors: Float32Array;
+  answered: Uint8Array;
+  tokens: number;
+  count: number;
+  /** Bytes of the complete records (where the next record goes). */
+  bytes: number;
+}
+
+function check(bytes: Uint8Array): number {
+  return createHash('sha256').update(bytes).digest().readUInt32LE(0);
+}
+
+/** Encodes one answered batch as a journal record. */
+export function encodeRecord(indexes: Uint32Array, vectors: Float32Array, tokens: number): Buffer {
+  const body = Buffer.alloc(8 + indexes.byteLength + vectors.byteLength);
+  body.writeUInt32LE(indexes.length, 0);
+  body.writeUInt32LE(tokens, 4);
+  Buffer.from(indexes.buffer, indexes.byteOffset, indexes.byteLength).copy(body, 8);
+  Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength).copy(body, 8 + indexes.byteLength);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32LE(check(body), 0);
+  return Buffer.concat([body, tail]);
+}
+
+/** Reads every complete record of `bytes` for a window of `rows` rows of `dim`, stopping at a torn or damaged one. */
+export function decodeRecords(bytes: Buffer, rows: number, dim: number): AnsweredRows {
+  const result: AnsweredRows = { vectors: new Float32Array(rows * dim), answered: new Uint8Array(rows), tokens: 0, count: 0, bytes: 0 };
+  for (let at = 0; at + 8 <= bytes.length;) {
+    const n = bytes.readUInt32LE(at);
+    const length = 8 + n * 4 + n * dim * 4;
+    if (n === 0 || at + length + 4 > bytes.length) break;
+    const body = bytes.subarray(at, at + length);
+    if (check(body) !== bytes.readUInt32LE(at + length)) break;
+    const indexes = new Uint32Array(body.buffer.slice(body.byteOffset + 8, body.byteOffset + 8 + n * 4));
+    if (indexes.some((row) => row >= rows)) break;
+    const vectors = new Float32Array(body.buffer.slice(body.byteOffset + 8 + n * 4, body.byteOffset + length));
+    indexes.forEach((row, j) => {
+      if (result.answered[row] === 1) return;
+      result.vectors.set(vectors.subarray(j * dim, (j + 1) * dim), row * dim);
+      result.answered[row] = 1;
+      result.count++;
+    });
+    result.tokens += body.readUInt32LE(4);
+    at += length + 4;
+    result.bytes = at;
+  }
+  return result;
+}
+
+/** The journal file of one window. */
+export class EndpointJournal {
+  private tail: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string, private readonly handle: FileHandle) {}
+
+  /** Path of window `window`'s journal in the parts folder `dir`. */
+  static pathOf(dir: string, window: number): string {
+    return join(dir, `endpoint-${String(window).padStart(6, '0')}.bin`);
+  }
+
+  /** What the journal of `window` holds (nothing when there is none). */
+  static async read(dir: string, window: number, rows: number, dim: number): Promise<AnsweredRows> {
+    const bytes = await readFile(EndpointJournal.pathOf(dir, window)).catch(() => Buffer.alloc(0));
+    return decodeRecords(bytes, rows, dim);
+  }
+
+  /**
+   * Opens the journal for appending after its first `validBytes` bytes: a torn tail from a killed run
+   * is cut off first, so new records follow the last complete one.
+   */
+  static async open(dir: string, window: number, validBytes: number): Promise<EndpointJournal> {
+    const path = EndpointJournal.pathOf(dir, window);
+    try {
+      const handle = await open(path, 'a+');
+      await handle.truncate(validBytes);
+      return new EndpointJournal(path, handle);
+    } catch (error) {
+      throw writeFailure(error, path);
+    }
+  }
+
+  /** Appends one answered batch and syncs it to disk; appends are serialised in call order. */
+  append(indexes: Uint32Array, vectors: Float32Array, tokens: number): Promise<void> {
+    const record = encodeRecord(indexes, vectors, tokens);
+    this.tail = this.tail.then(async () => {
+      await this.handle.write(record);
+      await this.handle.datasync();
+    }).catch((error: unknown) => {
+      throw writeFailure(error, this.path);
+    });
+    return this.tail;
+  }
+
+  async close(): Promise<void> {
+    await this.tail.catch(() => undefined);
+    await this.handle.close();
+  }
+
+  /** Deletes the journal of `window` (its window is in the parts now). */
+  static async remove(dir: string, window: number): Promise<void> {
+    await rm(EndpointJournal.pathOf(dir, window), { force: true });
+  }
+}

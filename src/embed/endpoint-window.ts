@@ -1,0 +1,39 @@
+/**
+ * One window embedded on remote servers, on the main thread (the work is waiting on sockets): rows the
+ * window's journal already holds are taken from it, the rest sent, and each answer journaled before its
+ * slot sends again (see endpoint-journal.ts), so a killed run re-sends only the batches in flight.
+ */
+import type { EndpointModel } from '../embedders/endpoint/resolve.js';
+import { EndpointJournal } from './endpoint-journal.js';
+import type { WindowStats } from './parts.js';
+
+/** Embeds `texts` (window `window`) on `model`'s servers; vectors in window order. */
+export async function embedWindowRemote(texts: readonly string[], window: number, model: EndpointModel, partsDir: string, onTask: (rows: number) => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+  const dim = model.dim;
+  const saved = await EndpointJournal.read(partsDir, window, texts.length, dim);
+  const { vectors } = saved;
+  let tokens = saved.tokens;
+  if (saved.count > 0) onTask(saved.count);
+  const rows = [...texts.keys()].filter((row) => saved.answered[row] !== 1);
+  if (rows.length > 0) {
+    const journal = await EndpointJournal.open(partsDir, window, saved.bytes);
+    try {
+      await model.client.embed(texts, dim, async (batch) => {
+        await journal.append(batch.indexes, batch.vectors, batch.tokens);
+        batch.indexes.forEach((row, j) => { vectors.set(batch.vectors.subarray(j * dim, (j + 1) * dim), row * dim); });
+        tokens += batch.tokens;
+        onTask(batch.indexes.length);
+      }, rows);
+    } finally {
+      await journal.close();
+    }
+  }
+  let empty = 0;
+  let zeroVectors = 0;
+  texts.forEach((text, row) => {
+    if (text.trim() === '') empty++;
+    if (vectors.subarray(row * dim, (row + 1) * dim).every((value) => value === 0)) zeroVectors++;
+  });
+  // No padding on our side; truncation happens (or not) on the server, which does not say.
+  return { vectors, stats: { rows: texts.length, tokens, paddedTokens: tokens, truncated: 0, empty, zeroVectors } };
+}

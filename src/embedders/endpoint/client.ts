@@ -1,0 +1,194 @@
+/**
+ * The HTTP half of the `/v1/embeddings` client. Node's fetch, not the `openai` package: the batch size
+ * must react to TEI's 413 (split the batch, remember the smaller size per server), which the package
+ * surfaces only as a failed call after its own retries; owning the one retry loop here keeps 413,
+ * 429/Retry-After, 5xx and resets in one place, with no second loop inside a client.
+ * Batches go out over every endpoint, `concurrency` in flight per endpoint; each answered batch is
+ * handed to `onBatch` (which journals it) before that slot sends its next request.
+ */
+import { TidepoolError } from '../../errors.js';
+import { embeddingsURL, isRetryableStatus, parseEmbeddings, redactURL, retryDelayMs, type ParsedEmbeddings } from './wire.js';
+
+/** Where and how to send texts. The key never leaves this object (no log line, manifest or file). */
+export interface EndpointSettings {
+  /** Base URLs (`http://host:8080`, `…/v1` or `…/v1/embeddings`). */
+  urls: readonly string[];
+  /** The `model` field of each request. */
+  model: string;
+  apiKey?: string | undefined;
+  /** Requests in flight per endpoint. @default 4 */
+  concurrency: number;
+  /** Inputs per request to start with; a 413 halves it for that endpoint. @default 32 (TEI's default limit) */
+  batchSize: number;
+  /** Retries of one batch before giving up. @default 6 */
+  maxRetries: number;
+  /** Backoff of the first retry, doubled on each next one. @default 500 */
+  retryBaseMs: number;
+  /** One request's time limit. @default 120000 */
+  timeoutMs: number;
+}
+
+/** An answered batch: which of the given texts (indexes into them), their vectors, and the tokens counted. */
+export interface AnsweredBatch {
+  indexes: Uint32Array;
+  vectors: Float32Array;
+  tokens: number;
+}
+
+/** What the client reports as it goes (retries, batch-size changes). */
+export type EndpointLog = (line: string) => void;
+
+interface Endpoint {
+  url: string;
+  shown: string;
+  batchSize: number;
+}
+
+/** Injected for tests: a clock-free sleep and the jitter source. */
+export interface EndpointDeps {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  log?: EndpointLog | undefined;
+}
+
+/** Retry the same batch (after `waitMs`), split it (413), or fail with `error`. */
+type Outcome = { ok: ParsedEmbeddings } | { retry: string; retryAfter: string | null } | { split: true } | { error: Error };
+
+/** Sends texts to OpenAI-compatible embedding servers. One instance per run: it remembers each server's batch size. */
+export class EndpointClient {
+  private readonly endpoints: Endpoint[];
+  private readonly fetch: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly log: EndpointLog;
+
+  constructor(private readonly settings: EndpointSettings, deps: EndpointDeps = {}) {
+    if (settings.urls.length === 0) throw new TidepoolError('E_USAGE', 'no embedding endpoint: pass --endpoint URL[,URL...] or --model openai:NAME');
+    this.endpoints = settings.urls.map((url) => {
+      try {
+        return { url: embeddingsURL(url), shown: redactURL(url), batchSize: settings.batchSize };
+      } catch {
+        throw new TidepoolError('E_USAGE', `--endpoint ${redactURL(url)} is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)`);
+      }
+    });
+    this.fetch = deps.fetch ?? fetch;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = deps.random ?? Math.random;
+    this.log = deps.log ?? (() => undefined);
+  }
+
+  /** The endpoints as logs and manifests show them (no credentials). */
+  get shownURLs(): string[] {
+    return this.endpoints.map((endpoint) => endpoint.shown);
+  }
+
+  /** The batch size each endpoint uses now (after any 413). */
+  get batchSizes(): number[] {
+    return this.endpoints.map((endpoint) => endpoint.batchSize);
+  }
+
+  /** Embeds one short text on the first endpoint to learn the model's dimension (and that the server answers). */
+  async probe(text = 'tidepool'): Promise<number> {
+    const endpoint = this.endpoints[0]!;
+    return (await this.send(endpoint, [text], undefined)).dim;
+  }
+
+  /**
+   * Embeds `texts[i]` for each i in `rows` (all when omitted), batches spread over every endpoint, and
+   * awaits `onBatch` for each answer before that slot sends again. On a failure the other slots finish
+   * their requests in flight (and journal them), then the first error is thrown.
+   */
+  async embed(texts: readonly string[], dim: number, onBatch: (batch: AnsweredBatch) => Promise<void>, rows?: readonly number[]): Promise<void> {
+    const pending: number[][] = [[...(rows ?? texts.keys())]];
+    let failure: Error | undefined;
+    const take = (size: number): number[] | undefined => {
+      const first = pending.shift();
+      if (first === undefined) return undefined;
+      if (first.length > size) pending.unshift(first.slice(size));
+      return first.slice(0, size);
+    };
+    const slot = async (endpoint: Endpoint): Promise<void> => {
+      for (let batch = take(endpoint.batchSize); batch !== undefined && failure === undefined; batch = take(endpoint.batchSize)) {
+        try {
+          const parsed = await this.send(endpoint, batch.map((i) => texts[i]!), dim);
+          await onBatch({ indexes: Uint32Array.from(batch), vectors: parsed.vectors, tokens: parsed.tokens });
+        } catch (error) {
+          if (error instanceof SplitBatch) {
+            // Both halves go back to the front, for whichever slot is free first.
+            const half = Math.ceil(batch.length / 2);
+            pending.unshift(batch.slice(0, half), batch.slice(half));
+            continue;
+          }
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        }
+      }
+    };
+    const slots = this.endpoints.flatMap((endpoint) => Array.from({ length: this.settings.concurrency }, () => slot(endpoint)));
+    await Promise.all(slots);
+    if (failure !== undefined) throw failure;
+  }
+
+  /** One batch to one endpoint, retried as the rules say; a 413 throws {@link SplitBatch} after halving the endpoint's size. */
+  private async send(endpoint: Endpoint, inputs: string[], dim: number | undefined): Promise<ParsedEmbeddings> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(endpoint, inputs, dim);
+      if ('ok' in outcome) return outcome.ok;
+      if ('error' in outcome) throw outcome.error;
+      if ('split' in outcome) {
+        if (inputs.length === 1) throw new TidepoolError('E_ENDPOINT_REQUEST', `${endpoint.shown} answered 413 (payload too large) to a single text: the text is longer than the server accepts. Raise the server's limit (TEI: --max-batch-tokens / --payload-limit) or shorten --text.`, { endpoint: endpoint.shown, status: 413 });
+        const smaller = Math.min(endpoint.batchSize, Math.ceil(inputs.length / 2));
+        if (smaller < endpoint.batchSize) this.log(`${endpoint.shown} refused ${inputs.length} texts per request (413): sending at most ${smaller} from now on`);
+        endpoint.batchSize = smaller;
+        throw new SplitBatch();
+      }
+      if (attempt >= this.settings.maxRetries) {
+        throw new TidepoolError('E_ENDPOINT_REQUEST', `${endpoint.shown}: ${outcome.retry}, still after ${attempt + 1} attempts; is the server overloaded or down? Rerun later: answered batches are kept and not sent again.`, { endpoint: endpoint.shown });
+      }
+      const wait = retryDelayMs(attempt + 1, outcome.retryAfter, this.settings.retryBaseMs, this.random);
+      this.log(`${endpoint.shown}: ${outcome.retry}; retry ${attempt + 1} of ${this.settings.maxRetries} in ${(wait / 1000).toFixed(1)}s`);
+      await this.sleep(wait);
+    }
+  }
+
+  private async attempt(endpoint: Endpoint, inputs: string[], dim: number | undefined): Promise<Outcome> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.settings.apiKey !== undefined) headers.authorization = `Bearer ${this.settings.apiKey}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetch(endpoint.url, {
+        method: 'POST', headers, signal: AbortSignal.timeout(this.settings.timeoutMs),
+        body: JSON.stringify({ model: this.settings.model, input: inputs, encoding_format: 'float' }),
+      });
+      text = await response.text();
+    } catch (error) {
+      // A reset, a refused connection or a timeout: the batch may or may not have been embedded; send it again.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return { retry: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`, retryAfter: null };
+    }
+    if (response.ok) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return { error: new TidepoolError('E_ENDPOINT_ANSWER', `${endpoint.shown} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, { endpoint: endpoint.shown }) };
+      }
+      try {
+        return { ok: parseEmbeddings(body, inputs.length, dim, endpoint.shown) };
+      } catch (error) {
+        return { error: error as TidepoolError };
+      }
+    }
+    if (response.status === 413) return { split: true };
+    const said = text.slice(0, 300);
+    if (isRetryableStatus(response.status)) return { retry: `status ${response.status} (${said})`, retryAfter: response.headers.get('retry-after') };
+    if (response.status === 401 || response.status === 403) {
+      return { error: new TidepoolError('E_ENDPOINT_AUTH', `${endpoint.shown} refused the request (${response.status}: ${said}). Pass the server's key with --api-key or OPENAI_API_KEY.`, { endpoint: endpoint.shown, status: response.status }) };
+    }
+    return { error: new TidepoolError('E_ENDPOINT_REQUEST', `${endpoint.shown} answered ${response.status}: ${said}. Check --model (${this.settings.model}) against the models the server serves (GET /v1/models).`, { endpoint: endpoint.shown, status: response.status }) };
+  }
+}
+
+/** Internal signal: the batch was too large for its endpoint and goes back to the queue in halves. */
+class SplitBatch extends Error {}

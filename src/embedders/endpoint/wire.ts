@@ -1,0 +1,112 @@
+/**
+ * The pure half of the `/v1/embeddings` client: URLs, the answer's checks, retry delays and prices.
+ * No I/O, so each rule is tested on its own.
+ */
+import { TidepoolError } from '../../errors.js';
+
+/**
+ * The embeddings URL of a server given as a base URL: `…/embeddings` as is, `…/v1` (OpenAI's base-URL
+ * style) plus `/embeddings`, and a bare server (`http://host:8080`, TEI's style) plus `/v1/embeddings`.
+ */
+export function embeddingsURL(base: string): string {
+  const url = new URL(base);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/embeddings') ? path : path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+  return url.toString();
+}
+
+/** A URL as logs and manifests show it: without user, password or query (which may carry a key). */
+export function redactURL(base: string): string {
+  try {
+    const url = new URL(base);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+/** Statuses worth another try: rate limits, timeouts, conflicts and server errors. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Longest wait a server's Retry-After may impose, and longest backoff. */
+export const MAX_RETRY_WAIT_MS = 60_000;
+
+/**
+ * How long to wait before retry `attempt` (1 = the first retry): the server's Retry-After (seconds or
+ * an HTTP date) when it sent one, else `baseMs x 2^(attempt-1)` with jitter in [50%, 100%] so slots that
+ * failed together do not retry together; both capped at {@link MAX_RETRY_WAIT_MS}.
+ */
+export function retryDelayMs(attempt: number, retryAfter: string | null, baseMs: number, random: () => number, now = Date.now()): number {
+  if (retryAfter !== null && retryAfter.trim() !== '') {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - now;
+    if (Number.isFinite(ms)) return Math.min(Math.max(ms, 0), MAX_RETRY_WAIT_MS);
+  }
+  const backoff = baseMs * 2 ** (attempt - 1);
+  return Math.min(backoff * (0.5 + random() / 2), MAX_RETRY_WAIT_MS);
+}
+
+/** USD per million input tokens of OpenAI's embedding models (openai.com/api/pricing). */
+export const PRICES_PER_MILLION: Readonly<Record<string, number>> = {
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+};
+
+/** Estimated cost in USD of `tokens` input tokens of `model`; null for a model without a known price. */
+export function estimateCostUSD(model: string, tokens: number): number | null {
+  const price = PRICES_PER_MILLION[model];
+  return price === undefined ? null : (tokens / 1e6) * price;
+}
+
+/** One answer's vectors (row-major, `count x dim`) and the tokens the server counted (0 if it did not say). */
+export interface ParsedEmbeddings {
+  vectors: Float32Array;
+  dim: number;
+  tokens: number;
+}
+
+function decodeEmbedding(value: unknown): Float32Array | undefined {
+  if (typeof value === 'string') {
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length % 4 !== 0) return undefined;
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  }
+  if (Array.isArray(value) && value.every((item) => typeof item === 'number' && Number.isFinite(item))) return Float32Array.from(value as number[]);
+  return undefined;
+}
+
+/**
+ * Checks an answer to `count` inputs and returns its vectors in input order (by each item's `index`).
+ * @param dim the dimension every vector must have; undefined takes the first vector's (the probe)
+ * @throws TidepoolError `E_ENDPOINT_ANSWER` naming `endpoint` for a wrong shape, count or dimension
+ */
+export function parseEmbeddings(body: unknown, count: number, dim: number | undefined, endpoint: string): ParsedEmbeddings {
+  const bad = (what: string): TidepoolError => new TidepoolError('E_ENDPOINT_ANSWER', `${endpoint} answered ${what}; nothing of this answer was written. Is it an OpenAI-compatible /v1/embeddings server serving the model you named?`, { endpoint });
+  const data = typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined;
+  if (!Array.isArray(data)) throw bad('without a `data` list of embeddings');
+  if (data.length !== count) throw bad(`${data.length} embeddings for ${count} inputs`);
+  let width = dim;
+  let vectors: Float32Array | undefined;
+  const seen = new Uint8Array(count);
+  for (let position = 0; position < count; position++) {
+    const item = data[position] as { index?: unknown; embedding?: unknown } | undefined;
+    const index = typeof item?.index === 'number' ? item.index : position;
+    const vector = decodeEmbedding(item?.embedding);
+    if (vector === undefined) throw bad(`item ${position} without a numeric embedding`);
+    if (!Number.isInteger(index) || index < 0 || index >= count || seen[index] === 1) throw bad(`item ${position} with index ${String(index)} (expected each of 0..${count - 1} once)`);
+    width ??= vector.length;
+    if (vector.length !== width) throw bad(`a ${vector.length}-dimensional embedding where ${width} dimensions were expected (the dimension of this run)`);
+    vectors ??= new Float32Array(count * width);
+    vectors.set(vector, index * width);
+    seen[index] = 1;
+  }
+  const usage = (body as { usage?: { prompt_tokens?: unknown } }).usage;
+  const tokens = typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
+  return { vectors: vectors ?? new Float32Array(0), dim: width ?? 0, tokens };
+}

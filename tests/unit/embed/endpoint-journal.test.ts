@@ -1,0 +1,43 @@
+/** The append-only journal of answered remote batches: records read back, a torn or damaged tail ignored. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EndpointJournal, decodeRecords, encodeRecord } from '../../../src/embed/endpoint-journal.js';
+
+const dim = 3;
+const first = encodeRecord(Uint32Array.from([2, 0]), Float32Array.from([1, 2, 3, 4, 5, 6]), 11);
+const second = encodeRecord(Uint32Array.from([1]), Float32Array.from([7, 8, 9]), 5);
+
+describe('endpoint journal', () => {
+  it('reads every complete record into its rows', () => {
+    const read = decodeRecords(Buffer.concat([first, second]), 4, dim);
+    expect(Array.from(read.vectors)).toEqual([4, 5, 6, 7, 8, 9, 1, 2, 3, 0, 0, 0]);
+    expect(Array.from(read.answered)).toEqual([1, 1, 1, 0]);
+    expect(read).toMatchObject({ tokens: 16, count: 3, bytes: first.length + second.length });
+  });
+
+  it('ignores a torn tail and a damaged record', () => {
+    const torn = decodeRecords(Buffer.concat([first, second.subarray(0, second.length - 3)]), 4, dim);
+    expect(torn).toMatchObject({ count: 2, tokens: 11, bytes: first.length });
+    const damaged = Buffer.concat([first, second]);
+    damaged.writeUInt8(damaged.readUInt8(first.length + 12) ^ 0xff, first.length + 12);
+    expect(decodeRecords(damaged, 4, dim)).toMatchObject({ count: 2, bytes: first.length });
+  });
+
+  it('appends after the complete records, cutting a torn tail off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidepool-journal-'));
+    try {
+      await writeFile(EndpointJournal.pathOf(dir, 7), Buffer.concat([first, second.subarray(0, 5)]));
+      const saved = await EndpointJournal.read(dir, 7, 4, dim);
+      const journal = await EndpointJournal.open(dir, 7, saved.bytes);
+      await journal.append(Uint32Array.from([3]), Float32Array.from([0.5, 0.25, 0.125]), 2);
+      await journal.close();
+      const read = decodeRecords(await readFile(EndpointJournal.pathOf(dir, 7)), 4, dim);
+      expect(Array.from(read.answered)).toEqual([1, 0, 1, 1]);
+      expect(read.tokens).toBe(13);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
