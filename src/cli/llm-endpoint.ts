@@ -2,9 +2,10 @@
  * Where generate's requests go and with which key, the one rule both `tidepool generate` and
  * `tidepool run` follow. It lives in `cli/` because it reads the environment, which only the CLI does.
  */
+import { OPENAI_BASE_URL } from '../embedders/endpoint/wire.js';
 
-/** OpenAI's own endpoint: the default, and the only one that must have a key. */
-export const OPENAI_URL = 'https://api.openai.com/v1';
+/** OpenAI's own endpoint: the default, and the only one that must have a key (one constant with the embedding client's). */
+export const OPENAI_URL = OPENAI_BASE_URL;
 
 /** What the user gave explicitly (a flag, or the pipeline file's `generate.llm`). */
 export interface LlmEndpointGiven {

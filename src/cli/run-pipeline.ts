@@ -23,6 +23,8 @@ export function pipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment
     chromium: env.TIDEPOOL_CHROMIUM,
     searchPath: env.PATH,
     hub: hubSettings(env),
+    // embed's rule (embed-endpoint.ts): the servers' key is OPENAI_API_KEY; a pipeline file never holds one.
+    embeddingApiKey: env.OPENAI_API_KEY === '' ? undefined : env.OPENAI_API_KEY,
   };
 }
 

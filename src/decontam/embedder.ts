@@ -1,11 +1,13 @@
 /**
  * Runs the embedders `embed` uses for the embedding detector: the hashing embedder, a static model or an ONNX model
  * folder (see embedders/model.ts), on the shared worker pool (embedders/pool.ts, tasks from
- * embedders/protocol.ts) or, with `threads: 0`, on this thread. Nothing here re-implements a model: vectors equal those
+ * embedders/protocol.ts) or, with `threads: 0`, on this thread; remote servers through embed's own
+ * client path (embedders/endpoint/embed-texts.ts), on this thread, which only waits on sockets. Nothing here re-implements a model: vectors equal those
  * `tidepool embed` writes for the same texts, model and (hashing) IDF weights.
  */
 import { randomUUID } from 'node:crypto';
-import { InternalError, TidepoolError } from '../errors.js';
+import { InternalError } from '../errors.js';
+import { embedRemote } from '../embedders/endpoint/embed-texts.js';
 import { HashingEmbedder, type DocumentFrequency } from '../embedders/hashing/index.js';
 import type { EmbedModel } from '../embedders/model.js';
 import { OnnxEmbedder } from '../embedders/onnx/embedder.js';
@@ -31,15 +33,14 @@ export class EmbedRunner {
   private inlineStatic: Promise<StaticEmbedder> | undefined;
 
   private constructor(
-    readonly model: LocalModel,
+    readonly model: EmbedModel,
     private readonly pool: EmbedPool | undefined,
   ) {}
 
   /** A runner on `threads` workers (0: this thread). */
   static create(model: EmbedModel, threads: number): EmbedRunner {
-    // Remote servers embed through embed's journal only, for now.
-    if (model.kind === 'endpoint') throw new TidepoolError('E_USAGE', `decontam cannot embed through remote servers yet (${model.name}); use a local --model (hashing, a model folder or a Hub id) for decontam`);
-    return new EmbedRunner(model, threads > 0 ? createEmbedPool(threads) : undefined);
+    // Remote servers need no workers: the requests are in flight together from this thread.
+    return new EmbedRunner(model, threads > 0 && model.kind !== 'endpoint' ? createEmbedPool(threads) : undefined);
   }
 
   /** Vector length. */
@@ -79,16 +80,18 @@ export class EmbedRunner {
     const dim = this.model.dim;
     const vectors = new Float32Array(texts.length * dim);
     if (texts.length === 0) return vectors;
-    if (this.pool === undefined) return this.embedInline(texts, vectors);
+    if (this.model.kind === 'endpoint') return (await embedRemote(this.model, texts, { into: vectors })).vectors;
+    if (this.pool === undefined) return this.embedInline(this.model, texts, vectors);
     const pool = this.pool;
     // Length-sorted tasks, as `embed` makes them, so an ONNX batch pads little.
     const order = Uint32Array.from(texts.keys()).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
-    const size = taskRows(this.model);
+    const model = this.model;
+    const size = taskRows(model);
     const tasks: Promise<void>[] = [];
     for (let at = 0; at < order.length; at += size) {
       const indexes = order.subarray(at, at + size);
       const batch = Array.from(indexes, (i) => texts[i]!);
-      const task = this.task(batch);
+      const task = this.task(model, batch);
       tasks.push(pool.embed(task).then((reply) => {
         for (let j = 0; j < indexes.length; j++) vectors.set(reply.vectors.subarray(j * dim, (j + 1) * dim), indexes[j]! * dim);
       }));
@@ -104,33 +107,33 @@ export class EmbedRunner {
     await onnx?.release();
   }
 
-  private task(texts: string[]): Exclude<EmbedTask, { kind: 'df' }> {
-    if (this.model.kind === 'onnx') return { kind: 'onnx', model: this.model.spec, texts };
-    if (this.model.kind === 'static') return { kind: 'static', model: this.model.spec, texts };
+  private task(model: LocalModel, texts: string[]): Exclude<EmbedTask, { kind: 'df' }> {
+    if (model.kind === 'onnx') return { kind: 'onnx', model: model.spec, texts };
+    if (model.kind === 'static') return { kind: 'static', model: model.spec, texts };
     if (this.idf === undefined) throw new InternalError('decontam: hashing embedder used before its IDF weights were set');
-    return { kind: 'hashing', params: this.model.params, idf: this.idf.buffer, idfKey: this.idf.key, texts };
+    return { kind: 'hashing', params: model.params, idf: this.idf.buffer, idfKey: this.idf.key, texts };
   }
 
-  private async embedInline(texts: readonly string[], vectors: Float32Array): Promise<Float32Array> {
-    if (this.model.kind === 'hashing') {
+  private async embedInline(model: LocalModel, texts: readonly string[], vectors: Float32Array): Promise<Float32Array> {
+    if (model.kind === 'hashing') {
       if (this.inlineHashing === undefined) throw new InternalError('decontam: hashing embedder used before its IDF weights were set');
       this.inlineHashing.embedInto(texts, vectors);
       return vectors;
     }
-    if (this.model.kind === 'static') {
-      const { dir, maxLength } = this.model.spec;
+    if (model.kind === 'static') {
+      const { dir, maxLength } = model.spec;
       this.inlineStatic ??= loadStaticModelFolder(dir, { maxLength }).then((folder) => StaticEmbedder.create(folder));
       vectors.set((await this.inlineStatic).embed(texts).vectors);
       return vectors;
     }
-    const { spec } = this.model;
+    const { spec } = model;
     this.inlineOnnx ??= loadModelFolder(spec.dir, spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }).then((folder) => OnnxEmbedder.create(folder, { device: spec.device, batchTokens: spec.batchTokens }));
     const result = await (await this.inlineOnnx).embed(texts);
     vectors.set(result.vectors);
     return vectors;
   }
 
-  private hashingModel(): Extract<LocalModel, { kind: 'hashing' }> {
+  private hashingModel(): Extract<EmbedModel, { kind: 'hashing' }> {
     if (this.model.kind !== 'hashing') throw new InternalError(`decontam: document frequencies asked of a ${this.model.kind} model`);
     return this.model;
   }

@@ -45,10 +45,10 @@ export class EmbeddingStage {
     let source: EmbeddingsSource | undefined;
     let model: EmbedModel;
     if (options.embeddings !== undefined && input.kind === 'pairs') {
-      source = await openEmbeddings(options.embeddings, input.pairs, { device: settings.device, batchTokens: settings.batchTokens }, log);
+      source = await openEmbeddings(options.embeddings, input.pairs, { device: settings.device, batchTokens: settings.batchTokens, model: settings.modelGiven ? settings.model : undefined, endpoint: settings.endpoint }, log);
       model = source.model;
     } else {
-      model = await resolveEmbedModel(resolveModelOptions({ model: settings.model, device: settings.device, variant: settings.variant, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing, hub: settings.hub }), log);
+      model = await resolveEmbedModel(resolveModelOptions({ model: settings.model, device: settings.device, variant: settings.variant, maxLength: settings.maxLength, batchTokens: settings.batchTokens, hashing: settings.hashing, hub: settings.hub, endpoint: settings.endpoint }), log);
     }
     const runner = EmbedRunner.create(model, options.threads);
     try {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { TidepoolError } from '../errors.js';
 import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
-import { resolveModelOptions, type EmbedDevice } from '../embedders/options.js';
+import { resolveModelOptions, type EmbedDevice, type ResolvedEndpointOptions } from '../embedders/options.js';
 import { compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 import type { PairsInput } from '../store/pairs-input.js';
 import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
@@ -25,10 +25,13 @@ export interface EmbeddingsSource {
   template: TextTemplate;
 }
 
-/** Device and batch settings for re-opening an ONNX model named by the manifest. */
+/** Device and batch settings for re-opening an ONNX model named by the manifest; the servers (and `--model`, when given) for one embedded on servers. */
 export interface ModelSettings {
   device: EmbedDevice;
   batchTokens: number | undefined;
+  /** `--model` when the user gave it (checked against the manifest's endpoint model). */
+  model?: string | undefined;
+  endpoint?: ResolvedEndpointOptions | undefined;
 }
 
 /**
@@ -46,8 +49,12 @@ export async function openEmbeddings(location: string, pairs: PairsInput, settin
   }
   const parameters = manifest.parameters as { model?: Record<string, unknown>; text?: unknown };
   const described = parameters.model ?? {};
+  if (described.kind === 'endpoint') return openEndpointEmbeddings(path, source.rows, described, compileTemplate(typeof parameters.text === 'string' ? parameters.text : '{docstring}\\n{code}'), settings, log);
+  if (settings.endpoint !== undefined) {
+    throw new TidepoolError('E_USAGE', `${path} was embedded with a local model (${typeof described.name === 'string' ? described.name : 'named in its manifest'}), not on servers: drop --endpoint (and --model), or drop --embeddings to embed on the servers`, { path });
+  }
   if (described.name !== 'hashing' && typeof described.dir !== 'string') {
-    throw new TidepoolError('E_MANIFEST', `${dirname(path)}/manifest.json names no model (parameters.model has neither name "hashing" nor a folder); re-run \`tidepool embed\` with this tidepool`, { path });
+    throw new TidepoolError('E_MANIFEST', `${dirname(path)}/manifest.json names no model (parameters.model has neither name "hashing" nor a folder nor an endpoint model); re-run \`tidepool embed\` with this tidepool`, { path });
   }
   const options = described.name === 'hashing'
     ? resolveModelOptions({ model: 'hashing', hashing: { buckets: described.buckets as number, dim: described.dim as number, seed: described.seed as number } })
@@ -61,6 +68,31 @@ export async function openEmbeddings(location: string, pairs: PairsInput, settin
   }
   const template = compileTemplate(typeof parameters.text === 'string' ? parameters.text : '{docstring}\\n{code}');
   return { path, file: await describeFile(path, source.rows), model, template };
+}
+
+/**
+ * `--embeddings` made on remote servers (manifest model `{kind: "endpoint", name, dim, endpoints}`): the
+ * benchmark items must be embedded by the same model, so the user passes the servers again. The URLs the
+ * manifest shows are not used as a default: they are stripped of credentials (so may not work as they
+ * are), are often a run's own short-lived server, and decontam should not send texts to a host that its
+ * command line does not name. They are quoted in the message instead.
+ */
+async function openEndpointEmbeddings(path: string, rows: number | undefined, described: Record<string, unknown>, template: TextTemplate, settings: ModelSettings, log: ProgressSink | undefined): Promise<EmbeddingsSource> {
+  const name = typeof described.name === 'string' ? described.name : '?';
+  const stored = (await readArrowSchema(path)).metadata.get('tidepool.model') ?? `endpoint:${name}:dim=${String(described.dim)}`;
+  const shown = Array.isArray(described.endpoints) ? described.endpoints.map(String).join(',') : 'URL';
+  if (settings.endpoint === undefined) {
+    throw new TidepoolError('E_USAGE', `${path} was embedded on remote servers with model ${name} (${String(described.dim)} dimensions; ${stored}), and decontam must embed the benchmark items with the same model: pass --endpoint URL of a server that serves ${name} (it was embedded on ${shown}; the key from OPENAI_API_KEY or --api-key)${name.startsWith('openai:') ? `, or --model ${name} for OpenAI's API` : ''}`, { path, model: stored });
+  }
+  const asked = settings.model ?? name;
+  if (asked !== name) {
+    throw new TidepoolError('E_MODEL_INVALID', `${path} was embedded with endpoint model ${name} (${stored}), but --model ${asked} was given: decontam must embed the benchmark items with the same model. Pass --model ${name} (or drop --model), or drop --embeddings.`, { path, model: stored, given: asked });
+  }
+  const model = await resolveEmbedModel(resolveModelOptions({ model: asked, endpoint: settings.endpoint }), log);
+  if (model.key !== stored) {
+    throw new TidepoolError('E_MODEL_INVALID', `${path} was embedded with ${stored}, but the servers given (${model.kind === 'endpoint' ? model.client.shownURLs.join(', ') : '?'}) answer ${model.key}: other vectors than the stored ones. Point --endpoint at a server that serves ${name} with ${String(described.dim)} dimensions, or drop --embeddings.`, { path, model: stored, given: model.key });
+  }
+  return { path, file: await describeFile(path, rows), model, template };
 }
 
 /** Reads vectors of `embeddings.arrow` in row order, skipping rows nobody asks for. */

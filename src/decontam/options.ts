@@ -1,6 +1,6 @@
 /** Decontam options: user-facing {@link DecontamOptions} -> validated {@link ResolvedDecontamOptions}. */
 import { availableParallelism } from 'node:os';
-import { MODEL_OPTIONS, checkModelOptions, type EmbedDevice } from '../embedders/options.js';
+import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type EmbedDevice, type EndpointOptions, type ResolvedEndpointOptions } from '../embedders/options.js';
 import type { HashingOptions } from '../embedders/hashing/index.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
@@ -33,6 +33,11 @@ export interface DecontamOptions {
   embed?: boolean | undefined;
   /** `hashing`, an ONNX model folder or a Hub id `org/name[@revision]` (as for `tidepool embed`). @default 'hashing' */
   model?: string | undefined;
+  /**
+   * Remote OpenAI-compatible `/v1/embeddings` servers that serve `model` (as for `tidepool embed`); with
+   * `embeddings` made on servers, those of the model its manifest names.
+   */
+  endpoint?: EndpointOptions | undefined;
   /** How Hub ids are resolved; the CLI fills it from HF_* variables. @default the public Hub, ~/.cache/huggingface/hub */
   hub?: HubSettings | undefined;
   /**
@@ -69,7 +74,7 @@ export interface ResolvedDecontamOptions {
   embeddings: string | undefined;
   exact: { enabled: boolean; minChars: number };
   ngram: { enabled: boolean; n: number; threshold: number; minNgrams: number };
-  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; variant: string; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions; hub: HubSettings | undefined };
+  embedding: { enabled: boolean; model: string; modelGiven: boolean; threshold: number; device: EmbedDevice; variant: string; maxLength: number | undefined; batchTokens: number | undefined; hashing: HashingOptions; hub: HubSettings | undefined; endpoint: ResolvedEndpointOptions | undefined };
   maxSolutions: number;
   threads: number;
   windowRows: number;
@@ -104,6 +109,7 @@ export const DECONTAM_OPTIONS: OptionTable = {
   embed: option(KINDS.boolean, '--no-embed'),
   embedThreshold: option({ type: 'number', min: -1, max: 1 }, '--embed-threshold'),
   ...MODEL_OPTIONS,
+  ...ENDPOINT_OPTIONS,
   maxSolutions: option(KINDS.count, '--max-solutions'),
   threads: option({ type: 'integer', min: 0, max: 256 }, '--threads'),
   windowRows: option(KINDS.positive, '--window-rows'),
@@ -133,6 +139,8 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
   const maxSolutions = problems.value('maxSolutions', options.maxSolutions, DEFAULT_MAX_SOLUTIONS);
   const threads = problems.value('threads', options.threads, Math.min(availableParallelism(), 4));
   const windowRows = problems.value('windowRows', options.windowRows, 8192);
+  // Without --embeddings (whose manifest names the model), servers need to be told which model to run.
+  if (options.endpoint !== undefined && options.model === undefined && options.embeddings === undefined) problems.add('{name} needs the model the servers serve: add --model NAME', 'endpoint');
   if (!exact && !ngram && !embed) problems.add('every detector is turned off: keep at least one of exact, ngram and embedding');
   if (options.embeddings !== undefined && !embed) problems.add('options.embeddings gives vectors for the embedding detector, which is turned off (drop {name} or --embeddings)', 'embed');
   problems.throwIfAny();
@@ -155,6 +163,7 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
       batchTokens: options.batchTokens,
       hashing: options.hashing ?? {},
       hub: options.hub,
+      endpoint: model.endpoint,
     },
     maxSolutions,
     threads,

@@ -93,7 +93,8 @@ function checkInput(input: DecontamInput, options: ResolvedDecontamOptions): voi
   if (options.embeddings !== undefined && input.kind !== 'pairs') {
     throw new TidepoolError('E_USAGE', `--embeddings gives vectors of pairs.arrow rows, but ${inputPath(input)} holds generated records; drop --embeddings`);
   }
-  if (options.embeddings !== undefined && options.embedding.modelGiven) {
+  // With servers, --model names what they serve, and is checked against the manifest's model.
+  if (options.embeddings !== undefined && options.embedding.modelGiven && options.embedding.endpoint === undefined) {
     throw new TidepoolError('E_USAGE', '--embeddings brings its own model (named in its manifest); drop --model, or drop --embeddings to embed with --model');
   }
   if (overwritesInputManifest(input, options.out)) {

@@ -3,6 +3,7 @@
  * window's journal already holds are taken from it, the rest sent, and each answer journaled before its
  * slot sends again (see endpoint-journal.ts), so a killed run re-sends only the batches in flight.
  */
+import { embedRemote } from '../embedders/endpoint/embed-texts.js';
 import type { EndpointModel } from '../embedders/endpoint/resolve.js';
 import { EndpointJournal } from './endpoint-journal.js';
 import type { WindowStats } from './parts.js';
@@ -18,12 +19,13 @@ export async function embedWindowRemote(texts: readonly string[], window: number
   if (rows.length > 0) {
     const journal = await EndpointJournal.open(partsDir, window, saved.bytes);
     try {
-      await model.client.embed(texts, dim, async (batch) => {
-        await journal.append(batch.indexes, batch.vectors, batch.tokens);
-        batch.indexes.forEach((row, j) => { vectors.set(batch.vectors.subarray(j * dim, (j + 1) * dim), row * dim); });
-        tokens += batch.tokens;
-        onTask(batch.indexes.length);
-      }, rows);
+      const sent = await embedRemote(model, texts, {
+        rows, into: vectors, onBatch: async (batch) => {
+          await journal.append(batch.indexes, batch.vectors, batch.tokens);
+          onTask(batch.indexes.length);
+        },
+      });
+      tokens += sent.tokens;
     } finally {
       await journal.close();
     }

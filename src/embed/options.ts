@@ -2,7 +2,7 @@
 import { InternalError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
-import { MODEL_OPTIONS, checkModelOptions, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
+import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the model): the model's options plus the stage's own. */
@@ -29,6 +29,7 @@ export interface ResolvedEmbedOptions extends ResolvedModelOptions {
 /** Every option of `tidepool embed` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
 export const EMBED_OPTIONS: OptionTable = {
   ...MODEL_OPTIONS,
+  ...ENDPOINT_OPTIONS,
   model: option({ type: 'model' }, '--model', true),
   text: option(KINDS.string, '--text'),
   precision: option(KINDS.precision, '--precision'),

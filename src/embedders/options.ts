@@ -102,8 +102,9 @@ export const MODEL_OPTIONS: OptionTable = {
 };
 
 /**
- * embed's options for remote servers. Apart from {@link MODEL_OPTIONS} because decontam does not take
- * them yet, and a pipeline file does not either (the key would have to come from its environment).
+ * The options for remote servers, spread into embed's and decontam's tables (and so into pipeline
+ * files). Apart from {@link MODEL_OPTIONS}, which keeps the local model's flags; the key is no option
+ * of a table: it comes from the environment (or `--api-key`) through `cli/` only.
  */
 export const ENDPOINT_OPTIONS: OptionTable = {
   endpoint: option(KINDS.list, '--endpoint'),
@@ -143,14 +144,32 @@ function checkEndpointOptions(options: ModelOptions, problems: OptionProblems): 
     if (options.model.startsWith('openai:')) problems.add(`{name} ${options.model} names a model of an OpenAI-compatible server, but no server was given: pass --endpoint URL (or set OPENAI_BASE_URL)`, 'model');
     return undefined;
   }
-  const own = new OptionProblems(problems.stage, ENDPOINT_OPTIONS);
+  const own = new OptionProblems(problems.stage, ENDPOINT_OPTIONS, problems.name);
   own.value('endpoint', given.urls);
   const concurrency = own.value('concurrency', given.concurrency, 4);
   const batchSize = own.value('endpointBatch', given.batchSize, 32);
+  const urls = own.list.length > 0 ? [] : typeof given.urls === 'string' ? given.urls.split(',').map((url) => url.trim()).filter((url) => url !== '') : [...given.urls];
+  for (const url of urls) {
+    const problem = endpointURLProblem(url);
+    if (problem !== undefined) own.add(`{name}: ${problem}`, 'endpoint');
+  }
   problems.list.push(...own.list);
   if (own.list.length > 0) return undefined;
-  const urls = typeof given.urls === 'string' ? given.urls.split(',').map((url) => url.trim()).filter((url) => url !== '') : [...given.urls];
   return { urls, apiKey: given.apiKey, concurrency, batchSize, retryBaseMs: given.retryBaseMs ?? 500, maxRetries: given.maxRetries ?? 6 };
+}
+
+/** Why `url` cannot be an embedding server's base URL (not a URL, or not http/https), else undefined. Never shows user, password or query. */
+export function endpointURLProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Whatever sits before an @ may be a password.
+    const shown = url.replace(/^[^@/]*\/\/[^@/]*@/, '').slice(0, 80);
+    return `"${shown}" is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `${parsed.protocol}//${parsed.host} is not an http or https URL; embedding servers answer over HTTP (e.g. http://127.0.0.1:8080)`;
+  return undefined;
 }
 
 /**

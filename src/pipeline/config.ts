@@ -111,7 +111,8 @@ function checkStageOptions(stage: StageName, section: Record<string, unknown>, a
         : `${stage}.${key} is not set in a pipeline file: ${wired}`);
       continue;
     }
-    const checked = checkOptionValue(`${stage}.${key}`, spec.kind, value, at);
+    // With servers, `model` names what they serve (`nomic-embed-text`), never a folder beside the file.
+    const checked = checkOptionValue(`${stage}.${key}`, spec.kind, value, key === 'model' && section.endpoint !== undefined ? (path) => path : at);
     if ('problem' in checked) problems.push(checked.problem);
     else options[key] = checked.value;
   }

@@ -46,6 +46,8 @@ export interface PipelineEnvironment {
   chromium: string | undefined;
   /** Where to look for a browser (`$PATH`). */
   searchPath: string | undefined;
+  /** The key sent to `embed.endpoint` / `decontam.endpoint` servers (`$OPENAI_API_KEY`); never written anywhere. */
+  embeddingApiKey?: string | undefined;
   /** How `embed.model` and `decontam.model` Hub ids are resolved (HF_* variables). @default the public Hub, ~/.cache/huggingface/hub */
   hub?: HubSettings | undefined;
 }

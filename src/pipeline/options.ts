@@ -39,8 +39,7 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
   ingest: { out: 'ingest writes into WORK/ingest/' },
   embed: {
     data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
-    ...Object.fromEntries(['endpoint', 'concurrency', 'endpointBatch'].map((key) => [key, 'remote embedding servers are not in pipeline files yet: run `tidepool embed --endpoint` on its own'])),
-    apiKey: 'an API key never goes in a file, and remote embedding servers are not in pipeline files yet',
+    apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
   },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {
@@ -54,6 +53,7 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     coreset: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
     embeddings: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
     offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
+    apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
   },
   export: { input: 'export reads WORK/decontam/ (or WORK/generate/ without a decontam stage)' },
   report: {

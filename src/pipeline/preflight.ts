@@ -11,6 +11,7 @@ import { TEMPLATE_FIELDS } from '../store/pairs-template.js';
 import { looksLikeHubId } from '../util/hub-id.js';
 import { describeNearby } from '../util/nearby.js';
 import { STAGES, type LlmConfig, type PipelineConfig, type PipelineInspection, type StageName } from './config.js';
+import { endpointKeyProblems, usesServers } from './endpoint-keys.js';
 import type { PipelineEnvironment } from './host.js';
 import { STAGE_OPTIONS } from './options.js';
 import { stageProblems } from './stage-problems.js';
@@ -46,10 +47,15 @@ export function preflightProblems(inspection: PipelineInspection, environment: P
       problems.push(problem);
     };
     for (const [key, need] of Object.entries(NAMED_PATHS[stage] ?? {})) {
+      // With servers, `model` is the name of what they serve.
+      if (key === 'model' && usesServers(options)) continue;
       for (const problem of missingPaths(`${stage}.${key}`, options[key], need)) report(key, problem);
     }
     if (stage === 'embed' && typeof options.text === 'string') {
       for (const problem of templateColumnProblems(options.text)) report('text', problem);
+    }
+    if (stage === 'embed' || stage === 'decontam') {
+      for (const { key, problem } of endpointKeyProblems(stage, options, environment)) report(key, problem);
     }
     if (stage === 'generate' && typeof options.llm === 'object') {
       const problem = credentialsProblem(options.llm as Exclude<LlmConfig, 'scripted'>, environment);

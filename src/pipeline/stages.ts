@@ -24,6 +24,7 @@ import type { OptionNaming } from '../util/options.js';
 import { looksLikeHubId } from '../util/hub-id.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { LlmConfig, PipelineConfig, StageName } from './config.js';
+import { ENDPOINT_KEYS, endpointRequest, usesServers, withApiKey } from './endpoint-keys.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
 
 /** What a stage run gets. */
@@ -92,13 +93,24 @@ function ingestRequest(config: PipelineConfig, o: StageOptions): Omit<IngestRun,
  * The model folder a stage reads, fingerprinted for its identity: none for `hashing` nor for a Hub id
  * (local folders were made absolute when the file was read; a Hub id is pinned by its @revision).
  */
-function modelFolders(model: unknown): string[] {
-  return typeof model === 'string' && model !== 'hashing' && !looksLikeHubId(model) ? [model] : [];
+function modelFolders(options: StageOptions): string[] {
+  const { model } = options;
+  return typeof model === 'string' && model !== 'hashing' && !looksLikeHubId(model) && !usesServers(options) ? [model] : [];
+}
+
+/**
+ * A section as it counts for identity: without the servers' URLs and tuning, which do not change the
+ * vectors (the model's name and dimension, in `model` and checked by embed on every answer, do), so a
+ * pipeline whose server moved (a new port) is still up to date, as `embed` itself resumes on it.
+ */
+function withoutServers(options: StageOptions): StageOptions {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !(ENDPOINT_KEYS as readonly string[]).includes(key)));
 }
 
 function embedRequest(config: PipelineConfig, o: StageOptions): Omit<EmbedRun, Runtime> {
-  const { dim, buckets, seed, ...options } = o as { model: string; dim?: number; buckets?: number; seed?: number };
-  return { ...options, hashing: { dim, buckets, seed }, data: stageDir(config, 'ingest'), out: stageDir(config, 'embed') };
+  const { rest, endpoint } = endpointRequest(o);
+  const { dim, buckets, seed, ...options } = rest as { model: string; dim?: number; buckets?: number; seed?: number };
+  return { ...options, endpoint, hashing: { dim, buckets, seed }, data: stageDir(config, 'ingest'), out: stageDir(config, 'embed') };
 }
 
 function selectRequest(config: PipelineConfig, o: StageOptions): Omit<SelectRun, Runtime> {
@@ -118,8 +130,9 @@ function generateRequest(config: PipelineConfig, o: StageOptions): GenerateReque
 }
 
 function decontamRequest(config: PipelineConfig, o: StageOptions): Omit<DecontamRun, Runtime> {
-  const { dim, buckets, seed, ...options } = o as { bench: string[]; dim?: number; buckets?: number; seed?: number };
-  return { ...options, hashing: { dim, buckets, seed }, input: stageDir(config, 'generate'), out: stageDir(config, 'decontam') };
+  const { rest, endpoint } = endpointRequest(o);
+  const { dim, buckets, seed, ...options } = rest as { bench: string[]; dim?: number; buckets?: number; seed?: number };
+  return { ...options, endpoint, hashing: { dim, buckets, seed }, input: stageDir(config, 'generate'), out: stageDir(config, 'decontam') };
 }
 
 function exportRequest(config: PipelineConfig, o: StageOptions): Omit<ExportOptions, Runtime> {
@@ -166,8 +179,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
   }),
   embed: defineStage({
-    name: 'embed', after: ['ingest'], identity: (o) => o,
-    externalInputs: (o) => modelFolders(o.model),
+    name: 'embed', after: ['ingest'], identity: withoutServers,
+    externalInputs: modelFolders,
     outputs: (c) => [join(c.dir, 'embeddings.arrow')],
     request: embedRequest,
     check: (request, naming) => {
@@ -175,7 +188,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
-      return runEmbed({ ...embedRequest(c.config, o), hub: c.environment.hub, progress: c.progress, signal: c.signal });
+      const request = embedRequest(c.config, o);
+      return runEmbed({ ...request, endpoint: withApiKey(request.endpoint, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   select: defineStage({
@@ -218,8 +232,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
   }),
   decontam: defineStage({
-    name: 'decontam', after: ['generate'], identity: (o) => o,
-    externalInputs: (o) => [...(o.bench as string[]), ...modelFolders(o.model)],
+    name: 'decontam', after: ['generate'], identity: withoutServers,
+    externalInputs: (o) => [...(o.bench as string[]), ...modelFolders(o)],
     outputs: (c) => [join(c.dir, 'kept.jsonl'), join(c.dir, 'removed.jsonl')],
     request: decontamRequest,
     check: (request, naming) => {
@@ -227,7 +241,8 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     },
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
-      return runDecontam({ ...decontamRequest(c.config, o), hub: c.environment.hub, progress: c.progress, signal: c.signal });
+      const request = decontamRequest(c.config, o);
+      return runDecontam({ ...request, endpoint: withApiKey(request.endpoint, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   export: defineStage({

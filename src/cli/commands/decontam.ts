@@ -2,8 +2,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
+import type { EndpointFlags } from '../embed-endpoint.js';
 
-interface DecontamFlags extends CommonFlags {
+interface DecontamFlags extends CommonFlags, EndpointFlags {
   input: string;
   bench: string[];
   out: string;
@@ -58,7 +59,11 @@ export function decontamCommand(): Command {
     .option('--ngram-threshold <x>', "n-gram: least share of a benchmark solution's n-grams found in a record (default: 0.5)", numberIn(0, 1, true))
     .option('--min-ngrams <n>', "n-gram: least number of a benchmark solution's n-grams found in a record (default: 10)", parsePositive)
     .option('--no-embed', 'skip the embedding detector')
-    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder, a static (model2vec) model folder or a Hub id org/name[@revision], as for `tidepool embed` (default: hashing)")
+    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder, a static (model2vec) model folder or a Hub id org/name[@revision], as for `tidepool embed`; with --endpoint, the model the servers serve (openai:NAME: OpenAI's API, or OPENAI_BASE_URL) (default: hashing)")
+    .option('--endpoint <urls>', "embedding: embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve. With --embeddings made on servers: servers of the model its manifest names")
+    .option('--api-key <key>', 'key for --endpoint servers (default: OPENAI_API_KEY); never written to any file')
+    .option('--concurrency <n>', 'embedding: requests in flight per endpoint (default: 4)', parsePositive)
+    .option('--endpoint-batch <n>', 'embedding: texts per request to start with; a 413 halves it for that server (default: 32)', parsePositive)
     .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
     .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))
@@ -76,13 +81,14 @@ export function decontamCommand(): Command {
     .action(async (flags: DecontamFlags) => {
       const { runDecontam } = await import('../../decontam/run.js');
       const { hubSettings } = await import('../hub-settings.js');
+      const { endpointOptions } = await import('../embed-endpoint.js');
       const { signal, dispose } = interruptSignal();
       try {
         const summary = await runDecontam({
           input: flags.input, bench: flags.bench, out: flags.out, coreset: flags.coreset, embeddings: flags.embeddings,
           exact: flags.exact, minExactChars: flags.minExactChars,
           ngram: flags.ngram, ngramN: flags.ngramN, ngramThreshold: flags.ngramThreshold, minNgrams: flags.minNgrams,
-          embed: flags.embed, model: flags.model, hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, variant: flags.variant, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
+          embed: flags.embed, model: flags.model, endpoint: endpointOptions(flags.model ?? '', flags, process.env), hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, variant: flags.variant, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
           maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows,
           progress: progressSink(flags), signal,

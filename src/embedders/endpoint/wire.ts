@@ -15,6 +15,9 @@ export function embeddingsURL(base: string): string {
   return url.toString();
 }
 
+/** OpenAI's API, where `openai:NAME` goes when no server is named. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
 /** A URL as logs and manifests show it: without user, password or query (which may carry a key). */
 export function redactURL(base: string): string {
   try {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { EMBED_OPTIONS, resolveEmbedOptions, type EmbedOptions } from '../../../src/embed/options.js';
+import { pipelineNaming } from '../../../src/util/options.js';
 import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
 /** One bad value for every option, under the table's name, and where the API takes it. */
 const BAD: Record<string, unknown> = {
   model: '', text: 5, precision: 'fp64', device: 'tpu', variant: 5, maxLength: 1, batchTokens: 0, windowRows: 0, threads: 0,
-  dim: 4097, buckets: 8, seed: -1,
+  dim: 4097, buckets: 8, seed: -1, endpoint: 5, concurrency: 0, endpointBatch: 0,
 };
-const { dim, buckets, seed, ...fields } = BAD;
-const options = { ...fields, hashing: { dim, buckets, seed } } as unknown as EmbedOptions;
+const { dim, buckets, seed, endpoint, concurrency, endpointBatch, ...fields } = BAD;
+const options = { ...fields, hashing: { dim, buckets, seed }, endpoint: { urls: endpoint, concurrency, batchSize: endpointBatch } } as unknown as EmbedOptions;
 
 describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
   const tested = Object.keys(BAD);
@@ -19,6 +20,14 @@ describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
     expect(usageProblems('embed', () => resolveEmbedOptions({ model: 'hashing', text: '{nope}', hashing: { buckets: 1000 } }))).toEqual([
       '--buckets must be a power of two from 16 to 67108864 (2^4 to 2^26), got 1000',
       expect.stringContaining('{nope}'),
+    ]);
+  });
+
+  it('checks every endpoint URL (parses, http or https) by the name the user wrote, never showing a password', () => {
+    const urls = ['http://127.0.0.1:8080', 'ftp://files.example/v1', 'http//user:sk-secret@nohost'];
+    expect(usageProblems('embed', () => resolveEmbedOptions({ model: 'm', endpoint: { urls } }, pipelineNaming('embed')))).toEqual([
+      'embed.endpoint: ftp://files.example is not an http or https URL; embedding servers answer over HTTP (e.g. http://127.0.0.1:8080)',
+      'embed.endpoint: "nohost" is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)',
     ]);
   });
 

@@ -103,6 +103,35 @@ describe('preflight problems', () => {
     expect(STAGE_SPECS.export.request(config, config.stages.export ?? {})).toMatchObject({ input: join(dir, 'w', 'decontam'), out: join(dir, 'w', 'export', 'train.jsonl') });
   });
 
+  it('embed.endpoint and decontam.endpoint: every URL checked up front (parses, http/https); the model is a served name, no folder', () => {
+    expect(problemsOf({ ...BASE, embed: { model: 'nomic-embed-text', endpoint: 'http://127.0.0.1:8080,ftp://files.example/v1', concurrency: 2, endpointBatch: 8 } })).toEqual([
+      'embed.endpoint: ftp://files.example is not an http or https URL; embedding servers answer over HTTP (e.g. http://127.0.0.1:8080)',
+    ]);
+    expect(problemsOf({ ...BASE, generate: { llm: 'scripted' }, decontam: { bench: 'bench.jsonl', model: 'sim', endpoint: ['127.0.0.1:8080/v1'] } })).toEqual([
+      expect.stringMatching(/^decontam\.endpoint: .*127\.0\.0\.1:8080\/v1.* (is not a URL|is not an http or https URL)/),
+    ]);
+    // A served name stays as written (not made a path beside the file), and needs no folder.
+    const { config } = inspectPipelineConfig({ work: 'w', ...BASE, embed: { model: 'nomic-embed-text', endpoint: 'http://127.0.0.1:8080' } }, join(dir, 'p.json'));
+    expect(STAGE_SPECS.embed.request(config, config.stages.embed ?? {})).toMatchObject({ model: 'nomic-embed-text', endpoint: { urls: ['http://127.0.0.1:8080'] } });
+    expect(STAGE_SPECS.embed.externalInputs(config.stages.embed ?? {})).toEqual([]);
+  });
+
+  it('an apiKey in a pipeline file is refused (say: the environment); tuning without servers, and openai:NAME without a key, are problems', () => {
+    const problems = problemsOf({ ...BASE, embed: { model: 'sim', endpoint: 'http://127.0.0.1:8080', apiKey: 'sk-in-a-file' }, generate: { llm: 'scripted' }, decontam: { bench: 'bench.jsonl', model: 'sim', endpoint: 'http://127.0.0.1:8080', apiKey: 'sk-in-a-file' } });
+    expect(problems).toEqual([
+      'embed.apiKey is not set in a pipeline file: an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
+      'decontam.apiKey is not set in a pipeline file: an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
+    ]);
+    expect(problemsOf({ ...BASE, embed: { model: 'hashing', concurrency: 2 } })).toEqual([
+      'embed.concurrency applies to remote embedding servers: add embed.endpoint (URL[,URL...]) with embed.model naming the model they serve, or drop embed.concurrency',
+    ]);
+    expect(problemsOf({ ...BASE, embed: { model: 'openai:text-embedding-3-small' } })).toEqual([
+      expect.stringContaining('embed.model openai:text-embedding-3-small goes to OpenAI\'s API (https://api.openai.com/v1), which needs a key: set OPENAI_API_KEY'),
+    ]);
+    const inspection = inspectPipelineConfig({ work: 'w', ...BASE, embed: { model: 'openai:text-embedding-3-small' } }, join(dir, 'p.json'));
+    expect(preflightProblems(inspection, pipelineEnvironment({ OPENAI_API_KEY: 'sk-env' }))).toEqual([]);
+  });
+
   it('a real generate.llm without a key for OpenAI\'s endpoint is a problem before anything runs', () => {
     expect(problemsOf({ ...BASE, generate: { llm: { model: 'gpt-4o-mini' } } })).toEqual([expect.stringMatching(/generate\.llm: no API key in \$OPENAI_API_KEY/)]);
   });

@@ -1,0 +1,33 @@
+/**
+ * The one path by which texts are embedded on remote servers: `embed` calls it per window (journaling
+ * each answer in `onBatch`), `decontam` for benchmark items and records (nothing to journal: they are
+ * re-embedded in seconds). Both therefore share the client's batching, 413 splits, retries and checks.
+ */
+import type { AnsweredBatch } from './client.js';
+import type { EndpointModel } from './resolve.js';
+
+/** What {@link embedRemote} may be given besides the texts. */
+export interface RemoteEmbedOptions {
+  /** Which texts to send (indexes into `texts`). @default all */
+  rows?: readonly number[] | undefined;
+  /** Where vectors go (texts x dim); rows not sent keep their values. @default a new zeroed array */
+  into?: Float32Array | undefined;
+  /** Awaited for each answered batch before its vectors are used and its slot sends again (embed journals it here). */
+  onBatch?: ((batch: AnsweredBatch) => Promise<void>) | undefined;
+}
+
+/** Embeds `texts` on `model`'s servers: vectors in text order (texts x dim), and the tokens the servers counted. */
+export async function embedRemote(model: EndpointModel, texts: readonly string[], options: RemoteEmbedOptions = {}): Promise<{ vectors: Float32Array; tokens: number }> {
+  const { dim } = model;
+  const vectors = options.into ?? new Float32Array(texts.length * dim);
+  let tokens = 0;
+  if (texts.length === 0 || options.rows?.length === 0) return { vectors, tokens };
+  await model.client.embed(texts, dim, async (batch) => {
+    await options.onBatch?.(batch);
+    batch.indexes.forEach((row, j) => {
+      vectors.set(batch.vectors.subarray(j * dim, (j + 1) * dim), row * dim);
+    });
+    tokens += batch.tokens;
+  }, options.rows);
+  return { vectors, tokens };
+}
