@@ -25,6 +25,8 @@ export function pipelineEnvironment(env: NodeJS.ProcessEnv): PipelineEnvironment
     hub: hubSettings(env),
     // embed's rule (embed-endpoint.ts): the servers' key is OPENAI_API_KEY; a pipeline file never holds one.
     embeddingApiKey: env.OPENAI_API_KEY === '' ? undefined : env.OPENAI_API_KEY,
+    // and `openai:NAME` with no servers named goes where `tidepool embed --model openai:NAME` sends it.
+    embeddingBaseURL: env.OPENAI_BASE_URL === '' ? undefined : env.OPENAI_BASE_URL,
   };
 }
 

@@ -23,9 +23,14 @@ export function endpointRequest<T extends Record<string, unknown>>(section: T): 
   return { rest, endpoint: { urls: endpoint ?? [OPENAI_BASE_URL], concurrency, batchSize: endpointBatch } };
 }
 
-/** The endpoint options with the environment's key added, when the stage runs. */
-export function withApiKey(endpoint: EndpointOptions | undefined, environment: PipelineEnvironment): EndpointOptions | undefined {
-  return endpoint === undefined ? undefined : { ...endpoint, apiKey: environment.embeddingApiKey };
+/**
+ * The endpoint options with the environment's key added, when the stage runs; `openai:NAME` with no
+ * `endpoint` in the section goes to `$OPENAI_BASE_URL` when set (embed's and generate's rule), else OpenAI's API.
+ */
+export function withApiKey(endpoint: EndpointOptions | undefined, section: Readonly<Record<string, unknown>>, environment: PipelineEnvironment): EndpointOptions | undefined {
+  if (endpoint === undefined) return undefined;
+  const urls = section.endpoint === undefined && environment.embeddingBaseURL !== undefined ? [environment.embeddingBaseURL] : endpoint.urls;
+  return { ...endpoint, urls, apiKey: environment.embeddingApiKey };
 }
 
 /** Problems of a section's endpoint keys that its stage's resolver cannot see, with the key each is about (URLs are checked by the resolver). */
@@ -37,8 +42,8 @@ export function endpointKeyProblems(stage: string, options: Readonly<Record<stri
     }
     return problems;
   }
-  if (options.endpoint === undefined && environment.embeddingApiKey === undefined) {
-    problems.push({ key: 'model', problem: `${stage}.model ${String(options.model)} goes to OpenAI's API (${OPENAI_BASE_URL}), which needs a key: set OPENAI_API_KEY in the environment of \`tidepool run\`, or name another server in ${stage}.endpoint` });
+  if (options.endpoint === undefined && environment.embeddingApiKey === undefined && environment.embeddingBaseURL === undefined) {
+    problems.push({ key: 'model', problem: `${stage}.model ${String(options.model)} goes to OpenAI's API (${OPENAI_BASE_URL}), which needs a key: set OPENAI_API_KEY in the environment of \`tidepool run\`, or name another server in ${stage}.endpoint (or OPENAI_BASE_URL)` });
   }
   return problems;
 }

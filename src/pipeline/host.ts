@@ -48,6 +48,8 @@ export interface PipelineEnvironment {
   searchPath: string | undefined;
   /** The key sent to `embed.endpoint` / `decontam.endpoint` servers (`$OPENAI_API_KEY`); never written anywhere. */
   embeddingApiKey?: string | undefined;
+  /** Where `model: "openai:NAME"` without `endpoint` goes (`$OPENAI_BASE_URL`, as `tidepool embed` reads it). @default OpenAI's API */
+  embeddingBaseURL?: string | undefined;
   /** How `embed.model` and `decontam.model` Hub ids are resolved (HF_* variables). @default the public Hub, ~/.cache/huggingface/hub */
   hub?: HubSettings | undefined;
 }

@@ -189,7 +189,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     run: async (c, o) => {
       const { runEmbed } = await import('../embed/run.js');
       const request = embedRequest(c.config, o);
-      return runEmbed({ ...request, endpoint: withApiKey(request.endpoint, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
+      return runEmbed({ ...request, endpoint: withApiKey(request.endpoint, o, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   select: defineStage({
@@ -242,7 +242,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     run: async (c, o) => {
       const { runDecontam } = await import('../decontam/run.js');
       const request = decontamRequest(c.config, o);
-      return runDecontam({ ...request, endpoint: withApiKey(request.endpoint, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
+      return runDecontam({ ...request, endpoint: withApiKey(request.endpoint, o, c.environment), hub: c.environment.hub, progress: c.progress, signal: c.signal });
     },
   }),
   export: defineStage({

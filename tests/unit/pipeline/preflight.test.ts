@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineEnvironment } from '../../../src/cli/run-pipeline.js';
 import { inspectPipelineConfig } from '../../../src/pipeline/config.js';
+import { withApiKey } from '../../../src/pipeline/endpoint-keys.js';
 import { editDistance, nearestName } from '../../../src/pipeline/nearest-name.js';
 import { preflightProblems, templateColumnProblems } from '../../../src/pipeline/preflight.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
@@ -130,6 +131,16 @@ describe('preflight problems', () => {
     ]);
     const inspection = inspectPipelineConfig({ work: 'w', ...BASE, embed: { model: 'openai:text-embedding-3-small' } }, join(dir, 'p.json'));
     expect(preflightProblems(inspection, pipelineEnvironment({ OPENAI_API_KEY: 'sk-env' }))).toEqual([]);
+    // OPENAI_BASE_URL names another server (a local vLLM wants no key), as it does for `tidepool embed`.
+    expect(preflightProblems(inspection, pipelineEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }))).toEqual([]);
+  });
+
+  it('openai:NAME with no endpoint goes to OPENAI_BASE_URL when set, else OpenAI\'s API; a section\'s own endpoint wins', () => {
+    const request = { urls: ['https://api.openai.com/v1'] };
+    expect(withApiKey(request, { model: 'openai:m' }, pipelineEnvironment({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', OPENAI_API_KEY: 'k' }))).toEqual({ urls: ['http://127.0.0.1:8000/v1'], apiKey: 'k' });
+    expect(withApiKey(request, { model: 'openai:m' }, pipelineEnvironment({}))).toEqual({ urls: ['https://api.openai.com/v1'], apiKey: undefined });
+    expect(withApiKey({ urls: ['http://a:1'] }, { model: 'm', endpoint: ['http://a:1'] }, pipelineEnvironment({ OPENAI_BASE_URL: 'http://b:2/v1' }))).toEqual({ urls: ['http://a:1'], apiKey: undefined });
+    expect(withApiKey(undefined, { model: 'hashing' }, pipelineEnvironment({ OPENAI_BASE_URL: 'http://b:2/v1' }))).toBeUndefined();
   });
 
   it('a real generate.llm without a key for OpenAI\'s endpoint is a problem before anything runs', () => {
