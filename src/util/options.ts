@@ -83,7 +83,8 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (typeof value === 'number' && !Number.isFinite(value)) return `${String(value)} (a number)`;
-  const json = JSON.stringify(value);
+  // A URL's credentials (`https://user:secret@host`) never reach a message.
+  const json = JSON.stringify(value).replace(/(\/\/)[^/@\s"]*@/g, '$1***@');
   const shown = json.length > 60 ? `${json.slice(0, 57)}...` : json;
   const type = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : 'a string';
   return `${shown} (${type})`;
