@@ -126,7 +126,7 @@ const md = [
   '# Endpoint benchmark',
   '',
   `${json.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; 1-minute load average ${machine.loadAverage1m.before.toFixed(1)} before, ${machine.loadAverage1m.after.toFixed(1)} after.`,
-  `Servers: src/devkit/embed-sim, one child process each (its own event loop), answering every request after a fixed ${latencyMs} ms with ${dim}-dim float vectors as JSON (\`encoding_format: base64\`, what tidepool asks for; float when a server refuses it).`,
+  `Servers: src/devkit/embed-sim, one child process each (its own event loop), answering every request after a fixed ${latencyMs} ms with ${dim}-dim vectors (\`encoding_format: base64\`, what tidepool asks for; float when a server refuses it).`,
   `Tool: \`tidepool embed --endpoint URL[,URL] --concurrency C --endpoint-batch ${batch}\` over ingested \`tidepool sample\` pairs (seed ${SEED}); rows = ideal rows/s x ${seconds} s, in whole ${STEP}-row steps; embed's own window for servers (16,384 rows).`,
   `Ideal = endpoints x concurrency x batch / latency. "wall" is process start to exit (start-up, the probe request and writing embeddings.arrow included); "embedding" is tidepool's own rows/s (the windows' summed time, start-up and the final file left out). Target: >= 90% of ideal. "bare client" is the ceiling on this machine: a fetch loop with nothing else (bench/lib/endpoint-ceiling.mjs, own process, same servers, rows, concurrency and batch, base64 vectors); where it is below the ideal, the servers' CPU on the shared cores is the limit, not the client.`,
   '',
