@@ -1,6 +1,7 @@
 /** What `tidepool doctor` finds out about a machine: plain data, gathered by probe.ts, judged by report.ts. */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
 import type { HubCacheListing } from '../embedders/hub/cache-scan.js';
+import type { EndpointFact } from './endpoints.js';
 
 /** One WebGPU adapter Dawn lists. */
 export interface AdapterFact {
@@ -98,4 +99,6 @@ export interface DoctorFacts {
   nvidiaDriver: string | null;
   /** The Hugging Face cache, when the caller passed the Hub settings. */
   hubCache: HubCacheFact | null;
+  /** The `/v1/embeddings` servers checked (`doctor --endpoint`, or OPENAI_BASE_URL); null when none was named. */
+  endpoints: EndpointFact[] | null;
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { scanHubCache } from '../embedders/hub/cache-scan.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
 import { summarizeDawnOutput } from './dawn-messages.js';
+import { checkEndpoints, type EndpointCheckSettings } from './endpoints.js';
 import type { DoctorFacts, IcdFact, OnnxFact, VulkanFact, WebGpuFact } from './facts.js';
 
 /** Options of {@link gatherDoctorFacts}. */
@@ -26,6 +27,8 @@ export interface ProbeOptions {
   platform?: string;
   /** The Hub settings the CLI built (the cache to list); no cache section when absent. */
   hub?: HubSettings;
+  /** The embedding servers to check; none when absent or with no URL. */
+  endpoints?: EndpointCheckSettings;
 }
 
 /** Where Debian's chromium package puts SwiftShader's ICD manifest (a CPU Vulkan driver). */
@@ -45,6 +48,8 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
   const platform = options.platform ?? process.platform;
   const root = options.root ?? '/';
   const webgpuProbe = options.webgpu ?? (() => probeWebGpuInChild(options.env));
+  // The servers are asked while the local probes run: their time limits then add nothing to the doctor's time.
+  const endpoints = options.endpoints === undefined || options.endpoints.urls.length === 0 ? Promise.resolve(null) : checkEndpoints(options.endpoints);
   const [webgpu, onnx] = [await webgpuProbe(), await (options.onnx ?? probeOnnx)()];
   return {
     platform,
@@ -55,6 +60,7 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
     vulkan: platform === 'linux' ? probeVulkan(options.env, root) : null,
     nvidiaDriver: readFirstLine(join(root, '/proc/driver/nvidia/version')),
     hubCache: options.hub === undefined ? null : { ...(await scanHubCache(options.hub.cacheDir)), endpoint: options.hub.endpoint, offline: options.hub.offline },
+    endpoints: await endpoints,
   };
 }
 

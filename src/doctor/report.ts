@@ -3,6 +3,7 @@
  * and the text `tidepool doctor` prints.
  */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
+import type { EndpointFact } from './endpoints.js';
 import type { DoctorFacts, HubCacheFact, IcdFact } from './facts.js';
 
 /** What `--backend webgpu` would run on. */
@@ -85,6 +86,10 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
       advice.push(`\`embed --device cuda\` needs onnxruntime-node's CUDA provider, which is not installed (${onnx.cudaProvider.path}): ${INSTALL.cuda}.`);
     }
   }
+  for (const endpoint of facts.endpoints ?? []) {
+    const failure = endpoint.probe?.ok === false ? endpoint.probe.failure : !endpoint.models.ok && endpoint.probe === null ? endpoint.models.failure : null;
+    if (failure !== null) advice.push(`The embedding server ${endpoint.url} ${failure.kind === 'other' ? 'failed' : 'did not work'}: ${failure.message}.`);
+  }
   return { facts, status: { webgpu: status, onnxCuda, onnxWebgpu }, advice };
 }
 
@@ -129,6 +134,28 @@ function hubCacheLines(cache: HubCacheFact): string[] {
     const refs = Object.entries(repo.refs).map(([name, commit]) => `${name} -> ${commit.slice(0, 12)}`);
     const partial = repo.incompleteBytes > 0 ? `, ${humanBytes(repo.incompleteBytes)} in unfinished downloads` : '';
     lines.push(`  - ${repo.repo}: ${humanBytes(repo.bytes)}${partial}; revisions: ${refs.length === 0 ? 'none (commits only)' : refs.join(', ')}; snapshots: ${repo.snapshots.length === 0 ? 'none' : repo.snapshots.map((commit) => commit.slice(0, 12)).join(', ')}`);
+  }
+  return lines;
+}
+
+/** Model ids shown per server: OpenAI's API lists about a hundred. */
+const MODELS_SHOWN = 10;
+
+function endpointLines(endpoints: readonly EndpointFact[]): string[] {
+  const lines = ['Embedding servers, used by `embed --endpoint` (OpenAI-compatible /v1/embeddings)'];
+  for (const endpoint of endpoints) {
+    lines.push(`  - ${endpoint.url}`);
+    if (endpoint.models.ok) {
+      const { ids } = endpoint.models;
+      const more = ids.length > MODELS_SHOWN ? `, and ${ids.length - MODELS_SHOWN} more` : '';
+      lines.push(`      answers: yes; models: ${ids.length === 0 ? 'none listed' : `${ids.slice(0, MODELS_SHOWN).join(', ')}${more}`}`);
+    } else {
+      lines.push(`      GET /v1/models: ${endpoint.models.failure.message}`);
+    }
+    const { probe } = endpoint;
+    if (probe === null) lines.push('      embeddings: not probed (pass --model NAME to embed one text)');
+    else if (probe.ok) lines.push(`      embeddings with ${probe.model}: ok, ${probe.dim} dimensions, ${probe.latencyMs} ms for one text`);
+    else lines.push(`      embeddings with ${probe.model}: ${probe.failure.message}`);
   }
   return lines;
 }
@@ -179,6 +206,7 @@ export function formatDoctorReport(report: DoctorReport): string {
     }
   }
   if (facts.hubCache !== null) lines.push('', ...hubCacheLines(facts.hubCache));
+  if (facts.endpoints !== null) lines.push('', ...endpointLines(facts.endpoints));
   lines.push('', report.advice.length === 0 ? 'Everything tidepool can use is working.' : 'What to do:');
   for (const item of report.advice) lines.push(`  - ${item}`);
   return `${lines.join('\n')}\n`;

@@ -8,6 +8,14 @@ import type { EndpointModel } from '../embedders/endpoint/resolve.js';
 import { EndpointJournal } from './endpoint-journal.js';
 import type { WindowStats } from './parts.js';
 
+/**
+ * Rows per window for remote servers (not derived from --concurrency or the server list, which may change
+ * between a run and its resume: the window size is part of the run's identity). 16,384 rows keep 2 x 16
+ * requests of 32 texts busy for 16 rounds between drains, and hold 16,384 x 3,072 x 4 bytes (200 MB)
+ * at most for OpenAI's largest model.
+ */
+export const ENDPOINT_WINDOW_ROWS = 16_384;
+
 /** Embeds `texts` (window `window`) on `model`'s servers; vectors in window order. */
 export async function embedWindowRemote(texts: readonly string[], window: number, model: EndpointModel, partsDir: string, onTask: (rows: number) => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
   const dim = model.dim;

@@ -23,7 +23,7 @@ import type { EmbeddingValues } from '../store/embeddings.js';
 import { EmbedParts, type WindowStats } from './parts.js';
 import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
 import type { EmbedTask } from '../embedders/protocol.js';
-import { embedWindowRemote } from './endpoint-window.js';
+import { ENDPOINT_WINDOW_ROWS, embedWindowRemote } from './endpoint-window.js';
 import { EndpointJournal } from './endpoint-journal.js';
 
 /** Arguments of {@link runEmbed}. */
@@ -180,8 +180,11 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   // (SwiftShader: segfault with 2+ workers). CPU and CUDA keep a worker per core.
   // Remote servers need no worker: one idle thread stands in for the pool.
   const threads = options.threads ?? (model.device === 'webgpu' || model.kind === 'endpoint' ? 1 : Math.min(availableParallelism(), 4));
-  // Windows are the unit of resume: a few seconds of work each for a model, more for hashing.
-  const windowRows = options.windowRows ?? (model.kind === 'onnx' || model.kind === 'endpoint' ? 2048 : 8192);
+  // Windows are the unit of resume: a few seconds of work each for a model, more for hashing. Remote
+  // servers resume per batch (the window's journal), and every window end drains the requests in flight
+  // before the next window starts, so their windows are long: at 2,048 rows, 2 servers x 16 requests x 32
+  // texts drained twice a window and sent 60-75% of what the servers could answer (bench/endpoint.mjs).
+  const windowRows = options.windowRows ?? (model.kind === 'endpoint' ? ENDPOINT_WINDOW_ROWS : model.kind === 'onnx' ? 2048 : 8192);
   const key = {
     stage: 'embed', input: { sha256: input.sha256, bytes: input.bytes }, model: model.key, device: model.device, text: options.template.source,
     precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,

@@ -52,7 +52,7 @@ export interface EmbedServerOptions {
   /** Seed of the vectors ({@link simVector}). @default 0 */
   seed?: number;
   faults?: readonly FaultRule[];
-  /** When set, requests without `Authorization: Bearer <key>` get 401. */
+  /** When set, requests without `Authorization: Bearer <key>` get 401 (embeddings and the model list). */
   requireApiKey?: string;
   /** Keep `requests`; false for long benchmarks. @default true */
   recordRequests?: boolean;
@@ -189,6 +189,11 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
       return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
+      // OpenAI and vLLM (--api-key) want the key on every /v1 route, the model list included.
+      if (options.requireApiKey !== undefined && req.headers.authorization !== `Bearer ${options.requireApiKey}`) {
+        send(res, 401, JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+        return;
+      }
       send(res, 200, JSON.stringify({ object: 'list', data: [{ id: model, object: 'model', created: 1_700_000_000, owned_by: 'tidepool-test' }] }));
       return;
     }

@@ -35,6 +35,9 @@ export interface AnsweredBatch {
   tokens: number;
 }
 
+/** How vectors travel: base64 of little-endian float32 (OpenAI's own client's default), or JSON numbers. */
+export type WireEncoding = 'base64' | 'float';
+
 /** What the client reports as it goes (retries, batch-size changes). */
 export type EndpointLog = (line: string) => void;
 
@@ -62,6 +65,7 @@ export class EndpointClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly log: EndpointLog;
+  private wireEncoding: WireEncoding = 'base64';
 
   constructor(private readonly settings: EndpointSettings, deps: EndpointDeps = {}) {
     if (settings.urls.length === 0) throw new TidepoolError('E_USAGE', 'no embedding endpoint: pass --endpoint URL[,URL...] or --model openai:NAME');
@@ -88,10 +92,29 @@ export class EndpointClient {
     return this.endpoints.map((endpoint) => endpoint.batchSize);
   }
 
-  /** Embeds one short text on the first endpoint to learn the model's dimension (and that the server answers). */
+  /** The `encoding_format` requests carry: `base64` unless the probe found a server that refuses it. */
+  get encoding(): WireEncoding {
+    return this.wireEncoding;
+  }
+
+  /**
+   * Embeds one short text on the first endpoint to learn the model's dimension (and that the server
+   * answers). It asks for base64 vectors (OpenAI's, vLLM's and TEI's servers send them; a quarter of the
+   * JSON to parse, and no float printing on the server); a server that refuses the field (400/422) is
+   * asked again for floats, which every later request then uses. A server that ignores the field and
+   * sends floats anyway is read as it is.
+   */
   async probe(text = 'tidepool'): Promise<number> {
     const endpoint = this.endpoints[0]!;
-    return (await this.send(endpoint, [text], undefined)).dim;
+    try {
+      return (await this.send(endpoint, [text], undefined)).dim;
+    } catch (error) {
+      const status = (error as { details?: { status?: unknown } }).details?.status;
+      if (this.wireEncoding !== 'base64' || (status !== 400 && status !== 422)) throw error;
+      this.log(`${endpoint.shown} refused encoding_format base64 (${status}): asking for float vectors`);
+      this.wireEncoding = 'float';
+      return (await this.send(endpoint, [text], undefined)).dim;
+    }
   }
 
   /**
@@ -159,7 +182,7 @@ export class EndpointClient {
     try {
       response = await this.fetch(endpoint.url, {
         method: 'POST', headers, signal: AbortSignal.timeout(this.settings.timeoutMs),
-        body: JSON.stringify({ model: this.settings.model, input: inputs, encoding_format: 'float' }),
+        body: JSON.stringify({ model: this.settings.model, input: inputs, encoding_format: this.wireEncoding }),
       });
       text = await response.text();
     } catch (error) {

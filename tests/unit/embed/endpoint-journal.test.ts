@@ -41,3 +41,27 @@ describe('endpoint journal', () => {
     }
   });
 });
+
+describe('endpoint journal group commit', () => {
+  it('appends made together all reach the file, whole and in call order, each resolved once synced', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidepool-journal-'));
+    try {
+      const journal = await EndpointJournal.open(dir, 0, 0);
+      const records = Array.from({ length: 40 }, (_, i) => ({ indexes: Uint32Array.from([i]), vectors: Float32Array.from([i, i + 0.5, -i]), tokens: i + 1 }));
+      const settled: number[] = [];
+      // Not awaited one by one: as request slots do, so several land in one write + sync.
+      await Promise.all(records.map(async (record, i) => {
+        await journal.append(record.indexes, record.vectors, record.tokens);
+        settled.push(i);
+      }));
+      await journal.close();
+      const bytes = await readFile(EndpointJournal.pathOf(dir, 0));
+      // The file is exactly the records in call order, encoded one by one.
+      expect(bytes.equals(Buffer.concat(records.map((record) => encodeRecord(record.indexes, record.vectors, record.tokens))))).toBe(true);
+      expect(settled.sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
+      expect(decodeRecords(bytes, 40, dim)).toMatchObject({ count: 40, tokens: (40 * 41) / 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

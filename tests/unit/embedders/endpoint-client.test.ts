@@ -2,6 +2,8 @@
  * The /v1/embeddings client against the local stand-in (src/devkit/embed-sim): vectors equal to what
  * the server computed for every text, TEI's 413 split and remembered, faults retried, wrong answers refused.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbedServer, simVector, type EmbedServer, type EmbedServerOptions } from '../../../src/devkit/embed-sim/index.js';
 import { EndpointClient, type AnsweredBatch, type EndpointSettings } from '../../../src/embedders/endpoint/client.js';
@@ -112,5 +114,42 @@ describe('EndpointClient', () => {
     const sim = await server({ latencyMs: 20 });
     await embedAll(client([sim.baseURL], { concurrency: 3, batchSize: 2 }));
     expect(sim.stats.maxInFlight).toBe(3);
+  });
+
+  it('asks for base64 vectors, and for floats from a server that refuses base64 (422), with the same vectors', async () => {
+    const sim = await server();
+    const direct = client([sim.baseURL]);
+    expect(await direct.probe()).toBe(8);
+    expect(direct.encoding).toBe('base64');
+    // A server with OpenAI's interface that knows only floats: 422 for base64, else embed-sim's vectors as numbers.
+    const formats: unknown[] = [];
+    const floatsOnly: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { input: string[]; encoding_format?: string };
+        formats.push(body.encoding_format);
+        const answer = body.encoding_format === 'base64'
+          ? { status: 422, json: { error: 'encoding_format: unknown variant `base64`, expected `float`' } }
+          : { status: 200, json: { data: body.input.map((text, index) => ({ index, embedding: Array.from(simVector(text, 8)) })) } };
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer.json));
+      });
+    });
+    await new Promise<void>((resolve) => floatsOnly.listen(0, '127.0.0.1', resolve));
+    try {
+      const lines: string[] = [];
+      const target = client([`http://127.0.0.1:${(floatsOnly.address() as AddressInfo).port}/v1`], {}, (line) => lines.push(line));
+      expect(await target.probe()).toBe(8);
+      expect(target.encoding).toBe('float');
+      expect(lines.join('\n')).toContain('refused encoding_format base64 (422)');
+      const { vectors } = await embedAll(target);
+      texts.forEach((text, i) => { expect(Array.from(vectors[i]!)).toEqual(Array.from(simVector(text, 8))); });
+      expect(formats.slice(0, 2)).toEqual(['base64', 'float']);
+      expect(formats.slice(2).every((format) => format === 'float')).toBe(true);
+    } finally {
+      floatsOnly.closeAllConnections();
+      await new Promise((resolve) => floatsOnly.close(resolve));
+    }
   });
 });

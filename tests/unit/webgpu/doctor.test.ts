@@ -22,6 +22,7 @@ function facts(overrides: Partial<DoctorFacts>): DoctorFacts {
     vulkan: { override: null, icds: [], icdFolders: ['/usr/share/vulkan/icd.d'], loader: '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', loaderSearched: [], swiftshaderIcd: null },
     nvidiaDriver: null,
     hubCache: null,
+    endpoints: null,
     ...overrides,
   };
 }
