@@ -43,7 +43,7 @@ describe('endpoint journal', () => {
 });
 
 describe('endpoint journal group commit', () => {
-  it('appends made together all reach the file, whole and in call order, each resolved once synced', async () => {
+  it('appends made together all reach the file, whole and in call order, each resolved once written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tidepool-journal-'));
     try {
       const journal = await EndpointJournal.open(dir, 0, 0);
@@ -60,6 +60,21 @@ describe('endpoint journal group commit', () => {
       expect(bytes.equals(Buffer.concat(records.map((record) => encodeRecord(record.indexes, record.vectors, record.tokens))))).toBe(true);
       expect(settled.sort((a, b) => a - b)).toEqual(records.map((_, i) => i));
       expect(decodeRecords(bytes, 40, dim)).toMatchObject({ count: 40, tokens: (40 * 41) / 2 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an append is in the file when it resolves (a kill -9 then loses nothing), before any close or sync', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidepool-journal-'));
+    try {
+      const journal = await EndpointJournal.open(dir, 3, 0);
+      await journal.append(Uint32Array.from([1]), Float32Array.from([1, 2, 3]), 4);
+      // Another reader (a rerun after kill -9) sees the record while this journal is still open.
+      expect(decodeRecords(await readFile(EndpointJournal.pathOf(dir, 3)), 2, dim)).toMatchObject({ count: 1, tokens: 4 });
+      await journal.append(Uint32Array.from([0]), Float32Array.from([4, 5, 6]), 1);
+      expect(decodeRecords(await readFile(EndpointJournal.pathOf(dir, 3)), 2, dim)).toMatchObject({ count: 2, tokens: 5 });
+      await journal.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
