@@ -45,7 +45,12 @@ interface Endpoint {
   url: string;
   shown: string;
   batchSize: number;
+  /** Gave up on after its retries: its batches go to the other endpoints for the rest of the run. */
+  down: boolean;
 }
+
+/** The error of an endpoint that stayed unavailable through every retry (the only kind another endpoint can take over). */
+class EndpointDown extends TidepoolError {}
 
 /** Injected for tests: a clock-free sleep and the jitter source. */
 export interface EndpointDeps {
@@ -71,7 +76,7 @@ export class EndpointClient {
     if (settings.urls.length === 0) throw new TidepoolError('E_USAGE', 'no embedding endpoint: pass --endpoint URL[,URL...] or --model openai:NAME');
     this.endpoints = settings.urls.map((url) => {
       try {
-        return { url: embeddingsURL(url), shown: redactURL(url), batchSize: settings.batchSize };
+        return { url: embeddingsURL(url), shown: redactURL(url), batchSize: settings.batchSize, down: false };
       } catch {
         throw new TidepoolError('E_USAGE', `--endpoint ${redactURL(url)} is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)`);
       }
@@ -98,14 +103,29 @@ export class EndpointClient {
   }
 
   /**
-   * Embeds one short text on the first endpoint to learn the model's dimension (and that the server
-   * answers). It asks for base64 vectors (OpenAI's, vLLM's and TEI's servers send them; a quarter of the
+   * Embeds one short text on the first endpoint that answers to learn the model's dimension. It asks for base64 vectors (OpenAI's, vLLM's and TEI's servers send them; a quarter of the
    * JSON to parse, and no float printing on the server); a server that refuses the field (400/422) is
    * asked again for floats, which every later request then uses. A server that ignores the field and
    * sends floats anyway is read as it is.
    */
   async probe(text = 'tidepool'): Promise<number> {
-    const endpoint = this.endpoints[0]!;
+    // The first endpoint that answers; one that stays down is left out of the run (the last one's error is the run's).
+    let endpoint = this.endpoints[0]!;
+    for (const [at, next] of this.endpoints.entries()) {
+      endpoint = next;
+      if (at === this.endpoints.length - 1) break;
+      try {
+        return await this.probeOne(endpoint, text);
+      } catch (error) {
+        if (!(error instanceof EndpointDown)) throw error;
+        endpoint.down = true;
+        this.log(`${endpoint.shown} gave no answer through ${this.settings.maxRetries} retries: left out of this run`);
+      }
+    }
+    return this.probeOne(endpoint, text);
+  }
+
+  private async probeOne(endpoint: Endpoint, text: string): Promise<number> {
     try {
       return (await this.send(endpoint, [text], undefined)).dim;
     } catch (error) {
@@ -119,8 +139,10 @@ export class EndpointClient {
 
   /**
    * Embeds `texts[i]` for each i in `rows` (all when omitted), batches spread over every endpoint, and
-   * awaits `onBatch` for each answer before that slot sends again. On a failure the other slots finish
-   * their requests in flight (and journal them), then the first error is thrown.
+   * awaits `onBatch` for each answer before that slot sends again. An endpoint that stays unavailable
+   * through its retries is left out for the rest of the run while another one answers; on any other
+   * failure (or the last endpoint down) the other slots finish their requests in flight (and journal
+   * them), then the first error is thrown.
    */
   async embed(texts: readonly string[], dim: number, onBatch: (batch: AnsweredBatch) => Promise<void>, rows?: readonly number[]): Promise<void> {
     const pending: number[][] = [[...(rows ?? texts.keys())]];
@@ -132,7 +154,7 @@ export class EndpointClient {
       return first.slice(0, size);
     };
     const slot = async (endpoint: Endpoint): Promise<void> => {
-      for (let batch = take(endpoint.batchSize); batch !== undefined && failure === undefined; batch = take(endpoint.batchSize)) {
+      for (let batch = take(endpoint.batchSize); batch !== undefined && failure === undefined; batch = endpoint.down ? undefined : take(endpoint.batchSize)) {
         try {
           const parsed = await this.send(endpoint, batch.map((i) => texts[i]!), dim);
           await onBatch({ indexes: Uint32Array.from(batch), vectors: parsed.vectors, tokens: parsed.tokens });
@@ -141,6 +163,13 @@ export class EndpointClient {
             // Both halves go back to the front, for whichever slot is free first.
             const half = Math.ceil(batch.length / 2);
             pending.unshift(batch.slice(0, half), batch.slice(half));
+            continue;
+          }
+          if (error instanceof EndpointDown && this.endpoints.some((other) => other !== endpoint && !other.down)) {
+            // One server down is not the run's end while another answers: it takes this batch and the rest.
+            pending.unshift(batch);
+            if (!endpoint.down) this.log(`${endpoint.shown} gave no answer through ${this.settings.maxRetries} retries: sending its batches to the other ${this.endpoints.filter((other) => other !== endpoint && !other.down).length} endpoint(s) for the rest of the run`);
+            endpoint.down = true;
             continue;
           }
           failure ??= error instanceof Error ? error : new Error(String(error));
@@ -165,8 +194,8 @@ export class EndpointClient {
         endpoint.batchSize = smaller;
         throw new SplitBatch();
       }
-      if (attempt >= this.settings.maxRetries) {
-        throw new TidepoolError('E_ENDPOINT_REQUEST', `${endpoint.shown}: ${outcome.retry}, still after ${attempt + 1} attempts; is the server overloaded or down? Rerun later: answered batches are kept and not sent again.`, { endpoint: endpoint.shown });
+      if (attempt >= this.settings.maxRetries || endpoint.down) {
+        throw new EndpointDown('E_ENDPOINT_REQUEST', `${endpoint.shown}: ${outcome.retry}, still after ${attempt + 1} attempts; is the server overloaded or down? Rerun later: answered batches are kept and not sent again.`, { endpoint: endpoint.shown });
       }
       const wait = retryDelayMs(attempt + 1, outcome.retryAfter, this.settings.retryBaseMs, this.random);
       this.log(`${endpoint.shown}: ${outcome.retry}; retry ${attempt + 1} of ${this.settings.maxRetries} in ${(wait / 1000).toFixed(1)}s`);

@@ -91,6 +91,31 @@ describe('EndpointClient', () => {
     await expect(embedAll(client([sim.baseURL], { maxRetries: 2 }))).rejects.toMatchObject({ code: 'E_ENDPOINT_REQUEST', message: expect.stringMatching(/127\.0\.0\.1.*status 503.*3 attempts/s) as unknown });
   });
 
+  it('leaves out an endpoint that stays down (refused connections, or 503 through every retry) while another answers', async () => {
+    const up = await server({ latencyMs: 2 });
+    const failing = await server({ faults: [{ fault: { kind: 'server-error', status: 503 }, rate: 1 }] });
+    const closed = await server();
+    const closedURL = closed.baseURL;
+    await closed.close();
+    servers.splice(servers.indexOf(closed), 1);
+    const lines: string[] = [];
+    const target = client([closedURL, failing.baseURL, up.baseURL], { maxRetries: 1 }, (line) => lines.push(line));
+    expect(await target.probe()).toBe(8);
+    const { vectors } = await embedAll(target);
+    texts.forEach((text, i) => { expect(Array.from(vectors[i]!)).toEqual(Array.from(simVector(text, 8))); });
+    // Every text reached the server that answers exactly once; the failing one answered nothing.
+    expect([...sentCounts([up]).values()].every((count) => count === 1)).toBe(true);
+    expect(sentCounts([up]).size).toBe(texts.length + 1);
+    expect(failing.requests.every((request) => request.status === 503)).toBe(true);
+    expect(lines.filter((line) => /gave no answer through 1 retries/.test(line))).toHaveLength(2);
+  });
+
+  it('fails when the last endpoint is down too, naming it', async () => {
+    const a = await server({ faults: [{ fault: { kind: 'server-error', status: 503 }, rate: 1 }] });
+    const b = await server({ faults: [{ fault: { kind: 'server-error', status: 502 }, rate: 1 }] });
+    await expect(embedAll(client([a.baseURL, b.baseURL], { maxRetries: 1 }))).rejects.toMatchObject({ code: 'E_ENDPOINT_REQUEST', message: expect.stringMatching(/status 50[23].*2 attempts/s) as unknown });
+  });
+
   it('refuses a wrong dimension and a wrong count without handing the batch on', async () => {
     for (const kind of ['wrong-dim', 'wrong-count'] as const) {
       const sim = await server({ faults: [{ fault: { kind }, on: [0] }] });
