@@ -41,6 +41,8 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     ...Object.fromEntries(['endpoint', 'concurrency', 'endpointBatch'].map((key) => [key, 'remote embedding servers are not in pipeline files yet: run `tidepool embed --endpoint` on its own'])),
     apiKey: 'an API key never goes in a file, and remote embedding servers are not in pipeline files yet',
+    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --shard I/N` on its own',
+    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --merge` on its own',
   },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {
