@@ -3,6 +3,7 @@ import { InternalError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
+import { parseShard, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the model): the model's options plus the stage's own. */
@@ -15,6 +16,10 @@ export interface EmbedOptions extends ModelOptions {
   windowRows?: number | undefined;
   /** Worker threads. @default min(available cores, 4); 1 on WebGPU */
   threads?: number | undefined;
+  /** `I/N`: embed only shard I of N (0-based) into the shared output folder, then merge if it is the last. */
+  shard?: string | undefined;
+  /** Only merge the finished shards' parts into `embeddings.arrow`. @default false */
+  merge?: boolean | undefined;
 }
 
 /** Complete, validated options. */
@@ -24,6 +29,9 @@ export interface ResolvedEmbedOptions extends ResolvedModelOptions {
   windowRows: number | undefined;
   /** Undefined: chosen once the device is known. */
   threads: number | undefined;
+  /** Undefined: the whole run. */
+  shard: Shard | undefined;
+  merge: boolean;
 }
 
 /** Every option of `tidepool embed` (the command's camelCase names), checked by the resolver and by `tidepool run`. */
@@ -35,6 +43,8 @@ export const EMBED_OPTIONS: OptionTable = {
   precision: option(KINDS.precision, '--precision'),
   windowRows: option(KINDS.positive, '--window-rows'),
   threads: option(KINDS.positive, '--threads'),
+  shard: option(KINDS.string, '--shard'),
+  merge: option(KINDS.boolean, '--merge'),
 };
 
 /**
@@ -48,6 +58,9 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
   const windowRows = problems.value('windowRows', options.windowRows);
   const threads = problems.value('threads', options.threads);
   const text = problems.value('text', options.text, DEFAULT_TEXT_TEMPLATE);
+  const merge = problems.value('merge', options.merge, false);
+  const shard = resolveShard(options.shard, problems);
+  if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   let template: TextTemplate | undefined;
   try {
     // A text that is not a string is a problem already; compiling it would only add a confusing one.
@@ -58,5 +71,15 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
   }
   problems.throwIfAny();
   if (template === undefined) throw new InternalError('embed template missing without a problem reported');
-  return { ...model, template, precision, windowRows, threads };
+  return { ...model, template, precision, windowRows, threads, shard, merge };
+}
+
+function resolveShard(value: string | undefined, problems: OptionProblems): Shard | undefined {
+  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
+  try {
+    return parseShard(value, problems.name('shard'));
+  } catch (error) {
+    problems.add((error as Error).message);
+    return undefined;
+  }
 }

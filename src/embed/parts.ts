@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RecordBatch, type Schema } from '../store/arrow.js';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { ArrowFileSink, readArrowBatches } from '../store/arrow-file.js';
-import { writeFileAtomically } from '../util/atomic-file.js';
+import { publishFileOnce, writeFileAtomically } from '../util/atomic-file.js';
 
 /** Folder of the journal inside the output folder. */
 export const PARTS_DIR = '.embed-parts';
@@ -51,12 +51,12 @@ export class EmbedParts {
     });
     const keyPath = join(dir, 'key.json');
     const text = `${JSON.stringify(key, null, 2)}\n`;
-    const existing = await readFile(keyPath, 'utf8').catch(() => undefined);
+    // Atomically, and once: a key.json cut short by a full disk would make every rerun refuse the journal,
+    // and the shards of a sharded run open the same journal at once.
+    const existing = (await publishFileOnce(keyPath, text)) ? text : await readFile(keyPath, 'utf8').catch(() => undefined);
     if (existing !== undefined && existing !== text) {
       throw new TidepoolError('E_USAGE', `${outDir} holds an unfinished embed run with other inputs or parameters (see ${keyPath}). Rerun that exact command to finish it, or use another --out (or delete ${dir}) to start over.`, { path: keyPath });
     }
-    // Atomically: a key.json cut short by a full disk would make every rerun refuse the journal.
-    if (existing === undefined) await writeFileAtomically(keyPath, text);
     return new EmbedParts(dir);
   }
 

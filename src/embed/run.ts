@@ -12,7 +12,7 @@ import { float32ArrayToHalf } from '../store/matrix.js';
 import { createHash } from 'node:crypto';
 import { newManifest, readManifest, sha256File } from '../store/manifest.js';
 import { OutputFolder } from '../store/output-folder.js';
-import { writeFileAtomically } from '../util/atomic-file.js';
+import { publishFileOnce, writeFileAtomically } from '../util/atomic-file.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { DocumentFrequency, documentFrequencyFromBytes, documentFrequencyToBytes, hashingModelKey } from '../embedders/hashing/index.js';
 import { openPairs, pairsLineage, readTextWindows, type PairsInput } from '../store/pairs-input.js';
@@ -59,6 +59,20 @@ export interface EmbedSummary {
   /** Remote servers of a priced model (OpenAI's): the estimated cost of every row's tokens, in USD. */
   estimatedCostUSD?: number;
   out: string;
+  /** A sharded run (`--shard I/N`): this shard; its counts are its own windows'. */
+  shard?: string;
+  /** The shard's windows, `start <= window < end`. */
+  windows?: { start: number; end: number };
+  /** The shard had finished before (its marker was there): nothing was embedded. */
+  alreadyDone?: boolean;
+  /** This invocation merged the shards into embeddings.arrow (or found them merged already). */
+  merged?: boolean;
+  /** The folder was merged before: nothing was written. */
+  alreadyMerged?: boolean;
+  /** Rows of the merged file. */
+  mergedRows?: number;
+  /** Shards still without a completion marker. */
+  missingShards?: number[];
 }
 
 /** Texts per worker task: a few model calls' worth, so the pool stays busy and tasks stay cheap to move. */
@@ -80,7 +94,7 @@ function lengthOrder(texts: readonly string[]): Uint32Array {
 const DF_FILE = 'hashing-df.bin';
 
 /** The hashing model's document frequencies: from the journal, or a first pass over every text. */
-async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, windowRows: number, pool: EmbedPool, sink: ProgressSink | undefined, signal: AbortSignal | undefined): Promise<DocumentFrequency> {
+async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' }>, parts: EmbedParts, input: PairsInput, options: ResolvedEmbedOptions, windowRows: number, pool: EmbedPool, sink: ProgressSink | undefined, signal: AbortSignal | undefined, shared: boolean): Promise<DocumentFrequency> {
   const path = join(parts.dir, DF_FILE);
   const saved = await readFile(path).catch(() => undefined);
   if (saved !== undefined) return documentFrequencyFromBytes(saved, path);
@@ -102,7 +116,10 @@ async function documentFrequencies(model: Extract<EmbedModel, { kind: 'hashing' 
     progress.update(rows);
   }
   progress.finish();
-  await writeFileAtomically(path, documentFrequencyToBytes(df));
+  // The shards of a sharded run each count the same frequencies (a deterministic pass) and may finish
+  // together: one file each to stage, the first to finish publishes. A whole run owns the folder alone.
+  if (shared) await publishFileOnce(path, documentFrequencyToBytes(df));
+  else await writeFileAtomically(path, documentFrequencyToBytes(df));
   return df;
 }
 
@@ -145,9 +162,13 @@ function interrupted(rows: number, journal: string): TidepoolError {
   return new TidepoolError('E_INTERRUPTED', `embed interrupted after ${rows} rows; finished windows are kept in ${journal}. Rerun the same command to resume.`, { path: journal });
 }
 
-/** Runs embed end to end (resuming a journaled run) and returns its summary. */
+/** Runs embed end to end (resuming a journaled run), or one shard of it, or the shards' merge, and returns its summary. */
 export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
   const started = performance.now();
+  if (run.shard !== undefined || run.merge === true) {
+    const { runEmbedSharded } = await import('./sharded.js');
+    return runEmbedSharded(run, started);
+  }
   const folder = await OutputFolder.claim(run.out, 'embed');
   try {
     return await embedInto(folder, run, started);
@@ -160,7 +181,7 @@ export async function runEmbed(run: EmbedRun): Promise<EmbedSummary> {
  * Refuses to replace finished embeddings of other inputs or parameters (a rerun of the same command
  * into a finished folder runs again and writes the same file).
  */
-async function assertNotOtherRun(folder: OutputFolder, identity: string, input: PairsInput): Promise<void> {
+export async function assertNotOtherRun(folder: { dir: string }, identity: string, input: PairsInput): Promise<void> {
   // No manifest (a new or unfinished folder) or an unreadable one: nothing finished to protect.
   const manifest = await readManifest(folder.dir).catch(() => undefined);
   if (manifest === undefined || manifest.stage !== 'embed') return;
@@ -171,7 +192,21 @@ async function assertNotOtherRun(folder: OutputFolder, identity: string, input: 
   throw new TidepoolError('E_INPUT_MISMATCH', `${folder.dir} already holds finished embeddings of ${what}, written ${manifest.createdAt}; this run would replace them with embeddings of ${input.path} (sha256 ${input.sha256?.slice(0, 12) ?? '?'}…). Use another --out, or delete ${folder.dir} to replace them.`, { path: folder.dir });
 }
 
-async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): Promise<EmbedSummary> {
+/** What a run (whole, one shard or the merge) derives from its options before it embeds anything. */
+export interface EmbedSetup {
+  options: ResolvedEmbedOptions;
+  input: PairsInput & { sha256: string };
+  model: EmbedModel;
+  threads: number;
+  windowRows: number;
+  /** What the embeddings are computed from: the journal's key.json, and the manifest's parameters. */
+  key: Record<string, unknown>;
+  /** SHA-256 of {@link key}. */
+  identity: string;
+}
+
+/** Resolves the options, opens the pairs and the model, and derives the run's key. */
+export async function setUpEmbed(run: EmbedRun): Promise<EmbedSetup> {
   const options = resolveEmbedOptions(run);
   const input = await openPairs(run.data, options.template);
   input.sha256 ??= await sha256File(input.path);
@@ -190,27 +225,58 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
     precision: options.precision, windowRows, batchTokens: model.kind === 'onnx' ? model.spec.batchTokens : null,
   };
   const identity = createHash('sha256').update(JSON.stringify(key)).digest('hex');
-  await assertNotOtherRun(folder, identity, input);
-  const parts = await EmbedParts.open(run.out, key);
+  return { options, input: { ...input, sha256: input.sha256 }, model, threads, windowRows, key, identity };
+}
+
+/** Running totals of a run. */
+export interface EmbedTotals {
+  rows: number; tokens: number; paddedTokens: number; truncated: number; empty: number; zeroVectors: number;
+  resumedRows: number; embeddedRows: number; embeddedTokens: number; embedSeconds: number;
+}
+
+/** Totals with nothing counted yet. */
+export function emptyTotals(): EmbedTotals {
+  return { rows: 0, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0, resumedRows: 0, embeddedRows: 0, embeddedTokens: 0, embedSeconds: 0 };
+}
+
+async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): Promise<EmbedSummary> {
+  const setup = await setUpEmbed(run);
+  await assertNotOtherRun(folder, setup.identity, setup.input);
+  const parts = await EmbedParts.open(run.out, setup.key);
+  const { totals, windows } = await embedWindows(setup, parts, run);
+  return commitEmbeddings(folder, setup, parts, totals, windows, started, {});
+}
+
+/**
+ * Embeds every window of `windowRange` (default: all) that the journal does not hold yet, journaling
+ * each; returns the totals of the range's windows and the number of windows read.
+ */
+export async function embedWindows(setup: EmbedSetup, parts: EmbedParts, run: EmbedRun, windowRange?: { start: number; end: number }): Promise<{ totals: EmbedTotals; windows: number }> {
+  const { options, input, model, threads, windowRows } = setup;
+  const inRange = (index: number): boolean => windowRange === undefined || (index >= windowRange.start && index < windowRange.end);
   const finished = await parts.finished();
   const pool = createEmbedPool(threads);
-  const totals = { rows: 0, tokens: 0, paddedTokens: 0, truncated: 0, empty: 0, zeroVectors: 0, resumedRows: 0, embeddedRows: 0, embeddedTokens: 0, embedSeconds: 0 };
+  const totals = emptyTotals();
   let windows = 0;
   try {
     let idf: { buffer: SharedArrayBuffer; key: string } | undefined;
     if (model.kind === 'hashing') {
-      const df = await documentFrequencies(model, parts, input, options, windowRows, pool, run.progress, run.signal);
+      const df = await documentFrequencies(model, parts, input, options, windowRows, pool, run.progress, run.signal, windowRange !== undefined);
       const weights = df.idf();
       const buffer = new SharedArrayBuffer(weights.byteLength);
       new Float32Array(buffer).set(weights);
       idf = { buffer, key: `${hashingModelKey(model.params)}:${input.sha256}` };
     }
-    for (const stats of finished.values()) totals.resumedRows += stats.rows;
-    const remaining = input.rows === undefined ? undefined : input.rows - totals.resumedRows;
+    for (const [index, stats] of finished) if (inRange(index)) totals.resumedRows += stats.rows;
+    const rangeRows = input.rows === undefined || windowRange === undefined ? input.rows : Math.min(input.rows, windowRange.end * windowRows) - Math.min(input.rows, windowRange.start * windowRows);
+    const remaining = rangeRows === undefined ? undefined : rangeRows - totals.resumedRows;
     const progress = new Progress({ label: 'embed', unit: 'rows', total: remaining, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
     const schema = embeddingsSchema(model.dim, options.precision, model.key);
     for await (const window of readTextWindows(input, options.template, windowRows)) {
       windows = window.index + 1;
+      // A shard reads past the windows before its own (their texts are cheap to read) and stops after its last.
+      if (windowRange !== undefined && window.index >= windowRange.end) break;
+      if (!inRange(window.index)) continue;
       const done = finished.get(window.index);
       if (done !== undefined && done.rows === window.texts.length) {
         accumulate(totals, done);
@@ -242,7 +308,16 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   } finally {
     await pool.close();
   }
-  const outPath = join(run.out, EMBEDDINGS_FILE);
+  return { totals, windows };
+}
+
+/**
+ * Streams the journal's windows 0..windows-1 into `embeddings.arrow`, commits its manifest (with
+ * `extraParameters`, e.g. the shards) and removes the journal; returns the summary.
+ */
+export async function commitEmbeddings(folder: OutputFolder, setup: EmbedSetup, parts: EmbedParts, totals: EmbedTotals, windows: number, started: number, extraParameters: Record<string, unknown>): Promise<EmbedSummary> {
+  const { options, input, model, threads, key, identity } = setup;
+  const outPath = join(folder.dir, EMBEDDINGS_FILE);
   await folder.uncommit();
   const written = await parts.assemble(outPath, embeddingsSchema(model.dim, options.precision, model.key), windows);
   const seconds = (performance.now() - started) / 1000;
@@ -250,13 +325,13 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
     rows: totals.rows, dim: model.dim, seconds, rowsPerSecond: totals.embeddedRows / Math.max(totals.embedSeconds, 1e-9), device: model.device, model: model.key,
     tokens: totals.tokens, tokensPerSecond: model.kind === 'hashing' ? null : totals.embeddedTokens / Math.max(totals.embedSeconds, 1e-9),
     paddingFraction: totals.paddedTokens > 0 ? 1 - totals.tokens / totals.paddedTokens : null,
-    truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: run.out,
+    truncated: totals.truncated, empty: totals.empty, zeroVectors: totals.zeroVectors, resumedRows: totals.resumedRows, out: folder.dir,
   };
   const cost = model.kind === 'endpoint' && model.pricePerMillion !== null ? { estimatedCostUSD: (totals.tokens / 1e6) * model.pricePerMillion } : {};
   Object.assign(summary, cost);
   await folder.commit(newManifest({
     stage: 'embed',
-    parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads, identity },
+    parameters: { ...key, model: model.describe, maxLength: model.maxLength, threads, identity, ...extraParameters },
     lineage: await pairsLineage(input),
     inputs: [{ path: input.path, bytes: input.bytes, sha256: input.sha256, ...(input.rows === undefined ? {} : { rows: input.rows }) }],
     outputs: [{ path: outPath, bytes: written.bytes, sha256: written.sha256, rows: totals.rows }],
@@ -267,7 +342,8 @@ async function embedInto(folder: OutputFolder, run: EmbedRun, started: number): 
   return summary;
 }
 
-function accumulate(totals: { rows: number; tokens: number; paddedTokens: number; truncated: number; empty: number; zeroVectors: number }, stats: WindowStats): void {
+/** Adds one window's statistics to `totals`. */
+export function accumulate(totals: { rows: number; tokens: number; paddedTokens: number; truncated: number; empty: number; zeroVectors: number }, stats: WindowStats): void {
   totals.rows += stats.rows;
   totals.tokens += stats.tokens;
   totals.paddedTokens += stats.paddedTokens;

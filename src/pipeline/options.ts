@@ -40,6 +40,8 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
   embed: {
     data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
+    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --shard I/N` on its own',
+    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --merge` on its own',
   },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {

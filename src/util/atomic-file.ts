@@ -1,6 +1,7 @@
 /** Small files written whole or not at all, with a full disk reported as something a user can act on. */
+import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { link, rename, rm, writeFile } from 'node:fs/promises';
 import { writeFailure } from '../errors.js';
 
 /**
@@ -43,5 +44,26 @@ export function writeFileAtomicallySync(path: string, data: string | Uint8Array)
   } catch (error) {
     rmSync(partial, { force: true });
     throw writeFailure(error, path);
+  }
+}
+
+/**
+ * Creates `path` holding `data` unless it exists, atomically, also when several processes (the shards
+ * of one run, on one machine or several sharing the folder) try at once: each writes a staging file of
+ * its own, then hard-links it to `path`, which fails for all but the first.
+ * @returns true when this call created `path`, false when it existed already (its content is left as it was).
+ * @throws TidepoolError from {@link writeFailure} when the file cannot be written.
+ */
+export async function publishFileOnce(path: string, data: string | Uint8Array): Promise<boolean> {
+  const staged = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+  try {
+    await writeFile(staged, data);
+    await link(staged, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw writeFailure(error, staged);
+  } finally {
+    await rm(staged, { force: true }).catch(() => undefined);
   }
 }

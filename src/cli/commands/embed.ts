@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import type { EndpointFlags } from '../embed-endpoint.js';
+import type { EmbedSummary } from '../../embed/run.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
 interface EmbedFlags extends CommonFlags, EndpointFlags {
@@ -20,6 +21,8 @@ interface EmbedFlags extends CommonFlags, EndpointFlags {
   dim?: number;
   buckets?: number;
   seed?: number;
+  shard?: string;
+  merge?: boolean;
 }
 
 /** Builds the `embed` command. */
@@ -44,6 +47,8 @@ export function embedCommand(): Command {
     .option('--dim <n>', 'hashing model: output dimensions (default: 256)', parsePositive)
     .option('--buckets <n>', 'hashing model: feature-hashing buckets, a power of two (default: 1048576)', parsePositive)
     .option('--seed <n>', 'hashing model: seed of the random projection (default: 0)', parseCount)
+    .option('--shard <I/N>', 'embed only shard I of N (0-based) into the shared --out, then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
+    .option('--merge', 'only merge the finished shards of --out into embeddings.arrow (same other flags as the shards)')
     .addOption(new Option('--window-rows <n>', 'rows per journaled window (the unit of resume; default: 8192)').argParser(parsePositive).hideHelp())
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
@@ -55,10 +60,14 @@ export function embedCommand(): Command {
       try {
         const summary = await runEmbed({
           data: flags.data, model: flags.model, hub: hubSettings(process.env, flags.offline === true), out: flags.out, text: flags.text, precision: flags.precision, device: flags.device, variant: flags.variant,
-          maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads,
+          maxLength: flags.maxLength, batchTokens: flags.batchTokens, windowRows: flags.windowRows, threads: flags.threads, shard: flags.shard, merge: flags.merge,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed }, endpoint: endpointOptions(flags.model, flags, process.env),
           progress: progressSink(flags), signal,
         });
+        if (summary.shard !== undefined || summary.merged === true) {
+          printShardSummary(flags, summary);
+          return;
+        }
         if (summary.resumedRows > 0) say(flags, `resumed: ${summary.resumedRows} rows were already embedded by an interrupted run`);
         if (summary.estimatedCostUSD !== undefined) say(flags, `${summary.tokens} tokens, estimated cost $${summary.estimatedCostUSD.toFixed(4)}`);
         if (summary.truncated > 0) say(flags, `${summary.truncated} texts were longer than the model's maximum and were truncated`);
@@ -70,4 +79,22 @@ export function embedCommand(): Command {
         dispose();
       }
     });
+}
+
+/** What a shard or a merge did, in a line (and the `--json` summary). */
+function printShardSummary(flags: EmbedFlags, summary: EmbedSummary): void {
+  const { out, ...fields } = summary;
+  const lines: string[] = [];
+  if (summary.shard !== undefined) {
+    const range = summary.windows === undefined ? '' : ` (windows ${summary.windows.start}..${summary.windows.end - 1})`;
+    lines.push(summary.alreadyDone === true ? `shard ${summary.shard}${range} had already finished: nothing to do` : `shard ${summary.shard}${range}: embedded ${summary.rows} rows (${summary.resumedRows} resumed) in ${summary.seconds.toFixed(1)}s`);
+  }
+  if (summary.merged === true) {
+    lines.push(summary.alreadyMerged === true ? `${out} was already merged: nothing to do` : `merged ${summary.mergedRows ?? summary.rows} rows of every shard -> ${out}/embeddings.arrow`);
+  } else if (summary.missingShards !== undefined && summary.missingShards.length > 0) {
+    lines.push(`waiting for shard${summary.missingShards.length === 1 ? '' : 's'} ${summary.missingShards.join(', ')}; the last to finish merges (or run --merge)`);
+  } else if (summary.merged === false) {
+    lines.push('every shard has finished; another process is merging');
+  }
+  printSummary(flags, fields, lines.join('\n'));
 }

@@ -6,7 +6,7 @@ import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.j
 /** One bad value for every option, under the table's name, and where the API takes it. */
 const BAD: Record<string, unknown> = {
   model: '', text: 5, precision: 'fp64', device: 'tpu', variant: 5, maxLength: 1, batchTokens: 0, windowRows: 0, threads: 0,
-  dim: 4097, buckets: 8, seed: -1, endpoint: 5, concurrency: 0, endpointBatch: 0,
+  dim: 4097, buckets: 8, seed: -1, endpoint: 5, concurrency: 0, endpointBatch: 0, shard: '4/4', merge: 'yes',
 };
 const { dim, buckets, seed, endpoint, concurrency, endpointBatch, ...fields } = BAD;
 const options = { ...fields, hashing: { dim, buckets, seed }, endpoint: { urls: endpoint, concurrency, batchSize: endpointBatch } } as unknown as EmbedOptions;
@@ -32,6 +32,13 @@ describe('resolveEmbedOptions: every option of EMBED_OPTIONS', () => {
   });
 
   it('fills the defaults once', () => {
-    expect(resolveEmbedOptions({ model: 'hashing' })).toMatchObject({ precision: 'fp32', device: 'auto', variant: 'auto', windowRows: undefined, threads: undefined, hashing: { buckets: 2 ** 20, dim: 256, seed: 0 } });
+    expect(resolveEmbedOptions({ model: 'hashing' })).toMatchObject({ precision: 'fp32', device: 'auto', variant: 'auto', windowRows: undefined, threads: undefined, shard: undefined, merge: false, hashing: { buckets: 2 ** 20, dim: 256, seed: 0 } });
+  });
+
+  it('reads --shard I/N, and refuses it together with --merge', () => {
+    expect(resolveEmbedOptions({ model: 'hashing', shard: '2/8' }).shard).toEqual({ index: 2, count: 8 });
+    expect(usageProblems('embed', () => resolveEmbedOptions({ model: 'hashing', shard: '0/2', merge: true }))).toEqual([
+      expect.stringMatching(/^--shard and --merge exclude each other/),
+    ]);
   });
 });
