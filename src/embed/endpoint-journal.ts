@@ -3,10 +3,10 @@
  * append-only records `[u32 rows][u32 tokens][rows x u32 row index][rows x dim f32][u32 check]`, each
  * written (with the records that arrived meanwhile) before its slot sends the next request, so kill -9 loses only the batches in
  * flight; written records are synced to disk within a second, so a power cut loses at most that
- * second's answers. The check (first 4 bytes of the record's SHA-256) marks a record complete: a torn
+ * second's answers. The check (the record's CRC-32) marks a record complete: a torn
  * or damaged tail is ignored, and its rows are sent again.
  */
-import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFailure } from '../errors.js';
@@ -23,7 +23,7 @@ export interface AnsweredRows {
 }
 
 function check(bytes: Uint8Array): number {
-  return createHash('sha256').update(bytes).digest().readUInt32LE(0);
+  return crc32(bytes);
 }
 
 /** Encodes one answered batch as a journal record. */
@@ -75,6 +75,7 @@ export class EndpointJournal {
   private syncedAt = performance.now();
   private unsynced = false;
   private timer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   private constructor(readonly path: string, private readonly handle: FileHandle) {}
 
@@ -120,36 +121,46 @@ export class EndpointJournal {
         return;
       }
       this.pending.push({ record, done, fail });
-      this.flushing ??= this.flush();
+      this.kick();
+    });
+  }
+
+  /**
+   * Starts a flush unless one runs. `flushing` is set before the flush's first step can finish and
+   * cleared in a later microtask, so a flush that has nothing to await never leaves it set (which would
+   * stall every later append).
+   */
+  private kick(): void {
+    if (this.flushing !== null) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = null;
+      if (this.failure !== null) return;
+      if (this.pending.length > 0) this.kick();
+      // Answers written but not synced get their sync within the interval, even if no other answer comes.
+      else if (this.unsynced && this.timer === undefined && !this.closing) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.kick();
+        }, Math.max(0, SYNC_EVERY_MS - (performance.now() - this.syncedAt)));
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    try {
-      while (this.failure === null) {
-        const group = this.pending.splice(0);
-        if (group.length > 0) {
-          try {
-            await this.handle.write(group.length === 1 ? group[0]!.record : Buffer.concat(group.map((entry) => entry.record)));
-            this.unsynced = true;
-            for (const entry of group) entry.done();
-          } catch (error) {
-            this.failure = writeFailure(error, this.path);
-            for (const entry of [...group, ...this.pending.splice(0)]) entry.fail(this.failure);
-          }
+    while (this.failure === null) {
+      const group = this.pending.splice(0);
+      if (group.length > 0) {
+        try {
+          await this.handle.write(group.length === 1 ? group[0]!.record : Buffer.concat(group.map((entry) => entry.record)));
+          this.unsynced = true;
+          for (const entry of group) entry.done();
+        } catch (error) {
+          this.failure = writeFailure(error, this.path);
+          for (const entry of [...group, ...this.pending.splice(0)]) entry.fail(this.failure);
         }
-        if (this.unsynced && performance.now() - this.syncedAt >= SYNC_EVERY_MS) await this.sync();
-        if (this.pending.length === 0) break;
       }
-    } finally {
-      this.flushing = null;
-    }
-    // Answers written but not synced get their sync within the interval, even if no other answer comes.
-    if (this.unsynced && this.failure === null && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.flushing ??= this.flush();
-      }, Math.max(0, SYNC_EVERY_MS - (performance.now() - this.syncedAt)));
+      if (this.unsynced && performance.now() - this.syncedAt >= SYNC_EVERY_MS) await this.sync();
+      if (this.pending.length === 0) break;
     }
   }
 
@@ -165,9 +176,10 @@ export class EndpointJournal {
 
   /** Writes and syncs what is left, then closes; throws the first write or sync failure. */
   async close(): Promise<void> {
+    this.closing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flushing;
+    while (this.flushing !== null) await this.flushing;
     try {
       if (this.unsynced && this.failure === null) await this.sync();
       if (this.failure !== null) throw this.failure;

@@ -45,7 +45,7 @@ export interface EmbedServerOptions {
   dim?: number;
   /** The model id the server reports and lists. @default 'sim-embed' */
   model?: string;
-  /** Milliseconds before each answer (vectors, wrong-dim/count and resets alike). @default 0 */
+  /** Milliseconds from a request's arrival to its answer (vectors, wrong-dim/count and resets alike), the server's own work included. @default 0 */
   latencyMs?: number;
   /** Inputs per request above which the server answers 413 with TEI's body. @default unlimited */
   maxBatch?: number;
@@ -119,7 +119,7 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
     timers.add(timer);
   });
 
-  function answerVectors(res: ServerResponse, inputs: string[], format: unknown, fault: EmbedFault | undefined): void {
+  function answerVectors(inputs: string[], format: unknown, fault: EmbedFault | undefined): string {
     const served = fault?.kind === 'wrong-count' ? inputs.slice(1) : inputs;
     const width = fault?.kind === 'wrong-dim' ? dim + 1 : dim;
     const data = served.map((text, index) => {
@@ -128,10 +128,10 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
       return { object: 'embedding', index, embedding };
     });
     const tokens = inputs.reduce((sum, text) => sum + simTokens(text), 0);
-    send(res, 200, JSON.stringify({ object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } }));
+    return JSON.stringify({ object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 
-  async function embeddings(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
+  async function embeddings(req: IncomingMessage, res: ServerResponse, text: string, arrived: number): Promise<void> {
     const index = arrivals++;
     let body: unknown;
     try {
@@ -168,16 +168,20 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
       send(res, log.status, JSON.stringify({ error: { message: 'Simulated server error.', type: 'server_error' } }));
       return;
     }
-    await wait(options.latencyMs ?? 0);
+    // The answer leaves `latencyMs` after the request arrived: the server's own work (reading the body,
+    // computing vectors) is inside that time, as a real server's fixed latency would be.
+    const answer = fault?.kind === 'reset' ? '' : answerVectors(inputs, (body as { encoding_format?: unknown }).encoding_format, fault);
+    await wait((options.latencyMs ?? 0) - (performance.now() - arrived));
     if (fault?.kind === 'reset') {
       log.status = 'reset';
       req.socket.destroy();
       return;
     }
-    answerVectors(res, inputs, (body as { encoding_format?: unknown }).encoding_format, fault);
+    send(res, 200, answer);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const path = (req.url ?? '').split('?')[0] ?? '';
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -185,7 +189,7 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
       server.stats.total++;
       server.stats.maxInFlight = Math.max(server.stats.maxInFlight, ++server.stats.inFlight);
       res.once('close', () => server.stats.inFlight--);
-      await embeddings(req, res, Buffer.concat(chunks).toString('utf8'));
+      await embeddings(req, res, Buffer.concat(chunks).toString('utf8'), arrived);
       return;
     }
     if (req.method === 'GET' && path === '/v1/models') {

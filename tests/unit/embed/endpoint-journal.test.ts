@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EndpointJournal, decodeRecords, encodeRecord } from '../../../src/embed/endpoint-journal.js';
+import { EndpointJournal, SYNC_EVERY_MS, decodeRecords, encodeRecord } from '../../../src/embed/endpoint-journal.js';
 
 const dim = 3;
 const first = encodeRecord(Uint32Array.from([2, 0]), Float32Array.from([1, 2, 3, 4, 5, 6]), 11);
@@ -79,4 +79,21 @@ describe('endpoint journal group commit', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps taking appends after its timed sync (an answer after a quiet second is written and read back)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tidepool-journal-'));
+    try {
+      const journal = await EndpointJournal.open(dir, 4, 0);
+      await journal.append(Uint32Array.from([0]), Float32Array.from([1, 2, 3]), 1);
+      // Past the sync interval: the timed sync runs with nothing pending.
+      await new Promise((resolve) => setTimeout(resolve, SYNC_EVERY_MS + 100));
+      await journal.append(Uint32Array.from([1]), Float32Array.from([4, 5, 6]), 2);
+      await journal.append(Uint32Array.from([2]), Float32Array.from([7, 8, 9]), 3);
+      await journal.close();
+      expect(decodeRecords(await readFile(EndpointJournal.pathOf(dir, 4)), 3, dim)).toMatchObject({ count: 3, tokens: 6 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
