@@ -24,9 +24,14 @@ export async function embedRemote(model: EndpointModel, texts: readonly string[]
   if (texts.length === 0 || options.rows?.length === 0) return { vectors, tokens };
   await model.client.embed(texts, dim, async (batch) => {
     await options.onBatch?.(batch);
-    batch.indexes.forEach((row, j) => {
-      vectors.set(batch.vectors.subarray(j * dim, (j + 1) * dim), row * dim);
-    });
+    // A plain loop: a subarray view per row cost more than the copy itself (measured with --cpu-prof).
+    const source = batch.vectors;
+    const { indexes } = batch;
+    for (let j = 0; j < indexes.length; j++) {
+      const from = j * dim;
+      const to = indexes[j]! * dim;
+      for (let k = 0; k < dim; k++) vectors[to + k] = source[from + k]!;
+    }
     tokens += batch.tokens;
   }, options.rows);
   return { vectors, tokens };

@@ -74,6 +74,12 @@ export interface ParsedEmbeddings {
   tokens: number;
 }
 
+/** Bytes that base64 text `value` decodes to (its length less the `=` padding). */
+function base64Bytes(value: string): number {
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return (value.length / 4) * 3 - padding;
+}
+
 function decodeEmbedding(value: unknown): Float32Array | undefined {
   if (typeof value === 'string') {
     const bytes = Buffer.from(value, 'base64');
@@ -100,9 +106,18 @@ export function parseEmbeddings(body: unknown, count: number, dim: number | unde
   for (let position = 0; position < count; position++) {
     const item = data[position] as { index?: unknown; embedding?: unknown } | undefined;
     const index = typeof item?.index === 'number' ? item.index : position;
-    const vector = decodeEmbedding(item?.embedding);
-    if (vector === undefined) throw bad(`item ${position} without a numeric embedding`);
     if (!Number.isInteger(index) || index < 0 || index >= count || seen[index] === 1) throw bad(`item ${position} with index ${String(index)} (expected each of 0..${count - 1} once)`);
+    const embedding = item?.embedding;
+    // The usual case once the dimension is known: base64 decoded straight into the answer's array.
+    if (width !== undefined && typeof embedding === 'string' && embedding.length % 4 === 0 && base64Bytes(embedding) === width * 4) {
+      vectors ??= new Float32Array(count * width);
+      const written = Buffer.from(vectors.buffer, vectors.byteOffset + index * width * 4, width * 4).write(embedding, 'base64');
+      if (written !== width * 4) throw bad(`item ${position} with an embedding that is not base64`);
+      seen[index] = 1;
+      continue;
+    }
+    const vector = decodeEmbedding(embedding);
+    if (vector === undefined) throw bad(`item ${position} without a numeric embedding`);
     width ??= vector.length;
     if (vector.length !== width) throw bad(`a ${vector.length}-dimensional embedding where ${width} dimensions were expected (the dimension of this run)`);
     vectors ??= new Float32Array(count * width);

@@ -23,6 +23,18 @@ describe('parseEmbeddings', () => {
     expect(parsed.tokens).toBe(7);
   });
 
+  it('decodes base64 vectors of a known dimension in place, with and without padding, and refuses bad base64', () => {
+    const b64 = (values: number[]): string => Buffer.from(new Float32Array(values).buffer).toString('base64');
+    for (const dim of [3, 4, 5]) {
+      const rows = [Array.from({ length: dim }, (_, i) => i + 0.5), Array.from({ length: dim }, (_, i) => -i / 3)];
+      const parsed = parseEmbeddings({ data: [{ index: 1, embedding: b64(rows[1]!) }, { index: 0, embedding: b64(rows[0]!) }] }, 2, dim, 'E');
+      expect(Array.from(parsed.vectors)).toEqual(Array.from(new Float32Array([...rows[0]!, ...rows[1]!])));
+    }
+    const good = b64([1, 2, 3]);
+    expect(() => parseEmbeddings({ data: [{ index: 0, embedding: `${good.slice(0, -2)}!!` }] }, 1, 3, 'http://e')).toThrow(/http:\/\/e answered item 0/);
+    expect(() => parseEmbeddings({ data: [{ index: 0, embedding: b64([1, 2, 3, 4]) }] }, 1, 3, 'http://e')).toThrow(/4-dimensional embedding where 3/);
+  });
+
   it('learns the dimension from the first vector when none is expected', () => {
     expect(parseEmbeddings(body, 2, undefined, 'E').dim).toBe(2);
   });
