@@ -13,7 +13,8 @@ import { createGunzip } from 'node:zlib';
 import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { compileTemplate } from '../store/pairs-template.js';
 import { openPairs, type PairsInput } from '../store/pairs-input.js';
-import { TidepoolError } from '../errors.js';
+import { InternalError, TidepoolError } from '../errors.js';
+import type { UnitRange } from '../store/shards.js';
 import { looksLikeArrow, readArrowBatches } from '../store/arrow-file.js';
 import { utf8Reader as utf8ColumnReader } from '../store/columns.js';
 import { describeFile, type ManifestFile } from '../store/manifest.js';
@@ -207,12 +208,14 @@ export interface BadInputLine {
  * Generated records in windows of `windowRows`, in file order (blank lines skipped). A line that is
  * not a record goes to `onBad` (counted and written to the reject file by the caller), not into a window.
  */
-async function* generatedWindows(path: string, windowRows: number, onBad: (bad: BadInputLine) => void): AsyncGenerator<DecontamRecord[]> {
+async function* generatedWindows(path: string, windowRows: number, onBad: (bad: BadInputLine) => void, lines: UnitRange | undefined): AsyncGenerator<DecontamRecord[]> {
   let window: DecontamRecord[] = [];
   let line = 0;
   try {
     for await (const raw of await jsonlLines(path)) {
       line++;
+      // A shard reads past the lines of other shards without parsing them.
+      if (lines !== undefined && (line <= lines.start || line > lines.end)) continue;
       if (raw.trim() === '') continue;
       const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
       let record: DecontamRecord;
@@ -236,9 +239,21 @@ async function* generatedWindows(path: string, windowRows: number, onBad: (bad: 
   if (window.length > 0) yield window;
 }
 
-/** The input's records in windows of at most `windowRows`, in input order. */
-export function recordWindows(input: DecontamInput, windowRows: number, onBad: (bad: BadInputLine) => void = () => undefined): AsyncGenerator<DecontamRecord[]> {
-  return input.kind === 'pairs' ? pairWindows(input, windowRows) : generatedWindows(input.path, windowRows, onBad);
+/**
+ * The input's records in windows of at most `windowRows`, in input order; with `lines` (generated
+ * input only), just the records of those lines (0-based: line 1 of the file is 0).
+ */
+export function recordWindows(input: DecontamInput, windowRows: number, onBad: (bad: BadInputLine) => void = () => undefined, lines?: UnitRange): AsyncGenerator<DecontamRecord[]> {
+  if (input.kind === 'pairs' && lines !== undefined) throw new InternalError('a line range applies to generated input only');
+  return input.kind === 'pairs' ? pairWindows(input, windowRows) : generatedWindows(input.path, windowRows, onBad, lines);
+}
+
+/** Number of lines of a generated input (blank ones included): the units a sharded run splits. */
+export async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  const iterator = (await jsonlLines(path))[Symbol.asyncIterator]();
+  while ((await iterator.next()).done !== true) lines++;
+  return lines;
 }
 
 /** The file the input's records are read from. */

@@ -4,6 +4,7 @@ import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type EmbedDevice, t
 import type { HashingOptions } from '../embedders/hashing/index.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
+import { parseShard, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the input, benchmarks and output). */
@@ -63,6 +64,10 @@ export interface DecontamOptions {
   threads?: number | undefined;
   /** Records per window (the unit of work and of memory). @default 8192 */
   windowRows?: number | undefined;
+  /** `I/N`: check only shard I of N (0-based) of a generated input's lines into the shared output folder, then merge if it is the last. */
+  shard?: string | undefined;
+  /** Only merge the finished shards' parts into the usual outputs. @default false */
+  merge?: boolean | undefined;
 }
 
 /** Complete, validated options. */
@@ -78,6 +83,8 @@ export interface ResolvedDecontamOptions {
   maxSolutions: number;
   threads: number;
   windowRows: number;
+  shard: Shard | undefined;
+  merge: boolean;
 }
 
 /** @default 50 */
@@ -113,6 +120,8 @@ export const DECONTAM_OPTIONS: OptionTable = {
   maxSolutions: option(KINDS.count, '--max-solutions'),
   threads: option({ type: 'integer', min: 0, max: 256 }, '--threads'),
   windowRows: option(KINDS.positive, '--window-rows'),
+  shard: option(KINDS.string, '--shard'),
+  merge: option(KINDS.boolean, '--merge'),
 };
 
 /**
@@ -139,6 +148,9 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
   const maxSolutions = problems.value('maxSolutions', options.maxSolutions, DEFAULT_MAX_SOLUTIONS);
   const threads = problems.value('threads', options.threads, Math.min(availableParallelism(), 4));
   const windowRows = problems.value('windowRows', options.windowRows, 8192);
+  const merge = problems.value('merge', options.merge, false);
+  const shard = resolveShard(options.shard, problems);
+  if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   // Without --embeddings (whose manifest names the model), servers need to be told which model to run.
   if (options.endpoint !== undefined && options.model === undefined && options.embeddings === undefined) problems.add('{name} needs the model the servers serve: add --model NAME', 'endpoint');
   if (!exact && !ngram && !embed) problems.add('every detector is turned off: keep at least one of exact, ngram and embedding');
@@ -168,5 +180,17 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
     maxSolutions,
     threads,
     windowRows,
+    shard,
+    merge,
   };
+}
+
+function resolveShard(value: string | undefined, problems: OptionProblems): Shard | undefined {
+  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
+  try {
+    return parseShard(value, problems.name('shard'));
+  } catch (error) {
+    problems.add((error as Error).message);
+    return undefined;
+  }
 }

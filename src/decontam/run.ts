@@ -10,8 +10,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
-import { describeFile, newManifest, type ManifestFile } from '../store/manifest.js';
-import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
+import { describeFile, newManifest, type Manifest, type ManifestFile } from '../store/manifest.js';
+import { withOutputFolder } from '../store/output-folder.js';
+import type { UnitRange } from '../store/shards.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
 import { readBenchmarks } from './benchmark-files.js';
 import { EmbeddingStage } from './embedding-stage.js';
@@ -89,7 +90,8 @@ function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, opt
   return { exact, ngram };
 }
 
-function checkInput(input: DecontamInput, options: ResolvedDecontamOptions): void {
+/** @throws TidepoolError `E_USAGE` when the input and the options do not fit together. */
+export function checkInput(input: DecontamInput, options: ResolvedDecontamOptions): void {
   if (options.embeddings !== undefined && input.kind !== 'pairs') {
     throw new TidepoolError('E_USAGE', `--embeddings gives vectors of pairs.arrow rows, but ${inputPath(input)} holds generated records; drop --embeddings`);
   }
@@ -115,25 +117,29 @@ interface LoopContext {
   signal: AbortSignal | undefined;
   /** Input lines that were not records. */
   rejected: { count: number };
+  /** Folder the record files are written to (the --out folder, or a shard's part folder). */
+  dir: string;
+  /** Generated input: only these lines (0-based, of a sharded run's split); all when undefined. */
+  lines: UnitRange | undefined;
 }
 
 /** Streams the input through the detectors into kept.jsonl and removed.jsonl; returns both files. */
 async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
-  const { input, options, indexes, stage, itemIds, tally, seconds, progress } = context;
+  const { input, options, indexes, stage, itemIds, tally, seconds, progress, dir } = context;
   const writers: JsonlWriter[] = [];
   const seenCoresetRows = new Set<number>();
   try {
-    const keptFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.kept));
+    const keptFile = JsonlWriter.create(join(dir, DECONTAM_FILES.kept));
     writers.push(keptFile);
-    const removedFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.removed));
+    const removedFile = JsonlWriter.create(join(dir, DECONTAM_FILES.removed));
     writers.push(removedFile);
     // Input lines that are not records: counted and kept in rejects.jsonl (created on the first one) with
     // file, line and reason, never dropped.
-    rmSync(join(options.out, DECONTAM_FILES.rejects), { force: true });
+    rmSync(join(dir, DECONTAM_FILES.rejects), { force: true });
     let rejectsFile: JsonlWriter | undefined;
     const onBad = (bad: BadInputLine): void => {
       context.rejected.count++;
-      if (rejectsFile === undefined) writers.push((rejectsFile = JsonlWriter.create(join(options.out, DECONTAM_FILES.rejects))));
+      if (rejectsFile === undefined) writers.push((rejectsFile = JsonlWriter.create(join(dir, DECONTAM_FILES.rejects))));
       rejectsFile.write(JSON.stringify({ file: bad.file, line: bad.line, reason: bad.reason, raw: bad.raw.length > 4000 ? `${bad.raw.slice(0, 4000)}… (truncated)` : bad.raw }));
     };
     const finish = async (window: PendingWindow): Promise<void> => {
@@ -152,8 +158,8 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       progress.update(tally.records, tally.records, `${tally.removed} removed`);
     };
     const pending: PendingWindow[] = [];
-    for await (const records of recordWindows(input, options.windowRows, onBad)) {
-      if (context.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `decontam interrupted after ${tally.records} records; nothing was written to ${options.out}. Rerun the same command.`);
+    for await (const records of recordWindows(input, options.windowRows, onBad, context.lines)) {
+      if (context.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `decontam interrupted after ${tally.records} records; nothing was written to ${dir}. Rerun the same command.`);
       const vectors = stage?.vectors(records);
       vectors?.catch(() => undefined); // awaited in finish(); an error before then must not go unhandled
       pending.push({ records, ...matchText(records, indexes, options, seconds), vectors });
@@ -173,23 +179,47 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
   }
 }
 
-/** Runs decontam end to end, holding its output folder for the whole run, and returns its summary. */
+/** Runs decontam end to end (or one shard of it, or the shards' merge), and returns its summary. */
 export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
   const started = performance.now();
   const options = resolveDecontamOptions(run);
-  return withOutputFolder(options.out, 'decontam', (folder) => decontamInto(folder, run, options, started));
+  if (options.shard !== undefined || options.merge) {
+    const { runDecontamSharded } = await import('./sharded.js');
+    return runDecontamSharded(run, options, started);
+  }
+  return withOutputFolder(options.out, 'decontam', async (folder) => {
+    const input = await resolveDecontamInput(options.input, options.coreset);
+    checkInput(input, options);
+    // An older manifest must not vouch for outputs this run is about to replace.
+    await folder.uncommit();
+    const pass = await decontamPass(run, options, input, options.out, undefined, started);
+    await folder.commit(decontamManifest(pass, {}));
+    return pass.summary;
+  });
 }
 
-async function decontamInto(folder: OutputFolder, run: DecontamRun, options: ReturnType<typeof resolveDecontamOptions>, started: number): Promise<DecontamSummary> {
-  const input = await resolveDecontamInput(options.input, options.coreset);
-  checkInput(input, options);
+/** What one pass over the records found, and what the manifest says about it. */
+export interface DecontamPass {
+  summary: DecontamSummary;
+  /** kept.jsonl, removed.jsonl (and rejects.jsonl when a line was bad), as written. */
+  outputs: ManifestFile[];
+  parameters: Record<string, unknown>;
+  inputs: ManifestFile[];
+  indexStats: { exactIndex: unknown; ngramIndex: unknown };
+  /** Distinct benchmark items (indexes) that flagged a record: a merge counts their union. */
+  itemsHit: number[];
+}
+
+/**
+ * Checks the input's records (only `lines` of a generated input when given) into `dir`.
+ * @param started when the run started (performance.now()), for its timings.
+ */
+export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput, dir: string, lines: UnitRange | undefined, started: number): Promise<DecontamPass> {
   const benchmarks = await readBenchmarks(options.bench, options.maxSolutions);
   const { items } = benchmarks;
   const indexStarted = performance.now();
   const indexes = buildTextIndexes(items, options);
   run.progress?.write(`decontam: ${items.length} benchmark problems from ${benchmarks.files.map((f) => `${f.stem} (${f.layout}, ${f.items})`).join(', ')} indexed in ${((performance.now() - indexStarted) / 1000).toFixed(1)}s\n`);
-  // An older manifest must not vouch for outputs this run is about to replace.
-  await folder.uncommit();
   const stage = options.embedding.enabled ? await EmbeddingStage.open(options, input, items, run.progress) : undefined;
   const tally = new DecontamTally(benchmarks.files.map((f) => f.stem), items.map((item) => item.benchmark));
   const seconds: Record<Detector, number> = { exact: 0, ngram: 0, embedding: 0 };
@@ -198,7 +228,7 @@ async function decontamInto(folder: OutputFolder, run: DecontamRun, options: Ret
   let outputs: ManifestFile[];
   const rejected = { count: 0 };
   try {
-    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected });
+    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected, dir, lines });
   } finally {
     await stage?.close();
   }
@@ -213,36 +243,43 @@ async function decontamInto(folder: OutputFolder, run: DecontamRun, options: Ret
     embeddingModel: stage?.model.key ?? null,
     seconds: elapsed, rowsPerSecond: tally.records / Math.max(elapsed, 1e-9), detectorSeconds: seconds, out: options.out,
   };
-  await folder.commit(newManifest({
+  const parameters = {
+    input: { kind: summary.input, path: inputPath(input) },
+    exact: options.exact,
+    ngram: options.ngram,
+    embedding: stage === undefined
+      ? { enabled: false }
+      : { enabled: true, threshold: options.embedding.threshold, model: stage.model.describe, modelKey: stage.model.key, idf: stage.idfSource, vectors: stage.source === undefined ? 'embedded' : stage.source.path },
+    maxSolutions: options.maxSolutions,
+    benchmarks: benchmarks.files.map((f) => ({ path: f.path, stem: f.stem, layout: f.layout, items: f.items })),
+    windowRows: options.windowRows,
+    threads: options.threads,
+  };
+  const inputs = [
+    await inputFile(input),
+    ...(input.kind === 'pairs' && input.coreset !== undefined ? [input.coreset.file] : []),
+    ...(stage?.source === undefined ? [] : [stage.source.file]),
+    ...benchmarks.files.map((f) => f.file),
+  ];
+  return { summary, outputs, parameters, inputs, indexStats: { exactIndex: indexes.exact?.stats ?? null, ngramIndex: indexes.ngram?.stats ?? null }, itemsHit: tally.hitItems() };
+}
+
+/** The manifest of a pass (or of merged shards); `extra` parameters (a merge's `shards`) are added last. */
+export function decontamManifest(pass: Omit<DecontamPass, 'itemsHit'>, extra: Record<string, unknown>): Manifest {
+  const { summary } = pass;
+  return newManifest({
     stage: 'decontam',
-    parameters: {
-      input: { kind: summary.input, path: inputPath(input) },
-      exact: options.exact,
-      ngram: options.ngram,
-      embedding: stage === undefined
-        ? { enabled: false }
-        : { enabled: true, threshold: options.embedding.threshold, model: stage.model.describe, modelKey: stage.model.key, idf: stage.idfSource, vectors: stage.source === undefined ? 'embedded' : stage.source.path },
-      maxSolutions: options.maxSolutions,
-      benchmarks: benchmarks.files.map((f) => ({ path: f.path, stem: f.stem, layout: f.layout, items: f.items })),
-      windowRows: options.windowRows,
-      threads: options.threads,
-    },
-    inputs: [
-      await inputFile(input),
-      ...(input.kind === 'pairs' && input.coreset !== undefined ? [input.coreset.file] : []),
-      ...(stage?.source === undefined ? [] : [stage.source.file]),
-      ...benchmarks.files.map((f) => f.file),
-    ],
-    outputs,
+    parameters: { ...pass.parameters, ...extra },
+    inputs: pass.inputs,
+    outputs: pass.outputs,
     counts: {
-      records: tally.records, kept: tally.kept, removed: tally.removed, rejected: rejected.count,
-      removedByBenchmark: tally.removedByBenchmark, removedByDetector: tally.removedByDetector,
-      benchmarkItems: summary.benchmarkItems, benchmarkItemsHit: tally.benchmarkItemsHit,
-      exactIndex: indexes.exact?.stats ?? null, ngramIndex: indexes.ngram?.stats ?? null,
+      records: summary.records, kept: summary.kept, removed: summary.removed, rejected: summary.rejected,
+      removedByBenchmark: summary.removedByBenchmark, removedByDetector: summary.removedByDetector,
+      benchmarkItems: summary.benchmarkItems, benchmarkItemsHit: summary.benchmarkItemsHit,
+      exactIndex: pass.indexStats.exactIndex, ngramIndex: pass.indexStats.ngramIndex,
     },
-    timings: { seconds: elapsed, exactSeconds: seconds.exact, ngramSeconds: seconds.ngram, embeddingSeconds: seconds.embedding },
-  }));
-  return summary;
+    timings: { seconds: summary.seconds, exactSeconds: summary.detectorSeconds.exact, ngramSeconds: summary.detectorSeconds.ngram, embeddingSeconds: summary.detectorSeconds.embedding },
+  });
 }
 
 /** The input file for the manifest (pairs: checksum from the ingest manifest when it has one). */

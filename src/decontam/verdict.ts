@@ -93,6 +93,11 @@ export class DecontamTally {
     return true;
   }
 
+  /** The distinct benchmark items (indexes) that flagged something, ascending. */
+  hitItems(): number[] {
+    return [...this.itemsHit].sort((a, b) => a - b);
+  }
+
   /** Number of distinct benchmark items that flagged something. */
   get benchmarkItemsHit(): number {
     return this.itemsHit.size;

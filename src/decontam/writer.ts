@@ -47,6 +47,14 @@ export class JsonlWriter {
     if (this.pendingChars >= FLUSH_CHARS) this.flush();
   }
 
+  /** Appends whole lines already joined (each ending in a newline), e.g. a shard's part file. */
+  writeLines(data: Buffer, lines: number): void {
+    this.flush();
+    this.chunks.push(data.toString('utf8'));
+    this.lines += lines;
+    this.flush();
+  }
+
   /** Writes what is left, closes, renames into place; returns the file as a manifest records it. */
   close(): ManifestFile {
     this.flush();

@@ -103,9 +103,11 @@ function checkStageOptions(stage: StageName, section: Record<string, unknown>, a
   const specs = STAGE_OPTIONS[stage];
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(section)) {
-    const spec = specs[key];
+    // A command option the pipeline sets itself (or shards' --shard/--merge, which the stage's own table
+    // holds) is refused with its reason before the table is consulted.
+    const wired = WIRED_BY_PIPELINE[stage][key];
+    const spec = wired === undefined ? specs[key] : undefined;
     if (spec === undefined) {
-      const wired = WIRED_BY_PIPELINE[stage][key];
       problems.push(wired === undefined
         ? `${stage}.${key} is not an option of ${stage}; it takes ${Object.keys(specs).join(', ')}${didYouMean(key, Object.keys(specs))}`
         : `${stage}.${key} is not set in a pipeline file: ${wired}`);

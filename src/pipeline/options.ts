@@ -56,6 +56,8 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     embeddings: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
     offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
+    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool decontam --shard I/N` on its own',
+    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool decontam --merge` on its own',
   },
   export: { input: 'export reads WORK/decontam/ (or WORK/generate/ without a decontam stage)' },
   report: {

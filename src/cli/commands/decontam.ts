@@ -30,6 +30,8 @@ interface DecontamFlags extends CommonFlags, EndpointFlags {
   maxSolutions?: number;
   threads?: number;
   windowRows?: number;
+  shard?: string;
+  merge?: boolean;
 }
 
 /** Parses a number in `[min, max]` (exclusive of `min` when `openMin`). */
@@ -76,6 +78,8 @@ export function decontamCommand(): Command {
     .option('--max-solutions <n>', 'APPS: solutions per problem that are checked, 0 for all (default: 5)', parseCount)
     .option('--threads <n>', 'embedding worker threads; 0 = this thread only (default: cores, at most 4)', parseCount)
     .addOption(new Option('--window-rows <n>', 'records per window (default: 8192)').argParser(parsePositive).hideHelp())
+    .option('--shard <I/N>', 'generated input: check only shard I of N (0-based) of its lines into the shared --out, then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
+    .option('--merge', 'only merge the finished shards of --out into kept.jsonl and removed.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: DecontamFlags) => {
@@ -90,7 +94,7 @@ export function decontamCommand(): Command {
           ngram: flags.ngram, ngramN: flags.ngramN, ngramThreshold: flags.ngramThreshold, minNgrams: flags.minNgrams,
           embed: flags.embed, model: flags.model, endpoint: endpointOptions(flags.model ?? '', flags, process.env), hub: hubSettings(process.env, flags.offline === true), embedThreshold: flags.embedThreshold, device: flags.device, variant: flags.variant, maxLength: flags.maxLength, batchTokens: flags.batchTokens,
           hashing: { dim: flags.dim, buckets: flags.buckets, seed: flags.seed },
-          maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows,
+          maxSolutions: flags.maxSolutions, threads: flags.threads, windowRows: flags.windowRows, shard: flags.shard, merge: flags.merge,
           progress: progressSink(flags), signal,
         });
         if (summary.removed > 0) say(flags, `removed by benchmark: ${JSON.stringify(summary.removedByBenchmark)}; by detector: ${JSON.stringify(summary.removedByDetector)}`);

@@ -7,7 +7,7 @@ import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.j
 const BAD: Record<string, unknown> = {
   bench: [''], exact: 'no', minExactChars: 7, ngram: 1, ngramN: 65, ngramThreshold: 0, minNgrams: 0, embed: 'x',
   embedThreshold: 1.5, model: '', device: 'gpu', variant: 5, maxLength: 1, batchTokens: 0, dim: 0, buckets: 2 ** 27, seed: 2 ** 32,
-  maxSolutions: -1, threads: 257, windowRows: 0, endpoint: 5, concurrency: 0, endpointBatch: 0,
+  maxSolutions: -1, threads: 257, windowRows: 0, endpoint: 5, concurrency: 0, endpointBatch: 0, shard: '4/4', merge: 'yes',
 };
 const { dim, buckets, seed, endpoint, concurrency, endpointBatch, ...fields } = BAD;
 const options = { ...fields, input: 'in.jsonl', out: 'out', hashing: { dim, buckets, seed }, endpoint: { urls: endpoint, concurrency, batchSize: endpointBatch } } as unknown as DecontamOptions;
@@ -22,6 +22,14 @@ describe('resolveDecontamOptions: every option of DECONTAM_OPTIONS', () => {
       '--endpoint needs the model the servers serve: add --model NAME',
     ]);
     expect(resolveDecontamOptions({ input: 'i', out: 'o', bench: ['b.jsonl'], embeddings: 'e', endpoint: { urls: 'http://127.0.0.1:8080' } }).embedding.endpoint).toMatchObject({ urls: ['http://127.0.0.1:8080'], concurrency: 4, batchSize: 32 });
+  });
+
+  it('reads --shard I/N, and refuses it together with --merge', () => {
+    expect(resolveDecontamOptions({ input: 'i', out: 'o', bench: ['b.jsonl'], shard: '2/8' }).shard).toEqual({ index: 2, count: 8 });
+    expect(resolveDecontamOptions({ input: 'i', out: 'o', bench: ['b.jsonl'] })).toMatchObject({ shard: undefined, merge: false });
+    expect(usageProblems('decontam', () => resolveDecontamOptions({ input: 'i', out: 'o', bench: ['b.jsonl'], shard: '0/2', merge: true }))).toEqual([
+      expect.stringMatching(/^--shard and --merge exclude each other/),
+    ]);
   });
 
   it('keeps the cross-field rules and the empty bench list message', () => {

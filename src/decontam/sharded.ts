@@ -1,0 +1,202 @@
+/**
+ * `decontam --shard I/N` and `decontam --merge`: many processes (on one machine or many sharing the
+ * output folder) check one generated input together. Shard I checks only its contiguous range of the
+ * input's lines (store/shards.ts) into its part folder `OUT/.shards/parts/I/` (kept, removed and
+ * rejects files plus `part.json` with its counts), then writes its completion marker
+ * (store/shard-folder.ts). Every shard builds the same benchmark indexes and embeds the benchmark items
+ * itself (a deterministic pass over small files). The merge, run by the shard that finds every marker
+ * present or by `--merge`, concatenates the parts in shard order, so kept.jsonl, removed.jsonl and
+ * rejects.jsonl are byte-identical to an unsharded run's; the manifest differs only in timings and its
+ * `shards` and `identity` parameters. A merged folder is not merged again.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TidepoolError, writeFailure } from '../errors.js';
+import { describeFile, readManifest, type ManifestFile } from '../store/manifest.js';
+import { OutputFolder } from '../store/output-folder.js';
+import { assertNotLocked } from '../store/output-lock.js';
+import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
+import { formatShard, shardRange, type Shard } from '../store/shards.js';
+import { writeFileAtomically } from '../util/atomic-file.js';
+import { countLines, inputPath, resolveDecontamInput, type DecontamInput } from './input.js';
+import type { ResolvedDecontamOptions } from './options.js';
+import { DECONTAM_FILES, checkInput, decontamManifest, decontamPass, type DecontamPass, type DecontamRun, type DecontamSummary } from './run.js';
+import { DETECTORS } from './verdict.js';
+import { JsonlWriter } from './writer.js';
+
+/** The `--json` summary of a shard or a merge: the decontam summary (a shard's counts are its own lines') plus what happened. */
+export interface DecontamShardSummary extends DecontamSummary {
+  /** `I/N` of the shard that ran. */
+  shard?: string;
+  /** The shard's lines (0-based), `start <= line < end`. */
+  lines?: { start: number; end: number };
+  /** The shard had finished before (its marker was there): nothing was checked. */
+  alreadyDone?: boolean;
+  /** This invocation merged the shards (or found them merged already). */
+  merged?: boolean;
+  alreadyMerged?: boolean;
+  /** Shards still without a completion marker. */
+  missingShards?: number[];
+}
+
+/** A shard's part, as `part.json` records it. */
+type Part = Omit<DecontamPass, 'outputs'> & { outputs: { name: string; rows: number }[] };
+
+/** Runs one shard (merging when it finishes last) or, with `options.merge`, only the merge. */
+export async function runDecontamSharded(run: DecontamRun, options: ResolvedDecontamOptions, started: number): Promise<DecontamShardSummary> {
+  const input = await resolveDecontamInput(options.input, options.coreset);
+  checkInput(input, options);
+  if (input.kind !== 'generated') {
+    throw new TidepoolError('E_USAGE', `decontam --shard/--merge splits generated records (a \`tidepool generate\` output or a .jsonl); ${inputPath(input)} holds pairs, whose sharded check is not built yet. Run decontam on it without --shard.`, { path: inputPath(input) });
+  }
+  await mkdir(options.out, { recursive: true }).catch((error: unknown) => {
+    throw writeFailure(error, options.out, false);
+  });
+  const shards = new ShardFolder(options.out);
+  const key = await runKey(options, input.path);
+  if (options.shard === undefined) return { ...(await mergeShards(options, key, shards, started)), merged: true };
+  return runShard(run, options, input, options.shard, key, shards, started);
+}
+
+/** What every shard must agree on: the input's and benchmarks' contents and every option that changes a verdict. */
+async function runKey(options: ResolvedDecontamOptions, path: string): Promise<Record<string, unknown>> {
+  const { embedding } = options;
+  return {
+    input: (await describeFile(path)).sha256,
+    bench: await Promise.all(options.bench.map(async (file) => (await describeFile(file)).sha256)),
+    exact: options.exact, ngram: options.ngram, maxSolutions: options.maxSolutions, windowRows: options.windowRows,
+    embedding: embedding.enabled ? { model: embedding.model, threshold: embedding.threshold, variant: embedding.variant, maxLength: embedding.maxLength ?? null, hashing: embedding.hashing } : false,
+  };
+}
+
+function planOf(key: Record<string, unknown>, shards: number): ShardPlan {
+  return { stage: 'decontam', shards, identity: createHash('sha256').update(JSON.stringify(key)).digest('hex'), key };
+}
+
+function partDir(shards: ShardFolder, index: number): string {
+  return join(shards.dir, 'parts', String(index));
+}
+
+async function runShard(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput & { kind: 'generated' }, shard: Shard, key: Record<string, unknown>, shards: ShardFolder, started: number): Promise<DecontamShardSummary> {
+  // An unsharded run or a merge in progress owns the folder: a shard must not write beside it.
+  assertNotLocked(options.out);
+  const claim = await shards.claim(shard, 'decontam');
+  let summary: DecontamShardSummary;
+  try {
+    await shards.adopt(planOf(key, shard.count), shard);
+    const lines = shardRange(shard, await countLines(input.path));
+    const fields = { shard: formatShard(shard), lines };
+    if (shards.isDone(shard.index)) {
+      const part = await readPart(shards, shard.index);
+      summary = { ...part.summary, ...fields, alreadyDone: true };
+    } else {
+      const dir = partDir(shards, shard.index);
+      rmSync(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const pass = await decontamPass(run, options, input, dir, lines, started);
+      const part: Part = { ...pass, outputs: pass.outputs.map((file) => ({ name: file.path.slice(dir.length + 1), rows: file.rows ?? 0 })) };
+      await writeFileAtomically(join(dir, 'part.json'), `${JSON.stringify(part)}\n`);
+      await shards.markDone(shard.index);
+      summary = { ...pass.summary, ...fields, alreadyDone: false };
+    }
+  } finally {
+    claim.release();
+  }
+  const missing = shards.missing(shard.count);
+  if (missing.length > 0) return { ...summary, merged: false, missingShards: missing };
+  try {
+    const merged = await mergeShards(options, key, shards, started);
+    return { ...summary, merged: true, alreadyMerged: merged.alreadyMerged ?? false };
+  } catch (error) {
+    // Two shards that finish together both find every marker; the one that claims the folder merges.
+    if (error instanceof TidepoolError && error.code === 'E_OUTPUT_LOCKED') return { ...summary, merged: false, missingShards: [] };
+    throw error;
+  }
+}
+
+async function readPart(shards: ShardFolder, index: number): Promise<Part> {
+  const path = join(partDir(shards, index), 'part.json');
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    throw new TidepoolError('E_USAGE', `shard ${index} of ${shards.out} is marked finished but its ${path} is missing (files removed by hand?). Delete ${shards.marker(index)} and rerun that shard.`, { path, shard: index });
+  }
+  return JSON.parse(text) as Part;
+}
+
+/**
+ * Concatenates the shards' parts into the usual outputs + manifest under the folder's exclusive claim;
+ * a folder already merged from the same run is left as it is.
+ * @throws TidepoolError `E_USAGE` when no sharded run is in the folder, it is another run's, or shards are unfinished.
+ */
+async function mergeShards(options: ResolvedDecontamOptions, key: Record<string, unknown>, shards: ShardFolder, started: number): Promise<DecontamShardSummary> {
+  const out = shards.out;
+  const folder = await OutputFolder.claim(out, 'decontam --merge');
+  try {
+    const plan = await shards.readPlan();
+    if (plan === undefined) {
+      throw new TidepoolError('E_USAGE', `${out} holds no sharded decontam run (no ${join(shards.dir, 'plan.json')}): run the shards first, \`tidepool decontam --shard I/N\` for I = 0..N-1 with the same flags; the last one merges.`, { path: out });
+    }
+    const asked = planOf(key, plan.shards);
+    shards.check(plan, asked, '--merge');
+    const missing = shards.missing(plan.shards);
+    if (missing.length > 0) {
+      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same flags; the last one to finish merges.`, { path: out, missing });
+    }
+    const parts: Part[] = [];
+    for (let index = 0; index < plan.shards; index++) parts.push(await readPart(shards, index));
+    const manifest = await readManifest(out).catch(() => undefined);
+    const merged = mergeSummaries(parts.map((part) => part.summary), parts.map((part) => part.itemsHit), options.out, started);
+    if (manifest?.stage === 'decontam' && manifest.parameters.identity === asked.identity && manifest.parameters.shards === plan.shards && existsSync(join(out, DECONTAM_FILES.kept))) {
+      return { ...merged, alreadyMerged: true };
+    }
+    await folder.uncommit();
+    const outputs = await concatenateParts(shards, parts, merged.rejected > 0);
+    const first = parts[0]!;
+    await folder.commit(decontamManifest({ summary: merged, outputs, parameters: first.parameters, inputs: first.inputs, indexStats: first.indexStats }, { shards: plan.shards, identity: asked.identity }));
+    return merged;
+  } finally {
+    folder.release();
+  }
+}
+
+/** Writes each output file as the parts' files in shard order (rejects.jsonl only when a line was bad, as an unsharded run does). */
+async function concatenateParts(shards: ShardFolder, parts: readonly Part[], withRejects: boolean): Promise<ManifestFile[]> {
+  const names = [DECONTAM_FILES.kept, DECONTAM_FILES.removed, ...(withRejects ? [DECONTAM_FILES.rejects] : [])];
+  rmSync(join(shards.out, DECONTAM_FILES.rejects), { force: true });
+  const files: ManifestFile[] = [];
+  for (const name of names) {
+    const writer = JsonlWriter.create(join(shards.out, name));
+    try {
+      for (const [index, part] of parts.entries()) {
+        const rows = part.outputs.find((output) => output.name === name)?.rows;
+        if (rows === undefined) continue;
+        writer.writeLines(await readFile(join(partDir(shards, index), name)), rows);
+      }
+    } catch (error) {
+      writer.abort();
+      throw error;
+    }
+    files.push(writer.close());
+  }
+  return files;
+}
+
+/** The summary of the whole run from the shards' summaries (distinct benchmark items hit: their union). */
+function mergeSummaries(summaries: readonly DecontamSummary[], itemsHit: readonly number[][], out: string, started: number): DecontamSummary {
+  const first = summaries[0]!;
+  const sum = (pick: (summary: DecontamSummary) => number): number => summaries.reduce((total, summary) => total + pick(summary), 0);
+  const seconds = (performance.now() - started) / 1000;
+  const records = sum((summary) => summary.records);
+  return {
+    ...first,
+    records, kept: sum((summary) => summary.kept), removed: sum((summary) => summary.removed), rejected: sum((summary) => summary.rejected),
+    removedByBenchmark: Object.fromEntries(Object.keys(first.removedByBenchmark).map((stem) => [stem, sum((summary) => summary.removedByBenchmark[stem] ?? 0)])),
+    removedByDetector: Object.fromEntries(DETECTORS.map((detector) => [detector, sum((summary) => summary.removedByDetector[detector])])) as DecontamSummary['removedByDetector'],
+    benchmarkItemsHit: new Set(itemsHit.flat()).size,
+    detectorSeconds: Object.fromEntries(DETECTORS.map((detector) => [detector, sum((summary) => summary.detectorSeconds[detector])])) as DecontamSummary['detectorSeconds'],
+    seconds, rowsPerSecond: records / Math.max(seconds, 1e-9), out,
+  };
+}
