@@ -4,7 +4,7 @@ import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type EmbedDevice, t
 import type { HashingOptions } from '../embedders/hashing/index.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
 import { MIN_DISTINCT_UNITS } from './exact.js';
-import { parseShard, type Shard } from '../store/shards.js';
+import { checkShardOption, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the input, benchmarks and output). */
@@ -149,7 +149,7 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
   const threads = problems.value('threads', options.threads, Math.min(availableParallelism(), 4));
   const windowRows = problems.value('windowRows', options.windowRows, 8192);
   const merge = problems.value('merge', options.merge, false);
-  const shard = resolveShard(options.shard, problems);
+  const shard = checkShardOption(options.shard, problems);
   if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   // Without --embeddings (whose manifest names the model), servers need to be told which model to run.
   if (options.endpoint !== undefined && options.model === undefined && options.embeddings === undefined) problems.add('{name} needs the model the servers serve: add --model NAME', 'endpoint');
@@ -185,12 +185,3 @@ export function resolveDecontamOptions(options: DecontamOptions, naming?: Option
   };
 }
 
-function resolveShard(value: string | undefined, problems: OptionProblems): Shard | undefined {
-  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
-  try {
-    return parseShard(value, problems.name('shard'));
-  } catch (error) {
-    problems.add((error as Error).message);
-    return undefined;
-  }
-}

@@ -7,6 +7,7 @@
  * Pure: no file access.
  */
 import { TidepoolError } from '../errors.js';
+import type { OptionProblems } from '../util/options.js';
 
 /** One shard of a sharded run: `index` in 0..count-1. */
 export interface Shard {
@@ -58,4 +59,18 @@ export function shardRange(shard: Shard, units: number): UnitRange {
 /** Number of windows of `windowRows` rows over `rows` rows (the last may be shorter). */
 export function windowCount(rows: number, windowRows: number): number {
   return Math.ceil(rows / windowRows);
+}
+
+/**
+ * A stage's `shard` option checked into `problems` (its table's kind first, then {@link parseShard}'s
+ * rules), as every sharded stage's resolver takes it; undefined when unset or wrong.
+ */
+export function checkShardOption(value: string | undefined, problems: OptionProblems): Shard | undefined {
+  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
+  try {
+    return parseShard(value, problems.name('shard'));
+  } catch (error) {
+    problems.add((error as Error).message);
+    return undefined;
+  }
 }
