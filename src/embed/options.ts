@@ -3,7 +3,7 @@ import { InternalError } from '../errors.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { DEFAULT_TEXT_TEMPLATE, compileTemplate, type TextTemplate } from '../store/pairs-template.js';
 import { ENDPOINT_OPTIONS, MODEL_OPTIONS, checkModelOptions, type ModelOptions, type ResolvedModelOptions } from '../embedders/options.js';
-import { parseShard, type Shard } from '../store/shards.js';
+import { resolveShardOption, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional but the model): the model's options plus the stage's own. */
@@ -59,7 +59,7 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
   const threads = problems.value('threads', options.threads);
   const text = problems.value('text', options.text, DEFAULT_TEXT_TEMPLATE);
   const merge = problems.value('merge', options.merge, false);
-  const shard = resolveShard(options.shard, problems);
+  const shard = resolveShardOption(options.shard, problems);
   if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   let template: TextTemplate | undefined;
   try {
@@ -72,14 +72,4 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
   problems.throwIfAny();
   if (template === undefined) throw new InternalError('embed template missing without a problem reported');
   return { ...model, template, precision, windowRows, threads, shard, merge };
-}
-
-function resolveShard(value: string | undefined, problems: OptionProblems): Shard | undefined {
-  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
-  try {
-    return parseShard(value, problems.name('shard'));
-  } catch (error) {
-    problems.add((error as Error).message);
-    return undefined;
-  }
 }

@@ -7,6 +7,7 @@
  * Pure: no file access.
  */
 import { TidepoolError } from '../errors.js';
+import type { OptionProblems } from '../util/options.js';
 
 /** One shard of a sharded run: `index` in 0..count-1. */
 export interface Shard {
@@ -58,4 +59,18 @@ export function shardRange(shard: Shard, units: number): UnitRange {
 /** Number of windows of `windowRows` rows over `rows` rows (the last may be shorter). */
 export function windowCount(rows: number, windowRows: number): number {
   return Math.ceil(rows / windowRows);
+}
+
+/**
+ * Resolves a stage's `shard` option (`I/N`) into `problems` (its table must have a `shard` entry);
+ * undefined when it is not set or not valid (the problem is recorded).
+ */
+export function resolveShardOption(value: string | undefined, problems: OptionProblems): Shard | undefined {
+  if (problems.value('shard', value) === undefined || typeof value !== 'string') return undefined;
+  try {
+    return parseShard(value, problems.name('shard'));
+  } catch (error) {
+    problems.add((error as Error).message);
+    return undefined;
+  }
 }
