@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { readManifest, sha256File } from '../store/manifest.js';
@@ -192,6 +192,8 @@ async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, st
     const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayPart(dir, sourceIndex, (sha256) => {
       digest({ sha256, bytes: file.bytes });
     }), { shards: plan.shards });
+    // The parts hold as much as pairs.arrow; once it is committed the markers and manifest say all a rerun needs.
+    await rm(dir, { recursive: true, force: true });
     return { out, seconds: merge.seconds, merged: true, alreadyMerged: false, merge };
   } finally {
     folder.release();

@@ -4,6 +4,7 @@
 // pair that appears in the files of two shards (kept once, the first copy, as unsharded), a bad line
 // and a file rejected as a whole; the manifest differs only by `shards` and timings. A finished shard
 // reruns as a no-op, --merge of a merged folder does nothing, and another N is refused.
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,10 @@ describe('ingest --shard I/N', () => {
     expect(parameters.shards).toBe(3);
     delete parameters.shards;
     expect(shardedManifest).toEqual(wholeManifest);
+
+    // The parts are removed once pairs.arrow is committed; the markers stay.
+    expect(existsSync(join(out, '.shards', 'parts'))).toBe(false);
+    for (let index = 0; index < 3; index++) expect(existsSync(join(out, '.shards', 'completions', String(index)))).toBe(true);
 
     // A finished shard reruns as a no-op; a merged folder is not merged again.
     const rerun = await shard(1);
