@@ -73,4 +73,3 @@ export function resolveEmbedOptions(options: EmbedOptions, naming?: OptionNaming
   if (template === undefined) throw new InternalError('embed template missing without a problem reported');
   return { ...model, template, precision, windowRows, threads, shard, merge };
 }
-

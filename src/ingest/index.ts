@@ -6,3 +6,4 @@ export * from './discover.js';
 export * from './options.js';
 export * from './record.js';
 export * from './run.js';
+export * from './sharded.js';

@@ -1,5 +1,6 @@
 /** Ingest options: user-facing `IngestOptions` -> validated `ResolvedIngestOptions`. */
 import { availableParallelism } from 'node:os';
+import { checkShardOption, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** What a user may set (all optional). */
@@ -49,6 +50,8 @@ export const INGEST_OPTIONS: OptionTable = {
   maxLineBytes: option({ type: 'integer', min: 64 }, '--max-line-bytes'),
   dedup: option(KINDS.boolean, '--no-dedup'),
   threads: option(KINDS.count, '--threads'),
+  shard: option(KINDS.string, '--shard'),
+  merge: option(KINDS.boolean, '--merge'),
 };
 
 /**
@@ -85,6 +88,24 @@ export function resolveIngestOptions(options: IngestOptions = {}, naming?: Optio
 export function resolveIngestThreads(threads: number | undefined, naming?: OptionNaming): number {
   const problems = new OptionProblems('ingest', INGEST_OPTIONS, naming);
   const resolved = problems.value('threads', threads, Math.min(availableParallelism(), 4));
+  problems.throwIfAny();
+  return resolved;
+}
+
+/** How a run is split (`--shard I/N`, `--merge`); none of it changes the output, so not in the manifest's options. */
+export interface IngestSharding {
+  shard: Shard | undefined;
+  merge: boolean;
+}
+
+/**
+ * Validates `--shard` and `--merge` (they exclude each other).
+ * @throws TidepoolError `E_USAGE` naming the options by `naming` (their flags by default).
+ */
+export function resolveIngestSharding(shard: string | undefined, merge: boolean | undefined, naming?: OptionNaming): IngestSharding {
+  const problems = new OptionProblems('ingest', INGEST_OPTIONS, naming);
+  const resolved = { shard: checkShardOption(shard, problems), merge: problems.value('merge', merge, false) };
+  if (resolved.shard !== undefined && resolved.merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   problems.throwIfAny();
   return resolved;
 }

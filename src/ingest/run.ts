@@ -13,7 +13,7 @@ import { Progress, type ProgressSink } from '../util/progress.js';
 import { ChunkBuilder, type ChunkOptions } from './chunk.js';
 import { IngestCore, type IngestCounts } from './core.js';
 import { discoverInputs, type InputFile } from './discover.js';
-import { resolveIngestOptions, resolveIngestThreads, type IngestOptions } from './options.js';
+import { resolveIngestOptions, resolveIngestThreads, type IngestOptions, type ResolvedIngestOptions } from './options.js';
 import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
 import { everyFileRejected, isFileProblem, RejectLog, REJECTS_FILE } from './rejects.js';
 import { readArrow } from './sources/arrow.js';
@@ -89,7 +89,13 @@ async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkPa
   for await (const batch of items) yield { result: Promise.resolve(chunkFromItems(batch, options)) };
 }
 
-/** Runs ingest end to end and returns its summary. */
+/**
+ * Where the chunks of input `sourceIndex` come from: parsed from the file (an unsharded run) or replayed
+ * from a shard's part (the merge of a sharded run).
+ */
+export type ChunkSource = (file: InputFile, sourceIndex: number, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void) => AsyncGenerator<{ result: Promise<ParsedChunk> }>;
+
+/** Runs ingest end to end and returns its summary (`--shard` / `--merge`: see sharded.ts). */
 export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   const started = performance.now();
   const options = resolveIngestOptions(run.options);
@@ -103,8 +109,17 @@ export async function runIngest(run: IngestRun): Promise<IngestSummary> {
   }
 }
 
-/** Ingests `files` into the claimed `folder`. */
-async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnType<typeof resolveIngestOptions>, threads: number, files: InputFile[], started: number): Promise<IngestSummary> {
+/** Yields every chunk of one input file, in order; the shape {@link ChunkSource} takes. */
+export function parsedChunks(options: ChunkOptions, parser: ChunkParser): ChunkSource {
+  return (file, _sourceIndex, onBytes, digest) => chunksOf(file, options, parser, onBytes, digest);
+}
+
+/**
+ * Ingests `files` into the claimed `folder`.
+ * @param source where chunks come from. @default parsed from the files
+ * @param extraParameters added to the manifest's parameters (a merge's `shards`).
+ */
+export async function ingestInto(folder: OutputFolder, run: IngestRun, options: ResolvedIngestOptions, threads: number, files: InputFile[], started: number, source?: ChunkSource, extraParameters: Record<string, unknown> = {}): Promise<IngestSummary> {
   const core = new IngestCore(options);
   const sink = ArrowFileSink.create(join(run.out, PAIRS_FILE), pairsSchema);
   const rejectsPath = join(run.out, REJECTS_FILE);
@@ -121,7 +136,8 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
   };
   const maxInFlight = Math.max(2, threads * 2);
   // Shared slots for blocks in the queue, being read, and whose rows are still being written.
-  const parser = createChunkParser(files.some((f) => f.format === 'jsonl') ? threads : 0, options, maxInFlight + 4);
+  const parser = createChunkParser(source === undefined && files.some((f) => f.format === 'jsonl') ? threads : 0, options, maxInFlight + 4);
+  const chunksFrom = source ?? parsedChunks(options, parser);
   const inputs: IngestInput[] = [];
   const rejectedFiles: { file: string; error: unknown }[] = [];
   let pairsBytes = 0;
@@ -156,7 +172,7 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
         bytesInFile = bytes;
       };
       const readBefore = core.counts.read;
-      const chunks = chunksOf(file, options, parser, onBytes, (d) => (digest = d));
+      const chunks = chunksFrom(file, sourceIndex, onBytes, (d) => (digest = d));
       let failure: unknown;
       try {
         for (;;) {
@@ -217,13 +233,18 @@ async function ingestInto(folder: OutputFolder, run: IngestRun, options: ReturnT
   const counts = core.counts;
   await folder.commit(newManifest({
     stage: 'ingest',
-    parameters: { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) },
+    parameters: { ...manifestOptions(options), ...extraParameters },
     inputs,
     outputs: [{ path: join(run.out, PAIRS_FILE), bytes: pairsBytes, sha256: sink.sha256, rows: counts.kept }, await describeFile(rejectsPath, counts.rejected + counts.rejectedFiles)],
     counts: { ...counts },
     timings: { seconds },
   }));
   return { ...counts, seconds, out: run.out };
+}
+
+/** The options as the manifest (and a sharded run's plan) records them: JSON has no Infinity. */
+export function manifestOptions(options: ResolvedIngestOptions): Record<string, unknown> {
+  return { ...options, maxCodeLines: finiteOrNull(options.maxCodeLines), maxCodeChars: finiteOrNull(options.maxCodeChars) };
 }
 
 function finiteOrNull(value: number): number | null {

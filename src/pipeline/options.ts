@@ -36,7 +36,11 @@ export const STAGE_OPTIONS: Readonly<Record<StageName, OptionTable>> = {
  */
 export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<string, string>>>> = {
   sample: { out: 'the sample is written into the work folder (WORK/sample/)' },
-  ingest: { out: 'ingest writes into WORK/ingest/' },
+  ingest: {
+    out: 'ingest writes into WORK/ingest/',
+    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool ingest --shard I/N` on its own',
+    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool ingest --merge` on its own',
+  },
   embed: {
     data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',

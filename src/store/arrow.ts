@@ -44,6 +44,10 @@ export const Float16 = arrow.Float16;
 export type Float16 = Arrow.Float16;
 export const Float32 = arrow.Float32;
 export type Float32 = Arrow.Float32;
+export const Float64 = arrow.Float64;
+export type Float64 = Arrow.Float64;
+export const Uint32 = arrow.Uint32;
+export type Uint32 = Arrow.Uint32;
 // Enums: values here; as types, use Arrow.Type / Arrow.Precision from 'apache-arrow'.
 export const Type = arrow.Type;
 export const Precision = arrow.Precision;

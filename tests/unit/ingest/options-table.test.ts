@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { INGEST_OPTIONS, resolveIngestOptions, resolveIngestThreads, type IngestOptions } from '../../../src/ingest/options.js';
+import { INGEST_OPTIONS, resolveIngestOptions, resolveIngestSharding, resolveIngestThreads, type IngestOptions } from '../../../src/ingest/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
 import { itChecksEveryOption, usageProblems } from '../../helpers/option-table.js';
 
@@ -20,6 +20,8 @@ const BAD = {
 const SKIPPED = {
   inputs: 'the files to read: an argument of runIngest, which reports a missing one',
   threads: 'resolved apart (resolveIngestThreads): workers do not change the rows kept, so the manifest leaves them out',
+  shard: 'resolved apart (resolveIngestSharding, tested below): how a run is split does not change its output',
+  merge: 'resolved apart (resolveIngestSharding, tested below): how a run is split does not change its output',
 };
 
 describe('resolveIngestOptions: every option of INGEST_OPTIONS', () => {
@@ -32,6 +34,14 @@ describe('resolveIngestOptions: every option of INGEST_OPTIONS', () => {
     expect(usageProblems('ingest', () => resolveIngestThreads(1.5, pipelineNaming('ingest')))).toEqual(['ingest.threads must be a non-negative integer, got 1.5 (a number)']);
     expect(resolveIngestThreads(undefined)).toBe(Math.min(availableParallelism(), 4));
     expect(resolveIngestThreads(0)).toBe(0);
+  });
+
+  it('resolves --shard and --merge apart: I/N parsed, bad values and both at once refused', () => {
+    expect(resolveIngestSharding('2/5', undefined)).toEqual({ shard: { index: 2, count: 5 }, merge: false });
+    expect(resolveIngestSharding(undefined, true)).toEqual({ shard: undefined, merge: true });
+    expect(usageProblems('ingest', () => resolveIngestSharding('5/5', undefined))).toEqual(['--shard 5/5: shards are numbered from 0, so I must be 0..4']);
+    expect(usageProblems('ingest', () => resolveIngestSharding('0/2', true))[0]).toMatch(/^--shard and --merge exclude each other/);
+    expect(usageProblems('ingest', () => resolveIngestSharding('x', undefined, pipelineNaming('ingest')))[0]).toMatch(/^ingest\.shard must be I\/N/);
   });
 
   it('keeps the cross-field rules, named the same way', () => {

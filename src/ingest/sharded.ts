@@ -1,0 +1,201 @@
+/**
+ * `ingest --shard I/N` and `ingest --merge`: several processes ingest one run together. De-duplication
+ * and row ids depend on every input in order, so a shard only parses and filters its contiguous range
+ * of the ordered input files (store/shards.ts) into parts (shard-parts.ts), then writes its completion
+ * marker (store/shard-folder.ts). The merge, run by the shard that finds every marker present or by
+ * `--merge`, replays the parts in input order through the same in-order core as an unsharded run, so
+ * `pairs.arrow` and `rejects.jsonl` are byte-identical to one, and the manifest differs only by
+ * `shards: N` and its timings. A merged folder is not merged again.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { TidepoolError, writeFailure } from '../errors.js';
+import { readManifest, sha256File } from '../store/manifest.js';
+import { OutputFolder } from '../store/output-folder.js';
+import { assertNotLocked } from '../store/output-lock.js';
+import { PAIRS_FILE } from '../store/pairs.js';
+import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
+import { formatShard, shardRange, type Shard, type UnitRange } from '../store/shards.js';
+import type { JsonlDigest } from '../store/jsonl.js';
+import { discoverInputs, type InputFile } from './discover.js';
+import { resolveIngestOptions, resolveIngestThreads, type ResolvedIngestOptions } from './options.js';
+import { createChunkParser, type ParsedChunk } from './pool.js';
+import { isFileProblem } from './rejects.js';
+import { ingestInto, manifestOptions, parsedChunks, type IngestRun, type IngestSummary } from './run.js';
+import { PartWriter, partsDir, replayPart } from './shard-parts.js';
+
+/** What `ingest --shard` / `--merge` did (the `--json` summary). */
+export interface IngestShardSummary {
+  out: string;
+  seconds: number;
+  /** `I/N` of the shard run; absent for `--merge`. */
+  shard?: string;
+  /** The input files (indices into the ordered list) the shard owns. */
+  files?: UnitRange;
+  /** The shard had already finished: nothing was done. */
+  alreadyDone?: boolean;
+  /** Records read and candidate rows (before de-duplication) of the files this process parsed. */
+  read?: number;
+  candidates?: number;
+  /** The merge ran here (or the folder was already merged). */
+  merged: boolean;
+  alreadyMerged?: boolean;
+  /** The merged run's counts. */
+  merge?: IngestSummary;
+  /** Shards still without a completion marker. */
+  missingShards?: number[];
+}
+
+interface Setup {
+  options: ResolvedIngestOptions;
+  threads: number;
+  files: InputFile[];
+  key: Record<string, unknown>;
+  identity: string;
+}
+
+async function setUp(run: IngestRun): Promise<Setup> {
+  const options = resolveIngestOptions(run.options);
+  const threads = resolveIngestThreads(run.threads);
+  const files = await discoverInputs(run.inputs);
+  // Sizes stand in for contents: hashing every input in every shard would read the whole input N times.
+  const key = { options: manifestOptions(options), inputs: files.map((file) => ({ path: resolve(file.path), bytes: file.bytes })) };
+  const identity = createHash('sha256').update(JSON.stringify(key)).digest('hex');
+  return { options, threads, files, key, identity };
+}
+
+function planOf(setup: Setup, shards: number): ShardPlan {
+  return { stage: 'ingest', shards, identity: setup.identity, key: setup.key };
+}
+
+/** Runs shard `shard` (merging when it finishes last) or, when undefined, only the merge. */
+export async function runIngestSharded(run: IngestRun, shard: Shard | undefined): Promise<IngestShardSummary> {
+  const started = performance.now();
+  const setup = await setUp(run);
+  await mkdir(run.out, { recursive: true }).catch((error: unknown) => {
+    throw writeFailure(error, run.out, false);
+  });
+  const shards = new ShardFolder(run.out);
+  if (shard === undefined) return mergeShards(run, setup, shards, started);
+  // An unsharded run or a merge in progress owns the folder: a shard must not write beside it.
+  assertNotLocked(run.out);
+  const claim = await shards.claim(shard, 'ingest');
+  let summary: IngestShardSummary;
+  try {
+    await shards.adopt(planOf(setup, shard.count), shard);
+    const files = shardRange(shard, setup.files.length);
+    if (shards.isDone(shard.index)) {
+      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), files, alreadyDone: true, merged: false };
+    } else {
+      const parsed = await parseFiles(run, setup, partsDir(shards.dir), files);
+      await shards.markDone(shard.index);
+      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), files, alreadyDone: false, ...parsed, merged: false };
+    }
+  } finally {
+    claim.release();
+  }
+  const missing = shards.missing(shard.count);
+  if (missing.length > 0) return { ...summary, missingShards: missing };
+  try {
+    const merged = await mergeShards(run, setup, shards, started);
+    return { ...summary, ...merged, shard: summary.shard!, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    // Two shards that finish together both find every marker; the one that claims the folder merges.
+    if (error instanceof TidepoolError && error.code === 'E_OUTPUT_LOCKED') return { ...summary, missingShards: [] };
+    throw error;
+  }
+}
+
+/** Parses and filters the input files `range` into parts; a file whose part is complete is skipped. */
+async function parseFiles(run: IngestRun, setup: Setup, dir: string, range: UnitRange): Promise<{ read: number; candidates: number }> {
+  const owned = setup.files.slice(range.start, range.end);
+  const maxInFlight = Math.max(2, setup.threads * 2);
+  const parser = createChunkParser(owned.some((f) => f.format === 'jsonl') ? setup.threads : 0, setup.options, maxInFlight + 4);
+  const chunksOf = parsedChunks(setup.options, parser);
+  let read = 0;
+  let candidates = 0;
+  try {
+    for (let sourceIndex = range.start; sourceIndex < range.end; sourceIndex++) {
+      if (PartWriter.isComplete(dir, sourceIndex)) continue;
+      const file = setup.files[sourceIndex]!;
+      const writer = await PartWriter.create(dir, sourceIndex);
+      const queue: Promise<ParsedChunk>[] = [];
+      const settle = async (): Promise<void> => {
+        const { result, release } = await queue.shift()!;
+        read += result.read;
+        candidates += result.rows;
+        await writer.add(result, release);
+        if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `ingest shard interrupted; files finished so far are kept. Rerun the same command to go on.`);
+      };
+      let digest: JsonlDigest | undefined;
+      let failure: unknown;
+      try {
+        const chunks = chunksOf(file, sourceIndex, () => undefined, (d) => (digest = d));
+        try {
+          for (;;) {
+            let next: IteratorResult<{ result: Promise<ParsedChunk> }>;
+            try {
+              next = await chunks.next();
+            } catch (error) {
+              // As in an unsharded run: the file is rejected as a whole, its earlier records kept.
+              if (!isFileProblem(error)) throw error;
+              failure = error;
+              break;
+            }
+            if (next.done === true) break;
+            next.value.result.catch(() => undefined); // awaited in order by settle()
+            queue.push(next.value.result);
+            while (queue.length > maxInFlight) await settle();
+          }
+        } finally {
+          await chunks.return(undefined).catch(() => undefined);
+        }
+        while (queue.length > 0) await settle();
+        const sha256 = digest?.sha256 ?? (await (failure === undefined ? sha256File(file.path) : sha256File(file.path).catch(() => '')));
+        await writer.finish(sha256, failure);
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+    }
+  } finally {
+    await parser.close();
+  }
+  return { read, candidates };
+}
+
+/**
+ * Replays every part, in input order, into `pairs.arrow`, `rejects.jsonl` and the manifest under the
+ * folder's exclusive claim; a folder already merged from the same run is left as it is.
+ * @throws TidepoolError `E_USAGE` when no sharded run is in the folder, it is another run's, or shards are unfinished.
+ */
+async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, started: number): Promise<IngestShardSummary> {
+  const out = shards.out;
+  const folder = await OutputFolder.claim(out, 'ingest --merge');
+  try {
+    const plan = await shards.readPlan();
+    if (plan === undefined) {
+      throw new TidepoolError('E_USAGE', `${out} holds no sharded ingest run (no ${join(shards.dir, 'plan.json')}): run the shards first, \`tidepool ingest INPUTS --shard I/N\` for I = 0..N-1 with the same inputs and flags; the last one merges.`, { path: out });
+    }
+    shards.check(plan, planOf(setup, plan.shards), '--merge');
+    const manifest = await readManifest(out).catch(() => undefined);
+    if (manifest?.stage === 'ingest' && manifest.parameters.shards === plan.shards && existsSync(join(out, PAIRS_FILE))) {
+      return { out, seconds: (performance.now() - started) / 1000, merged: true, alreadyMerged: true };
+    }
+    const missing = shards.missing(plan.shards);
+    if (missing.length > 0) {
+      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same inputs and flags; the last one to finish merges.`, { path: out, missing });
+    }
+    const dir = partsDir(shards.dir);
+    const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayPart(dir, sourceIndex, (sha256) => {
+      digest({ sha256, bytes: file.bytes });
+    }), { shards: plan.shards });
+    // The parts hold as much as pairs.arrow; once it is committed the markers and manifest say all a rerun needs.
+    await rm(dir, { recursive: true, force: true });
+    return { out, seconds: merge.seconds, merged: true, alreadyMerged: false, merge };
+  } finally {
+    folder.release();
+  }
+}
