@@ -135,10 +135,7 @@ async function mergeShards(options: ResolvedDecontamOptions, key: Record<string,
   const out = shards.out;
   const folder = await OutputFolder.claim(out, 'decontam --merge');
   try {
-    const plan = await shards.readPlan();
-    if (plan === undefined) {
-      throw new TidepoolError('E_USAGE', `${out} holds no sharded decontam run (no ${join(shards.dir, 'plan.json')}): run the shards first, \`tidepool decontam --shard I/N\` for I = 0..N-1 with the same flags; the last one merges.`, { path: out });
-    }
+    const plan = await shards.planForMerge('decontam', 'tidepool decontam --shard I/N');
     const asked = planOf(key, plan.shards);
     shards.check(plan, asked, '--merge');
     const missing = shards.missing(plan.shards);

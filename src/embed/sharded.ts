@@ -102,10 +102,7 @@ async function mergeShards(setup: EmbedSetup, shards: ShardFolder, started: numb
   const out = shards.out;
   const folder = await OutputFolder.claim(out, 'embed --merge');
   try {
-    const plan = await shards.readPlan();
-    if (plan === undefined) {
-      throw new TidepoolError('E_USAGE', `${out} holds no sharded embed run (no ${join(shards.dir, 'plan.json')}): run the shards first, \`tidepool embed --shard I/N\` for I = 0..N-1 with the same flags; the last one merges.`, { path: out });
-    }
+    const plan = await shards.planForMerge('embed', 'tidepool embed --shard I/N');
     shards.check(plan, { ...planOf(setup, plan.shards) }, '--merge');
     const manifest = await readManifest(out).catch(() => undefined);
     if (manifest?.stage === 'embed' && manifest.parameters.identity === setup.identity && manifest.parameters.shards === plan.shards && existsSync(join(out, EMBEDDINGS_FILE))) {

@@ -175,10 +175,7 @@ async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, st
   const out = shards.out;
   const folder = await OutputFolder.claim(out, 'ingest --merge');
   try {
-    const plan = await shards.readPlan();
-    if (plan === undefined) {
-      throw new TidepoolError('E_USAGE', `${out} holds no sharded ingest run (no ${join(shards.dir, 'plan.json')}): run the shards first, \`tidepool ingest INPUTS --shard I/N\` for I = 0..N-1 with the same inputs and flags; the last one merges.`, { path: out });
-    }
+    const plan = await shards.planForMerge('ingest', 'tidepool ingest INPUTS --shard I/N', 'inputs and flags');
     shards.check(plan, planOf(setup, plan.shards), '--merge');
     const manifest = await readManifest(out).catch(() => undefined);
     if (manifest?.stage === 'ingest' && manifest.parameters.shards === plan.shards && existsSync(join(out, PAIRS_FILE))) {

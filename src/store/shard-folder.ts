@@ -54,6 +54,20 @@ export class ShardFolder {
   }
 
   /**
+   * The recorded plan, for a merge.
+   * @param run how a shard of this stage is run, e.g. `tidepool embed --shard I/N` (named in the error)
+   * @param same what every shard must share, e.g. `flags` or `inputs and flags`
+   * @throws TidepoolError `E_USAGE` when no sharded run is in the folder
+   */
+  async planForMerge(stage: string, run: string, same = 'flags'): Promise<ShardPlan> {
+    const plan = await this.readPlan();
+    if (plan === undefined) {
+      throw new TidepoolError('E_USAGE', `${this.out} holds no sharded ${stage} run (no ${join(this.dir, 'plan.json')}): run the shards first, \`${run}\` for I = 0..N-1 with the same ${same}; the last one merges.`, { path: this.out });
+    }
+    return plan;
+  }
+
+  /**
    * Records `plan` when this is the first shard, else checks that it is the recorded one: the split
    * depends on N, and parts of other inputs or parameters must not be mixed.
    * @throws TidepoolError `E_USAGE` when the folder's run has another N or another key.

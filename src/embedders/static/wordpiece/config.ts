@@ -69,7 +69,8 @@ export function parseWordPieceConfig(tokenizerJson: JsonObject): WordPieceParse 
   for (const added of Array.isArray(tokenizerJson.added_tokens) ? (tokenizerJson.added_tokens as unknown[]) : []) {
     if (!isObject(added) || typeof added.content !== 'string' || typeof added.id !== 'number') return { ok: false, reason: 'an added token without content and id' };
     const special = added.special === true;
-    // Normalized added tokens are matched after normalisation and lstrip/rstrip trim the neighbours: not implemented.
+    // Outside this tokenizer's rules (matched after normalisation, or trimming their neighbours): such a
+    // tokenizer.json runs on @huggingface/tokenizers instead, and the log names the reason given here.
     if ((added.normalized ?? !special) !== false || added.lstrip === true || added.rstrip === true || added.single_word === true || added.content === '') {
       return { ok: false, reason: `added token ${JSON.stringify(added.content)} (normalized, lstrip, rstrip or single_word)` };
     }
