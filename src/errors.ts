@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'E_NO_SPACE'
   | 'E_OUTPUT_LOCKED'
   | 'E_INPUT_MISMATCH'
+  | 'E_LAUNCHER'
   | 'E_INTERNAL';
 
 /** Exit status for user errors (bad input, bad flags). */
