@@ -14,6 +14,7 @@ import { ingestCommand } from './commands/ingest.js';
 import { reportCommand } from './commands/report.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
 import { llmSimCommand } from './commands/llm-sim.js';
 import { stderrLines } from './output.js';
 import { sampleCommand } from './commands/sample.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), decontamCommand(), exportCommand(), reportCommand(), quantizeCommand(), sampleCommand(), runCommand(), doctorCommand(), llmSimCommand()]) {
+  for (const command of [ingestCommand(), embedCommand(), selectCommand(), generateCommand(), decontamCommand(), exportCommand(), reportCommand(), quantizeCommand(), sampleCommand(), runCommand(), statusCommand(), doctorCommand(), llmSimCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError('(run with --help for usage)'));
   }
   return program;

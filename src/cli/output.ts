@@ -72,30 +72,29 @@ export function printSummary(flags: CommonFlags, summary: object, human: string)
 }
 
 /**
- * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM so the command can stop cleanly;
- * a second Ctrl-C exits at once. Call the returned `dispose` when the command ends.
+ * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM (and any of `extra`, e.g. SIGUSR1,
+ * which Slurm sends a job before its time limit or a preemption) so the command can stop cleanly after
+ * its current batch; a second one exits at once. Call the returned `dispose` when the command ends.
  */
-export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+export function interruptSignal(extra: readonly NodeJS.Signals[] = []): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  const names: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...extra];
   const onSignal = (name: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       // Quit now by dying of the signal itself (shells report 130). process.exit() would first tear
       // down the worker threads, and one inside onnxruntime then aborts the process (exit 134).
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.kill(process.pid, name);
+      for (const signal of names) process.off(signal, onSignal);
+      process.kill(process.pid, name === 'SIGUSR1' ? 'SIGTERM' : name);
       return;
     }
     stderrLines.writeLines(`tidepool: ${name} received, stopping after the current batch (press Ctrl-C again to quit now)`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of names) process.on(signal, onSignal);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of names) process.off(signal, onSignal);
     },
   };
 }

@@ -26,6 +26,8 @@ export interface PipelineConfig {
   work: string;
   /** Stage name -> its options (paths resolved). Only stages present run. */
   stages: Partial<Record<StageName, Record<string, unknown>>>;
+  /** The `executor` section as written (checked by executor-config.ts with the command's flags). */
+  executor?: unknown;
 }
 
 /** Reads and checks a pipeline file (`.json`, or `.yaml`/`.yml`). */
@@ -71,9 +73,9 @@ export function inspectPipelineConfig(raw: unknown, file: string): PipelineInspe
   const at = (path: string): string => resolve(base, path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new TidepoolError('E_FORMAT_INVALID', `${file}: expected an object with "work" and stage sections (${STAGES.join(', ')})`, { file });
   const top = raw as Record<string, unknown>;
-  const topNames = ['work', ...STAGES];
+  const topNames = ['work', 'executor', ...STAGES];
   for (const key of Object.keys(top)) {
-    if (key !== 'work' && key !== '$schema' && key !== 'description' && !(STAGES as readonly string[]).includes(key)) problems.push(`"${key}" is not a stage; stages are ${STAGES.join(', ')} (plus "work")${didYouMean(key, topNames)}`);
+    if (key !== 'work' && key !== 'executor' && key !== '$schema' && key !== 'description' && !(STAGES as readonly string[]).includes(key)) problems.push(`"${key}" is not a stage; stages are ${STAGES.join(', ')} (plus "work" and "executor")${didYouMean(key, topNames)}`);
   }
   if (typeof top.work !== 'string' || top.work === '') problems.push(`"work" must name the work folder (relative to the pipeline file), e.g. "work": "demo-output"${top.work === undefined ? '' : `, got ${describeValue(top.work)}`}`);
   const stages: PipelineConfig['stages'] = {};
@@ -95,7 +97,7 @@ export function inspectPipelineConfig(raw: unknown, file: string): PipelineInspe
   }
   // A work folder is needed to say where stages would write, even when "work" itself is the problem.
   const work = typeof top.work === 'string' && top.work !== '' ? at(top.work) : at('work');
-  return { config: { file, work, stages }, problems, clean };
+  return { config: { file, work, stages, ...(top.executor === undefined ? {} : { executor: top.executor }) }, problems, clean };
 }
 
 /** One stage section: every key known and of its type (see options.ts), values in the form the stage takes. */

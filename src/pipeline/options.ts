@@ -38,14 +38,14 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
   sample: { out: 'the sample is written into the work folder (WORK/sample/)' },
   ingest: {
     out: 'ingest writes into WORK/ingest/',
-    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool ingest --shard I/N` on its own',
-    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool ingest --merge` on its own',
+    shard: 'the executor sets it: shards come from executor.tasks (e.g. "executor": {"type": "slurm", "tasks": {"ingest": 8}}) or `tidepool run --executor slurm --tasks ingest=8`',
+    merge: 'the executor runs the merge after the shards of executor.tasks',
   },
   embed: {
     data: 'embed reads WORK/ingest/', out: 'embed writes into WORK/embed/', offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
-    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --shard I/N` on its own',
-    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool embed --merge` on its own',
+    shard: 'the executor sets it: shards come from executor.tasks (e.g. "executor": {"type": "slurm", "tasks": {"embed": 8}}) or `tidepool run --executor slurm --tasks embed=8`',
+    merge: 'the executor runs the merge after the shards of executor.tasks',
   },
   select: { embeddings: 'select reads WORK/embed/', out: 'select writes into WORK/select/' },
   generate: {
@@ -60,8 +60,8 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     embeddings: 'it applies to pairs input, and a pipeline\'s decontam checks generated records',
     offline: 'offline use of the Hugging Face cache comes from the environment: run with HF_HUB_OFFLINE=1',
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
-    shard: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool decontam --shard I/N` on its own',
-    merge: 'sharded runs are not in pipeline files yet (the Slurm executor will submit them): run `tidepool decontam --merge` on its own',
+    shard: 'the executor sets it: shards come from executor.tasks (e.g. "executor": {"type": "slurm", "tasks": {"decontam": 8}}) or `tidepool run --executor slurm --tasks decontam=8`',
+    merge: 'the executor runs the merge after the shards of executor.tasks',
   },
   export: { input: 'export reads WORK/decontam/ (or WORK/generate/ without a decontam stage)' },
   report: {

@@ -5,18 +5,15 @@
  * that was interrupted with the same identity is run again (and resumes by itself); one whose identity
  * changed starts over in an emptied folder, and so does everything after it whose inputs changed.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError } from '../errors.js';
 import { OutputFolder } from '../store/output-folder.js';
-import { assertNotLocked } from '../store/output-lock.js';
-import { writeFileAtomicallySync } from '../util/atomic-file.js';
 import type { ProgressSink } from '../util/progress.js';
 import { inspectPipelineConfig, readPipelineFile, STAGES, type PipelineConfig, type StageName } from './config.js';
 import type { PipelineDevkit, PipelineEnvironment } from './host.js';
 import { preflight } from './preflight.js';
+import { FingerprintCache, finishStage, isUpToDate, readStageRecord, stageIdentity, startStage } from './records.js';
 import { STAGE_SPECS, type StageContext } from './stages.js';
 
 /** Arguments of {@link runPipeline}. */
@@ -53,40 +50,52 @@ export interface PipelineSummary {
   seconds: number;
 }
 
-/** The record a finished stage leaves in its folder. */
-interface StageRecord {
-  stage: StageName;
-  identity: string;
-  /** sha256 over the stage's output files: what later stages' identities include. */
-  outputs: string;
-  finishedAt: string;
+/** A pipeline file read and checked, with what every executor needs from the run's arguments. */
+export interface LoadedPipeline {
+  config: PipelineConfig;
+  force: ReadonlySet<string>;
+  log: (line: string) => void;
+  /** The context a stage runs in. */
+  contextOf: (stage: StageName) => StageContext;
 }
 
-const RECORD_FILE = '.pipeline.json';
-const RUNNING_FILE = '.pipeline-running.json';
-
-/** Runs a pipeline file. */
-export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
-  const started = performance.now();
+/**
+ * Reads and checks a pipeline file: the file, the files it names, every stage's options, `--force`
+ * and the development kit, so that nothing runs (or is submitted) when any of them is wrong.
+ */
+export function loadPipeline(run: PipelineRun): LoadedPipeline {
   const inspection = inspectPipelineConfig(readPipelineFile(run.file), run.file);
   if (run.work !== undefined) inspection.config.work = resolve(run.work);
-  // Everything is checked before anything runs: the file, the files it names, every stage's options.
   const config = preflight(inspection, run.environment);
   const log = run.log ?? (() => {});
   const force: ReadonlySet<string> = new Set(run.force ?? []);
   checkForce(force, config);
   checkDevkit(run.devkit, config);
+  const contextOf = (stage: StageName): StageContext => ({ config, dir: join(config.work, stage), dirOf: (name) => join(config.work, name), progress: run.progress, signal: run.signal, log, devkit: run.devkit, environment: run.environment });
+  return { config, force, log, contextOf };
+}
+
+/** Runs a pipeline file on the local executor: every stage in this process. */
+export async function runPipeline(run: PipelineRun): Promise<PipelineSummary> {
+  return runLoadedPipeline(run, loadPipeline(run));
+}
+
+/** Runs an already loaded pipeline on the local executor. */
+export async function runLoadedPipeline(run: PipelineRun, loaded: LoadedPipeline): Promise<PipelineSummary> {
+  const started = performance.now();
+  const { config, force, log } = loaded;
   // One pipeline at a time per work folder; each stage also claims its own folder while it runs.
   const workFolder = await OutputFolder.claim(config.work, 'run');
   try {
-    return await runStages(run, config, force, log, started);
+    return await runStages(run, loaded, force, log, started);
   } finally {
     workFolder.release();
   }
 }
 
-async function runStages(run: PipelineRun, config: PipelineConfig, force: ReadonlySet<string>, log: (line: string) => void, started: number): Promise<PipelineSummary> {
-  const fingerprints = new FingerprintCache(join(config.work, '.pipeline-fingerprints.json'));
+async function runStages(run: PipelineRun, loaded: LoadedPipeline, force: ReadonlySet<string>, log: (line: string) => void, started: number): Promise<PipelineSummary> {
+  const { config } = loaded;
+  const fingerprints = FingerprintCache.of(config.work);
   const outputsOf = new Map<StageName, string>();
   const outcomes: StageOutcome[] = [];
   for (const stage of STAGES) {
@@ -94,34 +103,22 @@ async function runStages(run: PipelineRun, config: PipelineConfig, force: Readon
     if (options === undefined) continue;
     if (run.signal?.aborted === true) throw new TidepoolError('E_INTERRUPTED', 'run interrupted; rerun the same command to go on where it stopped');
     const spec = STAGE_SPECS[stage];
-    const dir = join(config.work, stage);
-    const context: StageContext = { config, dir, dirOf: (name) => join(config.work, name), progress: run.progress, signal: run.signal, log, devkit: run.devkit, environment: run.environment };
+    const context = loaded.contextOf(stage);
+    const { dir } = context;
     const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints);
-    const record = readJson(join(dir, RECORD_FILE)) as StageRecord | undefined;
-    const outputs = spec.outputs(context, options);
+    const record = readStageRecord(dir);
     const stageStarted = performance.now();
-    if (!force.has(stage) && record?.identity === identity && outputs.every((path) => existsSync(path))) {
+    if (!force.has(stage) && record !== undefined && isUpToDate(record, identity, spec.outputs(context, options))) {
       log(`run: ${stage}: up to date, skipped`);
       outputsOf.set(stage, record.outputs);
       outcomes.push({ stage, status: 'skipped', seconds: 0, dir });
       continue;
     }
-    const running = readJson(join(dir, RUNNING_FILE)) as { identity: string } | undefined;
-    const resuming = !force.has(stage) && running?.identity === identity && record === undefined;
-    const status: StageOutcome['status'] = resuming ? 'resumed' : record !== undefined || running !== undefined ? 'rerun' : 'ran';
-    if (!resuming && existsSync(dir)) {
-      assertNotLocked(dir);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    mkdirSync(dir, { recursive: true });
-    writeJsonAtomic(join(dir, RUNNING_FILE), { identity });
+    const status = startStage(stage, dir, identity, force.has(stage));
     const why = force.has(stage) ? 'forced (--force), running again' : 'inputs or options changed, running again';
     log(`run: ${stage}: ${status === 'resumed' ? 'resuming an interrupted run' : status === 'rerun' ? why : 'running'}`);
     await spec.run(context, options);
-    const digest = await outputsDigest(dir, spec.outputs(context, options));
-    writeJsonAtomic(join(dir, RECORD_FILE), { stage, identity, outputs: digest, finishedAt: new Date().toISOString() } satisfies StageRecord);
-    rmSync(join(dir, RUNNING_FILE), { force: true });
-    outputsOf.set(stage, digest);
+    outputsOf.set(stage, await finishStage(stage, dir, identity, spec.outputs(context, options)));
     outcomes.push({ stage, status, seconds: (performance.now() - stageStarted) / 1000, dir });
   }
   const report = config.stages.report === undefined ? null : join(config.work, 'report', 'report.html');
@@ -153,86 +150,3 @@ function checkDevkit(devkit: PipelineDevkit | undefined, config: PipelineConfig)
   }
 }
 
-/** sha256 over the stage's name, options, outside files' content and the results of the stages it reads. */
-async function stageIdentity(stage: StageName, options: Record<string, unknown>, config: PipelineConfig, outputsOf: ReadonlyMap<StageName, string>, fingerprints: FingerprintCache): Promise<string> {
-  const spec = STAGE_SPECS[stage];
-  const upstream = spec.after.filter((name) => config.stages[name] !== undefined).map((name) => [name, outputsOf.get(name) ?? '']);
-  const external: [string, string][] = [];
-  for (const path of spec.externalInputs(options)) external.push([path, await fingerprints.of(path)]);
-  return createHash('sha256').update(JSON.stringify([stage, canonical(spec.identity(options)), upstream, external])).digest('hex');
-}
-
-/**
- * Content hashes of outside files, remembered by path, size and modification time so that a
- * multi-GB input is read once, not on every run.
- */
-class FingerprintCache {
-  private readonly known: Record<string, { size: number; mtimeMs: number; sha256: string }>;
-
-  constructor(private readonly path: string) {
-    this.known = (readJson(path) as FingerprintCache['known'] | undefined) ?? {};
-  }
-
-  async of(file: string): Promise<string> {
-    if (!existsSync(file)) throw new TidepoolError('E_INPUT_MISSING', `${file} not found (named in the pipeline file)`, { path: file });
-    const info = statSync(file);
-    if (info.isDirectory()) return hashFiles([file]);
-    const seen = this.known[file];
-    if (seen !== undefined && seen.size === info.size && seen.mtimeMs === info.mtimeMs) return seen.sha256;
-    const sha256 = await hashFiles([file]);
-    this.known[file] = { size: info.size, mtimeMs: info.mtimeMs, sha256 };
-    writeJsonAtomic(this.path, this.known);
-    return sha256;
-  }
-}
-
-/**
- * What a stage produced, as one hash: from the SHA-256s its manifest records for its outputs when it
- * wrote one (no multi-GB re-read), else from the files themselves.
- */
-async function outputsDigest(dir: string, files: readonly string[]): Promise<string> {
-  const manifest = readJson(join(dir, 'manifest.json')) as { outputs?: { path: string; sha256?: string }[] } | undefined;
-  const recorded = manifest?.outputs?.filter((output) => typeof output.sha256 === 'string' && output.sha256 !== '');
-  if (recorded !== undefined && recorded.length > 0) {
-    return createHash('sha256').update(JSON.stringify(recorded.map((output) => output.sha256))).digest('hex');
-  }
-  return hashFiles(files);
-}
-
-async function hashFiles(paths: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const path of paths) {
-    if (!existsSync(path)) throw new TidepoolError('E_INTERNAL', `the stage finished without writing ${path}`, { path });
-    if (statSync(path).isDirectory()) {
-      for (const entry of readdirSync(path, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort()) {
-        hash.update(entry);
-        for await (const chunk of createReadStream(entry)) hash.update(chunk as Buffer);
-      }
-      continue;
-    }
-    hash.update(path);
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
-}
-
-/** JSON with object keys sorted, so key order in the pipeline file does not change an identity. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
-  return value;
-}
-
-function readJson(path: string): unknown {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A small JSON record, whole or not at all (a full disk is E_NO_SPACE naming the file). */
-function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomicallySync(path, `${JSON.stringify(value, null, 2)}\n`);
-}

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
+import { ensureSlurmCluster } from './slurm-cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -92,6 +93,8 @@ describe('README shell examples', () => {
     const originals = new Map<string, Buffer>();
 
     beforeAll(async () => {
+      // The "Run on a cluster" examples submit to the single-node Slurm cluster of .ci/slurm-up.sh.
+      ensureSlurmCluster();
       ({ dir, cleanup } = await tempDir('tidepool-readme-'));
       const work = join(dir, 'repo');
       mkdirSync(work);
@@ -154,7 +157,7 @@ describe('README shell examples', () => {
     it('they leave what the README says they make', () => {
       const work = join(dir, 'repo');
       for (const path of ['work/ingest/pairs.arrow', 'work/embed/embeddings.arrow', 'work/select/coreset.arrow', 'work/select-npy/coreset.arrow', 'work/generate/instructions.jsonl',
-        'work/decontam/kept.jsonl', 'dataset/alpaca/train.jsonl', 'dataset/parquet/train.parquet', 'work/report.html', 'report.html', 'pipeline-output/report/report.html', 'pairs.jsonl.gz']) {
+        'work/decontam/kept.jsonl', 'dataset/alpaca/train.jsonl', 'dataset/parquet/train.parquet', 'work/report.html', 'report.html', 'pipeline-output/report/report.html', 'pairs.jsonl.gz', 'cluster-output/select/coreset.arrow', 'cluster-output/embed/embeddings.arrow']) {
         expect(existsSync(join(work, path)), path).toBe(true);
       }
       expect(readdirSync(join(work, 'figures')).filter((name) => name.endsWith('.png')).length).toBeGreaterThan(0);

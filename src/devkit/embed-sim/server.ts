@@ -21,11 +21,16 @@ export type EmbedFault =
   /** A 200 with one vector fewer than inputs. */
   | { kind: 'wrong-count' };
 
-/** When a fault happens: on the listed request indexes (0-based arrival order), or on a share of requests. */
+/**
+ * When a fault happens: on the listed request indexes (0-based arrival order), on a share of requests,
+ * or on every request with an input containing a string (a poisoned row, whichever process sends it).
+ */
 export interface FaultRule {
   fault: EmbedFault;
   /** Request indexes that get the fault. */
   on?: readonly number[];
+  /** Every request with an input that contains this gets the fault. */
+  containing?: string;
   /** Share of requests in [0, 1] that get it, chosen by a hash of the request index (reproducible). */
   rate?: number;
 }
@@ -74,9 +79,11 @@ function teiBatchError(size: number, max: number): string {
   return JSON.stringify({ error: `batch size ${size} > maximum allowed batch size ${max}`, error_type: 'Validation' });
 }
 
-function faultFor(rules: readonly FaultRule[], index: number, seed: number): EmbedFault | undefined {
+function faultFor(rules: readonly FaultRule[], index: number, seed: number, inputs: readonly string[]): EmbedFault | undefined {
   for (const rule of rules) {
     if (rule.on?.includes(index) === true) return rule.fault;
+    const needle = rule.containing;
+    if (needle !== undefined && inputs.some((input) => input.includes(needle))) return rule.fault;
     if (rule.rate !== undefined) {
       const draw = createHash('sha256').update(`${seed}:${index}:${rules.indexOf(rule)}`).digest().readUInt32LE(0) / 2 ** 32;
       if (draw < rule.rate) return rule.fault;
@@ -157,7 +164,7 @@ export async function startEmbedServer(options: EmbedServerOptions = {}): Promis
       send(res, 413, teiBatchError(inputs.length, options.maxBatch));
       return;
     }
-    const fault = faultFor(options.faults ?? [], index, seed);
+    const fault = faultFor(options.faults ?? [], index, seed, inputs);
     if (fault?.kind === 'rate-limit') {
       log.status = 429;
       send(res, 429, JSON.stringify({ error: { message: 'Rate limit reached (simulated).', type: 'requests', code: 'rate_limit_exceeded' } }), fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });

@@ -151,8 +151,8 @@ describe('checkPipelineConfig', () => {
     const message = usageProblems(withPrerequisites('generate', { llm: 'scripted', apiKey: 'sk-123', out: 'x' }));
     expect(message).toContain('generate.apiKey is not set in a pipeline file: an API key never goes in a file');
     expect(message).toContain('generate.out is not set in a pipeline file: generate writes into WORK/generate/');
-    expect(usageProblems(withPrerequisites('decontam', { bench: ['b.jsonl'], shard: '0/2', merge: true }))).toContain('decontam.shard is not set in a pipeline file: sharded runs are not in pipeline files yet');
-    expect(usageProblems(withPrerequisites('embed', { model: 'hashing', merge: true }))).toContain('embed.merge is not set in a pipeline file: sharded runs are not in pipeline files yet');
+    expect(usageProblems(withPrerequisites('decontam', { bench: ['b.jsonl'], shard: '0/2', merge: true }))).toContain('decontam.shard is not set in a pipeline file: the executor sets it: shards come from executor.tasks');
+    expect(usageProblems(withPrerequisites('embed', { model: 'hashing', merge: true }))).toContain('embed.merge is not set in a pipeline file: the executor runs the merge after the shards');
     expect(usageProblems(withPrerequisites('select', { k: 5, selct: 1 }))).toMatch(/select\.selct is not an option of select; it takes k, first, seed, alreadySelected, precision, threads, backend/);
   });
 
