@@ -40,6 +40,10 @@ cluster_works() {
   timeout 30 sbatch --wait --quiet --job-name=tidepool-slurm-up --output=/dev/null --wrap=true >/dev/null 2>&1
 }
 
+# One run at a time (parallel test workers may each call this script): the others wait, then find it up.
+exec 9>/run/lock/tidepool-slurm-up.lock 2>/dev/null || exec 9>/tmp/tidepool-slurm-up.lock
+flock 9
+
 # 1. Packages (apt-get update only when something is missing).
 missing=()
 for pkg in slurm-wlm munge; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
