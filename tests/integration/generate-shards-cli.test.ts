@@ -3,8 +3,8 @@
 // exactly once, in plan order, as the shards wrote it. With a pool epoch larger than the plan, every
 // prompt sees the empty pools of epoch 0 (the shards' separate pools cannot reach a prompt), so the
 // merged files equal an unsharded run's byte for byte. A finished shard reruns asking nothing, --merge
-// alone is idempotent, another N is refused; a shard killed with SIGKILL resumes asking no answered
-// request again.
+// alone is idempotent, another N is refused; a shard with a unit failing past its retries writes no
+// marker until its rerun completes it; a shard killed with SIGKILL resumes asking no answered request again.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,6 +138,27 @@ describe('generate --shard I/N', () => {
     const merged = recordsByUnit(join(dir, 'tiny'));
     expect([...merged.keys()]).toEqual([PLAN[0]]);
     expect(merged.get(PLAN[0]!)).toBe(recordsByUnit(whole).get(PLAN[0]!));
+  }, 120_000);
+
+  it('a shard with a unit failing past its retries writes no marker; its rerun retries that unit and the merge follows', async () => {
+    // Row 1000 (scale_0) is in shard 0 of 2 (units 0-11 of 24); its 4 units fail while the server is broken.
+    const failing = ['--max-retries', '0', '--limit', '6'];
+    beforeAnswer = (body) => (body.includes('scale_0(') ? () => ({ status: 500 }) : undefined);
+    const first = await generate('failing', '--shard', '0/2', ...failing);
+    expect(first).toMatchObject({ complete: false, failed: 4, merged: false, missingShards: [0, 1] });
+    const second = await generate('failing', '--shard', '1/2', ...failing);
+    expect(second).toMatchObject({ complete: true, merged: false, missingShards: [0] });
+    const early = await runCli(args('failing', '--merge', ...failing), { env: ENV });
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('shard 0 of 2 has not finished');
+    beforeAnswer = undefined;
+    expect(await generate('failing', '--shard', '0/2', ...failing)).toMatchObject({ complete: true, failed: 0, merged: true });
+    const merged = recordsByUnit(join(dir, 'failing'));
+    const expected = PLAN.filter((key) => Number(key.split(':')[1]) < 1006);
+    expect([...merged.keys()].sort()).toEqual([...expected].sort());
+    // A retried unit's prompt sees the shard's final pools (as in any run), so only the others equal the unsharded run's.
+    const reference = recordsByUnit(whole);
+    for (const key of expected.filter((unit) => !unit.endsWith(':1000'))) expect(merged.get(key), key).toBe(reference.get(key));
   }, 120_000);
 
   it('a shard killed with SIGKILL mid-run resumes asking no answered request again; the merge equals the unsharded run', async () => {
