@@ -3,6 +3,7 @@ import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
+import { checkShardOption, type Shard } from '../store/shards.js';
 import { KINDS, OptionProblems, option, type OptionKind, type OptionNaming, type OptionTable } from '../util/options.js';
 
 /** Sampling temperature: what OpenAI-compatible servers accept. */
@@ -79,6 +80,10 @@ export interface GenerateOptions {
   unreachableSeconds?: number | undefined;
   /** Seconds between checkpoints. @default 2 */
   checkpointSeconds?: number | undefined;
+  /** `I/N`: generate only shard I of N (0-based) of the plan's units into the shared output folder, then merge if it is the last. */
+  shard?: string | undefined;
+  /** Only merge the finished shards' parts into the usual outputs. @default false */
+  merge?: boolean | undefined;
   progress?: ProgressSink | undefined;
   /** Stops the run cleanly: no new units start, in-flight ones finish. */
   signal?: AbortSignal | undefined;
@@ -86,7 +91,7 @@ export interface GenerateOptions {
   log?: ((line: string) => void) | undefined;
 }
 
-type DefaultedFields0 = Omit<GenerateOptions, 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log'>;
+type DefaultedFields0 = Omit<GenerateOptions, 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log' | 'shard'>;
 type DefaultedFields = { [K in keyof DefaultedFields0]-?: Exclude<DefaultedFields0[K], undefined> };
 
 /** Every option resolved. */
@@ -102,6 +107,7 @@ export interface ResolvedGenerateOptions extends DefaultedFields {
   progress: ProgressSink | undefined;
   signal: AbortSignal | undefined;
   log: (line: string) => void;
+  shard: Shard | undefined;
 }
 
 /**
@@ -141,6 +147,8 @@ export const GENERATE_OPTIONS: OptionTable = {
   maxAnswerBytes: option(KINDS.positive, '--max-answer-bytes'),
   unreachableSeconds: option(POSITIVE_NUMBER, '--unreachable-seconds'),
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
+  shard: option(KINDS.string, '--shard'),
+  merge: option(KINDS.boolean, '--merge'),
 };
 
 /**
@@ -167,6 +175,9 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
   const discriminate = problems.value('discriminator', options.discriminate, true);
   const concurrency = problems.value('concurrency', options.concurrency, 16);
   const replyTokens = problems.value('replyTokens', options.replyTokens, 2048);
+  const merge = problems.value('merge', options.merge, false);
+  const shard = checkShardOption(options.shard, problems);
+  if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,
     discriminate, discriminatorModel: discriminate ? (problems.value('discriminatorModel', options.discriminatorModel) ?? options.model) : null,
@@ -187,7 +198,7 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     maxAnswerBytes: problems.value('maxAnswerBytes', options.maxAnswerBytes) ?? answerByteLimit(replyTokens),
     unreachableSeconds: problems.value('unreachableSeconds', options.unreachableSeconds, 60),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 2),
-    progress: options.progress, signal: options.signal, log: options.log ?? (() => {}),
+    progress: options.progress, signal: options.signal, log: options.log ?? (() => {}), shard, merge,
   };
   problems.throwIfAny();
   return resolved;

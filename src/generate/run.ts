@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TidepoolError, writeFailure } from '../errors.js';
-import { describeFile, newManifest } from '../store/manifest.js';
+import { describeFile, newManifest, type ManifestFile } from '../store/manifest.js';
 import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, formatCount } from '../util/progress.js';
 import { createAsk } from './ask.js';
@@ -15,7 +15,7 @@ import { Budget, checkBudgetPriced } from './budget.js';
 import { ResponseCache } from './cache.js';
 import { funnelTotal, type Funnel } from '../store/funnel.js';
 import { formatFunnel } from './funnel.js';
-import { readGenerateInput } from './input.js';
+import { readGenerateInput, type GenerateInput } from './input.js';
 import { budgetLimits, hashConfig, manifestParameters, spentSoFar } from './job-config.js';
 import { replayJournal } from './journal-replay.js';
 import { closeAll, openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
@@ -71,21 +71,62 @@ export interface GenerateSummary {
 /** Files of an output folder. */
 export const GENERATE_FILES = { instructions: 'instructions.jsonl', rejected: 'rejected.jsonl', pools: 'pools', work: '.generate' } as const;
 
-/** Runs (or resumes) a generation job, holding its output folder for the whole run. */
+/** Runs (or resumes) a generation job, holding its output folder for the whole run; `--shard`/`--merge` runs go to sharded.ts. */
 export async function runGenerate(options: GenerateOptions): Promise<GenerateSummary> {
-  return withOutputFolder(options.out, 'generate', (folder) => generateInto(folder, options));
+  const resolved = resolveGenerateOptions(options);
+  const epochGiven = options.poolEpoch !== undefined;
+  if (resolved.shard !== undefined || resolved.merge) {
+    const { runGenerateSharded } = await import('./sharded.js');
+    return runGenerateSharded(resolved, epochGiven);
+  }
+  return withOutputFolder(resolved.out, 'generate', async (folder) => generateInto(folder, await prepareGenerate(resolved), epochGiven));
 }
 
-async function generateInto(folder: OutputFolder, options: GenerateOptions): Promise<GenerateSummary> {
+/** A job ready to run: its options, prompts, prices, input rows and the units of its plan. */
+export interface PreparedGenerate {
+  resolved: ResolvedGenerateOptions;
+  prompts: PromptSet;
+  prices: PriceTable;
+  input: GenerateInput;
+  /** The units this run works on (a shard's range, renumbered from 0). */
+  units: WorkUnit[];
+  rows: Map<number, SourceRow>;
+  startedAt: number;
+  cpuAtStart: NodeJS.CpuUsage;
+}
+
+/** Loads what a job needs before any output is touched (prompts, prices, budget check, input) and plans its units. */
+export async function prepareGenerate(resolved: ResolvedGenerateOptions): Promise<PreparedGenerate> {
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
-  const resolved = resolveGenerateOptions(options);
   const prompts = loadPrompts(resolved.prompts);
   const prices = loadPrices(resolved.prices);
   checkBudgetPriced(budgetLimits(resolved), prices, [resolved.model, ...(resolved.discriminatorModel === null ? [] : [resolved.discriminatorModel])]);
   const input = await readGenerateInput(resolved.data, resolved.coreset, resolved.limit);
   const units = planUnits(input.rows, { mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo });
   const rows = new Map<number, SourceRow>(input.rows.map((row) => [row.rowId, row]));
+  return { resolved, prompts, prices, input, units, rows, startedAt, cpuAtStart };
+}
+
+/** Models and prompt versions of a run, as its records' provenance names them. */
+export function runIdentity(resolved: ResolvedGenerateOptions, prompts: PromptSet): RunIdentity {
+  return {
+    mode: resolved.mode, generatorModel: resolved.model, discriminatorModel: resolved.discriminatorModel,
+    promptVersions: Object.fromEntries(Object.values(prompts).map((prompt) => [prompt.name, prompt.version])),
+  };
+}
+
+/** The manifest's `inputs` of a run: the pairs and the coreset. */
+export function manifestInputs(input: GenerateInput): ManifestFile[] {
+  return [{ path: input.pairs.path, bytes: input.pairs.bytes, sha256: input.pairs.sha256 ?? '', ...(input.pairs.rows === undefined ? {} : { rows: input.pairs.rows }) }, input.coreset];
+}
+
+/**
+ * Runs (or resumes) `prepared`'s units into `folder` (its `resolved.out`).
+ * @param epochGiven the user set --pool-epoch (else a resumed job keeps the epoch it started with)
+ */
+export async function generateInto(folder: OutputFolder, prepared: PreparedGenerate, epochGiven: boolean): Promise<GenerateSummary> {
+  const { resolved, prompts, prices, input, units, rows, startedAt, cpuAtStart } = prepared;
 
   const work = join(resolved.out, GENERATE_FILES.work);
   try {
@@ -100,7 +141,7 @@ async function generateInto(folder: OutputFolder, options: GenerateOptions): Pro
   let state = readState(paths.state);
   // The default epoch follows --concurrency; a rerun of the same job with another concurrency keeps
   // the job's epoch, so it resumes instead of starting over.
-  if (options.poolEpoch === undefined && state?.poolEpoch !== undefined && state.poolEpoch !== resolved.poolEpoch &&
+  if (!epochGiven && state?.poolEpoch !== undefined && state.poolEpoch !== resolved.poolEpoch &&
     hashConfig({ ...resolved, poolEpoch: state.poolEpoch }, prompts, input.coreset.sha256, input.pairs) === state.configHash) {
     resolved.poolEpoch = state.poolEpoch;
   }
@@ -158,15 +199,12 @@ interface Job {
   paths: Record<'state' | 'journal' | 'cache' | 'instructions' | 'rejected', string>;
   startedAt: number;
   cpuAtStart: NodeJS.CpuUsage;
-  input: Awaited<ReturnType<typeof readGenerateInput>>;
+  input: GenerateInput;
 }
 
 async function execute(job: Job): Promise<GenerateSummary> {
   const { resolved, prompts, prices, units, rows, state, cache, outputs, journal } = job;
-  const identity: RunIdentity = {
-    mode: resolved.mode, generatorModel: resolved.model, discriminatorModel: resolved.discriminatorModel,
-    promptVersions: Object.fromEntries(Object.values(prompts).map((prompt) => [prompt.name, prompt.version])),
-  };
+  const identity = runIdentity(resolved, prompts);
   const client = new LlmClient({ baseURL: resolved.baseURL, apiKey: resolved.apiKey, maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs, maxAnswerBytes: resolved.maxAnswerBytes });
   const limiter = new RateLimiter({ ...(resolved.rpm === undefined ? {} : { rpm: resolved.rpm }), ...(resolved.tpm === undefined ? {} : { tpm: resolved.tpm }) });
   const budget = new Budget(budgetLimits(resolved), spentSoFar(cache, prices));
@@ -338,7 +376,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     stage: 'generate',
     lineage: job.input.lineage,
     parameters: manifestParameters(resolved, identity),
-    inputs: [{ path: job.input.pairs.path, bytes: job.input.pairs.bytes, sha256: job.input.pairs.sha256 ?? '', ...(job.input.pairs.rows === undefined ? {} : { rows: job.input.pairs.rows }) }, job.input.coreset],
+    inputs: manifestInputs(job.input),
     outputs: [await describeFile(job.paths.instructions, writer.accepted), await describeFile(job.paths.rejected, writer.rejected)],
     counts: { ...summary, funnel, spentByThisFolder: budget.spent },
     timings: { seconds },

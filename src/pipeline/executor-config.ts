@@ -27,7 +27,7 @@ export type ExecutorType = (typeof EXECUTORS)[number];
  * Stages that run as several shards (`--shard I/N`); the others always run as one task (`select`'s exact
  * greedy needs every point at once; give it its own resources instead).
  */
-export const SHARDED_STAGES: ReadonlySet<StageName> = new Set<StageName>(['ingest', 'embed', 'decontam']);
+export const SHARDED_STAGES: ReadonlySet<StageName> = new Set<StageName>(['ingest', 'embed', 'generate', 'decontam']);
 
 /** The executor's settings, checked. */
 export interface ExecutorSettings {

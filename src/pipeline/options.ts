@@ -53,6 +53,8 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     model: 'the model goes in generate.llm: {"model": "NAME", "baseURL": "http://127.0.0.1:8000/v1"}',
     baseUrl: 'the endpoint goes in generate.llm: {"model": "NAME", "baseURL": "http://127.0.0.1:8000/v1"}',
     apiKey: 'an API key never goes in a file: put it in an environment variable and name that variable in generate.llm.apiKeyEnv (default OPENAI_API_KEY)',
+    shard: 'the executor sets it: shards come from executor.tasks (e.g. "executor": {"type": "slurm", "tasks": {"generate": 8}}) or `tidepool run --executor slurm --tasks generate=8`',
+    merge: 'the executor runs the merge after the shards of executor.tasks',
   },
   decontam: {
     input: 'decontam checks what generate wrote (WORK/generate/)', out: 'decontam writes into WORK/decontam/',

@@ -38,6 +38,8 @@ interface GenerateFlags extends CommonFlags {
   maxAnswerBytes?: number;
   unreachableSeconds?: number;
   checkpointSeconds?: number;
+  shard?: string;
+  merge?: boolean;
 }
 
 function parseNumber(value: string): number {
@@ -81,6 +83,8 @@ export function generateCommand(): Command {
     .option('--max-answer-bytes <n>', 'bytes of one answer read at most; a longer answer fails its request (default: 32 per --reply-tokens token + 64 KiB)', parsePositive)
     .option('--unreachable-seconds <s>', 'stop with an error when the last requests all failed to reach the server and nothing came back for this long (default: 60)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 2)').argParser(parseCount).hideHelp())
+    .option('--shard <I/N>', 'generate only shard I of N (0-based) of the plan\'s units into the shared --out (own journal, cache and case pools), then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
+    .option('--merge', 'only merge the finished shards of --out into instructions.jsonl and rejected.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: GenerateFlags) => {
@@ -102,6 +106,7 @@ export function generateCommand(): Command {
           goodExamples: flags.examples, badExamples: flags.badExamples, maxRetries: flags.maxRetries,
           timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
           maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
+          shard: flags.shard, merge: flags.merge,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

@@ -10,7 +10,7 @@ const BAD: Record<string, unknown> = {
   mode: 'fast', tasks: ['poetry'], discriminatorModel: 5, discriminator: 'no', concurrency: 0, rpm: 0, tpm: 1.5,
   maxUsd: 0, maxTokens: 0, limit: 0, seed: -1, translateTo: [' '], temperature: 2.5, discriminatorTemperature: -1,
   replyTokens: 0, prompts: '', prices: '', poolCapacity: 0, poolEpoch: 0, examples: -1, badExamples: -1, maxRetries: 1.5,
-  timeoutMs: 0, maxAnswerBytes: 0, unreachableSeconds: 0, checkpointSeconds: -1,
+  timeoutMs: 0, maxAnswerBytes: 0, unreachableSeconds: 0, checkpointSeconds: -1, shard: '4/4', merge: 'yes',
 };
 /** Where the API takes an option under another name than the flag's. */
 const API_NAME: Record<string, string> = { discriminator: 'discriminate', examples: 'goodExamples' };
@@ -39,6 +39,12 @@ describe('resolveGenerateOptions: every option of GENERATE_OPTIONS', () => {
     const bad = { ...base, model: ' ', baseURL: 'localhost:8000' };
     expect(namedOptions(usageProblems('generate', () => resolveGenerateOptions(bad)))).toEqual(['--base-url', '--model']);
     expect(namedOptions(usageProblems('generate', () => resolveGenerateOptions(bad, pipelineNaming('generate'))))).toEqual(['generate.llm.baseURL', 'generate.llm.model']);
+  });
+
+  it('reads --shard I/N, and refuses it together with --merge', () => {
+    expect(resolveGenerateOptions({ ...base, shard: '2/8' }).shard).toEqual({ index: 2, count: 8 });
+    expect(resolveGenerateOptions(base)).toMatchObject({ shard: undefined, merge: false });
+    expect(usageProblems('generate', () => resolveGenerateOptions({ ...base, shard: '0/2', merge: true }))).toEqual([expect.stringMatching(/^--shard and --merge exclude each other/)]);
   });
 
   it('fills the defaults once', () => {
