@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { TidepoolError } from '../../errors.js';
+import { ShardFolder } from '../../store/shard-folder.js';
 import { STAGES, type PipelineConfig, type StageName } from '../config.js';
 import { finishStage, FingerprintCache, isUpToDate, readRunningRecord, readStageRecord, RUNNING_FILE, stageIdentity, startStage } from '../records.js';
 import { STAGE_SPECS, type StageContext } from '../stages.js';
@@ -102,7 +103,14 @@ async function runJob(run: ClusterJob): Promise<ClusterJobSummary> {
       throw new TidepoolError('E_USAGE', `${stage} ${job.role === 'shard' ? `shard ${job.index}/${job.shards}` : 'merge'}: the stage's folder ${context.dir} was not readied for this run (${join(context.dir, RUNNING_FILE)} ${running === undefined ? 'is missing' : `is for ${running.shards ?? 1} shard(s) of ${running.identity === identity ? 'this' : 'another'} identity`}); the pipeline file or an input changed after the launch. Launch the pipeline again.`, { stage });
     }
     await spec.run(context, job.role === 'shard' ? { ...options, shard: `${job.index}/${job.shards}` } : { ...options, merge: true });
-    if (job.role === 'shard') return { stage, role: job.role, status: 'done' };
+    if (job.role === 'shard') {
+      // A shard that returned without its completion marker (generate with units that failed past their
+      // retries) has not finished: failing here shows it on the shard, not later on the merge.
+      if (!new ShardFolder(context.dir).isDone(job.index)) {
+        throw new TidepoolError('E_USAGE', `${stage} shard ${job.index}/${job.shards} stopped without finishing its part (no completion marker ${new ShardFolder(context.dir).marker(job.index)}): its log says which units failed. Relaunch the pipeline to run it again.`, { stage, shard: job.index });
+      }
+      return { stage, role: job.role, status: 'done' };
+    }
   }
   const launched = readLaunch(config.work)?.stages.find((entry) => entry.stage === stage);
   const jobs = launched === undefined ? undefined : Object.fromEntries(Object.entries({ shards: launched.shardJob, merge: launched.finishJob, job: launched.wholeJob }).filter((entry): entry is [string, string] => entry[1] !== undefined));

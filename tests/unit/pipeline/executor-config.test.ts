@@ -37,13 +37,13 @@ describe('executor settings', () => {
   });
 
   it('lists every problem with its key or flag', () => {
-    const message = problems({ type: 'k8s', tasks: { embedd: 2, select: 4, embed: 0 }, workers: 'x', resources: { partiton: 'a', sbatch: ['constraint=a100'] }, stages: { selct: {} }, extra: 1 }, { tasks: 'generate=2,oops' });
+    const message = problems({ type: 'k8s', tasks: { embedd: 2, select: 4, embed: 0 }, workers: 'x', resources: { partiton: 'a', sbatch: ['constraint=a100'] }, stages: { selct: {} }, extra: 1 }, { tasks: 'export=2,oops' });
     expect(message).toContain('executor.type must be one of local, slurm, got "k8s"');
     expect(message).toContain('executor.tasks.embedd: there is no stage "embedd"');
     expect(message).toMatch(/did you mean "embed"/);
     expect(message).toContain('executor.tasks.select = 4: select runs as one task (the exact greedy needs every point at once');
     expect(message).toMatch(/executor\.tasks\.embed must be a positive integer, got 0/);
-    expect(message).toContain('--tasks generate = 2: generate runs as one task');
+    expect(message).toContain('--tasks export = 2: export runs as one task');
     expect(message).toContain('--tasks "oops": expected STAGE=N');
     expect(message).toMatch(/executor\.workers must be a positive integer/);
     expect(message).toContain('executor.resources.partiton is not a resource');
