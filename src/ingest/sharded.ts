@@ -213,8 +213,9 @@ async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, st
       throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same inputs and flags; the last one to finish merges.`, { path: out, missing });
     }
     const dir = partsDir(shards.dir);
-    const units = await workUnits(setup, plan.shards);
-    const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayFile(dir, file, units.filter((unit) => unit.sourceIndex === sourceIndex), digest), { shards: plan.shards });
+    const unitsOfFile = new Map<number, WorkUnit[]>();
+    for (const unit of await workUnits(setup, plan.shards)) unitsOfFile.set(unit.sourceIndex, [...(unitsOfFile.get(unit.sourceIndex) ?? []), unit]);
+    const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayFile(dir, file, unitsOfFile.get(sourceIndex) ?? [], digest), { shards: plan.shards });
     // The parts hold as much as pairs.arrow; once it is committed the markers and manifest say all a rerun needs.
     await rm(dir, { recursive: true, force: true });
     return { out, seconds: merge.seconds, merged: true, alreadyMerged: false, merge };
