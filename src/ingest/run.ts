@@ -15,9 +15,10 @@ import { IngestCore, type IngestCounts } from './core.js';
 import { discoverInputs, type InputFile } from './discover.js';
 import { resolveIngestOptions, resolveIngestThreads, type IngestOptions, type ResolvedIngestOptions } from './options.js';
 import { createChunkParser, type ChunkParser, type ParsedChunk } from './pool.js';
-import { everyFileRejected, isFileProblem, RejectLog, REJECTS_FILE } from './rejects.js';
+import { everyFileRejected, RejectLog, REJECTS_FILE } from './rejects.js';
 import { readArrow } from './sources/arrow.js';
-import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type JsonlDigest } from '../store/jsonl.js';
+import { DEFAULT_BLOCK_BYTES, readJsonlBlocks, type ByteRange, type JsonlDigest } from '../store/jsonl.js';
+import { settleInOrder, type ChunkInFlight } from './settle-in-order.js';
 import { readParquet } from './sources/parquet.js';
 import type { SourceItem } from './sources/types.js';
 
@@ -72,12 +73,13 @@ function chunkFromItems(items: readonly SourceItem[], options: ChunkOptions): Pa
 }
 
 /**
- * Yields every chunk of one input file, in order (jsonl blocks go to the parser). Results are wrapped:
+ * Yields every chunk of one input file (or of `range`, a byte range of a plain jsonl file), in order
+ * (jsonl blocks go to the parser). Results are wrapped:
  * an async generator would otherwise await each promise before yielding it, losing the parallelism.
  */
-async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkParser, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void): AsyncGenerator<{ result: Promise<ParsedChunk> }> {
+export async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkParser, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void, range?: ByteRange): AsyncGenerator<ChunkInFlight> {
   if (file.format === 'jsonl') {
-    for await (const pieces of readJsonlBlocks(file.path, options.maxLineBytes, { onBytes }, digest, DEFAULT_BLOCK_BYTES, parser.allocate)) {
+    for await (const pieces of readJsonlBlocks(file.path, options.maxLineBytes, { onBytes }, digest, DEFAULT_BLOCK_BYTES, parser.allocate, range)) {
       for (const piece of pieces) {
         if (piece.kind === 'block') yield { result: parser.parse(piece.bytes, piece.firstLine) };
         else yield { result: Promise.resolve(chunkFromItems([piece], options)) };
@@ -93,7 +95,7 @@ async function* chunksOf(file: InputFile, options: ChunkOptions, parser: ChunkPa
  * Where the chunks of input `sourceIndex` come from: parsed from the file (an unsharded run) or replayed
  * from a shard's part (the merge of a sharded run).
  */
-export type ChunkSource = (file: InputFile, sourceIndex: number, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void) => AsyncGenerator<{ result: Promise<ParsedChunk> }>;
+export type ChunkSource = (file: InputFile, sourceIndex: number, onBytes: (bytes: number) => void, digest: (d: JsonlDigest) => void) => AsyncGenerator<ChunkInFlight>;
 
 /** Runs ingest end to end and returns its summary (`--shard` / `--merge`: see sharded.ts). */
 export async function runIngest(run: IngestRun): Promise<IngestSummary> {
@@ -141,7 +143,6 @@ export async function ingestInto(folder: OutputFolder, run: IngestRun, options: 
   const inputs: IngestInput[] = [];
   const rejectedFiles: { file: string; error: unknown }[] = [];
   let pairsBytes = 0;
-  const queue: Pending[] = [];
   let bytesDone = 0;
   let bytesInFile = 0;
   const note = (): string => {
@@ -150,8 +151,7 @@ export async function ingestInto(folder: OutputFolder, run: IngestRun, options: 
   };
 
   /** Takes the oldest chunk: tallies, de-duplicates, writes its rows and rejects. */
-  const settle = async (): Promise<void> => {
-    const pending = queue.shift()!;
+  const settle = async (pending: Pending): Promise<void> => {
     const { result: chunk, release } = await pending.result;
     const verdict = core.addChunk(chunk);
     for (const reject of chunk.rejects) await rejects.write({ file: pending.file, ...reject });
@@ -173,28 +173,8 @@ export async function ingestInto(folder: OutputFolder, run: IngestRun, options: 
       };
       const readBefore = core.counts.read;
       const chunks = chunksFrom(file, sourceIndex, onBytes, (d) => (digest = d));
-      let failure: unknown;
-      try {
-        for (;;) {
-          let next: IteratorResult<{ result: Promise<ParsedChunk> }>;
-          try {
-            next = await chunks.next();
-          } catch (error) {
-            // A damaged or unreadable file is rejected as a whole; the other inputs go on.
-            if (!isFileProblem(error)) throw error;
-            failure = error;
-            break;
-          }
-          if (next.done === true) break;
-          const { result } = next.value;
-          result.catch(() => undefined); // awaited in order by settle(); avoid an unhandled rejection meanwhile
-          queue.push({ result, sourceIndex, file: shown, bytesRead: bytesInFile });
-          while (queue.length > maxInFlight) await settle();
-        }
-      } finally {
-        await chunks.return(undefined).catch(() => undefined); // stop reading when the run stops
-      }
-      while (queue.length > 0) await settle();
+      // A damaged or unreadable file is rejected as a whole; the other inputs go on.
+      const failure = await settleInOrder(chunks, maxInFlight, (result): Pending => ({ result, sourceIndex, file: shown, bytesRead: bytesInFile }), settle);
       bytesDone += file.bytes;
       bytesInFile = 0;
       // A file that cannot be read at all has no checksum: '' records that.

@@ -1,7 +1,8 @@
 /**
  * `ingest --shard I/N` and `ingest --merge`: several processes ingest one run together. De-duplication
  * and row ids depend on every input in order, so a shard only parses and filters its contiguous range
- * of the ordered input files (store/shards.ts) into parts (shard-parts.ts), then writes its completion
+ * of the ordered work units (store/shards.ts over work-units.ts: input files, or byte ranges of plain
+ * jsonl files when files are fewer than shards) into parts (shard-parts.ts), then writes its completion
  * marker (store/shard-folder.ts). The merge, run by the shard that finds every marker present or by
  * `--merge`, replays the parts in input order through the same in-order core as an unsharded run, so
  * `pairs.arrow` and `rejects.jsonl` are byte-identical to one, and the manifest differs only by
@@ -18,12 +19,13 @@ import { assertNotLocked } from '../store/output-lock.js';
 import { PAIRS_FILE } from '../store/pairs.js';
 import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
 import { formatShard, shardRange, type Shard, type UnitRange } from '../store/shards.js';
-import type { JsonlDigest } from '../store/jsonl.js';
+import { isGzipFile, type JsonlDigest } from '../store/jsonl.js';
 import { discoverInputs, type InputFile } from './discover.js';
 import { resolveIngestOptions, resolveIngestThreads, type ResolvedIngestOptions } from './options.js';
 import { createChunkParser, type ParsedChunk } from './pool.js';
-import { isFileProblem } from './rejects.js';
-import { ingestInto, manifestOptions, parsedChunks, type IngestRun, type IngestSummary } from './run.js';
+import { chunksOf, ingestInto, manifestOptions, type IngestRun, type IngestSummary } from './run.js';
+import { settleInOrder, type ChunkInFlight } from './settle-in-order.js';
+import { planWorkUnits, type WorkUnit } from './work-units.js';
 import { PartWriter, partsDir, replayPart } from './shard-parts.js';
 
 /** What `ingest --shard` / `--merge` did (the `--json` summary). */
@@ -32,8 +34,10 @@ export interface IngestShardSummary {
   seconds: number;
   /** `I/N` of the shard run; absent for `--merge`. */
   shard?: string;
-  /** The input files (indices into the ordered list) the shard owns. */
+  /** The input files (indices into the ordered list) the shard owns, whole or in part. */
   files?: UnitRange;
+  /** The byte ranges it owns when files were split (fewer files than shards). */
+  ranges?: { file: number; start: number; end: number }[];
   /** The shard had already finished: nothing was done. */
   alreadyDone?: boolean;
   /** Records read and candidate rows (before de-duplication) of the files this process parsed. */
@@ -66,6 +70,27 @@ async function setUp(run: IngestRun): Promise<Setup> {
   return { options, threads, files, key, identity };
 }
 
+/** The work units for `shards` shards: only plain jsonl files are split, and only when files are fewer than shards. */
+async function workUnits(setup: Setup, shards: number): Promise<WorkUnit[]> {
+  const split = setup.files.length < shards;
+  const inputs = await Promise.all(setup.files.map(async (file) => ({ bytes: file.bytes, splittable: split && file.format === 'jsonl' && !(await isGzipFile(file.path)) })));
+  return planWorkUnits(inputs, shards);
+}
+
+/** The files a shard's units belong to (an empty range where it owns none). */
+function ownedFiles(units: readonly WorkUnit[], range: UnitRange): { files: UnitRange } {
+  if (range.start === range.end) {
+    const at = units[range.start]?.sourceIndex ?? (units.at(-1)?.sourceIndex ?? -1) + 1;
+    return { files: { start: at, end: at } };
+  }
+  return { files: { start: units[range.start]!.sourceIndex, end: units[range.end - 1]!.sourceIndex + 1 } };
+}
+
+function ownedRanges(units: readonly WorkUnit[], range: UnitRange): { ranges?: { file: number; start: number; end: number }[] } {
+  const ranges = units.slice(range.start, range.end).flatMap((unit) => (unit.range === undefined ? [] : [{ file: unit.sourceIndex, ...unit.range }]));
+  return ranges.length === 0 ? {} : { ranges };
+}
+
 function planOf(setup: Setup, shards: number): ShardPlan {
   return { stage: 'ingest', shards, identity: setup.identity, key: setup.key };
 }
@@ -85,13 +110,15 @@ export async function runIngestSharded(run: IngestRun, shard: Shard | undefined)
   let summary: IngestShardSummary;
   try {
     await shards.adopt(planOf(setup, shard.count), shard);
-    const files = shardRange(shard, setup.files.length);
+    const units = await workUnits(setup, shard.count);
+    const range = shardRange(shard, units.length);
+    const owned = { ...ownedFiles(units, range), ...ownedRanges(units, range) };
     if (shards.isDone(shard.index)) {
-      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), files, alreadyDone: true, merged: false };
+      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), ...owned, alreadyDone: true, merged: false };
     } else {
-      const parsed = await parseFiles(run, setup, partsDir(shards.dir), files);
+      const parsed = await parseUnits(run, setup, partsDir(shards.dir), units, range);
       await shards.markDone(shard.index);
-      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), files, alreadyDone: false, ...parsed, merged: false };
+      summary = { out: run.out, seconds: (performance.now() - started) / 1000, shard: formatShard(shard), ...owned, alreadyDone: false, ...parsed, merged: false };
     }
   } finally {
     claim.release();
@@ -108,53 +135,33 @@ export async function runIngestSharded(run: IngestRun, shard: Shard | undefined)
   }
 }
 
-/** Parses and filters the input files `range` into parts; a file whose part is complete is skipped. */
-async function parseFiles(run: IngestRun, setup: Setup, dir: string, range: UnitRange): Promise<{ read: number; candidates: number }> {
-  const owned = setup.files.slice(range.start, range.end);
+/** Parses and filters the work units `range` of `units` into parts; a unit whose part is complete is skipped. */
+async function parseUnits(run: IngestRun, setup: Setup, dir: string, units: readonly WorkUnit[], range: UnitRange): Promise<{ read: number; candidates: number }> {
+  const owned = units.slice(range.start, range.end);
   const maxInFlight = Math.max(2, setup.threads * 2);
-  const parser = createChunkParser(owned.some((f) => f.format === 'jsonl') ? setup.threads : 0, setup.options, maxInFlight + 4);
-  const chunksOf = parsedChunks(setup.options, parser);
+  const parser = createChunkParser(owned.some((unit) => setup.files[unit.sourceIndex]!.format === 'jsonl') ? setup.threads : 0, setup.options, maxInFlight + 4);
   let read = 0;
   let candidates = 0;
   try {
-    for (let sourceIndex = range.start; sourceIndex < range.end; sourceIndex++) {
-      if (PartWriter.isComplete(dir, sourceIndex)) continue;
-      const file = setup.files[sourceIndex]!;
-      const writer = await PartWriter.create(dir, sourceIndex);
-      const queue: Promise<ParsedChunk>[] = [];
-      const settle = async (): Promise<void> => {
-        const { result, release } = await queue.shift()!;
+    for (const unit of owned) {
+      if (PartWriter.isComplete(dir, unit.name)) continue;
+      const file = setup.files[unit.sourceIndex]!;
+      const writer = await PartWriter.create(dir, unit.name);
+      const settle = async (pending: Promise<ParsedChunk>): Promise<void> => {
+        const { result, release } = await pending;
         read += result.read;
         candidates += result.rows;
         await writer.add(result, release);
         if (run.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `ingest shard interrupted; files finished so far are kept. Rerun the same command to go on.`);
       };
       let digest: JsonlDigest | undefined;
-      let failure: unknown;
       try {
-        const chunks = chunksOf(file, sourceIndex, () => undefined, (d) => (digest = d));
-        try {
-          for (;;) {
-            let next: IteratorResult<{ result: Promise<ParsedChunk> }>;
-            try {
-              next = await chunks.next();
-            } catch (error) {
-              // As in an unsharded run: the file is rejected as a whole, its earlier records kept.
-              if (!isFileProblem(error)) throw error;
-              failure = error;
-              break;
-            }
-            if (next.done === true) break;
-            next.value.result.catch(() => undefined); // awaited in order by settle()
-            queue.push(next.value.result);
-            while (queue.length > maxInFlight) await settle();
-          }
-        } finally {
-          await chunks.return(undefined).catch(() => undefined);
-        }
-        while (queue.length > 0) await settle();
-        const sha256 = digest?.sha256 ?? (await (failure === undefined ? sha256File(file.path) : sha256File(file.path).catch(() => '')));
-        await writer.finish(sha256, failure);
+        const chunks = chunksOf(file, setup.options, parser, () => undefined, (d) => (digest = d), unit.range);
+        // As in an unsharded run, a file problem rejects the file as a whole, its earlier records kept.
+        const failure = await settleInOrder(chunks, maxInFlight, (result) => result, settle);
+        // A range's checksum would be of its bytes only: the merge checksums the whole file.
+        const sha256 = unit.range !== undefined ? '' : (digest?.sha256 ?? (await (failure === undefined ? sha256File(file.path) : sha256File(file.path).catch(() => ''))));
+        await writer.finish(sha256, digest?.lines ?? 0, failure);
       } catch (error) {
         await writer.abort();
         throw error;
@@ -164,6 +171,26 @@ async function parseFiles(run: IngestRun, setup: Setup, dir: string, range: Unit
     await parser.close();
   }
   return { read, candidates };
+}
+
+/**
+ * The chunks of input `sourceIndex` replayed from its parts: one part for a whole file, or its ranges'
+ * parts in order, each numbered after the lines of the ranges before it.
+ */
+async function* replayFile(dir: string, file: InputFile, units: readonly WorkUnit[], digest: (d: JsonlDigest) => void): AsyncGenerator<ChunkInFlight> {
+  if (units.length === 1 && units[0]!.range === undefined) {
+    yield* replayPart(dir, units[0]!.name, (part) => {
+      digest({ sha256: part.sha256, bytes: file.bytes, lines: part.lines });
+    });
+    return;
+  }
+  let lines = 0;
+  for (const unit of units) {
+    let partLines = 0;
+    yield* replayPart(dir, unit.name, (part) => (partLines = part.lines), lines);
+    lines += partLines;
+  }
+  digest({ sha256: await sha256File(file.path), bytes: file.bytes, lines });
 }
 
 /**
@@ -186,9 +213,9 @@ async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, st
       throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same inputs and flags; the last one to finish merges.`, { path: out, missing });
     }
     const dir = partsDir(shards.dir);
-    const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayPart(dir, sourceIndex, (sha256) => {
-      digest({ sha256, bytes: file.bytes });
-    }), { shards: plan.shards });
+    const unitsOfFile = new Map<number, WorkUnit[]>();
+    for (const unit of await workUnits(setup, plan.shards)) unitsOfFile.set(unit.sourceIndex, [...(unitsOfFile.get(unit.sourceIndex) ?? []), unit]);
+    const merge = await ingestInto(folder, run, setup.options, 0, setup.files, started, (file, sourceIndex, _onBytes, digest) => replayFile(dir, file, unitsOfFile.get(sourceIndex) ?? [], digest), { shards: plan.shards });
     // The parts hold as much as pairs.arrow; once it is committed the markers and manifest say all a rerun needs.
     await rm(dir, { recursive: true, force: true });
     return { out, seconds: merge.seconds, merged: true, alreadyMerged: false, merge };

@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
+import { InternalError } from '../errors.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -26,10 +27,39 @@ export interface ReadHooks {
   onBytes?: ((bytesSoFar: number) => void) | undefined;
 }
 
-/** Result of reading a jsonl file: its SHA-256 over the raw (compressed) bytes. */
+/** Result of reading a jsonl file (or a byte range of one). */
 export interface JsonlDigest {
+  /** SHA-256 of the raw (compressed) bytes read: the whole file's only when no byte range was given. */
   sha256: string;
   bytes: number;
+  /** Lines read (a last line without a newline counts): a range's count turns its line numbers into the file's. */
+  lines: number;
+}
+
+/**
+ * A byte range `[start, end)` of a plain (uncompressed) jsonl file. It owns the lines that START in it:
+ * a reader skips to after the first newline at or after `start - 1` (nothing when `start` is 0) and
+ * reads through the newline of the line that straddles `end`, so the ranges of a split own every line
+ * exactly once, wherever the cuts fall.
+ */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Bytes per read: blocks cut at multiples of it (see {@link readJsonlBlocks}) start on a read boundary. */
+const READ_BYTES = 1 << 20;
+
+/** Whether `path` is gzip-compressed (by its magic bytes, whatever it is called). */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  return head[0] === 0x1f && head[1] === 0x8b;
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {
@@ -77,7 +107,7 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * Passes the (decompressed) bytes of a file on without a UTF-8 byte order mark at its start: it is not
  * part of the first line, and left in it would make that line invalid JSON.
  */
-async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+async function* withoutBom(source: AsyncIterable<Buffer>, onStrip: () => void): AsyncGenerator<Buffer, void, undefined> {
   let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until there are enough to tell
   for await (const chunk of source) {
     if (head === undefined) {
@@ -86,7 +116,9 @@ async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
     }
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     if (head.length < UTF8_BOM.length && UTF8_BOM.subarray(0, head.length).equals(head)) continue;
-    const rest = head.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? head.subarray(UTF8_BOM.length) : head;
+    const bom = head.subarray(0, UTF8_BOM.length).equals(UTF8_BOM);
+    const rest = bom ? head.subarray(UTF8_BOM.length) : head;
+    if (bom) onStrip();
     head = undefined;
     yield rest;
   }
@@ -113,7 +145,11 @@ function ownedConcat(pieces: Buffer[], bytes: number, allocate: BlockAllocator =
  * Reads a .jsonl or .jsonl.gz file (gzip detected by magic bytes) as blocks of complete lines, in order.
  * Never holds more than one block plus one line (a line over `maxLineBytes` is skipped, not buffered).
  * A UTF-8 byte order mark at the start of the (decompressed) text is dropped.
- * `digest` receives the SHA-256 of the raw file bytes once the file has been read as far as it could be.
+ * Blocks are cut by position, not by what was read when: a block ends with the line that straddles a
+ * multiple of `blockBytes` (or at an over-long line), so reading a `range` whose start is such a multiple
+ * gives exactly the blocks an unsharded read gives there; a range's line numbers count from its first line.
+ * `digest` receives the SHA-256 of the raw bytes read and the lines read once it has read as far as it could.
+ * @throws InternalError when `range` is given for a gzip file (it has no byte ranges of lines).
  */
 export async function* readJsonlBlocks(
   path: string,
@@ -122,16 +158,10 @@ export async function* readJsonlBlocks(
   digest?: (result: JsonlDigest) => void,
   blockBytes: number = DEFAULT_BLOCK_BYTES,
   allocate: BlockAllocator = freshBlock,
+  range?: ByteRange,
 ): AsyncGenerator<JsonlPiece[], void, undefined> {
-  // Detect gzip by its magic bytes, whatever the file is called.
-  const head = Buffer.alloc(2);
-  const handle = await open(path, 'r');
-  try {
-    await handle.read(head, 0, 2, 0);
-  } finally {
-    await handle.close();
-  }
-  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const gzip = await isGzipFile(path);
+  if (gzip && range !== undefined) throw new InternalError(`byte range of a gzip file requested: ${path}`);
   const hash = createHash('sha256');
   let rawBytes = 0;
   const hasher = new Transform({
@@ -142,8 +172,11 @@ export async function* readJsonlBlocks(
       callback(null, chunk);
     },
   });
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const stages: NodeJS.ReadWriteStream[] = gzip ? [hasher, createGunzip({ chunkSize: 1 << 20 })] : [hasher];
+  // A range starts reading on a read boundary, so its reads (and where an over-long line is noticed,
+  // see below) are those of a read of the whole file.
+  const readStart = range === undefined || range.start === 0 ? 0 : Math.floor((range.start - 1) / READ_BYTES) * READ_BYTES;
+  const file = createReadStream(path, { highWaterMark: READ_BYTES, start: readStart });
+  const stages: NodeJS.ReadWriteStream[] = gzip ? [hasher, createGunzip({ chunkSize: READ_BYTES })] : [hasher];
   const source = stages.at(-1) as unknown as Readable;
   pipeline([file, ...stages], () => undefined); // errors surface through iterating `source`
 
@@ -155,6 +188,13 @@ export async function* readJsonlBlocks(
   let skipping = false; // inside an over-long line, discarding until its newline
   let excerpt = '';
   const tooLong = `line exceeds ${maxLineBytes} bytes (--max-line-bytes); raise the limit if such lines are real`;
+  /** Position in the (decompressed) text of the next byte read. */
+  let position = readStart;
+  /** Whether the range's first line has been reached (always, without a range or from its start). */
+  let owned = readStart === 0 && (range === undefined || range.start === 0);
+  /** The block in progress ends with the first newline at or after `nextCut - 1`. */
+  let nextCut = blockBytes;
+  let ended = false;
 
   const flushBlock = (out: JsonlPiece[]): void => {
     if (blockLength === 0) return;
@@ -169,32 +209,74 @@ export async function* readJsonlBlocks(
     blockPieces.push(piece);
     blockLength += piece.length;
   };
-
-  try {
-    for await (const chunk of withoutBom(source as AsyncIterable<Buffer>)) {
-      const out: JsonlPiece[] = [];
-      const firstNewline = chunk.indexOf(NEWLINE);
-      if (firstNewline === -1) {
-        if (!skipping) {
-          partialPieces.push(chunk);
-          partialLength += chunk.length;
-        }
-      } else {
-        // The chunk's first newline ends the line in progress.
-        if (skipping) {
-          blockFirstLine++; // the skipped line
-          skipping = false;
-        } else {
-          for (const piece of partialPieces) addToBlock(piece);
-          addToBlock(chunk.subarray(0, firstNewline + 1));
-        }
-        const lastNewline = chunk.lastIndexOf(NEWLINE);
-        addToBlock(chunk.subarray(firstNewline + 1, lastNewline + 1));
-        partialPieces = lastNewline + 1 < chunk.length ? [chunk.subarray(lastNewline + 1)] : [];
-        partialLength = chunk.length - lastNewline - 1;
-        if (blockLength >= blockBytes) flushBlock(out);
+  /** Takes bytes that follow the ones taken before: ends the line in progress at their first newline. */
+  const take = (piece: Buffer): void => {
+    if (piece.length === 0) return;
+    const firstNewline = piece.indexOf(NEWLINE);
+    if (firstNewline === -1) {
+      if (!skipping) {
+        partialPieces.push(piece);
+        partialLength += piece.length;
       }
-      if (!skipping && partialLength > maxLineBytes) {
+      return;
+    }
+    if (skipping) {
+      blockFirstLine++; // the skipped line
+      skipping = false;
+    } else {
+      for (const partial of partialPieces) addToBlock(partial);
+      addToBlock(piece.subarray(0, firstNewline + 1));
+    }
+    const lastNewline = piece.lastIndexOf(NEWLINE);
+    addToBlock(piece.subarray(firstNewline + 1, lastNewline + 1));
+    partialPieces = lastNewline + 1 < piece.length ? [piece.subarray(lastNewline + 1)] : [];
+    partialLength = piece.length - lastNewline - 1;
+  };
+  /** Takes a read that starts at a line start or inside the line in progress; true once the range's last line is taken. */
+  const takeRead = (chunk: Buffer, at: number, out: JsonlPiece[]): boolean => {
+    let from = 0;
+    while (from < chunk.length) {
+      const cutAt = Math.max(from, nextCut - 1 - at);
+      const stopAt = range === undefined ? Infinity : Math.max(from, range.end - 1 - at);
+      const searchFrom = Math.min(cutAt, stopAt);
+      if (searchFrom >= chunk.length) break;
+      const newline = chunk.indexOf(NEWLINE, searchFrom);
+      if (newline === -1) break;
+      take(chunk.subarray(from, newline + 1));
+      from = newline + 1;
+      if (at + newline >= nextCut - 1) {
+        flushBlock(out);
+        while (nextCut - 1 <= at + newline) nextCut += blockBytes;
+      }
+      if (range !== undefined && at + newline >= range.end - 1) return true;
+    }
+    take(chunk.subarray(from));
+    return false;
+  };
+
+  // A byte order mark is only ever at the start of the file.
+  const reads = readStart === 0 ? withoutBom(source as AsyncIterable<Buffer>, () => (position += UTF8_BOM.length)) : (source as AsyncIterable<Buffer>);
+  if (range !== undefined && range.end <= range.start) ended = true; // an empty range owns no line
+  try {
+    for await (const read of reads) {
+      if (ended) break;
+      let chunk = read;
+      let at = position;
+      position += read.length;
+      if (!owned) {
+        // Skip the line that started before the range (the previous range's), through its newline.
+        const from = Math.max(0, range!.start - 1 - at);
+        const newline = from < chunk.length ? chunk.indexOf(NEWLINE, from) : -1;
+        if (newline === -1) continue;
+        chunk = chunk.subarray(newline + 1);
+        at += newline + 1;
+        owned = true;
+        nextCut = (Math.floor(at / blockBytes) + 1) * blockBytes;
+        if (at >= range!.end) break; // the range holds no line start
+      }
+      const out: JsonlPiece[] = [];
+      ended = takeRead(chunk, at, out);
+      if (!ended && !skipping && partialLength > maxLineBytes) {
         // Everything before the long line goes first, so pieces stay in line order.
         flushBlock(out);
         excerpt = ownedConcat(partialPieces, partialLength).subarray(0, EXCERPT_BYTES).toString('utf8');
@@ -204,6 +286,7 @@ export async function* readJsonlBlocks(
         partialLength = 0;
       }
       if (out.length > 0) yield out;
+      if (ended) break;
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -224,14 +307,14 @@ export async function* readJsonlBlocks(
       raw: skipping ? excerpt : ownedConcat(partialPieces, partialLength).subarray(0, EXCERPT_BYTES).toString('utf8'),
     });
     yield out;
-    digest?.({ sha256: hash.digest('hex'), bytes: rawBytes });
+    digest?.({ sha256: hash.digest('hex'), bytes: rawBytes, lines: line });
     return;
   } finally {
     file.destroy();
   }
   const out: JsonlPiece[] = [];
-  if (!skipping) for (const piece of partialPieces) addToBlock(piece); // a last line without a newline
+  if (!skipping) for (const piece of partialPieces) addToBlock(piece);
   flushBlock(out);
   if (out.length > 0) yield out;
-  digest?.({ sha256: hash.digest('hex'), bytes: rawBytes });
+  digest?.({ sha256: hash.digest('hex'), bytes: rawBytes, lines: blockFirstLine - 1 + (skipping ? 1 : 0) }); // an over-long last line is still a line
 }

@@ -56,7 +56,7 @@ async function unshardedPath(chunks: Iterable<ChunkResult> | AsyncIterable<Chunk
 
 async function* replayed(partDir: string): AsyncGenerator<ChunkResult> {
   let sha = '';
-  for await (const { result } of replayPart(partDir, 3, (digest) => (sha = digest))) yield (await result).result;
+  for await (const { result } of replayPart(partDir, '3', (digest) => (sha = digest.sha256))) yield (await result).result;
   expect(sha).toBe('abc');
 }
 
@@ -68,9 +68,9 @@ describe('ingest shard parts', () => {
         const runDir = join(dir, String(run++));
         await mkdir(runDir);
         const reference = await unshardedPath(buildChunks(records, sizes), join(runDir, 'whole.arrow'));
-        const writer = await PartWriter.create(join(runDir, 'parts'), 3);
+        const writer = await PartWriter.create(join(runDir, 'parts'), '3');
         for (const chunk of buildChunks(records, sizes)) await writer.add(chunk, () => undefined);
-        await writer.finish('abc', undefined);
+        await writer.finish('abc', records.length, undefined);
         const merged = await unshardedPath(replayed(join(runDir, 'parts')), join(runDir, 'merged.arrow'));
         expect(merged.counts).toEqual(reference.counts);
         expect(merged.rejects).toEqual(reference.rejects);
@@ -82,12 +82,12 @@ describe('ingest shard parts', () => {
 
   it('a file rejected as a whole replays its chunks, then its error', async () => {
     const partDir = join(dir, 'failed');
-    const writer = await PartWriter.create(partDir, 0);
+    const writer = await PartWriter.create(partDir, '0');
     await writer.add(buildChunks([{ docstring: 'd', code: 'def f(): pass', language: 'python' }], [])[0]!, () => undefined);
-    await writer.finish('', Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    await writer.finish('', 1, Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
     const seen: number[] = [];
     const replay = async () => {
-      for await (const { result } of replayPart(partDir, 0, () => undefined)) seen.push((await result).result.rows);
+      for await (const { result } of replayPart(partDir, '0', () => undefined)) seen.push((await result).result.rows);
     };
     await expect(replay()).rejects.toMatchObject({ code: 'EACCES', message: 'EACCES: permission denied' });
     expect(seen).toEqual([1]);
