@@ -20,6 +20,8 @@ export interface StageRecord {
   /** sha256 over the stage's output files: what later stages' identities include. */
   outputs: string;
   finishedAt: string;
+  /** When a later cluster job found it up to date (a launch that had submitted it skipped it). */
+  confirmedAt?: string | undefined;
   /** The scheduler's job ids that produced it, when a cluster executor ran it. */
   jobs?: Record<string, string> | undefined;
 }

@@ -99,7 +99,18 @@ describe('tidepool run --executor slurm', () => {
     const localAgain = await run(['run', file, '--executor', 'local', '--json', '-q']);
     expect(localAgain.code, localAgain.stderr).toBe(0);
     expect((localAgain.json as { stages: { status: string }[] }).stages.every((stage) => stage.status === 'skipped')).toBe(true);
-  }, 300_000);
+
+    // generate in 2 shards: each keeps its own case pools, so its result (and what follows it) is another.
+    const sharded = await run(['run', file, '--tasks', 'generate=2', '--wait', '--json']);
+    expect(sharded.code, sharded.stderr).toBe(0);
+    const stages = (sharded.json as LaunchJson).launch.stages;
+    expect(stages.map((stage) => stage.stage)).toEqual(['generate', 'decontam']);
+    expect(stages[0]).toMatchObject({ shards: 2, tasks: [0, 1] });
+    const manifest = JSON.parse(await readFile(join(dir, 'demo-slurm', 'generate', 'manifest.json'), 'utf8')) as { parameters: { shards?: number } };
+    expect(manifest.parameters.shards).toBe(2);
+    const shardLog = await readFile(launcher.logFile(join(dir, 'demo-slurm', 'logs'), stages[0]!.shardJob!, 1), 'utf8');
+    expect(shardLog).toMatch(/run: generate shard 1\/2 done in [\d.]+s: \{/);
+  }, 400_000);
 
   it('a shard killed with scancel mid-run: the relaunch submits only that shard, and the result is identical to the local executor\'s', async () => {
     const file = await writePipeline('onnx', {

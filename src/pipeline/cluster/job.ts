@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { TidepoolError } from '../../errors.js';
 import { ShardFolder } from '../../store/shard-folder.js';
 import { STAGES, type PipelineConfig, type StageName } from '../config.js';
-import { finishStage, FingerprintCache, isUpToDate, readRunningRecord, readStageRecord, RUNNING_FILE, stageIdentity, startStage } from '../records.js';
+import { finishStage, FingerprintCache, isUpToDate, readRunningRecord, readStageRecord, RECORD_FILE, RUNNING_FILE, stageIdentity, startStage, writeJsonAtomic, type StageRecord } from '../records.js';
 import { STAGE_SPECS, type StageContext } from '../stages.js';
 import type { JobRef, NextStage } from './job-ref.js';
 import { clearFailure, readLaunch, writeFailure } from './launch-record.js';
@@ -76,7 +76,13 @@ async function upstreamOutputs(run: ClusterJob, target: StageName, fingerprints:
   return outputsOf;
 }
 
+/** One line in the job's log with what the stage returned (its rows, rates, timings), as JSON. */
+function logResult(context: StageContext, what: string, started: number, result: unknown): void {
+  context.log(`run: ${what} done in ${((performance.now() - started) / 1000).toFixed(1)}s: ${JSON.stringify(result === undefined ? null : result)}`);
+}
+
 async function runJob(run: ClusterJob): Promise<ClusterJobSummary> {
+  const started = performance.now();
   const { config, job } = run;
   const { stage } = job;
   const options = config.stages[stage];
@@ -89,20 +95,26 @@ async function runJob(run: ClusterJob): Promise<ClusterJobSummary> {
   const shards = shardsOf(job);
   const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints, identityExtra(stage, shards));
   const outputs = spec.outputs(context, options);
-  if (isUpToDate(readStageRecord(context.dir), identity, outputs)) {
+  const record = readStageRecord(context.dir);
+  if (record !== undefined && isUpToDate(record, identity, outputs)) {
     context.log(`run: ${stage}: up to date, nothing to do`);
-    if (job.role !== 'shard') await prepareNext(run, stage, outputsOf, fingerprints);
+    if (job.role !== 'shard') {
+      // The stage's last job says so in the record, for `tidepool status` (this launch found it done).
+      writeJsonAtomic(join(context.dir, RECORD_FILE), { ...record, confirmedAt: new Date().toISOString() } satisfies StageRecord);
+      await prepareNext(run, stage, outputsOf, fingerprints);
+    }
     return { stage, role: job.role, status: 'skipped' };
   }
   if (job.role === 'whole') {
     startStage(stage, context.dir, identity, false);
-    await spec.run(context, options);
+    logResult(context, `${stage} job`, started, await spec.run(context, options));
   } else {
     const running = readRunningRecord(context.dir);
     if (running?.identity !== identity || running.shards !== job.shards) {
       throw new TidepoolError('E_USAGE', `${stage} ${job.role === 'shard' ? `shard ${job.index}/${job.shards}` : 'merge'}: the stage's folder ${context.dir} was not readied for this run (${join(context.dir, RUNNING_FILE)} ${running === undefined ? 'is missing' : `is for ${running.shards ?? 1} shard(s) of ${running.identity === identity ? 'this' : 'another'} identity`}); the pipeline file or an input changed after the launch. Launch the pipeline again.`, { stage });
     }
-    await spec.run(context, job.role === 'shard' ? { ...options, shard: `${job.index}/${job.shards}` } : { ...options, merge: true });
+    const result = await spec.run(context, job.role === 'shard' ? { ...options, shard: `${job.index}/${job.shards}` } : { ...options, merge: true });
+    logResult(context, job.role === 'shard' ? `${stage} shard ${job.index}/${job.shards}` : `${stage} merge`, started, result);
     if (job.role === 'shard') {
       // A shard that returned without its completion marker (generate with units that failed past their
       // retries) has not finished: failing here shows it on the shard, not later on the merge.

@@ -66,7 +66,7 @@ export async function pipelineStatus(config: PipelineConfig, launcher: Launcher,
     const record = readStageRecord(dir);
     const launched = launch?.stages.find((entry) => entry.stage === stage);
     // A record older than the launch that submitted the stage is the previous run's.
-    const finished = record !== undefined && (launched === undefined || launch === undefined || record.finishedAt >= launch.launchedAt);
+    const finished = record !== undefined && (launched === undefined || launch === undefined || (record.confirmedAt ?? record.finishedAt) >= launch.launchedAt);
     const status = stageStatus(stage, launched, queued, failures, launch?.logDir ?? '', launcher, dir, finished, record?.finishedAt);
     if (!finished && launched !== undefined && blocked) {
       // Behind a failed stage: the scheduler cancels its jobs (afterok can no longer be met).
