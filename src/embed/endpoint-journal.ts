@@ -28,19 +28,23 @@ function check(bytes: Uint8Array): number {
 
 /** Encodes one answered batch as a journal record. */
 export function encodeRecord(indexes: Uint32Array, vectors: Float32Array, tokens: number): Buffer {
-  const body = Buffer.alloc(8 + indexes.byteLength + vectors.byteLength);
-  body.writeUInt32LE(indexes.length, 0);
-  body.writeUInt32LE(tokens, 4);
-  Buffer.from(indexes.buffer, indexes.byteOffset, indexes.byteLength).copy(body, 8);
-  Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength).copy(body, 8 + indexes.byteLength);
-  const tail = Buffer.alloc(4);
-  tail.writeUInt32LE(check(body), 0);
-  return Buffer.concat([body, tail]);
+  // One buffer, filled in place (no concat of body and check): every answer passes through here.
+  const length = 8 + indexes.byteLength + vectors.byteLength;
+  const record = Buffer.allocUnsafe(length + 4);
+  record.writeUInt32LE(indexes.length, 0);
+  record.writeUInt32LE(tokens, 4);
+  record.set(new Uint8Array(indexes.buffer, indexes.byteOffset, indexes.byteLength), 8);
+  record.set(new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), 8 + indexes.byteLength);
+  record.writeUInt32LE(check(record.subarray(0, length)), length);
+  return record;
 }
 
-/** Reads every complete record of `bytes` for a window of `rows` rows of `dim`, stopping at a torn or damaged one. */
-export function decodeRecords(bytes: Buffer, rows: number, dim: number): AnsweredRows {
-  const result: AnsweredRows = { vectors: new Float32Array(rows * dim), answered: new Uint8Array(rows), tokens: 0, count: 0, bytes: 0 };
+/**
+ * Reads every complete record of `bytes` for a window of `rows` rows of `dim`, stopping at a torn or damaged one.
+ * @param into where the vectors go (`rows x dim`, zeroed here); a new array when omitted
+ */
+export function decodeRecords(bytes: Buffer, rows: number, dim: number, into?: Float32Array): AnsweredRows {
+  const result: AnsweredRows = { vectors: into?.fill(0) ?? new Float32Array(rows * dim), answered: new Uint8Array(rows), tokens: 0, count: 0, bytes: 0 };
   for (let at = 0; at + 8 <= bytes.length;) {
     const n = bytes.readUInt32LE(at);
     const length = 8 + n * 4 + n * dim * 4;
@@ -84,10 +88,10 @@ export class EndpointJournal {
     return join(dir, `endpoint-${String(window).padStart(6, '0')}.bin`);
   }
 
-  /** What the journal of `window` holds (nothing when there is none). */
-  static async read(dir: string, window: number, rows: number, dim: number): Promise<AnsweredRows> {
+  /** What the journal of `window` holds (nothing when there is none), its vectors in `into` when given (see {@link decodeRecords}). */
+  static async read(dir: string, window: number, rows: number, dim: number, into?: Float32Array): Promise<AnsweredRows> {
     const bytes = await readFile(EndpointJournal.pathOf(dir, window)).catch(() => Buffer.alloc(0));
-    return decodeRecords(bytes, rows, dim);
+    return decodeRecords(bytes, rows, dim, into);
   }
 
   /**
@@ -151,7 +155,9 @@ export class EndpointJournal {
       const group = this.pending.splice(0);
       if (group.length > 0) {
         try {
-          await this.handle.write(group.length === 1 ? group[0]!.record : Buffer.concat(group.map((entry) => entry.record)));
+          // One vectored write of the group: no concatenated copy of its records.
+          if (group.length === 1) await this.handle.write(group[0]!.record);
+          else await this.handle.writev(group.map((entry) => entry.record));
           this.unsynced = true;
           for (const entry of group) entry.done();
         } catch (error) {

@@ -81,7 +81,8 @@ export class EmbedParts {
    */
   async write(window: number, batch: RecordBatch, stats: WindowStats): Promise<void> {
     const base = join(this.dir, partName(window));
-    const sink = ArrowFileSink.create(`${base}.arrow`, batch.schema);
+    // No SHA-256: a part is scratch, read back only by assemble (which hashes the file it writes).
+    const sink = ArrowFileSink.create(`${base}.arrow`, batch.schema, { sha256: false });
     try {
       await sink.write(batch);
       await sink.close();

@@ -23,7 +23,7 @@ import type { EmbeddingValues } from '../store/embeddings.js';
 import { EmbedParts, type WindowStats } from './parts.js';
 import { createEmbedPool, type EmbedPool } from '../embedders/pool.js';
 import type { EmbedTask } from '../embedders/protocol.js';
-import { ENDPOINT_WINDOW_ROWS, embedWindowRemote } from './endpoint-window.js';
+import { ENDPOINT_WINDOW_ROWS, WindowVectors, embedWindowRemote } from './endpoint-window.js';
 import { EndpointJournal } from './endpoint-journal.js';
 
 /** Arguments of {@link runEmbed}. */
@@ -272,6 +272,8 @@ export async function embedWindows(setup: EmbedSetup, parts: EmbedParts, run: Em
     const remaining = rangeRows === undefined ? undefined : rangeRows - totals.resumedRows;
     const progress = new Progress({ label: 'embed', unit: 'rows', total: remaining, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
     const schema = embeddingsSchema(model.dim, options.precision, model.key);
+    // Remote windows reuse one array: each is written to its part (awaited below) before the next starts.
+    const remoteVectors = new WindowVectors();
     for await (const window of readTextWindows(input, options.template, windowRows)) {
       windows = window.index + 1;
       // A shard reads past the windows before its own (their texts are cheap to read) and stops after its last.
@@ -290,7 +292,7 @@ export async function embedWindows(setup: EmbedSetup, parts: EmbedParts, run: Em
         rowsInWindow += rows;
         progress.update(totals.embeddedRows + rowsInWindow, totals.embeddedRows + rowsInWindow, note());
       };
-      const embedded = model.kind === 'endpoint' ? await embedWindowRemote(window.texts, window.index, model, parts.dir, onTask) : await embedWindow(window.texts, model, pool, idf, onTask);
+      const embedded = model.kind === 'endpoint' ? await embedWindowRemote(window.texts, window.index, model, parts.dir, onTask, remoteVectors) : await embedWindow(window.texts, model, pool, idf, onTask);
       const { vectors, stats } = embedded;
       const values: EmbeddingValues = options.precision === 'fp16' ? { precision: 'fp16', values: float32ArrayToHalf(vectors) } : { precision: 'fp32', values: vectors };
       const windowStats: WindowStats = { ...stats, seconds: (performance.now() - windowStarted) / 1000 };

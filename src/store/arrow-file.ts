@@ -3,7 +3,7 @@
  * Writes go to `<path>.partial` and are renamed into place on close, so a crash never leaves
  * a truncated file under the final name.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { openSync, writev, closeSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { RecordBatch, Schema, TypeMap } from 'apache-arrow';
@@ -53,15 +53,17 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
   private readonly pending = new Set<Promise<void>>();
   private group: Uint8Array[] = [];
   private groupBytes = 0;
-  /** SHA-256 of the file, fed in file order as chunks are queued (no second read of the file). */
-  private readonly hash = createHash('sha256');
+  /** SHA-256 of the file, fed in file order as chunks are queued (no second read of the file); null when not asked for. */
+  private readonly hash: Hash | null;
   private digest: string | undefined;
 
   private constructor(
     readonly path: string,
     private readonly partialPath: string,
     schema: Schema<T>,
+    sha256: boolean,
   ) {
+    this.hash = sha256 ? createHash('sha256') : null;
     this.fd = openSync(partialPath, 'w');
     this.writer = new RecordBatchFileWriter<T>();
     // Writing the schema up front makes a file with zero rows still a valid, typed Arrow file.
@@ -69,10 +71,13 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     this.drained = this.drain();
   }
 
-  /** Opens `path` for writing batches of `schema` (the data lands at `path` only after {@link close}). */
-  static create<T extends TypeMap = TypeMap>(path: string, schema: Schema<T>): ArrowFileSink<T> {
+  /**
+   * Opens `path` for writing batches of `schema` (the data lands at `path` only after {@link close}).
+   * `options.sha256: false` skips the file's hash, for scratch files no manifest names (embed's window parts).
+   */
+  static create<T extends TypeMap = TypeMap>(path: string, schema: Schema<T>, options: { sha256?: boolean } = {}): ArrowFileSink<T> {
     try {
-      return new ArrowFileSink<T>(path, `${path}.partial`, schema);
+      return new ArrowFileSink<T>(path, `${path}.partial`, schema, options.sha256 ?? true);
     } catch (error) {
       throw writeFailure(error, path);
     }
@@ -128,13 +133,13 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
     } catch (error) {
       throw writeFailure(error, this.path);
     }
-    this.digest = this.hash.digest('hex');
+    this.digest = this.hash?.digest('hex');
     return statSync(this.path).size;
   }
 
   /** SHA-256 (hex) of the finished file; available after {@link close}. */
   get sha256(): string {
-    if (this.digest === undefined) throw new Error(`${this.path} is not closed yet`);
+    if (this.digest === undefined) throw new Error(`${this.path} is not closed yet, or was opened without sha256`);
     return this.digest;
   }
 
@@ -198,7 +203,7 @@ export class ArrowFileSink<T extends TypeMap = TypeMap> {
   private async drain(): Promise<void> {
     for await (const chunk of this.writer as AsyncIterable<Uint8Array>) {
       if (chunk.byteLength === 0) continue;
-      this.hash.update(chunk);
+      this.hash?.update(chunk);
       this.group.push(chunk);
       this.groupBytes += chunk.byteLength;
       if (this.group.length >= 512) this.flush(); // IOV_MAX is 1024 on Linux

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 import type { EndpointFlags } from '../embed-endpoint.js';
+import { addEndpointFlags } from '../endpoint-flags.js';
 
 interface DecontamFlags extends CommonFlags, EndpointFlags {
   input: string;
@@ -47,7 +48,7 @@ function numberIn(min: number, max: number, openMin: boolean): (value: string) =
 
 /** Builds the `decontam` command. */
 export function decontamCommand(): Command {
-  return new Command('decontam')
+  return addEndpointFlags(new Command('decontam')
     .description('remove records that copy or paraphrase benchmark problems (HumanEval, MBPP, DS-1000, APPS, LiveCodeBench .jsonl/.jsonl.gz) into OUT/kept.jsonl and OUT/removed.jsonl (with evidence)')
     .requiredOption('-i, --input <path>', 'raw pairs (output folder of `tidepool ingest`, or its pairs.arrow) or generated records (output folder of `tidepool generate`, or a .jsonl/.jsonl.gz)')
     .requiredOption('-b, --bench <files...>', 'benchmark files; the layout of each is detected from its fields')
@@ -61,11 +62,10 @@ export function decontamCommand(): Command {
     .option('--ngram-threshold <x>', "n-gram: least share of a benchmark solution's n-grams found in a record (default: 0.5)", numberIn(0, 1, true))
     .option('--min-ngrams <n>', "n-gram: least number of a benchmark solution's n-grams found in a record (default: 10)", parsePositive)
     .option('--no-embed', 'skip the embedding detector')
-    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder, a static (model2vec) model folder or a Hub id org/name[@revision], as for `tidepool embed`; with --endpoint, the model the servers serve (openai:NAME: OpenAI's API, or OPENAI_BASE_URL) (default: hashing)")
-    .option('--endpoint <urls>', "embedding: embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve. With --embeddings made on servers: servers of the model its manifest names")
-    .option('--api-key <key>', 'key for --endpoint servers (default: OPENAI_API_KEY); never written to any file')
-    .option('--concurrency <n>', 'embedding: requests in flight per endpoint (default: 4)', parsePositive)
-    .option('--endpoint-batch <n>', 'embedding: texts per request to start with; a 413 halves it for that server (default: 32)', parsePositive)
+    .option('-m, --model <model>', "embedding: 'hashing' (built in), an ONNX model folder, a static (model2vec) model folder or a Hub id org/name[@revision], as for `tidepool embed`; with --endpoint, the model the servers serve (openai:NAME: OpenAI's API, or OPENAI_BASE_URL) (default: hashing)"), {
+    endpoint: "embedding: embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve. With --embeddings made on servers: servers of the model its manifest names",
+    prefix: 'embedding: ',
+  })
     .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .option('--embed-threshold <x>', 'embedding: least cosine similarity that flags a record (default: 0.9: near-verbatim copies with the hashing model; lower it to catch paraphrases, and check another model on known-clean data first)', numberIn(-1, 1, false))
     .addOption(new Option('--device <d>', 'embedding: where ONNX models run (default: auto)').choices(['auto', 'cpu', 'webgpu', 'cuda']))

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { parseCount, parsePositive } from '../parse.js';
 import type { EndpointFlags } from '../embed-endpoint.js';
+import { addEndpointFlags } from '../endpoint-flags.js';
 import type { EmbedSummary } from '../../embed/run.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
@@ -27,14 +28,12 @@ interface EmbedFlags extends CommonFlags, EndpointFlags {
 
 /** Builds the `embed` command. */
 export function embedCommand(): Command {
-  return new Command('embed')
+  return addEndpointFlags(new Command('embed')
     .description('embed every pair of DIR/pairs.arrow into OUT/embeddings.arrow (row_id + FixedSizeList<Float32|Float16>); resumes after a crash')
     .requiredOption('-d, --data <dir>', 'output folder of `tidepool ingest` (or its pairs.arrow)')
-    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json), or a Hub id org/name[@revision] (through the Hugging Face cache: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN); with --endpoint, the model name the servers serve (openai:NAME: OpenAI's API)")
-    .option('--endpoint <urls>', 'embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve (openai:NAME: OpenAI\'s API, or OPENAI_BASE_URL)')
-    .option('--api-key <key>', 'key for --endpoint servers (default: OPENAI_API_KEY); never written to any file')
-    .option('--concurrency <n>', 'requests in flight per endpoint (default: 4)', parsePositive)
-    .option('--endpoint-batch <n>', 'texts per request to start with; a 413 halves it for that server (default: 32)', parsePositive)
+    .requiredOption('-m, --model <model>', "'hashing' (built in, no weights), a model folder in the Hugging Face / sentence-transformers layout with an ONNX export, a static model folder (model2vec / StaticEmbedding: model.safetensors + tokenizer.json), or a Hub id org/name[@revision] (through the Hugging Face cache: HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN); with --endpoint, the model name the servers serve (openai:NAME: OpenAI's API)"), {
+    endpoint: 'embed on OpenAI-compatible /v1/embeddings servers (TEI, vLLM, Ollama, OpenAI), comma-separated; --model names the model they serve (openai:NAME: OpenAI\'s API, or OPENAI_BASE_URL)',
+  })
     .option('--offline', 'Hub ids: use only the Hugging Face cache, never the network (as HF_HUB_OFFLINE=1)')
     .requiredOption('-o, --out <dir>', 'output folder for embeddings.arrow and manifest.json')
     .option('--text <template>', "what is embedded, from pairs.arrow fields (default: '{docstring}\\n{code}')")

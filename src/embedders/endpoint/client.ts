@@ -1,5 +1,5 @@
 /**
- * The HTTP half of the `/v1/embeddings` client. Node's fetch, not the `openai` package: the batch size
+ * The HTTP half of the `/v1/embeddings` client. Node's own HTTP (http.ts), not the `openai` package: the batch size
  * must react to TEI's 413 (split the batch, remember the smaller size per server), which the package
  * surfaces only as a failed call after its own retries; owning the one retry loop here keeps 413,
  * 429/Retry-After, 5xx and resets in one place, with no second loop inside a client.
@@ -7,7 +7,8 @@
  * handed to `onBatch` (which journals it) before that slot sends its next request.
  */
 import { TidepoolError } from '../../errors.js';
-import { embeddingsURL, isRetryableStatus, parseEmbeddings, redactURL, retryDelayMs, type ParsedEmbeddings } from './wire.js';
+import { keepAlivePost, type PostAnswer, type PostJSON } from './http.js';
+import { embeddingsURL, isRetryableStatus, parseBase64Answer, parseEmbeddings, redactURL, retryDelayMs, type ParsedEmbeddings } from './wire.js';
 
 /** Where and how to send texts. The key never leaves this object (no log line, manifest or file). */
 export interface EndpointSettings {
@@ -42,7 +43,7 @@ export type WireEncoding = 'base64' | 'float';
 export type EndpointLog = (line: string) => void;
 
 interface Endpoint {
-  url: string;
+  url: URL;
   shown: string;
   batchSize: number;
   /** Gave up on after its retries: its batches go to the other endpoints for the rest of the run. */
@@ -52,9 +53,9 @@ interface Endpoint {
 /** The error of an endpoint that stayed unavailable through every retry (the only kind another endpoint can take over). */
 class EndpointDown extends TidepoolError {}
 
-/** Injected for tests: a clock-free sleep and the jitter source. */
+/** Injected for tests: the transport, a clock-free sleep and the jitter source. */
 export interface EndpointDeps {
-  fetch?: typeof fetch;
+  post?: PostJSON;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   log?: EndpointLog | undefined;
@@ -66,7 +67,9 @@ type Outcome = { ok: ParsedEmbeddings } | { retry: string; retryAfter: string | 
 /** Sends texts to OpenAI-compatible embedding servers. One instance per run: it remembers each server's batch size. */
 export class EndpointClient {
   private readonly endpoints: Endpoint[];
-  private readonly fetch: typeof fetch;
+  private readonly post: PostJSON;
+  /** `Content-Type` and, with a key, `Authorization`: the same object for every request. */
+  private readonly headers: Readonly<Record<string, string>>;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly log: EndpointLog;
@@ -76,12 +79,13 @@ export class EndpointClient {
     if (settings.urls.length === 0) throw new TidepoolError('E_USAGE', 'no embedding endpoint: pass --endpoint URL[,URL...] or --model openai:NAME');
     this.endpoints = settings.urls.map((url) => {
       try {
-        return { url: embeddingsURL(url), shown: redactURL(url), batchSize: settings.batchSize, down: false };
+        return { url: new URL(embeddingsURL(url)), shown: redactURL(url), batchSize: settings.batchSize, down: false };
       } catch {
         throw new TidepoolError('E_USAGE', `--endpoint ${redactURL(url)} is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)`);
       }
     });
-    this.fetch = deps.fetch ?? fetch;
+    this.post = deps.post ?? keepAlivePost();
+    this.headers = settings.apiKey === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization: `Bearer ${settings.apiKey}` };
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = deps.random ?? Math.random;
     this.log = deps.log ?? (() => undefined);
@@ -204,22 +208,20 @@ export class EndpointClient {
   }
 
   private async attempt(endpoint: Endpoint, inputs: string[], dim: number | undefined): Promise<Outcome> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.settings.apiKey !== undefined) headers.authorization = `Bearer ${this.settings.apiKey}`;
-    let response: Response;
-    let text: string;
+    let response: PostAnswer;
     try {
-      response = await this.fetch(endpoint.url, {
-        method: 'POST', headers, signal: AbortSignal.timeout(this.settings.timeoutMs),
-        body: JSON.stringify({ model: this.settings.model, input: inputs, encoding_format: this.wireEncoding }),
-      });
-      text = await response.text();
+      response = await this.post(endpoint.url, JSON.stringify({ model: this.settings.model, input: inputs, encoding_format: this.wireEncoding }), this.headers, this.settings.timeoutMs);
     } catch (error) {
       // A reset, a refused connection or a timeout: the batch may or may not have been embedded; send it again.
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { retry: `no answer (${cause?.code ?? cause?.message ?? (error as Error).message})`, retryAfter: null };
+      const failure = error as { code?: string; message?: string };
+      return { retry: `no answer (${failure.code ?? failure.message ?? String(error)})`, retryAfter: null };
     }
-    if (response.ok) {
+    if (response.status >= 200 && response.status < 300 && dim !== undefined && this.wireEncoding === 'base64') {
+      const fast = parseBase64Answer(response.body, inputs.length, dim);
+      if (fast !== undefined) return { ok: fast };
+    }
+    const text = response.body.toString('utf8');
+    if (response.status >= 200 && response.status < 300) {
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -234,7 +236,7 @@ export class EndpointClient {
     }
     if (response.status === 413) return { split: true };
     const said = text.slice(0, 300);
-    if (isRetryableStatus(response.status)) return { retry: `status ${response.status} (${said})`, retryAfter: response.headers.get('retry-after') };
+    if (isRetryableStatus(response.status)) return { retry: `status ${response.status} (${said})`, retryAfter: response.retryAfter };
     if (response.status === 401 || response.status === 403) {
       return { error: new TidepoolError('E_ENDPOINT_AUTH', `${endpoint.shown} refused the request (${response.status}: ${said}). Pass the server's key with --api-key or OPENAI_API_KEY.`, { endpoint: endpoint.shown, status: response.status }) };
     }

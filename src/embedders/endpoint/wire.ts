@@ -128,3 +128,85 @@ export function parseEmbeddings(body: unknown, count: number, dim: number | unde
   const tokens = typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
   return { vectors: vectors ?? new Float32Array(0), dim: width ?? 0, tokens };
 }
+
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const INDEX_KEY = Buffer.from('"index"');
+const EMBEDDING_KEY = Buffer.from('"embedding"');
+const PROMPT_TOKENS_KEY = Buffer.from('"prompt_tokens"');
+
+/** Position after the whitespace at `at`. */
+function skipSpace(body: Buffer, at: number): number {
+  let next = at;
+  while (next < body.length && (body[next] === 0x20 || body[next] === 0x0a || body[next] === 0x0d || body[next] === 0x09)) next++;
+  return next;
+}
+
+/** Position of the value after `key` found at `at` (past `:` and whitespace), or -1 without a colon. */
+function valueAfter(body: Buffer, at: number, key: Buffer): number {
+  const colon = skipSpace(body, at + key.length);
+  return body[colon] === COLON ? skipSpace(body, colon + 1) : -1;
+}
+
+/**
+ * Position of the value of the next key `key` from `from` (past its colon), or -1: a match not followed
+ * by a colon is a string value (`"object": "embedding"`), not the key, and is skipped.
+ */
+function findKey(body: Buffer, key: Buffer, from: number): number {
+  for (let at = body.indexOf(key, from); at >= 0; at = body.indexOf(key, at + key.length)) {
+    const value = valueAfter(body, at, key);
+    if (value >= 0) return value;
+  }
+  return -1;
+}
+
+/** The non-negative integer at `at`, or -1 (none, or a number that is not an integer). */
+function integerAt(body: Buffer, at: number): number {
+  let value = 0;
+  let next = at;
+  for (; next < body.length && body[next]! >= 0x30 && body[next]! <= 0x39; next++) value = value * 10 + body[next]! - 0x30;
+  // A fraction or an exponent (1.5, 1e3) is not the integer its digits start.
+  const after = body[next];
+  return next === at || after === 0x2e || after === 0x65 || after === 0x45 ? -1 : value;
+}
+
+/**
+ * The usual answer (base64 vectors of a known dimension) read from its bytes, without JSON.parse or a
+ * string of the whole body: at 320 answers/s of 50 KB that parse, its strings and their garbage were a
+ * large share of the client's CPU. The keys are found by their quoted names: a JSON string cannot hold
+ * `"index"` or `"embedding"` followed by a colon unescaped, so a match is a key. Items are taken in body
+ * order, each with one `index` and one base64 `embedding` (either key first, as servers differ), their
+ * vectors decoded into place by index. Anything else (floats, a missing or repeated index, a wrong length,
+ * bad base64, an error body) returns undefined: the caller then parses the body as JSON with
+ * {@link parseEmbeddings}, which accepts or names the problem.
+ */
+export function parseBase64Answer(body: Buffer, count: number, dim: number): ParsedEmbeddings | undefined {
+  const bytes = dim * 4;
+  const encodedLength = Math.ceil(bytes / 3) * 4;
+  const vectors = new Float32Array(count * dim);
+  const target = Buffer.from(vectors.buffer);
+  const seen = new Uint8Array(count);
+  let indexValue = findKey(body, INDEX_KEY, 0);
+  let start = findKey(body, EMBEDDING_KEY, 0);
+  for (let item = 0; item < count; item++) {
+    if (indexValue < 0 || start < 0) return undefined;
+    const index = integerAt(body, indexValue);
+    if (index < 0 || index >= count || seen[index] === 1) return undefined;
+    if (body[start] !== QUOTE || body[start + 1 + encodedLength] !== QUOTE) return undefined;
+    const nextIndex = findKey(body, INDEX_KEY, indexValue);
+    const nextStart = findKey(body, EMBEDDING_KEY, start + 2 + encodedLength);
+    // Both keys of this item come before either key of the next one: items do not interleave.
+    const itemEnd = Math.max(indexValue, start);
+    if ((nextIndex >= 0 && nextIndex < itemEnd) || (nextStart >= 0 && nextStart < itemEnd)) return undefined;
+    const encoded = body.toString('latin1', start + 1, start + 1 + encodedLength);
+    if (target.write(encoded, index * bytes, bytes, 'base64') !== bytes || base64Bytes(encoded) !== bytes) return undefined;
+    seen[index] = 1;
+    indexValue = nextIndex;
+    start = nextStart;
+  }
+  // One more key of either kind: more items than inputs, for parseEmbeddings to name.
+  if (indexValue >= 0 || start >= 0) return undefined;
+  const tokensValue = findKey(body, PROMPT_TOKENS_KEY, 0);
+  const tokens = tokensValue < 0 ? 0 : Math.max(0, integerAt(body, tokensValue));
+  return { vectors, dim, tokens };
+}
