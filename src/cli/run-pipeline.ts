@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { TidepoolError } from '../errors.js';
 import { SlurmLauncher } from '../launchers/slurm/index.js';
+import { setSchedulerTask } from '../store/output-lock.js';
 import { pipelineDevkit } from '../devkit/pipeline.js';
 import { hubSettings } from './hub-settings.js';
 import { OPENAI_URL, resolveLlmEndpoint } from './llm-endpoint.js';
@@ -27,6 +28,8 @@ export function runPipeline(run: Omit<PipelineRun, 'devkit' | 'environment'>, en
 export async function executePipeline(run: Omit<ExecutedRun, 'devkit' | 'environment' | 'cluster'>, env: NodeJS.ProcessEnv = process.env): Promise<ExecutedSummary> {
   const { executePipeline: execute } = await import('../pipeline/cluster/run.js');
   const job = run.job === undefined ? undefined : { ...run.job, ...schedulerIds(env) };
+  // A requeued task finds its own earlier run's shard claim (on another host) and takes it over.
+  if (job !== undefined && env.SLURM_JOB_ID !== undefined) setSchedulerTask(`slurm:${env.SLURM_JOB_ID}`);
   return execute({ ...run, job, devkit: pipelineDevkit, environment: pipelineEnvironment(env), cluster: clusterHost(env) });
 }
 

@@ -37,6 +37,8 @@ export interface Manifest {
   timings: Record<string, number>;
   /** The upstream files (pairs, embeddings, coreset) the outputs derive from, by checksum (see lineage.ts). */
   lineage?: Lineage;
+  /** Where a cluster executor ran the stage: the scheduler and its job ids (`shards`, `merge`, `job`). */
+  executor?: { name: string; jobs: Record<string, string> };
 }
 
 /** The file name every stage uses. */
@@ -55,6 +57,16 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<st
 }
 
 /** Reads and checks `dir/manifest.json`. */
+/**
+ * Adds where a cluster executor ran the stage to the manifest in `dir` (its outputs and their checksums
+ * are untouched); a folder without a manifest is left as it is.
+ */
+export async function recordExecutor(dir: string, executor: NonNullable<Manifest['executor']>): Promise<void> {
+  const manifest = await readManifest(dir).catch(() => undefined);
+  if (manifest === undefined) return;
+  await writeManifest(dir, { ...manifest, executor });
+}
+
 export async function readManifest(dir: string): Promise<Manifest> {
   const path = join(dir, MANIFEST_FILE);
   let text: string;

@@ -26,6 +26,20 @@ export interface LockHolder {
   command: string;
   /** Random token: tells this claim from a later one by the same process. */
   token: string;
+  /** The scheduler's task this process runs as (`slurm:JOBID`), when a cluster executor started it. */
+  schedulerTask?: string | undefined;
+}
+
+/** The scheduler task of this process (see {@link setSchedulerTask}). */
+let schedulerTask: string | undefined;
+
+/**
+ * Names the scheduler task this process runs as (the CLI reads it from Slurm's environment). A claim
+ * held on another host by the same task is its own earlier run, requeued after a preemption or a node
+ * failure (a scheduler runs one instance of a task at a time), so it is taken over.
+ */
+export function setSchedulerTask(task: string | undefined): void {
+  schedulerTask = task;
 }
 
 /** The start time of process `pid` as the kernel records it, or null (not Linux, or no such process). */
@@ -40,9 +54,12 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-/** True when the holder is certainly not running any more (same host, and pid gone or reused). */
+/**
+ * True when the holder is certainly not running any more: same host, and pid gone or reused; or, on
+ * another host, the same scheduler task as this process (its earlier, requeued run).
+ */
 export function holderIsDead(holder: LockHolder, host: string = hostname()): boolean {
-  if (holder.host !== host) return false;
+  if (holder.host !== host) return holder.schedulerTask !== undefined && holder.schedulerTask === schedulerTask;
   if (holder.pid === process.pid) return holder.processStart !== processStartTime(process.pid);
   try {
     process.kill(holder.pid, 0);
@@ -97,6 +114,7 @@ export class FolderLock {
     const holder: LockHolder = {
       pid: process.pid, host: hostname(), processStart: processStartTime(process.pid), startedAt: new Date().toISOString(),
       stage, command: process.argv.slice(1).join(' ').slice(0, 500), token: randomBytes(8).toString('hex'),
+      ...(schedulerTask === undefined ? {} : { schedulerTask }),
     };
     const staged = `${path}.${holder.token}`;
     try {

@@ -7,7 +7,7 @@
  * merge does (see output-folder.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TidepoolError, writeFailure } from '../errors.js';
 import { publishFileOnce, writeFileAtomically } from '../util/atomic-file.js';
@@ -106,6 +106,16 @@ export class ShardFolder {
   async markDone(index: number): Promise<void> {
     await createFolder(join(this.dir, 'completions'));
     await writeFileAtomically(this.marker(index), '');
+  }
+
+  /**
+   * Removes every shard's claim. Only for a cluster executor that has just checked with the scheduler
+   * that no task of this run is queued or running: claims left by tasks that died on other hosts (a
+   * failed node, a kill) can then not be told from live ones by their pid, and would keep their shards
+   * from ever running again.
+   */
+  async clearClaims(): Promise<void> {
+    await rm(join(this.dir, 'claims'), { recursive: true, force: true });
   }
 
   /**

@@ -87,6 +87,8 @@ describe('tidepool run --executor slurm', () => {
     for (const task of [0, 1, 2, 3]) expect(existsSync(launcher.logFile(join(dir, 'demo-slurm', 'logs'), embed.shardJob!, task))).toBe(true);
     const record = JSON.parse(await readFile(join(dir, 'demo-slurm', 'embed', '.pipeline.json'), 'utf8')) as { jobs: Record<string, string> };
     expect(record.jobs).toEqual({ shards: embed.shardJob, merge: embed.finishJob });
+    const embedManifest = JSON.parse(await readFile(join(dir, 'demo-slurm', 'embed', 'manifest.json'), 'utf8')) as { executor?: unknown };
+    expect(embedManifest.executor).toEqual({ name: 'slurm', jobs: { shards: embed.shardJob, merge: embed.finishJob } });
 
     const local = await run(['run', file, '--executor', 'local', '--work', join(dir, 'demo-local'), '-q']);
     expect(local.code, local.stderr).toBe(0);

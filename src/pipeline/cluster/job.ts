@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { TidepoolError } from '../../errors.js';
+import { recordExecutor } from '../../store/manifest.js';
 import { ShardFolder } from '../../store/shard-folder.js';
 import { STAGES, type PipelineConfig, type StageName } from '../config.js';
 import { finishStage, FingerprintCache, isUpToDate, readRunningRecord, readStageRecord, RECORD_FILE, RUNNING_FILE, stageIdentity, startStage, writeJsonAtomic, type StageRecord } from '../records.js';
@@ -126,6 +127,7 @@ async function runJob(run: ClusterJob): Promise<ClusterJobSummary> {
   }
   const launched = readLaunch(config.work)?.stages.find((entry) => entry.stage === stage);
   const jobs = launched === undefined ? undefined : Object.fromEntries(Object.entries({ shards: launched.shardJob, merge: launched.finishJob, job: launched.wholeJob }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  if (jobs !== undefined) await recordExecutor(context.dir, { name: readLaunch(config.work)?.launcher ?? 'cluster', jobs });
   outputsOf.set(stage, await finishStage(stage, context.dir, identity, outputs, jobs));
   await prepareNext(run, stage, outputsOf, fingerprints);
   return { stage, role: job.role, status: 'done' };
@@ -147,5 +149,7 @@ async function prepareNext(run: ClusterJob, finished: StageName, outputsOf: Map<
   const identity = await stageIdentity(next.stage, options, config, outputsOf, fingerprints, identityExtra(next.stage, next.shards));
   if (isUpToDate(readStageRecord(context.dir), identity, STAGE_SPECS[next.stage].outputs(context, options))) return;
   const status = startStage(next.stage, context.dir, identity, false, next.shards);
+  // Its shards of this launch wait for this job, and no task of an earlier launch was alive at launch: any claim is stale.
+  if (status === 'resumed') await new ShardFolder(context.dir).clearClaims();
   context.log(`run: ${next.stage}: readied for its ${next.shards} shards (${status === 'resumed' ? 'resuming an interrupted run' : 'from the start'})`);
 }

@@ -138,6 +138,8 @@ async function planStages(launch: ClusterLaunch): Promise<{ skipped: StageName[]
       continue;
     }
     const status = startStage(stage, context.dir, identity, force.has(stage), shards);
+    // No task of the previous launch is alive (assertNoLiveLaunch): claims left by tasks that died elsewhere go.
+    if (status === 'resumed') await new ShardFolder(context.dir).clearClaims();
     const tasks = shards > 1 ? new ShardFolder(context.dir).missing(shards) : all;
     log(`run: ${stage}: ${status === 'resumed' ? `resuming (${shards - tasks.length} of ${shards} shards already done)` : status === 'rerun' ? 'inputs, options or --force changed it: submitting it again' : 'submitting'}`);
     pending.push({ stage, shards, tasks });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderLock, LOCK_FILE, assertNotLocked, holderIsDead, processStartTime, type LockHolder } from '../../../src/store/output-lock.js';
+import { FolderLock, LOCK_FILE, assertNotLocked, holderIsDead, processStartTime, setSchedulerTask, type LockHolder } from '../../../src/store/output-lock.js';
 import { OutputFolder, withOutputFolder } from '../../../src/store/output-folder.js';
 
 let dir: string;
@@ -64,6 +64,24 @@ describe('FolderLock', () => {
     plantClaim(holder({ pid: process.pid, processStart: String(Number(start) - 1) }));
     expect(holderIsDead(holder({ pid: process.pid, processStart: String(Number(start) - 1) }))).toBe(true);
     FolderLock.acquire(dir, 'select').release();
+  });
+
+  it('on another host: a claim is live, unless it is this scheduler task\'s own earlier run (requeued)', () => {
+    const elsewhere = holder({ pid: 1, host: 'node-17', schedulerTask: 'slurm:4242' });
+    try {
+      expect(holderIsDead(elsewhere)).toBe(false);
+      setSchedulerTask('slurm:4243');
+      expect(holderIsDead(elsewhere)).toBe(false);
+      setSchedulerTask('slurm:4242');
+      expect(holderIsDead(elsewhere)).toBe(true);
+      expect(holderIsDead(holder({ pid: 1, host: 'node-17' }))).toBe(false);
+      plantClaim(elsewhere);
+      const lock = FolderLock.acquire(dir, 'embed');
+      expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, schedulerTask: 'slurm:4242' });
+      lock.release();
+    } finally {
+      setSchedulerTask(undefined);
+    }
   });
 
   it('refuses while a live process holds the claim, and after it exits takes over', async () => {
