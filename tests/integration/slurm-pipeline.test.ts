@@ -112,6 +112,10 @@ describe('tidepool run --executor slurm', () => {
     expect(manifest.parameters.shards).toBe(2);
     const shardLog = await readFile(launcher.logFile(join(dir, 'demo-slurm', 'logs'), stages[0]!.shardJob!, 1), 'utf8');
     expect(shardLog).toMatch(/run: generate shard 1\/2 done in [\d.]+s: \{/);
+    // --force on a later stage: only it runs, and its job finds the 2-shard generate up to date.
+    const forced = await run(['run', file, '--tasks', 'generate=2', '--force', 'decontam', '--wait', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((forced.json as LaunchJson).launch.stages.map((stage) => stage.stage)).toEqual(['decontam']);
   }, 400_000);
 
   it('a shard killed with scancel mid-run: the relaunch submits only that shard, and the result is identical to the local executor\'s', async () => {

@@ -66,8 +66,7 @@ async function upstreamOutputs(run: ClusterJob, target: StageName, fingerprints:
     const options = config.stages[stage];
     if (options === undefined) continue;
     const context = run.contextOf(stage);
-    const launched = readLaunch(config.work)?.stages.find((entry) => entry.stage === stage);
-    const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints, identityExtra(stage, launched?.shards ?? 1));
+    const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints, identityExtra(stage, readLaunch(config.work)?.shards[stage] ?? 1));
     const record = readStageRecord(context.dir);
     if (record === undefined || !isUpToDate(record, identity, STAGE_SPECS[stage].outputs(context, options))) {
       throw new TidepoolError('E_USAGE', `${target} cannot run: the ${stage} stage before it ${record === undefined ? 'has not finished' : 'changed since it finished (its inputs or options differ now)'} (${context.dir}). Launch the pipeline again (\`tidepool run ${config.file} --executor slurm\`): it submits what is left in order.`, { stage, target });

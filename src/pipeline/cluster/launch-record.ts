@@ -34,6 +34,8 @@ export interface LaunchRecord {
   file: string;
   /** Where the jobs' logs go. */
   logDir: string;
+  /** Shards of every stage of the pipeline at this launch, submitted or not (their identities depend on it). */
+  shards: Partial<Record<StageName, number>>;
   stages: LaunchedStage[];
 }
 

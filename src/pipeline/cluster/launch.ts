@@ -81,7 +81,8 @@ export async function launchPipeline(launch: ClusterLaunch): Promise<LaunchSumma
     const plan = await planStages(launch);
     const logDir = logDirOf(work);
     mkdirSync(logDir, { recursive: true });
-    const record: LaunchRecord = { launcher: launcher.name, launchedAt: new Date().toISOString(), file: config.file, logDir, stages: [] };
+    const shards = Object.fromEntries(STAGES.filter((stage) => config.stages[stage] !== undefined).map((stage) => [stage, tasksOf(launch.executor, stage)]));
+    const record: LaunchRecord = { launcher: launcher.name, launchedAt: new Date().toISOString(), file: config.file, logDir, shards, stages: [] };
     if (plan.pending.length === 0) {
       log('run: every stage is up to date; nothing to submit');
     }
