@@ -13,7 +13,7 @@ import { createGunzip } from 'node:zlib';
 import type { RecordBatch, Utf8, Vector } from 'apache-arrow';
 import { compileTemplate } from '../store/pairs-template.js';
 import { openPairs, type PairsInput } from '../store/pairs-input.js';
-import { InternalError, TidepoolError } from '../errors.js';
+import { TidepoolError } from '../errors.js';
 import type { UnitRange } from '../store/shards.js';
 import { looksLikeArrow, readArrowBatches } from '../store/arrow-file.js';
 import { utf8Reader as utf8ColumnReader } from '../store/columns.js';
@@ -127,10 +127,16 @@ function pairRecord(rowId: number, language: string, docstring: string, code: st
   };
 }
 
-/** The pairs (only the coreset's rows, when given) in windows of `windowRows`, in file order. */
-async function* pairWindows(input: Extract<DecontamInput, { kind: 'pairs' }>, windowRows: number): AsyncGenerator<DecontamRecord[]> {
+/**
+ * The pairs (only the coreset's rows, when given) in windows of `windowRows`, in file order; with
+ * `rows`, only those of the file's rows (0-based). Every row's id is still read, so that a coreset
+ * row_id missing from the file is found by every shard, as by an unsharded run, before anything is kept.
+ * @throws TidepoolError `E_INPUT_MISSING` (at the end) when the coreset names row ids the file lacks.
+ */
+async function* pairWindows(input: Extract<DecontamInput, { kind: 'pairs' }>, windowRows: number, rows: UnitRange | undefined): AsyncGenerator<DecontamRecord[]> {
   const path = input.pairs.path;
   const wanted = input.coreset?.rowIds;
+  const seen = new Set<number>();
   let window: DecontamRecord[] = [];
   let fileRow = 0;
   for await (const batch of readArrowBatches(path)) {
@@ -142,13 +148,22 @@ async function* pairWindows(input: Extract<DecontamInput, { kind: 'pairs' }>, wi
     for (let row = 0; row < batch.numRows; row++) {
       fileRow++;
       const id = rowId(row);
-      if (wanted !== undefined && !wanted.has(id)) continue;
+      if (wanted !== undefined) {
+        if (!wanted.has(id)) continue;
+        seen.add(id);
+      }
+      // A shard reads past the rows of other shards without decoding their texts.
+      if (rows !== undefined && (fileRow <= rows.start || fileRow > rows.end)) continue;
       window.push(pairRecord(id, language(row), docstring(row), code(row), `${path} row ${fileRow}`));
       if (window.length === windowRows) {
         yield window;
         window = [];
       }
     }
+  }
+  if (input.coreset !== undefined && wanted !== undefined && seen.size < wanted.size) {
+    const missing = [...wanted].filter((id) => !seen.has(id));
+    throw new TidepoolError('E_INPUT_MISSING', `${input.coreset.file.path} names ${missing.length} row_id(s) not in ${path} (first: ${missing.slice(0, 5).join(', ')}); select the coreset from embeddings of this very pairs.arrow`, { missing: missing.length });
   }
   if (window.length > 0) yield window;
 }
@@ -240,18 +255,26 @@ async function* generatedWindows(path: string, windowRows: number, onBad: (bad: 
 }
 
 /**
- * The input's records in windows of at most `windowRows`, in input order; with `lines` (generated
- * input only), just the records of those lines (0-based: line 1 of the file is 0).
+ * The input's records in windows of at most `windowRows`, in input order; with `units` (a shard's
+ * split, 0-based), just the records of those lines of a generated input, or of those rows of pairs.arrow.
  */
-export function recordWindows(input: DecontamInput, windowRows: number, onBad: (bad: BadInputLine) => void = () => undefined, lines?: UnitRange): AsyncGenerator<DecontamRecord[]> {
-  if (input.kind === 'pairs' && lines !== undefined) throw new InternalError('a line range applies to generated input only');
-  return input.kind === 'pairs' ? pairWindows(input, windowRows) : generatedWindows(input.path, windowRows, onBad, lines);
+export function recordWindows(input: DecontamInput, windowRows: number, onBad: (bad: BadInputLine) => void = () => undefined, units?: UnitRange): AsyncGenerator<DecontamRecord[]> {
+  return input.kind === 'pairs' ? pairWindows(input, windowRows, units) : generatedWindows(input.path, windowRows, onBad, units);
 }
 
-/** Number of lines of a generated input (blank ones included): the units a sharded run splits. */
-export async function countLines(path: string): Promise<number> {
+/**
+ * Number of units a sharded run splits: the lines of a generated input (blank ones included), or the
+ * rows of pairs.arrow (all of them, also with a coreset: a shard checks the coreset's rows among its own).
+ */
+export async function countUnits(input: DecontamInput): Promise<number> {
+  if (input.kind === 'pairs') {
+    if (input.pairs.rows !== undefined) return input.pairs.rows;
+    let rows = 0;
+    for await (const batch of readArrowBatches(input.pairs.path)) rows += batch.numRows;
+    return rows;
+  }
   let lines = 0;
-  const iterator = (await jsonlLines(path))[Symbol.asyncIterator]();
+  const iterator = (await jsonlLines(input.path))[Symbol.asyncIterator]();
   while ((await iterator.next()).done !== true) lines++;
   return lines;
 }

@@ -64,7 +64,7 @@ export interface DecontamOptions {
   threads?: number | undefined;
   /** Records per window (the unit of work and of memory). @default 8192 */
   windowRows?: number | undefined;
-  /** `I/N`: check only shard I of N (0-based) of a generated input's lines into the shared output folder, then merge if it is the last. */
+  /** `I/N`: check only shard I of N (0-based) of the input's lines (generated records) or pairs.arrow rows (with a coreset: its rows among them) into the shared output folder, then merge if it is the last. */
   shard?: string | undefined;
   /** Only merge the finished shards' parts into the usual outputs. @default false */
   merge?: boolean | undefined;

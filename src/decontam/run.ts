@@ -119,15 +119,14 @@ interface LoopContext {
   rejected: { count: number };
   /** Folder the record files are written to (the --out folder, or a shard's part folder). */
   dir: string;
-  /** Generated input: only these lines (0-based, of a sharded run's split); all when undefined. */
-  lines: UnitRange | undefined;
+  /** A shard's split (0-based lines of a generated input, rows of pairs.arrow); all when undefined. */
+  units: UnitRange | undefined;
 }
 
 /** Streams the input through the detectors into kept.jsonl and removed.jsonl; returns both files. */
 async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
   const { input, options, indexes, stage, itemIds, tally, seconds, progress, dir } = context;
   const writers: JsonlWriter[] = [];
-  const seenCoresetRows = new Set<number>();
   try {
     const keptFile = JsonlWriter.create(join(dir, DECONTAM_FILES.kept));
     writers.push(keptFile);
@@ -151,14 +150,13 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       }
       window.records.forEach((record, i) => {
         const matches = { exact: window.exact[i]!, ngram: window.ngram[i]!, embedding: embedding?.[i] ?? NONE, embeddedText: record.embedText };
-        if (input.kind === 'pairs' && input.coreset !== undefined) seenCoresetRows.add(record.rowId);
         if (tally.add(matches)) removedFile.write(record.removedLine(contaminationOf(matches, itemIds)));
         else keptFile.write(record.keptLine());
       });
       progress.update(tally.records, tally.records, `${tally.removed} removed`);
     };
     const pending: PendingWindow[] = [];
-    for await (const records of recordWindows(input, options.windowRows, onBad, context.lines)) {
+    for await (const records of recordWindows(input, options.windowRows, onBad, context.units)) {
       if (context.signal?.aborted) throw new TidepoolError('E_INTERRUPTED', `decontam interrupted after ${tally.records} records; nothing was written to ${dir}. Rerun the same command.`);
       const vectors = stage?.vectors(records);
       vectors?.catch(() => undefined); // awaited in finish(); an error before then must not go unhandled
@@ -168,10 +166,6 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
     }
     for (const window of pending.splice(0)) await finish(window);
     progress.finish(`${tally.removed} removed`);
-    if (input.kind === 'pairs' && input.coreset !== undefined && seenCoresetRows.size < input.coreset.rowIds.size) {
-      const missing = [...input.coreset.rowIds].filter((id) => !seenCoresetRows.has(id));
-      throw new TidepoolError('E_INPUT_MISSING', `${input.coreset.file.path} names ${missing.length} row_id(s) not in ${input.pairs.path} (first: ${missing.slice(0, 5).join(', ')}); select the coreset from embeddings of this very pairs.arrow`, { missing: missing.length });
-    }
     return [keptFile.close(), removedFile.close(), ...(rejectsFile === undefined ? [] : [rejectsFile.close()])];
   } catch (error) {
     for (const writer of writers) writer.abort();
@@ -198,6 +192,14 @@ export async function runDecontam(run: DecontamRun): Promise<DecontamSummary> {
   });
 }
 
+/** Records a pass will check, for its progress line, when known before reading (not for generated input). */
+function recordsToCheck(input: DecontamInput, units: UnitRange | undefined): number | undefined {
+  if (input.kind !== 'pairs') return undefined;
+  // A shard of a coreset run does not know how many of the coreset's rows fall among its own.
+  if (input.coreset !== undefined) return units === undefined ? input.coreset.rowIds.size : undefined;
+  return units === undefined ? input.pairs.rows : units.end - units.start;
+}
+
 /** What one pass over the records found, and what the manifest says about it. */
 export interface DecontamPass {
   summary: DecontamSummary;
@@ -211,10 +213,10 @@ export interface DecontamPass {
 }
 
 /**
- * Checks the input's records (only `lines` of a generated input when given) into `dir`.
+ * Checks the input's records (only a shard's `units` when given: lines of a generated input, rows of pairs.arrow) into `dir`.
  * @param started when the run started (performance.now()), for its timings.
  */
-export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput, dir: string, lines: UnitRange | undefined, started: number): Promise<DecontamPass> {
+export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput, dir: string, units: UnitRange | undefined, started: number): Promise<DecontamPass> {
   const benchmarks = await readBenchmarks(options.bench, options.maxSolutions);
   const { items } = benchmarks;
   const indexStarted = performance.now();
@@ -223,12 +225,11 @@ export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOp
   const stage = options.embedding.enabled ? await EmbeddingStage.open(options, input, items, run.progress) : undefined;
   const tally = new DecontamTally(benchmarks.files.map((f) => f.stem), items.map((item) => item.benchmark));
   const seconds: Record<Detector, number> = { exact: 0, ngram: 0, embedding: 0 };
-  const total = input.kind === 'pairs' ? (input.coreset?.rowIds.size ?? input.pairs.rows) : undefined;
-  const progress = new Progress({ label: 'decontam', unit: 'records', total, sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
+  const progress = new Progress({ label: 'decontam', unit: 'records', total: recordsToCheck(input, units), sink: run.progress ?? { write: () => undefined, isTTY: false }, quiet: run.progress === undefined });
   let outputs: ManifestFile[];
   const rejected = { count: 0 };
   try {
-    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected, dir, lines });
+    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected, dir, units });
   } finally {
     await stage?.close();
   }

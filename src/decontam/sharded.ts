@@ -1,13 +1,17 @@
 /**
  * `decontam --shard I/N` and `decontam --merge`: many processes (on one machine or many sharing the
- * output folder) check one generated input together. Shard I checks only its contiguous range of the
- * input's lines (store/shards.ts) into its part folder `OUT/.shards/parts/I/` (kept, removed and
+ * output folder) check one input together. Shard I checks only its contiguous range of the input's
+ * units (store/shards.ts): lines of generated records, or rows of pairs.arrow (with `--coreset`, the
+ * coreset's rows among its own rows: every checked row is in exactly one shard, in file order, as an
+ * unsharded run checks them) into its part folder `OUT/.shards/parts/I/` (kept, removed and
  * rejects files plus `part.json` with its counts), then writes its completion marker
  * (store/shard-folder.ts). Every shard builds the same benchmark indexes and embeds the benchmark items
- * itself (a deterministic pass over small files). The merge, run by the shard that finds every marker
- * present or by `--merge`, concatenates the parts in shard order, so kept.jsonl, removed.jsonl and
- * rejects.jsonl are byte-identical to an unsharded run's; the manifest differs only in timings and its
- * `shards` and `identity` parameters. A merged folder is not merged again.
+ * itself (a deterministic pass over small files), and with `--embeddings` of the hashing model
+ * recounts its IDF over all the pairs, as an unsharded run does. The merge, run by the shard that finds
+ * every marker present or by `--merge`, concatenates the parts in shard order, so kept.jsonl,
+ * removed.jsonl and rejects.jsonl (generated input only) are byte-identical to an unsharded run's; the
+ * manifest differs only in timings and its `shards` and `identity` parameters. A merged folder is not
+ * merged again.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -20,8 +24,9 @@ import { OutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
 import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
 import { formatShard, shardRange, type Shard } from '../store/shards.js';
+import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
-import { countLines, inputPath, resolveDecontamInput, type DecontamInput } from './input.js';
+import { countUnits, inputPath, resolveDecontamInput, type DecontamInput } from './input.js';
 import type { ResolvedDecontamOptions } from './options.js';
 import { DECONTAM_FILES, checkInput, decontamManifest, decontamPass, type DecontamPass, type DecontamRun, type DecontamSummary } from './run.js';
 import { DETECTORS } from './verdict.js';
@@ -31,8 +36,10 @@ import { JsonlWriter } from './writer.js';
 export interface DecontamShardSummary extends DecontamSummary {
   /** `I/N` of the shard that ran. */
   shard?: string;
-  /** The shard's lines (0-based), `start <= line < end`. */
+  /** Generated input: the shard's lines (0-based), `start <= line < end`. */
   lines?: { start: number; end: number };
+  /** Pairs input: the shard's rows of pairs.arrow (0-based, file order), `start <= row < end`. */
+  rows?: { start: number; end: number };
   /** The shard had finished before (its marker was there): nothing was checked. */
   alreadyDone?: boolean;
   /** This invocation merged the shards (or found them merged already). */
@@ -49,23 +56,24 @@ type Part = Omit<DecontamPass, 'outputs'> & { outputs: { name: string; rows: num
 export async function runDecontamSharded(run: DecontamRun, options: ResolvedDecontamOptions, started: number): Promise<DecontamShardSummary> {
   const input = await resolveDecontamInput(options.input, options.coreset);
   checkInput(input, options);
-  if (input.kind !== 'generated') {
-    throw new TidepoolError('E_USAGE', `decontam --shard/--merge splits generated records (a \`tidepool generate\` output or a .jsonl); ${inputPath(input)} holds pairs, whose sharded check is not built yet. Run decontam on it without --shard.`, { path: inputPath(input) });
-  }
   await mkdir(options.out, { recursive: true }).catch((error: unknown) => {
     throw writeFailure(error, options.out, false);
   });
   const shards = new ShardFolder(options.out);
-  const key = await runKey(options, input.path);
+  const key = await runKey(options, input);
   if (options.shard === undefined) return { ...(await mergeShards(options, key, shards, started)), merged: true };
   return runShard(run, options, input, options.shard, key, shards, started);
 }
 
 /** What every shard must agree on: the input's and benchmarks' contents and every option that changes a verdict. */
-async function runKey(options: ResolvedDecontamOptions, path: string): Promise<Record<string, unknown>> {
+async function runKey(options: ResolvedDecontamOptions, input: DecontamInput): Promise<Record<string, unknown>> {
   const { embedding } = options;
+  const pairs = input.kind === 'pairs' ? input : undefined;
   return {
-    input: (await describeFile(path)).sha256,
+    // The ingest manifest's checksum, when it vouches for pairs.arrow, saves hashing it in every shard.
+    input: pairs?.pairs.sha256 ?? (await describeFile(inputPath(input))).sha256,
+    coreset: pairs?.coreset?.file.sha256 ?? null,
+    embeddings: options.embeddings === undefined ? null : (await describeFile(resolveEmbeddingsPath(options.embeddings))).sha256,
     bench: await Promise.all(options.bench.map(async (file) => (await describeFile(file)).sha256)),
     exact: options.exact, ngram: options.ngram, maxSolutions: options.maxSolutions, windowRows: options.windowRows,
     embedding: embedding.enabled ? { model: embedding.model, threshold: embedding.threshold, variant: embedding.variant, maxLength: embedding.maxLength ?? null, hashing: embedding.hashing } : false,
@@ -80,15 +88,15 @@ function partDir(shards: ShardFolder, index: number): string {
   return join(shards.dir, 'parts', String(index));
 }
 
-async function runShard(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput & { kind: 'generated' }, shard: Shard, key: Record<string, unknown>, shards: ShardFolder, started: number): Promise<DecontamShardSummary> {
+async function runShard(run: DecontamRun, options: ResolvedDecontamOptions, input: DecontamInput, shard: Shard, key: Record<string, unknown>, shards: ShardFolder, started: number): Promise<DecontamShardSummary> {
   // An unsharded run or a merge in progress owns the folder: a shard must not write beside it.
   assertNotLocked(options.out);
   const claim = await shards.claim(shard, 'decontam');
   let summary: DecontamShardSummary;
   try {
     await shards.adopt(planOf(key, shard.count), shard);
-    const lines = shardRange(shard, await countLines(input.path));
-    const fields = { shard: formatShard(shard), lines };
+    const units = shardRange(shard, await countUnits(input));
+    const fields = { shard: formatShard(shard), ...(input.kind === 'pairs' ? { rows: units } : { lines: units }) };
     if (shards.isDone(shard.index)) {
       const part = await readPart(shards, shard.index);
       summary = { ...part.summary, ...fields, alreadyDone: true };
@@ -96,7 +104,7 @@ async function runShard(run: DecontamRun, options: ResolvedDecontamOptions, inpu
       const dir = partDir(shards, shard.index);
       rmSync(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
-      const pass = await decontamPass(run, options, input, dir, lines, started);
+      const pass = await decontamPass(run, options, input, dir, units, started);
       const part: Part = { ...pass, outputs: pass.outputs.map((file) => ({ name: file.path.slice(dir.length + 1), rows: file.rows ?? 0 })) };
       await writeFileAtomically(join(dir, 'part.json'), `${JSON.stringify(part)}\n`);
       await shards.markDone(shard.index);

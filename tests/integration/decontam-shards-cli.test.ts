@@ -2,7 +2,7 @@
 // planted copy of a HumanEval fixture (in shard 1 of 3) and one line that is not JSON (in shard 2):
 // three shard processes (two at once) into one --out; the last merges, and kept.jsonl, removed.jsonl
 // and rejects.jsonl are byte-identical to an unsharded run's. A finished shard reruns as a no-op,
-// another N is refused, and --merge alone is idempotent.
+// another N is refused, and --merge alone is idempotent. Pairs input: decontam-pairs-shards-cli.test.ts.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,16 +108,5 @@ describe('decontam --shard I/N', () => {
     const merge = await runCli(['decontam', '--input', input, ...bench, '--out', out, ...FLAGS, '--merge', '-q']);
     expect(merge.code).toBe(1);
     expect(merge.stderr).toContain('shard 1 of 2 has not finished');
-  }, 120_000);
-
-  it('pairs input is refused with --shard (not built yet), naming the file', async () => {
-    const sample = await runCli(['sample', '--rows', '50', '--seed', '3', '--out', join(dir, 'sample.jsonl'), '-q']);
-    expect(sample.code, sample.stderr).toBe(0);
-    const ingested = join(dir, 'ingested');
-    const ingest = await runCli(['ingest', join(dir, 'sample.jsonl'), '--out', ingested, '-q']);
-    expect(ingest.code, ingest.stderr).toBe(0);
-    const refused = await runCli(['decontam', '--input', ingested, ...bench, '--out', join(dir, 'pairs-sharded'), '--shard', '0/2', '-q']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`${join(ingested, 'pairs.arrow')} holds pairs`);
   }, 120_000);
 });

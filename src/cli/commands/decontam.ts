@@ -78,7 +78,7 @@ export function decontamCommand(): Command {
     .option('--max-solutions <n>', 'APPS: solutions per problem that are checked, 0 for all (default: 5)', parseCount)
     .option('--threads <n>', 'embedding worker threads; 0 = this thread only (default: cores, at most 4)', parseCount)
     .addOption(new Option('--window-rows <n>', 'records per window (default: 8192)').argParser(parsePositive).hideHelp())
-    .option('--shard <I/N>', 'generated input: check only shard I of N (0-based) of its lines into the shared --out, then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
+    .option('--shard <I/N>', 'check only shard I of N (0-based) of the input\'s lines (generated records) or pairs.arrow rows into the shared --out, then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into kept.jsonl and removed.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
