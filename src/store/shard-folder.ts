@@ -88,7 +88,7 @@ export class ShardFolder {
       throw new TidepoolError('E_USAGE', `${this.out} holds a sharded run of ${recorded.stage} split into ${recorded.shards} shards (${path}); ${what} asks for ${plan.shards}. Which rows a shard owns depends on N, so N cannot change once a shard has started: run the remaining shards as --shard I/${recorded.shards}, or delete ${this.out} to start over with ${plan.shards}.`, { path, recorded: recorded.shards, asked: plan.shards });
     }
     if (recorded.identity !== plan.identity) {
-      throw new TidepoolError('E_USAGE', `${this.out} holds a sharded ${recorded.stage} run of other inputs or parameters (see ${path}); every shard must run with the same --data, --model and other flags. Rerun with that run's flags, or use another --out (or delete ${this.out}) to start over.`, { path });
+      throw new TidepoolError('E_USAGE', `${this.out} holds a sharded ${recorded.stage} run of other inputs or parameters (see ${path}); every shard must run with the same inputs and flags. Rerun with that run's flags, or use another --out (or delete ${this.out}) to start over.`, { path });
     }
   }
 
