@@ -159,6 +159,10 @@ describe('tidepool run --executor slurm', () => {
     expect(again[0]).toMatchObject({ shards: 4, tasks: [1] });
     expect(again[0]!.shardJob).not.toBe(shardJob);
     expect(relaunch.stderr).toMatch(/embed: resuming \(3 of 4 shards already done\)/);
+    // scancel's SIGTERM let the shard finish its window and keep its journal: the new task resumed it.
+    expect(await readFile(launcher.logFile(join(dir, 'onnx-slurm', 'logs'), shardJob, 1), 'utf8')).toMatch(/SIGTERM received, stopping after the current batch/);
+    const resumed = /"resumedRows":(\d+)/.exec(await readFile(launcher.logFile(join(dir, 'onnx-slurm', 'logs'), again[0]!.shardJob!, 1), 'utf8'));
+    expect(Number(resumed?.[1])).toBeGreaterThan(0);
 
     const local = await run(['run', file, '--executor', 'local', '--work', join(dir, 'onnx-local'), '-q']);
     expect(local.code, local.stderr).toBe(0);
