@@ -6,7 +6,7 @@
  * or damaged tail is ignored, and its rows are sent again.
  */
 import { crc32 } from 'node:zlib';
-import { writeSync } from 'node:fs';
+import { writeSync, writevSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFailure } from '../errors.js';
@@ -26,17 +26,26 @@ function check(bytes: Uint8Array): number {
   return crc32(bytes);
 }
 
-/** Encodes one answered batch as a journal record. */
+/** Encodes one answered batch as a journal record (the bytes {@link recordPieces} are, in one buffer). */
 export function encodeRecord(indexes: Uint32Array, vectors: Float32Array, tokens: number): Buffer {
-  // One buffer, filled in place (no concat of body and check): every answer passes through here.
-  const length = 8 + indexes.byteLength + vectors.byteLength;
-  const record = Buffer.allocUnsafe(length + 4);
-  record.writeUInt32LE(indexes.length, 0);
-  record.writeUInt32LE(tokens, 4);
-  record.set(new Uint8Array(indexes.buffer, indexes.byteOffset, indexes.byteLength), 8);
-  record.set(new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), 8 + indexes.byteLength);
-  record.writeUInt32LE(check(record.subarray(0, length)), length);
-  return record;
+  return Buffer.concat(recordPieces(indexes, vectors, tokens));
+}
+
+/**
+ * One answered batch's record as the pieces one vectored write sends: a 12-byte buffer for the counts
+ * and the check, and views of the indexes and vectors themselves. Not one record buffer: every answer
+ * passes through here (320 a second at 2 servers x 16), and a copy of its 50 KB of vectors into a new
+ * buffer was a second allocation and copy of each answer, for the garbage collector to free.
+ */
+export function recordPieces(indexes: Uint32Array, vectors: Float32Array, tokens: number): Uint8Array[] {
+  const frame = Buffer.allocUnsafe(12);
+  frame.writeUInt32LE(indexes.length, 0);
+  frame.writeUInt32LE(tokens, 4);
+  const head = frame.subarray(0, 8);
+  const indexBytes = new Uint8Array(indexes.buffer, indexes.byteOffset, indexes.byteLength);
+  const vectorBytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
+  frame.writeUInt32LE(crc32(vectorBytes, crc32(indexBytes, crc32(head))), 8);
+  return [head, indexBytes, vectorBytes, frame.subarray(8, 12)];
 }
 
 /**
@@ -121,9 +130,15 @@ export class EndpointJournal {
    */
   append(indexes: Uint32Array, vectors: Float32Array, tokens: number): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    const record = encodeRecord(indexes, vectors, tokens);
+    const pieces = recordPieces(indexes, vectors, tokens);
     try {
-      for (let written = 0; written < record.length;) written += writeSync(this.handle.fd, record, written);
+      const length = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+      const written = writevSync(this.handle.fd, pieces);
+      // A regular file takes the whole write or fails; a short one (a full disk) is rewritten in one piece.
+      if (written < length) {
+        const rest = Buffer.concat(pieces).subarray(written);
+        for (let at = 0; at < rest.length;) at += writeSync(this.handle.fd, rest, at);
+      }
     } catch (error) {
       this.failure = writeFailure(error, this.path);
       return Promise.reject(this.failure);
