@@ -4,7 +4,7 @@
 // fixed latency, for a grid of endpoints x concurrency, next to the ideal
 // endpoints x concurrency x batch / latency (what the servers could deliver if the tool cost nothing).
 // The issue's target: at least 90% of ideal ("the tool must not be the bottleneck"). Beside it, in the
-// same run, the ceiling: a bare fetch loop (bench/lib/endpoint-ceiling.mjs) against the same servers, which
+// same run, the ceiling: a bare node:http client loop (bench/lib/endpoint-ceiling.mjs) against the same servers, which
 // on a small loaded machine is below the ideal because the servers share its cores.
 // Usage: node bench/endpoint.mjs [--seconds 8] [--latency 100] [--dim 384] [--batch 32]
 //          [--endpoints 1,2] [--concurrency 4,16]
@@ -106,10 +106,11 @@ for (const endpoints of endpointCounts) {
         wallSeconds: run.seconds, wallRowsPerSecond: wallRate, wallShareOfIdeal: wallRate / ideal,
         embedSeconds: rows / innerRate, innerRowsPerSecond: innerRate, innerShareOfIdeal: innerRate / ideal,
         ceilingRowsPerSecond: ceiling.rowsPerSecond, ceilingShareOfIdeal: ceiling.rowsPerSecond / ideal, innerShareOfCeiling: innerRate / ceiling.rowsPerSecond, wallShareOfCeiling: wallRate / ceiling.rowsPerSecond,
+        toolCpuSeconds: run.cpuSeconds, ceilingCpuSeconds: ceiling.cpuSeconds,
         requests, maxInFlightPerServer: stats.map((s) => s.maxInFlight), peakRssMiB: run.peakRssMiB,
       });
       const last = results.at(-1);
-      process.stderr.write(`${endpoints} endpoint(s) x ${concurrency}: ${rows} rows, ${Math.round(wallRate)} rows/s wall (${(last.wallShareOfIdeal * 100).toFixed(1)}%), ${Math.round(innerRate)} rows/s embedding (${(last.innerShareOfIdeal * 100).toFixed(1)}%) of ideal ${Math.round(ideal)}; bare client ${Math.round(ceiling.rowsPerSecond)} rows/s (tidepool ${(last.innerShareOfCeiling * 100).toFixed(1)}% of it)\n`);
+      process.stderr.write(`${endpoints} endpoint(s) x ${concurrency}: ${rows} rows, ${Math.round(wallRate)} rows/s wall (${(last.wallShareOfIdeal * 100).toFixed(1)}%), ${Math.round(innerRate)} rows/s embedding (${(last.innerShareOfIdeal * 100).toFixed(1)}%) of ideal ${Math.round(ideal)}; bare client ${Math.round(ceiling.rowsPerSecond)} rows/s (tidepool ${(last.innerShareOfCeiling * 100).toFixed(1)}% of it); CPU s: tidepool ${run.cpuSeconds.toFixed(2)}, bare client ${ceiling.cpuSeconds.toFixed(2)}\n`);
     } finally {
       await Promise.all(servers.map((server) => server.stop()));
       rmSync(out, { recursive: true, force: true });
@@ -128,7 +129,7 @@ const md = [
   `${json.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; 1-minute load average ${machine.loadAverage1m.before.toFixed(1)} before, ${machine.loadAverage1m.after.toFixed(1)} after.`,
   `Servers: src/devkit/embed-sim, one child process each (its own event loop), answering every request after a fixed ${latencyMs} ms with ${dim}-dim vectors (\`encoding_format: base64\`, what tidepool asks for; float when a server refuses it).`,
   `Tool: \`tidepool embed --endpoint URL[,URL] --concurrency C --endpoint-batch ${batch}\` over ingested \`tidepool sample\` pairs (seed ${SEED}); rows = ideal rows/s x ${seconds} s, in whole ${STEP}-row steps; embed's own window for servers (16,384 rows).`,
-  `Ideal = endpoints x concurrency x batch / latency. "wall" is process start to exit (start-up, the probe request and writing embeddings.arrow included); "embedding" is tidepool's own rows/s (the windows' summed time, start-up and the final file left out). Target: >= 90% of ideal. "bare client" is the ceiling on this machine: a fetch loop with nothing else (bench/lib/endpoint-ceiling.mjs, own process, same servers, rows, concurrency and batch, base64 vectors); where it is below the ideal, the servers' CPU on the shared cores is the limit, not the client.`,
+  `Ideal = endpoints x concurrency x batch / latency. "wall" is process start to exit (start-up, the probe request and writing embeddings.arrow included); "embedding" is tidepool's own rows/s (the windows' summed time, start-up and the final file left out). Target: >= 90% of ideal. "bare client" is the ceiling on this machine: a keep-alive node:http loop with nothing else (bench/lib/endpoint-ceiling.mjs, own process, same servers, rows, concurrency and batch, base64 vectors); where it is below the ideal, the servers' CPU on the shared cores is the limit, not the client.`,
   '',
   '| endpoints | concurrency | batch | rows | ideal rows/s | wall s | wall rows/s | wall % of ideal | embedding rows/s | embedding % of ideal | bare client rows/s | bare client % of ideal | embedding % of bare client | requests | peak RSS MiB |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -14,15 +14,15 @@ export function requireGnuTime() {
 /**
  * @param {string} command
  * @param {string[]} args
- * @returns {{seconds: number, peakRssMiB: number, stdout: string, stderr: string}}
+ * @returns {{seconds: number, peakRssMiB: number, cpuSeconds: number, stdout: string, stderr: string}} (cpuSeconds: user + system)
  */
 export function measure(command, args, options = {}) {
-  const result = spawnSync(GNU_TIME, ['-f', '__TIME__ %e %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
-  const match = /__TIME__ ([\d.]+) (\d+)/.exec(result.stderr);
+  const result = spawnSync(GNU_TIME, ['-f', '__TIME__ %e %M %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+  const match = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(result.stderr);
   if (result.status !== 0 || !match) {
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stderr.slice(-2000)}`);
   }
-  return { seconds: Number(match[1]), peakRssMiB: Math.round(Number(match[2]) / 1024), stdout: result.stdout, stderr: result.stderr };
+  return { seconds: Number(match[1]), peakRssMiB: Math.round(Number(match[2]) / 1024), cpuSeconds: Number(match[3]) + Number(match[4]), stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The last stdout line as JSON. */

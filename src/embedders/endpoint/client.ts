@@ -149,12 +149,21 @@ export class EndpointClient {
    * them), then the first error is thrown.
    */
   async embed(texts: readonly string[], dim: number, onBatch: (batch: AnsweredBatch) => Promise<void>, rows?: readonly number[]): Promise<void> {
-    const pending: number[][] = [[...(rows ?? texts.keys())]];
+    // The rows not yet taken, from `next` on; batches handed back (413 halves, a down server's) go in
+    // `returned` and are taken first. A cursor, not a slice of the rest per batch: that copied the
+    // window's remaining rows (up to 16,384) for every request.
+    const queue = rows ?? [...texts.keys()];
+    let next = 0;
+    const returned: number[][] = [];
     let failure: Error | undefined;
     const take = (size: number): number[] | undefined => {
-      const first = pending.shift();
-      if (first === undefined) return undefined;
-      if (first.length > size) pending.unshift(first.slice(size));
+      const first = returned.shift();
+      if (first === undefined) {
+        if (next >= queue.length) return undefined;
+        next += size;
+        return queue.slice(next - size, next);
+      }
+      if (first.length > size) returned.unshift(first.slice(size));
       return first.slice(0, size);
     };
     const slot = async (endpoint: Endpoint): Promise<void> => {
@@ -166,12 +175,12 @@ export class EndpointClient {
           if (error instanceof SplitBatch) {
             // Both halves go back to the front, for whichever slot is free first.
             const half = Math.ceil(batch.length / 2);
-            pending.unshift(batch.slice(0, half), batch.slice(half));
+            returned.unshift(batch.slice(0, half), batch.slice(half));
             continue;
           }
           if (error instanceof EndpointDown && this.endpoints.some((other) => other !== endpoint && !other.down)) {
             // One server down is not the run's end while another answers: it takes this batch and the rest.
-            pending.unshift(batch);
+            returned.unshift(batch);
             if (!endpoint.down) this.log(`${endpoint.shown} gave no answer through ${this.settings.maxRetries} retries: sending its batches to the other ${this.endpoints.filter((other) => other !== endpoint && !other.down).length} endpoint(s) for the rest of the run`);
             endpoint.down = true;
             continue;
