@@ -1,7 +1,8 @@
 /**
  * The rewritten copies a decontamination stage should catch: a benchmark solution after each
  * transformation alone, and after all of them (`all`: prompt absent, renamed, docstrings and
- * comments removed, re-printed by `ast.unparse` and black-style, embedded among other functions).
+ * comments removed, re-printed by `ast.unparse` and black-style, embedded among other functions), and
+ * the issue's reported case (`rename-strip-reprint`: renamed, docstring-less, re-printed by ast.unparse).
  * Seeded and deterministic; the one step that needs Python (re-printing) is passed in.
  */
 import { seededRandom } from '../../util/random.js';
@@ -12,13 +13,13 @@ import type { BenchmarkSolution } from './solution.js';
 import { stripDocs } from './strip-docs.js';
 
 /** The transformations, in the order results are reported. */
-export const TRANSFORMATIONS = ['verbatim', 'rename', 'strip-docs', 'reprint', 'black', 'no-prompt', 'embedded', 'all'] as const;
+export const TRANSFORMATIONS = ['verbatim', 'rename', 'strip-docs', 'reprint', 'black', 'no-prompt', 'embedded', 'rename-strip-reprint', 'all'] as const;
 
 /** One transformation's name. */
 export type Transformation = (typeof TRANSFORMATIONS)[number];
 
 /** Transformations whose output depends on the seed (the others give one copy per solution). */
-export const SEEDED: ReadonlySet<Transformation> = new Set(['rename', 'black', 'embedded', 'all']);
+export const SEEDED: ReadonlySet<Transformation> = new Set(['rename', 'black', 'embedded', 'rename-strip-reprint', 'all']);
 
 /** A planted copy: what a generated record holds. */
 export interface PlantedCopy {
@@ -58,10 +59,11 @@ export function plantCopies(solutions: readonly BenchmarkSolution[], transformat
       case 'black': return { code: blackStyle(solution.code, random), docstring: solution.text };
       case 'no-prompt': return { code: solution.bare, docstring: '' };
       case 'embedded': return { code: embedAmong(solution.code, options.neighbours, random), docstring: '' };
+      case 'rename-strip-reprint': return { code: stripDocs(renameIdentifiers(solution.code, random)), docstring: '' };
       case 'all': return { code: stripDocs(renameIdentifiers(solution.bare, random)), docstring: '' };
     }
   });
-  if (transformation === 'reprint' || transformation === 'all') {
+  if (transformation === 'reprint' || transformation === 'rename-strip-reprint' || transformation === 'all') {
     const printed = options.reprint(copies.map((copy) => copy.code));
     copies.forEach((copy, i) => (copy.code = printed[i] ?? copy.code));
   }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   blackStyle, boundNames, embedAmong, plantCopies, renameIdentifiers, reprintWithPython, SEEDED, solutionOf, stripDocs, tokenize, TRANSFORMATIONS, untokenize,
-  type BenchmarkSolution,
+  type BenchmarkSolution, type Transformation,
 } from '../../../src/devkit/contamination/index.js';
 import { seededRandom } from '../../../src/util/random.js';
 import { checkInPython } from './python-check.js';
@@ -141,10 +141,10 @@ describe('plantCopies', () => {
 
   it('changes what each transformation promises', () => {
     const byName = new Map(planted.map(({ transformation, copies }) => [transformation, copies]));
-    for (const copy of byName.get('rename') ?? []) expect(copy.code).not.toContain(`def ${entryPoint(copy.id)}(`);
+    for (const copy of [...(byName.get('rename') ?? []), ...(byName.get('rename-strip-reprint') ?? [])]) expect(copy.code).not.toContain(`def ${entryPoint(copy.id)}(`);
     // The neighbours of an embedded copy are real code and keep their comments: only the copy is checked.
     const withoutNeighbours = (code: string): string => NEIGHBOURS.reduce((rest, neighbour) => rest.replaceAll(neighbour.trimEnd(), ''), code);
-    for (const copy of [...(byName.get('strip-docs') ?? []), ...(byName.get('all') ?? [])]) expect(withoutNeighbours(copy.code)).not.toMatch(/"""|#/);
+    for (const copy of ['strip-docs', 'rename-strip-reprint', 'all'].flatMap((name) => byName.get(name as Transformation) ?? [])) expect(withoutNeighbours(copy.code)).not.toMatch(/"""|#/);
     for (const copy of byName.get('all') ?? []) expect(copy.docstring).toBe('');
     expect(byName.get('verbatim')?.map((c) => c.code)).toEqual(SOLUTIONS.map((s) => s.code));
   });
