@@ -14,7 +14,7 @@ import { loadPipeline, runLoadedPipeline, type PipelineRun, type PipelineSummary
 import { recordJobFailure, runClusterJob, type ClusterJobSummary } from './job.js';
 import { parseJobRef, parseNextStage } from './job-ref.js';
 import { assertNoLiveLaunch, launchPipeline, type LaunchSummary } from './launch.js';
-import { launchJobIds, readLaunch } from './launch-record.js';
+import { readLaunch } from './launch-record.js';
 import { formatStatus, pipelineStatus, type PipelineStatus } from './status.js';
 
 /** What the caller (the CLI) gives a cluster executor. */
@@ -125,11 +125,10 @@ async function waitForJobs(launcher: Launcher, config: ExecutedRunConfig, contex
       if (seen.get(stage.stage) !== line) log(`run: ${stage.stage}: ${line}`);
       seen.set(stage.stage, line);
     }
-    const launch = readLaunch(config.work);
-    const live = launch === undefined ? [] : await launcher.query(launchJobIds(launch));
-    if (live.length === 0) return pipelineStatus(config, launcher, dirOf);
+    // The queue was asked before the records were read: with nothing queued, this status is the final one.
+    if (status.queuedJobs.length === 0) return status;
     if (signal?.aborted === true) {
-      throw new TidepoolError('E_INTERRUPTED', `stopped waiting; the jobs go on (${[...new Set(live.map((task) => task.jobId))].join(', ')}): follow them with \`tidepool status ${config.file}\``);
+      throw new TidepoolError('E_INTERRUPTED', `stopped waiting; the jobs go on (${status.queuedJobs.join(', ')}): follow them with \`tidepool status ${config.file}\``);
     }
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
   }
