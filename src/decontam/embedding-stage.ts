@@ -9,6 +9,7 @@
  * benchmark items themselves (one document per item): a record's verdict then depends only on the
  * record and the benchmarks, and the run needs one pass over the input, not two.
  */
+import { floorsFor } from './candidates.js';
 import { DocumentFrequency } from '../embedders/hashing/index.js';
 import { readTextWindows } from '../store/pairs-input.js';
 import { resolveEmbedModel, type EmbedModel } from '../embedders/model.js';
@@ -36,7 +37,8 @@ export class EmbeddingStage {
     private readonly kernel: SimilarityKernel,
     private readonly bench: Float32Array,
     private readonly cursor: EmbeddingCursor | undefined,
-    private readonly threshold: number,
+    /** Lowest cosine returned: the candidates' floor (see candidates.ts). */
+    private readonly floor: number,
   ) {}
 
   /** Resolves the model, sets its IDF, embeds the benchmark items. */
@@ -67,7 +69,7 @@ export class EmbeddingStage {
       const bench = normalizeRows(await runner.embed(items.map((item) => item.embedText)), model.dim);
       const kernel = await SimilarityKernel.create(bench, model.dim);
       const cursor = source === undefined ? undefined : new EmbeddingCursor(source.path, model.dim);
-      return new EmbeddingStage(model, idfSource, source, runner, kernel, bench, cursor, settings.threshold);
+      return new EmbeddingStage(model, idfSource, source, runner, kernel, bench, cursor, floorsFor({ ngram: options.ngram.threshold, embedding: settings.threshold }).embedding);
     } catch (error) {
       await runner.close();
       throw error;
@@ -83,12 +85,12 @@ export class EmbeddingStage {
     return next;
   }
 
-  /** Per record: the benchmark items whose cosine reaches the threshold, best first. */
+  /** Per record: the benchmark items whose cosine reaches the candidates' floor, best first. */
   async matches(vectors: Float32Array): Promise<{ item: number; score: number }[][]> {
     const best = await this.kernel.maxCosine(vectors);
     const dim = this.model.dim;
     // The kernel sums in float32: re-check rows near the threshold in float64 rather than trust its last digit.
-    return Array.from(best, (score, row) => (score >= this.threshold - 1e-4 ? cosineMatches(vectors, row, this.bench, dim, this.threshold) : []));
+    return Array.from(best, (score, row) => (score >= this.floor - 1e-4 ? cosineMatches(vectors, row, this.bench, dim, this.floor) : []));
   }
 
   /** Stops the workers and frees the sessions. */

@@ -1,10 +1,12 @@
 /** `tidepool decontam`: remove records that copy or paraphrase benchmark problems. */
 export * from './benchmark-files.js';
+export * from './candidates.js';
 export * from './canonical.js';
 export * from './embedder.js';
 export * from './embedding-stage.js';
 export * from './embeddings-input.js';
 export * from './exact.js';
+export * from './histogram.js';
 export * from './indexes.js';
 export * from './input.js';
 export * from './layouts.js';
@@ -12,6 +14,7 @@ export * from './ngram.js';
 export * from './normalize.js';
 export * from './options.js';
 export * from './postings.js';
+export * from './rethreshold.js';
 export * from './run.js';
 export * from './similarity.js';
 export * from './verdict.js';

@@ -17,12 +17,14 @@ import { Progress, type ProgressSink } from '../util/progress.js';
 import { readBenchmarks } from './benchmark-files.js';
 import { EmbeddingStage } from './embedding-stage.js';
 import type { ExactMatch } from './exact.js';
+import { CANDIDATES_FILE, floorsFor, formatCandidateLine, type Candidate, type Thresholds } from './candidates.js';
 import { buildTextIndexes, type TextIndexes } from './indexes.js';
 import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
 import { DETECTORS, DecontamTally, contaminationOf, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
+import { truncateEvidence } from './normalize.js';
 
 /** Arguments of {@link runDecontam}. */
 export interface DecontamRun extends DecontamOptions {
@@ -33,7 +35,7 @@ export interface DecontamRun extends DecontamOptions {
 }
 
 /** Output file names. */
-export const DECONTAM_FILES = { kept: 'kept.jsonl', removed: 'removed.jsonl', rejects: 'rejects.jsonl' } as const;
+export const DECONTAM_FILES = { kept: 'kept.jsonl', removed: 'removed.jsonl', rejects: 'rejects.jsonl', candidates: CANDIDATES_FILE } as const;
 
 /** The `--json` summary. */
 export interface DecontamSummary {
@@ -83,11 +85,33 @@ function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, opt
   }
   if (ngramIndex !== undefined) {
     const started = performance.now();
-    const thresholds = { threshold: options.ngram.threshold, minNgrams: options.ngram.minNgrams };
+    // Down to the floor: the candidates file keeps the near misses; the verdict applies the threshold.
+    const thresholds = { threshold: floorsFor(thresholdsOf(options)).ngram, minNgrams: options.ngram.minNgrams };
     ngram = records.map((record) => ngramIndex.match(record.code, thresholds));
     seconds.ngram += (performance.now() - started) / 1000;
   }
   return { exact, ngram };
+}
+
+/** The thresholds of the scored detectors. */
+export function thresholdsOf(options: ResolvedDecontamOptions): Thresholds {
+  return { ngram: options.ngram.threshold, embedding: options.embedding.threshold };
+}
+
+/** Only the matches reaching `threshold` (the same array when all do, as when there are none). */
+function atLeast<T extends { score: number }>(matches: readonly T[], threshold: number): readonly T[] {
+  return matches.every((match) => match.score >= threshold) ? matches : matches.filter((match) => match.score >= threshold);
+}
+
+/** A record's matches above the floors as candidates, in detector order. */
+function candidatesOf(matches: Readonly<Record<'exact' | 'ngram' | 'embedding', readonly { item: number; score: number; evidence?: string }[]>>, embedText: string, itemIds: readonly string[]): Candidate[] {
+  const list: Candidate[] = [];
+  for (const detector of DETECTORS) {
+    for (const { item, score, evidence } of matches[detector]) {
+      list.push({ item, benchmark: itemIds[item]!, detector, score, evidence: evidence ?? truncateEvidence(embedText) });
+    }
+  }
+  return list;
 }
 
 /** @throws TidepoolError `E_USAGE` when the input and the options do not fit together. */
@@ -123,7 +147,7 @@ interface LoopContext {
   units: UnitRange | undefined;
 }
 
-/** Streams the input through the detectors into kept.jsonl and removed.jsonl; returns both files. */
+/** Streams the input through the detectors into kept.jsonl, removed.jsonl and candidates.jsonl; returns the files. */
 async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
   const { input, options, indexes, stage, itemIds, tally, seconds, progress, dir } = context;
   const writers: JsonlWriter[] = [];
@@ -132,6 +156,9 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
     writers.push(keptFile);
     const removedFile = JsonlWriter.create(join(dir, DECONTAM_FILES.removed));
     writers.push(removedFile);
+    const candidatesFile = JsonlWriter.create(join(dir, DECONTAM_FILES.candidates));
+    writers.push(candidatesFile);
+    const thresholds = thresholdsOf(options);
     // Input lines that are not records: counted and kept in rejects.jsonl (created on the first one) with
     // file, line and reason, never dropped.
     rmSync(join(dir, DECONTAM_FILES.rejects), { force: true });
@@ -149,9 +176,16 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
         seconds.embedding += (performance.now() - waited) / 1000;
       }
       window.records.forEach((record, i) => {
-        const matches = { exact: window.exact[i]!, ngram: window.ngram[i]!, embedding: embedding?.[i] ?? NONE, embeddedText: record.embedText };
-        if (tally.add(matches)) removedFile.write(record.removedLine(contaminationOf(matches, itemIds)));
+        const found = { exact: window.exact[i]!, ngram: window.ngram[i]!, embedding: embedding?.[i] ?? NONE };
+        const matches = { exact: found.exact, ngram: atLeast(found.ngram, thresholds.ngram), embedding: atLeast(found.embedding, thresholds.embedding), embeddedText: record.embedText };
+        const removed = tally.add(matches);
+        if (removed) removedFile.write(record.removedLine(contaminationOf(matches, itemIds)));
         else keptFile.write(record.keptLine());
+        if (found.exact.length + found.ngram.length + found.embedding.length === 0) return;
+        candidatesFile.write(formatCandidateLine({
+          record: tally.records - 1, ...(record.rowId >= 0 ? { row_id: record.rowId } : {}), removed,
+          candidates: candidatesOf(found, record.embedText, itemIds), ...(removed ? { kept: record.keptLine() } : {}),
+        }));
       });
       progress.update(tally.records, tally.records, `${tally.removed} removed`);
     };
@@ -166,7 +200,7 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
     }
     for (const window of pending.splice(0)) await finish(window);
     progress.finish(`${tally.removed} removed`);
-    return [keptFile.close(), removedFile.close(), ...(rejectsFile === undefined ? [] : [rejectsFile.close()])];
+    return [keptFile.close(), removedFile.close(), candidatesFile.close(), ...(rejectsFile === undefined ? [] : [rejectsFile.close()])];
   } catch (error) {
     for (const writer of writers) writer.abort();
     throw error;
@@ -255,6 +289,7 @@ export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOp
     benchmarks: benchmarks.files.map((f) => ({ path: f.path, stem: f.stem, layout: f.layout, items: f.items })),
     windowRows: options.windowRows,
     threads: options.threads,
+    candidates: { file: CANDIDATES_FILE, floors: floorsFor(thresholdsOf(options)) },
   };
   const inputs = [
     await inputFile(input),

@@ -9,7 +9,8 @@
  * itself (a deterministic pass over small files), and with `--embeddings` of the hashing model
  * recounts its IDF over all the pairs, as an unsharded run does. The merge, run by the shard that finds
  * every marker present or by `--merge`, concatenates the parts in shard order, so kept.jsonl,
- * removed.jsonl and rejects.jsonl (generated input only) are byte-identical to an unsharded run's; the
+ * removed.jsonl, candidates.jsonl (its `record` numbers shifted past the earlier shards' records) and
+ * rejects.jsonl (generated input only) are byte-identical to an unsharded run's; the
  * manifest differs only in timings and its `shards` and `identity` parameters. A merged folder is not
  * merged again.
  */
@@ -26,6 +27,7 @@ import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
 import { formatShard, shardRange, type Shard } from '../store/shards.js';
 import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
 import { writeFileAtomically } from '../util/atomic-file.js';
+import { shiftCandidateLine } from './candidates.js';
 import { countUnits, inputPath, resolveDecontamInput, type DecontamInput } from './input.js';
 import type { ResolvedDecontamOptions } from './options.js';
 import { DECONTAM_FILES, checkInput, decontamManifest, decontamPass, type DecontamPass, type DecontamRun, type DecontamSummary } from './run.js';
@@ -146,10 +148,7 @@ async function mergeShards(options: ResolvedDecontamOptions, key: Record<string,
     const plan = await shards.planForMerge('decontam', 'tidepool decontam --shard I/N');
     const asked = planOf(key, plan.shards);
     shards.check(plan, asked, '--merge');
-    const missing = shards.missing(plan.shards);
-    if (missing.length > 0) {
-      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same flags; the last one to finish merges.`, { path: out, missing });
-    }
+    shards.assertFinished(plan);
     const parts: Part[] = [];
     for (let index = 0; index < plan.shards; index++) parts.push(await readPart(shards, index));
     const manifest = await readManifest(out).catch(() => undefined);
@@ -169,16 +168,21 @@ async function mergeShards(options: ResolvedDecontamOptions, key: Record<string,
 
 /** Writes each output file as the parts' files in shard order (rejects.jsonl only when a line was bad, as an unsharded run does). */
 async function concatenateParts(shards: ShardFolder, parts: readonly Part[], withRejects: boolean): Promise<ManifestFile[]> {
-  const names = [DECONTAM_FILES.kept, DECONTAM_FILES.removed, ...(withRejects ? [DECONTAM_FILES.rejects] : [])];
+  const names = [DECONTAM_FILES.kept, DECONTAM_FILES.removed, DECONTAM_FILES.candidates, ...(withRejects ? [DECONTAM_FILES.rejects] : [])];
   rmSync(join(shards.out, DECONTAM_FILES.rejects), { force: true });
   const files: ManifestFile[] = [];
   for (const name of names) {
     const writer = JsonlWriter.create(join(shards.out, name));
     try {
+      let recordsBefore = 0;
       for (const [index, part] of parts.entries()) {
         const rows = part.outputs.find((output) => output.name === name)?.rows;
-        if (rows === undefined) continue;
-        writer.writeLines(await readFile(join(partDir(shards, index), name)), rows);
+        const data = rows === undefined ? undefined : await readFile(join(partDir(shards, index), name));
+        if (rows !== undefined && data !== undefined) {
+          // A shard numbers its candidates' records from 0: renumber them as one run would have.
+          writer.writeLines(name === DECONTAM_FILES.candidates && recordsBefore > 0 ? shiftCandidateLines(data, recordsBefore) : data, rows);
+        }
+        recordsBefore += part.summary.records;
       }
     } catch (error) {
       writer.abort();
@@ -187,6 +191,13 @@ async function concatenateParts(shards: ShardFolder, parts: readonly Part[], wit
     files.push(writer.close());
   }
   return files;
+}
+
+/** candidates.jsonl lines with their `record` moved by `offset`. */
+function shiftCandidateLines(data: Buffer, offset: number): Buffer {
+  const text = data.toString('utf8');
+  if (text === '') return data;
+  return Buffer.from(`${text.slice(0, -1).split('\n').map((line) => shiftCandidateLine(line, offset)).join('\n')}\n`);
 }
 
 /** The summary of the whole run from the shards' summaries (distinct benchmark items hit: their union). */

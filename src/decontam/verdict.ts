@@ -40,17 +40,26 @@ export const MAX_ENTRIES_PER_DETECTOR = 10;
 
 const round = (score: number): number => Math.round(score * 10_000) / 10_000;
 
+/** One match of a detector, with the evidence written for it. */
+export interface Finding {
+  item: number;
+  score: number;
+  evidence: string;
+}
+
 /** The `contamination` list: per detector, its matches best first, at most {@link MAX_ENTRIES_PER_DETECTOR}. */
 export function contaminationOf(matches: RecordMatches, itemIds: readonly string[]): Contamination[] {
-  const list: Contamination[] = [];
-  const add = (detector: Detector, found: readonly { item: number; score: number; evidence: string }[]): void => {
-    const best = [...found].sort((a, b) => b.score - a.score || a.item - b.item).slice(0, MAX_ENTRIES_PER_DETECTOR);
-    for (const match of best) list.push({ benchmark: itemIds[match.item]!, detector, score: round(match.score), evidence: match.evidence });
-  };
-  add('exact', matches.exact);
-  add('ngram', matches.ngram);
   const evidence = truncateEvidence(matches.embeddedText);
-  add('embedding', matches.embedding.map((match) => ({ ...match, evidence })));
+  return contaminationList({ exact: matches.exact, ngram: matches.ngram, embedding: matches.embedding.map((match) => ({ ...match, evidence })) }, itemIds);
+}
+
+/** The `contamination` list of findings per detector (as {@link contaminationOf}, for recorded candidates). */
+export function contaminationList(found: Readonly<Record<Detector, readonly Finding[]>>, itemIds: readonly string[]): Contamination[] {
+  const list: Contamination[] = [];
+  for (const detector of DETECTORS) {
+    const best = [...found[detector]].sort((a, b) => b.score - a.score || a.item - b.item).slice(0, MAX_ENTRIES_PER_DETECTOR);
+    for (const match of best) list.push({ benchmark: itemIds[match.item]!, detector, score: round(match.score), evidence: match.evidence });
+  }
   return list;
 }
 
@@ -72,7 +81,7 @@ export class DecontamTally {
   }
 
   /** Counts one record; returns whether it is removed. */
-  add(matches: RecordMatches): boolean {
+  add(matches: Readonly<Record<Detector, readonly { item: number }[]>>): boolean {
     this.records++;
     const detectors: Detector[] = [];
     if (matches.exact.length > 0) detectors.push('exact');

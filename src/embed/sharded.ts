@@ -110,10 +110,7 @@ async function mergeShards(setup: EmbedSetup, shards: ShardFolder, started: numb
       const totals = { ...emptyTotals(), rows: counts.rows ?? 0, tokens: counts.tokens ?? 0, truncated: counts.truncated ?? 0, empty: counts.empty ?? 0, zeroVectors: counts.zeroVectors ?? 0 };
       return { ...shardSummary(setup, totals, out, started, {}), alreadyMerged: true };
     }
-    const missing = shards.missing(plan.shards);
-    if (missing.length > 0) {
-      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same flags; the last one to finish merges.`, { path: out, missing });
-    }
+    shards.assertFinished(plan);
     const parts = await EmbedParts.open(out, setup.key);
     const finished = await parts.finished();
     const windows = windowCount(await rowsOf(setup), setup.windowRows);

@@ -146,10 +146,7 @@ async function mergeShards(prepared: PreparedGenerate, key: Record<string, unkno
     const plan = await shards.planForMerge('generate', 'tidepool generate --shard I/N');
     const asked = planOf(key, plan.shards);
     shards.check(plan, asked, '--merge');
-    const missing = shards.missing(plan.shards);
-    if (missing.length > 0) {
-      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same flags; the last one to finish merges.`, { path: out, missing });
-    }
+    shards.assertFinished(plan);
     const parts: Part[] = [];
     for (let index = 0; index < plan.shards; index++) parts.push(await readPart(shards, index));
     const funnel = mergeFunnels(parts.map((part) => part.funnel));

@@ -208,10 +208,7 @@ async function mergeShards(run: IngestRun, setup: Setup, shards: ShardFolder, st
     if (manifest?.stage === 'ingest' && manifest.parameters.shards === plan.shards && existsSync(join(out, PAIRS_FILE))) {
       return { out, seconds: (performance.now() - started) / 1000, merged: true, alreadyMerged: true };
     }
-    const missing = shards.missing(plan.shards);
-    if (missing.length > 0) {
-      throw new TidepoolError('E_USAGE', `cannot merge ${out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${shards.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same inputs and flags; the last one to finish merges.`, { path: out, missing });
-    }
+    shards.assertFinished(plan, 'inputs and flags');
     const dir = partsDir(shards.dir);
     const unitsOfFile = new Map<number, WorkUnit[]>();
     for (const unit of await workUnits(setup, plan.shards)) unitsOfFile.set(unit.sourceIndex, [...(unitsOfFile.get(unit.sourceIndex) ?? []), unit]);

@@ -64,6 +64,7 @@ export const WIRED_BY_PIPELINE: Readonly<Record<StageName, Readonly<Record<strin
     apiKey: 'an API key never goes in a file: set OPENAI_API_KEY in the environment of `tidepool run`',
     shard: 'the executor sets it: shards come from executor.tasks (e.g. "executor": {"type": "slurm", "tasks": {"decontam": 8}}) or `tidepool run --executor slurm --tasks decontam=8`',
     merge: 'the executor runs the merge after the shards of executor.tasks',
+    rethreshold: 'it re-applies thresholds to a finished decontam folder: run `tidepool decontam --rethreshold --out WORK/decontam` after the pipeline',
   },
   export: { input: 'export reads WORK/decontam/ (or WORK/generate/ without a decontam stage)' },
   report: {

@@ -102,6 +102,17 @@ export class ShardFolder {
     return Array.from({ length: count }, (_, index) => index).filter((index) => !this.isDone(index));
   }
 
+  /**
+   * Throws unless every shard of `plan` has its completion marker, naming the unfinished ones and how to run them.
+   * @param same what every shard must share, as the message names it (`flags`, `inputs and flags`)
+   * @throws TidepoolError `E_USAGE`
+   */
+  assertFinished(plan: ShardPlan, same = 'flags'): void {
+    const missing = this.missing(plan.shards);
+    if (missing.length === 0) return;
+    throw new TidepoolError('E_USAGE', `cannot merge ${this.out} yet: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${plan.shards} ha${missing.length === 1 ? 's' : 've'} not finished (no completion marker ${this.marker(missing[0]!)}${missing.length > 1 ? ', ...' : ''}). Run ${missing.map((index) => `--shard ${index}/${plan.shards}`).join(', ')} with the same ${same}; the last one to finish merges.`, { path: this.out, missing });
+  }
+
   /** Writes shard `index`'s completion marker (empty, atomically): the shard's part is complete. */
   async markDone(index: number): Promise<void> {
     await createFolder(join(this.dir, 'completions'));

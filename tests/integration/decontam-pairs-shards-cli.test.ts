@@ -122,7 +122,7 @@ async function compareSharded(name: string, extra: string[], checked: number): P
   expect(summaries.reduce((sum, summary) => sum + summary.removed, 0)).toBe(unsharded.removed);
   // The leaks are spread over the file: more than one shard removes something.
   expect(summaries.filter((summary) => summary.removed > 0).length).toBeGreaterThan(1);
-  for (const file of ['kept.jsonl', 'removed.jsonl']) {
+  for (const file of ['kept.jsonl', 'removed.jsonl', 'candidates.jsonl']) {
     const [a, b] = await Promise.all([readFile(join(whole, file)), readFile(join(sharded, file))]);
     expect(b.equals(a), file).toBe(true);
   }

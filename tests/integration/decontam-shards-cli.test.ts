@@ -66,7 +66,7 @@ describe('decontam --shard I/N', () => {
     expect(summaries.reduce((sum, summary) => sum + summary.records, 0)).toBe(301);
     expect(summaries.map((summary) => summary.removed)).toEqual([0, 1, 0]);
     expect(summaries.map((summary) => summary.rejected)).toEqual([0, 0, 1]);
-    for (const name of ['kept.jsonl', 'removed.jsonl', 'rejects.jsonl']) {
+    for (const name of ['kept.jsonl', 'removed.jsonl', 'candidates.jsonl', 'rejects.jsonl']) {
       const [a, b] = await Promise.all([bytesOf(whole, name), bytesOf(sharded, name)]);
       expect(b.equals(a), name).toBe(true);
     }

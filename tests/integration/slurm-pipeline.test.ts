@@ -227,6 +227,10 @@ describe('tidepool run --executor slurm', () => {
     const [winner, loser] = a.code === 0 ? [a, b] : [b, a];
     expect(loser.stderr).toMatch(/E_OUTPUT_LOCKED|still queued or running/);
     const ids = jobIdsOf(winner.json as LaunchJson);
+    // Nor may the local executor run the stages while the cluster's jobs are queued (seconds of work here).
+    const local = await run(['run', file, '--executor', 'local']);
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/still queued or running/);
     await drained(ids);
     const logs = join(dir, 'twice', 'logs');
     const embed = (winner.json as LaunchJson).launch.stages.find((stage) => stage.stage === 'embed')!;

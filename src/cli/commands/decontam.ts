@@ -6,8 +6,8 @@ import type { EndpointFlags } from '../embed-endpoint.js';
 import { addEndpointFlags } from '../endpoint-flags.js';
 
 interface DecontamFlags extends CommonFlags, EndpointFlags {
-  input: string;
-  bench: string[];
+  input?: string;
+  bench?: string[];
   out: string;
   coreset?: string;
   embeddings?: string;
@@ -33,6 +33,7 @@ interface DecontamFlags extends CommonFlags, EndpointFlags {
   windowRows?: number;
   shard?: string;
   merge?: boolean;
+  rethreshold?: boolean;
 }
 
 /** Parses a number in `[min, max]` (exclusive of `min` when `openMin`). */
@@ -46,12 +47,22 @@ function numberIn(min: number, max: number, openMin: boolean): (value: string) =
   };
 }
 
+/** `--rethreshold`: new thresholds from the recorded candidates; the histograms go to stderr. */
+async function rethreshold(flags: DecontamFlags): Promise<void> {
+  const { rethresholdDecontam } = await import('../../decontam/rethreshold.js');
+  const { histogramText, ...summary } = await rethresholdDecontam({ out: flags.out, ngramThreshold: flags.ngramThreshold, embedThreshold: flags.embedThreshold });
+  // The distribution is what a person reads before choosing: stdout, unless stdout carries the JSON summary.
+  if (flags.json === true) say(flags, histogramText);
+  else process.stdout.write(histogramText);
+  printSummary(flags, summary, `rethresholded ${summary.records} records (n-gram ${summary.thresholds.ngram}, embedding ${summary.thresholds.embedding}): ${summary.kept} kept, ${summary.removed} removed -> ${summary.out}/kept.jsonl, ${summary.out}/removed.jsonl`);
+}
+
 /** Builds the `decontam` command. */
 export function decontamCommand(): Command {
   return addEndpointFlags(new Command('decontam')
     .description('remove records that copy or paraphrase benchmark problems (HumanEval, MBPP, DS-1000, APPS, LiveCodeBench .jsonl/.jsonl.gz) into OUT/kept.jsonl and OUT/removed.jsonl (with evidence)')
-    .requiredOption('-i, --input <path>', 'raw pairs (output folder of `tidepool ingest`, or its pairs.arrow) or generated records (output folder of `tidepool generate`, or a .jsonl/.jsonl.gz)')
-    .requiredOption('-b, --bench <files...>', 'benchmark files; the layout of each is detected from its fields')
+    .option('-i, --input <path>', 'raw pairs (output folder of `tidepool ingest`, or its pairs.arrow) or generated records (output folder of `tidepool generate`, or a .jsonl/.jsonl.gz)')
+    .option('-b, --bench <files...>', 'benchmark files; the layout of each is detected from its fields')
     .requiredOption('-o, --out <dir>', 'output folder for kept.jsonl, removed.jsonl and manifest.json')
     .option('--coreset <dir>', 'pairs input: check only the rows of this coreset (output folder of `tidepool select`, or its coreset.arrow)')
     .option('--embeddings <dir>', 'pairs input: use the vectors of this `tidepool embed` output instead of embedding again (its manifest names the model)')
@@ -80,9 +91,18 @@ export function decontamCommand(): Command {
     .addOption(new Option('--window-rows <n>', 'records per window (default: 8192)').argParser(parsePositive).hideHelp())
     .option('--shard <I/N>', 'check only shard I of N (0-based) of the input\'s lines (generated records) or pairs.arrow rows into the shared --out, then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into kept.jsonl and removed.jsonl (same other flags as the shards)')
+    .option('--rethreshold', 'apply --ngram-threshold / --embed-threshold anew to the finished output in --out from its candidates.jsonl (no --input, --bench or embedding needed; seconds), and print the score distribution per benchmark')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: DecontamFlags) => {
+      if (flags.rethreshold === true) {
+        await rethreshold(flags);
+        return;
+      }
+      if (flags.input === undefined || flags.bench === undefined) {
+        const { TidepoolError } = await import('../../errors.js');
+        throw new TidepoolError('E_USAGE', `tidepool decontam needs ${flags.input === undefined ? '--input' : '--bench'} (only --rethreshold, which re-applies thresholds to a finished --out, works without --input and --bench)`);
+      }
       const { runDecontam } = await import('../../decontam/run.js');
       const { hubSettings } = await import('../hub-settings.js');
       const { endpointOptions } = await import('../embed-endpoint.js');

@@ -62,11 +62,12 @@ export function recordJobFailure(work: string, job: JobRef, error: unknown, ids:
 async function upstreamOutputs(run: ClusterJob, target: StageName, fingerprints: FingerprintCache): Promise<Map<StageName, string>> {
   const { config } = run;
   const outputsOf = new Map<StageName, string>();
+  const launchedShards = readLaunch(config.work)?.shards ?? {};
   for (const stage of STAGES.slice(0, STAGES.indexOf(target))) {
     const options = config.stages[stage];
     if (options === undefined) continue;
     const context = run.contextOf(stage);
-    const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints, identityExtra(stage, readLaunch(config.work)?.shards[stage] ?? 1));
+    const identity = await stageIdentity(stage, options, config, outputsOf, fingerprints, identityExtra(stage, launchedShards[stage] ?? 1));
     const record = readStageRecord(context.dir);
     if (record === undefined || !isUpToDate(record, identity, STAGE_SPECS[stage].outputs(context, options))) {
       throw new TidepoolError('E_USAGE', `${target} cannot run: the ${stage} stage before it ${record === undefined ? 'has not finished' : 'changed since it finished (its inputs or options differ now)'} (${context.dir}). Launch the pipeline again (\`tidepool run ${config.file} --executor slurm\`): it submits what is left in order.`, { stage, target });
@@ -118,8 +119,9 @@ async function runJob(run: ClusterJob): Promise<ClusterJobSummary> {
     if (job.role === 'shard') {
       // A shard that returned without its completion marker (generate with units that failed past their
       // retries) has not finished: failing here shows it on the shard, not later on the merge.
-      if (!new ShardFolder(context.dir).isDone(job.index)) {
-        throw new TidepoolError('E_USAGE', `${stage} shard ${job.index}/${job.shards} stopped without finishing its part (no completion marker ${new ShardFolder(context.dir).marker(job.index)}): its log says which units failed. Relaunch the pipeline to run it again.`, { stage, shard: job.index });
+      const shardFolder = new ShardFolder(context.dir);
+      if (!shardFolder.isDone(job.index)) {
+        throw new TidepoolError('E_USAGE', `${stage} shard ${job.index}/${job.shards} stopped without finishing its part (no completion marker ${shardFolder.marker(job.index)}): its log says which units failed. Relaunch the pipeline to run it again.`, { stage, shard: job.index });
       }
       return { stage, role: job.role, status: 'done' };
     }

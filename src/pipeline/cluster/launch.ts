@@ -59,7 +59,7 @@ export function logDirOf(work: string): string {
  * Refuses a launch while jobs of the previous launch of this work folder are still queued or running
  * (they would run the same shards); `tidepool status` shows them.
  */
-async function assertNoLiveLaunch(work: string, launcher: Launcher, file: string): Promise<void> {
+export async function assertNoLiveLaunch(work: string, launcher: Launcher, file: string): Promise<void> {
   const previous = readLaunch(work);
   if (previous === undefined) return;
   const live = await launcher.query(launchJobIds(previous));

@@ -13,8 +13,8 @@ import { resolveExecutor, type ExecutorFlags, type ExecutorType } from '../execu
 import { loadPipeline, runLoadedPipeline, type PipelineRun, type PipelineSummary } from '../run.js';
 import { recordJobFailure, runClusterJob, type ClusterJobSummary } from './job.js';
 import { parseJobRef, parseNextStage } from './job-ref.js';
-import { launchPipeline, type LaunchSummary } from './launch.js';
-import { launchJobIds, readLaunch } from './launch-record.js';
+import { assertNoLiveLaunch, launchPipeline, type LaunchSummary } from './launch.js';
+import { readLaunch } from './launch-record.js';
 import { formatStatus, pipelineStatus, type PipelineStatus } from './status.js';
 
 /** What the caller (the CLI) gives a cluster executor. */
@@ -68,6 +68,7 @@ export async function executePipeline(run: ExecutedRun): Promise<ExecutedSummary
   const executor = resolveExecutor(config.executor, run.executor ?? {}, present, config.file);
   if (executor.type === 'local') {
     if (run.wait === true) loaded.log('run: --wait applies to a cluster executor; the local executor always runs to the end');
+    await assertNoLiveClusterJobs(run, config);
     return { executor: 'local', ...(await runLoadedPipeline(run, loaded)) };
   }
   const host = hostOf(run);
@@ -80,6 +81,21 @@ export async function executePipeline(run: ExecutedRun): Promise<ExecutedSummary
     throw new TidepoolError('E_LAUNCHER', `the pipeline did not finish on ${launcher.name}: ${unfinished.map((stage) => `${stage.stage} ${stage.state}`).join(', ')}\n${formatStatus(status)}`, { stages: unfinished.map((stage) => stage.stage) });
   }
   return { executor: executor.type, launch, status, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The local executor must not run stages whose shards a cluster is running (shards do not hold the work
+ * folder's lock). Where the scheduler cannot be asked (a work folder copied off the cluster), it is not.
+ */
+async function assertNoLiveClusterJobs(run: ExecutedRun, config: ExecutedRunConfig): Promise<void> {
+  const launch = readLaunch(config.work);
+  if (launch === undefined || run.cluster === undefined || launch.launcher === 'local') return;
+  try {
+    await assertNoLiveLaunch(config.work, run.cluster.launcher(launch.launcher as Exclude<ExecutorType, 'local'>), config.file);
+  } catch (error) {
+    if (error instanceof TidepoolError && error.code === 'E_LAUNCHER') return;
+    throw error;
+  }
 }
 
 /**
@@ -109,11 +125,10 @@ async function waitForJobs(launcher: Launcher, config: ExecutedRunConfig, contex
       if (seen.get(stage.stage) !== line) log(`run: ${stage.stage}: ${line}`);
       seen.set(stage.stage, line);
     }
-    const launch = readLaunch(config.work);
-    const live = launch === undefined ? [] : await launcher.query(launchJobIds(launch));
-    if (live.length === 0) return pipelineStatus(config, launcher, dirOf);
+    // The queue was asked before the records were read: with nothing queued, this status is the final one.
+    if (status.queuedJobs.length === 0) return status;
     if (signal?.aborted === true) {
-      throw new TidepoolError('E_INTERRUPTED', `stopped waiting; the jobs go on (${[...new Set(live.map((task) => task.jobId))].join(', ')}): follow them with \`tidepool status ${config.file}\``);
+      throw new TidepoolError('E_INTERRUPTED', `stopped waiting; the jobs go on (${status.queuedJobs.join(', ')}): follow them with \`tidepool status ${config.file}\``);
     }
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
   }

@@ -47,6 +47,8 @@ export interface PipelineStatus {
   launchedAt: string | null;
   launcher: string | null;
   stages: StageStatus[];
+  /** Job ids of the launch that the scheduler still has queued or running (asked before the folder was read). */
+  queuedJobs: string[];
 }
 
 function stageTasks(queued: readonly QueuedTask[], jobId: string | undefined): QueuedTask[] {
@@ -76,7 +78,7 @@ export async function pipelineStatus(config: PipelineConfig, launcher: Launcher,
     if (status.state === 'failed') blocked = true;
     stages.push(status);
   }
-  return { work: config.work, launchedAt: launch?.launchedAt ?? null, launcher: launch?.launcher ?? null, stages };
+  return { work: config.work, launchedAt: launch?.launchedAt ?? null, launcher: launch?.launcher ?? null, stages, queuedJobs: [...new Set(queued.map((task) => task.jobId))] };
 }
 
 function stageStatus(stage: StageName, launched: LaunchedStage | undefined, queued: readonly QueuedTask[], failures: readonly FailureRecord[], logDir: string, launcher: Launcher, dir: string, finished: boolean, finishedAt: string | undefined): StageStatus {

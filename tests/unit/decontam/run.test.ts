@@ -58,9 +58,12 @@ async function outputs(out: string, summary: DecontamSummary): Promise<{ kept: R
   }
   expect(manifest.counts).toMatchObject({ records: kept.length + removed.length, kept: kept.length, removed: removed.length, removedByDetector: byDetector, removedByBenchmark: byBenchmark });
   expect(summary).toMatchObject({ records: kept.length + removed.length, kept: kept.length, removed: removed.length, removedByDetector: byDetector, removedByBenchmark: byBenchmark });
-  expect(manifest.outputs.map((o) => o.rows)).toEqual([kept.length, removed.length]);
+  // candidates.jsonl: every removed record is among its lines, marked removed.
+  const candidates = (await readFile(join(out, 'candidates.jsonl'), 'utf8')).split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { removed: boolean });
+  expect(candidates.filter((line) => line.removed)).toHaveLength(removed.length);
+  expect(manifest.outputs.map((o) => o.rows)).toEqual([kept.length, removed.length, candidates.length]);
   for (const input of manifest.inputs) expect(input.sha256).toMatch(/^[0-9a-f]{64}$/);
-  expect((await readdir(out)).sort()).toEqual(['kept.jsonl', 'manifest.json', 'removed.jsonl']);
+  expect((await readdir(out)).sort()).toEqual(['candidates.jsonl', 'kept.jsonl', 'manifest.json', 'removed.jsonl']);
   return { kept, removed };
 }
 

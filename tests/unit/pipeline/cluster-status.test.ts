@@ -65,6 +65,7 @@ describe('pipeline status', () => {
       ['embed', 'running', 1, 1, 3],
       ['select', 'pending', 0, 0, 1],
     ]);
+    expect(status.queuedJobs).toEqual(['10', '11', '12']);
     expect(formatStatus(status)).toMatch(/embed\s+running\s+shards 1\/4 done, 1 running, 3 pending\s+jobs 10, 11/);
   });
 
@@ -95,6 +96,7 @@ describe('pipeline status', () => {
     finished('ingest', '2026-12-07T04:00:00.000Z');
     const status = await pipelineStatus(config(), scheduler([]), dirOf);
     expect(status.launchedAt).toBeNull();
+    expect(status.queuedJobs).toEqual([]);
     expect(status.stages.map((stage) => stage.state)).toEqual(['done', 'not launched', 'not launched']);
     expect(formatStatus(status)).toContain('never launched on a cluster');
   });
