@@ -34,8 +34,9 @@ export class WindowVectors {
 /**
  * Embeds `texts` (window `window`) on `model`'s servers; vectors in window order, in `scratch`'s
  * memory when given (then valid until its next use: the caller writes them out first).
+ * `onDrained` is called once every request is sent (see the client's `embed`): the next window may start then.
  */
-export async function embedWindowRemote(texts: readonly string[], window: number, model: EndpointModel, partsDir: string, onTask: (rows: number) => void, scratch?: WindowVectors): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
+export async function embedWindowRemote(texts: readonly string[], window: number, model: EndpointModel, partsDir: string, onTask: (rows: number) => void, scratch?: WindowVectors, onDrained?: () => void): Promise<{ vectors: Float32Array; stats: Omit<WindowStats, 'seconds'> }> {
   const dim = model.dim;
   const saved = await EndpointJournal.read(partsDir, window, texts.length, dim, scratch?.take(texts.length * dim));
   const { vectors } = saved;
@@ -46,7 +47,7 @@ export async function embedWindowRemote(texts: readonly string[], window: number
     const journal = await EndpointJournal.open(partsDir, window, saved.bytes);
     try {
       const sent = await embedRemote(model, texts, {
-        rows, into: vectors, onBatch: async (batch) => {
+        rows, into: vectors, onDrained, onBatch: async (batch) => {
           await journal.append(batch.indexes, batch.vectors, batch.tokens);
           onTask(batch.indexes.length);
         },

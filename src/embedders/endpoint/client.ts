@@ -48,6 +48,10 @@ interface Endpoint {
   batchSize: number;
   /** Gave up on after its retries: its batches go to the other endpoints for the rest of the run. */
   down: boolean;
+  /** Request slots free now, of `concurrency`: shared by every {@link EndpointClient.embed} call in progress. */
+  freeSlots: number;
+  /** Slots waiting for one of this endpoint's to be freed, first come first served. */
+  waiting: (() => void)[];
 }
 
 /** The error of an endpoint that stayed unavailable through every retry (the only kind another endpoint can take over). */
@@ -79,7 +83,7 @@ export class EndpointClient {
     if (settings.urls.length === 0) throw new TidepoolError('E_USAGE', 'no embedding endpoint: pass --endpoint URL[,URL...] or --model openai:NAME');
     this.endpoints = settings.urls.map((url) => {
       try {
-        return { url: new URL(embeddingsURL(url)), shown: redactURL(url), batchSize: settings.batchSize, down: false };
+        return { url: new URL(embeddingsURL(url)), shown: redactURL(url), batchSize: settings.batchSize, down: false, freeSlots: settings.concurrency, waiting: [] };
       } catch {
         throw new TidepoolError('E_USAGE', `--endpoint ${redactURL(url)} is not a URL; expected e.g. http://127.0.0.1:8080 (TEI) or http://127.0.0.1:8000/v1 (vLLM, OpenAI-style)`);
       }
@@ -147,8 +151,13 @@ export class EndpointClient {
    * through its retries is left out for the rest of the run while another one answers; on any other
    * failure (or the last endpoint down) the other slots finish their requests in flight (and journal
    * them), then the first error is thrown.
+   * Calls may overlap (embed starts a window's requests while the last ones of the window before are
+   * answered): `concurrency` counts one endpoint's requests in flight over all of them, each call's slots
+   * taking the endpoint's free ones as the other call's slots run out of batches.
+   * @param onDrained called once every batch is taken (the last ones still on their way): the caller's
+   *   cue to start its next call, whose slots then take over this call's as they finish
    */
-  async embed(texts: readonly string[], dim: number, onBatch: (batch: AnsweredBatch) => Promise<void>, rows?: readonly number[]): Promise<void> {
+  async embed(texts: readonly string[], dim: number, onBatch: (batch: AnsweredBatch) => Promise<void>, rows?: readonly number[], onDrained?: () => void): Promise<void> {
     // The rows not yet taken, from `next` on; batches handed back (413 halves, a down server's) go in
     // `returned` and are taken first. A cursor, not a slice of the rest per batch: that copied the
     // window's remaining rows (up to 16,384) for every request.
@@ -156,10 +165,17 @@ export class EndpointClient {
     let next = 0;
     const returned: number[][] = [];
     let failure: Error | undefined;
+    let drained = false;
     const take = (size: number): number[] | undefined => {
       const first = returned.shift();
       if (first === undefined) {
-        if (next >= queue.length) return undefined;
+        if (next >= queue.length) {
+          if (!drained) {
+            drained = true;
+            onDrained?.();
+          }
+          return undefined;
+        }
         next += size;
         return queue.slice(next - size, next);
       }
@@ -167,6 +183,14 @@ export class EndpointClient {
       return first.slice(0, size);
     };
     const slot = async (endpoint: Endpoint): Promise<void> => {
+      await this.acquireSlot(endpoint);
+      try {
+        await slotLoop(endpoint);
+      } finally {
+        this.releaseSlot(endpoint);
+      }
+    };
+    const slotLoop = async (endpoint: Endpoint): Promise<void> => {
       for (let batch = take(endpoint.batchSize); batch !== undefined && failure === undefined; batch = endpoint.down ? undefined : take(endpoint.batchSize)) {
         try {
           const parsed = await this.send(endpoint, batch.map((i) => texts[i]!), dim);
@@ -192,6 +216,22 @@ export class EndpointClient {
     const slots = this.endpoints.flatMap((endpoint) => Array.from({ length: this.settings.concurrency }, () => slot(endpoint)));
     await Promise.all(slots);
     if (failure !== undefined) throw failure;
+  }
+
+  /** Waits for one of `endpoint`'s request slots (at once when one is free). */
+  private acquireSlot(endpoint: Endpoint): Promise<void> {
+    if (endpoint.freeSlots > 0) {
+      endpoint.freeSlots--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => endpoint.waiting.push(resolve));
+  }
+
+  /** Frees a request slot of `endpoint`: to the first slot waiting for one, if any. */
+  private releaseSlot(endpoint: Endpoint): void {
+    const next = endpoint.waiting.shift();
+    if (next === undefined) endpoint.freeSlots++;
+    else next();
   }
 
   /** One batch to one endpoint, retried as the rules say; a 413 throws {@link SplitBatch} after halving the endpoint's size. */

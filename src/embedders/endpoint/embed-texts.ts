@@ -14,6 +14,8 @@ export interface RemoteEmbedOptions {
   into?: Float32Array | undefined;
   /** Awaited for each answered batch before its vectors are used and its slot sends again (embed journals it here). */
   onBatch?: ((batch: AnsweredBatch) => Promise<void>) | undefined;
+  /** Called once every batch is sent (the client's `embed`); not called when there is nothing to send. */
+  onDrained?: (() => void) | undefined;
 }
 
 /** Embeds `texts` on `model`'s servers: vectors in text order (texts x dim), and the tokens the servers counted. */
@@ -35,6 +37,6 @@ export async function embedRemote(model: EndpointModel, texts: readonly string[]
       for (let j = 0; j < indexes.length; j++) vectors.set(source.subarray(j * dim, (j + 1) * dim), indexes[j]! * dim);
     }
     tokens += batch.tokens;
-  }, options.rows);
+  }, options.rows, options.onDrained);
   return { vectors, tokens };
 }

@@ -141,6 +141,35 @@ describe('EndpointClient', () => {
     expect(sim.stats.maxInFlight).toBe(3);
   });
 
+  it('overlapping calls, each started when the one before has sent everything, share the concurrency and answer every row once', async () => {
+    const sim = await server({ latencyMs: 20 });
+    const target = client([sim.baseURL], { concurrency: 3, batchSize: 2 });
+    const windows = [[...texts.keys()].slice(0, 20), [...texts.keys()].slice(20, 36), [...texts.keys()].slice(36)];
+    const answered = new Map<number, number>();
+    const drainedAt: number[] = [];
+    const calls: Promise<void>[] = [];
+    const start = (window: number): void => {
+      let drained = 0;
+      calls.push(target.embed(texts, 8, async (batch) => {
+        for (const row of batch.indexes) answered.set(row, (answered.get(row) ?? 0) + 1);
+        await Promise.resolve();
+      }, windows[window], () => {
+        drained++;
+        expect(drained).toBe(1);
+        drainedAt.push(answered.size);
+        if (window + 1 < windows.length) start(window + 1);
+      }));
+    };
+    start(0);
+    while (calls.length < windows.length) await Promise.all(calls);
+    await Promise.all(calls);
+    expect([...answered.keys()].sort((a, b) => a - b)).toEqual([...texts.keys()]);
+    expect([...answered.values()].every((count) => count === 1)).toBe(true);
+    // Each call drained with some of its last requests unanswered (so the calls overlapped), never over 3 in flight.
+    expect(drainedAt[0]).toBeLessThan(20);
+    expect(sim.stats.maxInFlight).toBe(3);
+  });
+
   it('asks for base64 vectors, and for floats from a server that refuses base64 (422), with the same vectors', async () => {
     const sim = await server();
     const direct = client([sim.baseURL]);
