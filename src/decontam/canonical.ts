@@ -56,6 +56,14 @@ const FIRST_OPERATOR_ID = FIRST_KEYWORD_ID + KEYWORDS.length;
 /** Single ASCII punctuation unit `u` has class `FIRST_PUNCT_ID + u`. */
 const FIRST_PUNCT_ID = FIRST_OPERATOR_ID + OPERATORS.length;
 
+const OPEN_PAREN = FIRST_PUNCT_ID + 40;
+const CLOSE_PAREN = FIRST_PUNCT_ID + 41;
+const COMMA = FIRST_PUNCT_ID + 44;
+const SEMICOLON = FIRST_PUNCT_ID + 59;
+const BACKSLASH = FIRST_PUNCT_ID + 92;
+const CLOSE_BRACKET = FIRST_PUNCT_ID + 93;
+const CLOSE_BRACE = FIRST_PUNCT_ID + 125;
+
 /** Largest token class id (for sizing tables). */
 export const MAX_TOKEN_ID = FIRST_PUNCT_ID + 127;
 
@@ -165,7 +173,42 @@ export class CanonicalScanner {
         i = this.punctuation(text, i, unit);
       }
     }
+    this.normalize(text);
     return this.count;
+  }
+
+  /**
+   * Drops what re-printers and formatters add or remove without changing the code (so a copy re-printed
+   * by `ast.unparse`, black or prettier keeps its stream): docstrings and other strings standing alone
+   * on their lines, a string right after another (implicit concatenation, split by a formatter),
+   * parentheses, trailing commas, semicolons and line-continuation backslashes. In place.
+   */
+  private normalize(text: string): void {
+    const { ids, starts, ends } = this;
+    const count = this.count;
+    let out = 0;
+    for (let t = 0; t < count; t++) {
+      const id = ids[t]!;
+      if (id === STR) {
+        if (out > 0 && ids[out - 1] === STR) {
+          ends[out - 1] = ends[t]!;
+          continue;
+        }
+        if (standsAlone(text, starts[t]!, ends[t]!)) continue;
+      } else if (id === OPEN_PAREN || id === CLOSE_PAREN || id === SEMICOLON || id === BACKSLASH) {
+        continue;
+      } else if (id === COMMA) {
+        let next = t + 1;
+        while (next < count && ids[next] === OPEN_PAREN) next++;
+        const after = next < count ? ids[next]! : CLOSE_PAREN;
+        if (after === CLOSE_PAREN || after === CLOSE_BRACKET || after === CLOSE_BRACE) continue;
+      }
+      ids[out] = id;
+      starts[out] = starts[t]!;
+      ends[out] = ends[t]!;
+      out++;
+    }
+    this.count = out;
   }
 
   /** A number literal from `i` (hex, exponents, suffixes and `_` separators included); returns its end. */
@@ -236,6 +279,24 @@ export class CanonicalScanner {
     this.ends[this.count] = end;
     this.count++;
   }
+}
+
+/**
+ * Whether `text[start, end)` is alone on its line(s): only blanks before it since the line's start and
+ * only blanks (or a comment) after it up to the line's end. A docstring, or a string statement.
+ */
+function standsAlone(text: string, start: number, end: number): boolean {
+  for (let i = start - 1; i >= 0; i--) {
+    const unit = text.charCodeAt(i);
+    if (unit === 10) break;
+    if (unit !== 32 && unit !== 9 && unit !== 13) return false;
+  }
+  for (let i = end; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 10 || unit === 35 || (unit === 47 && text.charCodeAt(i + 1) === 47)) return true;
+    if (unit !== 32 && unit !== 9 && unit !== 13) return false;
+  }
+  return true;
 }
 
 function isHexLiteral(text: string, start: number): boolean {

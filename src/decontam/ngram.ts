@@ -39,7 +39,7 @@ export interface NgramMatch {
 /** What the index holds. */
 export interface NgramIndexStats {
   units: number;
-  /** Units with fewer than `minNgrams` n-grams (after dropping common ones): they can never match. */
+  /** Units with fewer than {@link MIN_WHOLE_UNIT_NGRAMS} n-grams (after dropping common ones): they can never match. */
   shortUnits: number;
   /** Distinct n-grams indexed. */
   ngrams: number;
@@ -51,8 +51,24 @@ export interface NgramIndexStats {
 export interface NgramThresholds {
   /** Least share of a unit's n-grams found in the record. */
   threshold: number;
-  /** Least number of a unit's n-grams found in the record. */
+  /**
+   * Least number of a unit's n-grams found in the record. A unit with fewer (a short solution, most of
+   * whose n-grams are common to many items) must be found whole: all of its n-grams, at least
+   * {@link MIN_WHOLE_UNIT_NGRAMS}.
+   */
   minNgrams: number;
+}
+
+/**
+ * Fewest n-grams a unit found whole may have. Short units were never matched before (about 1 in 5 MBPP-like
+ * solutions): found whole, 2 distinctive 10-grams flagged none of 24,000 clean real functions
+ * (bench/results/decontam-recall.md) while catching the short solutions' copies.
+ */
+export const MIN_WHOLE_UNIT_NGRAMS = 2;
+
+/** The n-grams a unit of `total` must have found in a record: `minNgrams`, or all of a shorter unit's. */
+export function neededNgrams(total: number, minNgrams: number): number {
+  return Math.min(minNgrams, Math.max(MIN_WHOLE_UNIT_NGRAMS, total));
 }
 
 /** Odd multiplier of the rolling n-gram hash. */
@@ -155,7 +171,7 @@ export class NgramIndex {
       for (let p = table.start(slot); p < table.end(slot); p++) totals[table.values[p]!]!++;
     });
     let short = 0;
-    for (const count of totals) if (count < minNgrams) short++;
+    for (const count of totals) if (count < neededNgrams(count, minNgrams)) short++;
     return new NgramIndex(n, table, unitItems, totals, { units: units.length, shortUnits: short, ngrams: table.distinctKeys - common, commonNgrams: common });
   }
 
@@ -194,7 +210,7 @@ export class NgramIndex {
       const matched = counts[unit]!;
       counts[unit] = 0;
       const total = totals[unit]!;
-      if (matched < thresholds.minNgrams || total === 0 || matched / total < thresholds.threshold) continue;
+      if (matched < neededNgrams(total, thresholds.minNgrams) || total === 0 || matched / total < thresholds.threshold) continue;
       const item = this.unitItems[unit]!;
       const score = matched / total;
       best ??= new Map();

@@ -153,9 +153,7 @@ describe('plantCopies', () => {
     const jobs = planted.flatMap(({ copies }) => copies.map((copy) => ({ id: copy.id, code: copy.code, line: LINE_OF.get(copy.id) ?? {}, neighbourNames: ['neighbour_a', 'neighbour_b'] })));
     const results = checkInPython(jobs);
     const original = new Map(SOLUTIONS.map((s, i) => [s.id, results[i]]));
-    // The look-alike fixture Mini/1 expects 3 vowel runs in 'queueing tea' (there are 2): its own
-    // solution fails its test, so its copies must fail it the same way; every other original passes.
-    expect([...original].filter(([, result]) => result !== 'ok').map(([id]) => id)).toEqual(['humaneval-style/Mini/1']);
+    expect([...original].filter(([, result]) => result !== 'ok').map(([id]) => id)).toEqual([]);
     const differing = results.flatMap((result, i) => (result === original.get(jobs[i]?.id ?? '') ? [] : [`${result}\n${jobs[i]?.code ?? ''}`]));
     expect(differing).toEqual([]);
   });

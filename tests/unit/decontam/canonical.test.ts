@@ -5,14 +5,14 @@ import { distinctNgrams } from '../../../src/decontam/ngram.js';
 
 describe('canonicalize', () => {
   it('turns identifiers into ID, numbers into NUM, strings into STR and keeps keywords and operators', () => {
-    expect(canonicalize('def add_one(x):\n    return x + 1.5e-3')).toEqual(['def', 'ID', '(', 'ID', ')', ':', 'return', 'ID', '+', 'NUM']);
-    expect(canonicalize('const total = items.length >>> 0x1F;')).toEqual(['const', 'ID', '=', 'ID', '.', 'ID', '>>>', 'NUM', ';']);
-    expect(canonicalize('if (a !== b && c <= 10) { x += "s"; }')).toEqual(['if', '(', 'ID', '!==', 'ID', '&&', 'ID', '<=', 'NUM', ')', '{', 'ID', '+=', 'STR', ';', '}']);
+    expect(canonicalize('def add_one(x):\n    return x + 1.5e-3')).toEqual(['def', 'ID', 'ID', ':', 'return', 'ID', '+', 'NUM']);
+    expect(canonicalize('const total = items.length >>> 0x1F;')).toEqual(['const', 'ID', '=', 'ID', '.', 'ID', '>>>', 'NUM']);
+    expect(canonicalize('if (a !== b && c <= 10) { x += "s"; }')).toEqual(['if', 'ID', '!==', 'ID', '&&', 'ID', '<=', 'NUM', '{', 'ID', '+=', 'STR', '}']);
   });
 
   it('reads docstrings, escaped quotes and template literals as one STR each', () => {
-    expect(canonicalize('def f():\n    """Doc "with" quotes\n    on lines."""\n    return \'it\\\'s\'')).toEqual(['def', 'ID', '(', ')', ':', 'STR', 'return', 'STR']);
-    expect(canonicalize('log(`a\n${b}`)')).toEqual(['ID', '(', 'STR', ')']);
+    expect(canonicalize('x = """Doc "with" quotes\n    on lines.""" + \'it\\\'s\'')).toEqual(['ID', '=', 'STR', '+', 'STR']);
+    expect(canonicalize('log(`a\n${b}`)')).toEqual(['ID', 'STR']);
   });
 
   it('drops comments and Markdown fences, and does not let an apostrophe in prose swallow the line', () => {
@@ -26,7 +26,21 @@ describe('canonicalize', () => {
     const text = 'foo(bar, 42)';
     const count = scanner.scan(text);
     const spans = Array.from({ length: count }, (_, i) => text.slice(scanner.starts[i], scanner.ends[i]));
-    expect(spans).toEqual(['foo', '(', 'bar', ',', '42', ')']);
+    expect(spans).toEqual(['foo', 'bar', ',', '42']);
+  });
+
+  it('leaves out what re-printers and formatters change: docstrings, parentheses, trailing commas, semicolons, continuations', () => {
+    const original = 'def f(a, b):\n    """Sum.\n\n    >>> f(1, 2)\n    3\n    """\n    # add\n    return (a + b)\n';
+    const reprinted = 'def f(a, b):\n    return a + b\n';
+    expect(canonicalize(original)).toEqual(canonicalize(reprinted));
+    expect(canonicalize(reprinted)).toEqual(['def', 'ID', 'ID', ',', 'ID', ':', 'return', 'ID', '+', 'ID']);
+    // black-style: a call split over lines with a trailing comma, a backslash continuation, quotes swapped.
+    expect(canonicalize('x = g(\n    a,\n    "b",\n)\ny = a + \\\n    c;')).toEqual(canonicalize("x = g(a, 'b')\ny = a + c"));
+    // Adjacent strings (implicit concatenation, split by a formatter) are one string.
+    expect(canonicalize('s = ("ab"\n     "cd")')).toEqual(canonicalize('s = "abcd"'));
+    // A string inside an expression or a call stays.
+    expect(canonicalize('print("hi")')).toEqual(['ID', 'STR']);
+    expect(canonicalize('d = {"k": 1}')).toEqual(['ID', '=', '{', 'STR', ':', 'NUM', '}']);
   });
 
   it('grows its buffers for long texts', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanonicalScanner, canonicalize } from '../../../src/decontam/canonical.js';
 import { ExactIndex } from '../../../src/decontam/exact.js';
-import { NgramIndex, commonItemLimit, distinctNgrams, ngramHashes } from '../../../src/decontam/ngram.js';
+import { MIN_WHOLE_UNIT_NGRAMS, NgramIndex, commonItemLimit, distinctNgrams, ngramHashes } from '../../../src/decontam/ngram.js';
 import { HashPostings } from '../../../src/decontam/postings.js';
 import { RUNNING_MAXIMUM, RUNNING_MAXIMUM_RENAMED, UNRELATED } from './helpers.js';
 
@@ -101,9 +101,24 @@ describe('NgramIndex', () => {
     const index = NgramIndex.build([{ item: 0, code: RUNNING_MAXIMUM }], 10, 10);
     const [full] = index.match(RUNNING_MAXIMUM, { threshold: 0.1, minNgrams: 1 });
     expect(index.match(RUNNING_MAXIMUM, { threshold: 1, minNgrams: full!.total })).toHaveLength(1);
-    expect(index.match(RUNNING_MAXIMUM, { threshold: 1, minNgrams: full!.total + 1 })).toEqual([]);
+    // A unit with fewer n-grams than minNgrams must be found whole: the whole text matches, a part does not.
+    expect(index.match(RUNNING_MAXIMUM, { threshold: 0.1, minNgrams: full!.total + 1 })).toHaveLength(1);
+    const partial = RUNNING_MAXIMUM.split('\n').slice(0, -3).join('\n');
+    const [part] = index.match(partial, { threshold: 0.1, minNgrams: 1 });
+    expect(part!.matched).toBeGreaterThan(1);
+    expect(part!.matched).toBeLessThan(full!.total);
+    expect(index.match(partial, { threshold: 0.1, minNgrams: part!.matched })).toHaveLength(1);
+    expect(index.match(partial, { threshold: 0.1, minNgrams: part!.matched + 1 })).toEqual([]);
+    expect(index.match(partial, { threshold: 0.1, minNgrams: full!.total + 1 })).toEqual([]);
     expect(index.stats.shortUnits).toBe(0);
+    // A unit with fewer than MIN_WHOLE_UNIT_NGRAMS n-grams can never match.
     expect(NgramIndex.build([{ item: 0, code: 'return x' }], 10, 10).stats).toMatchObject({ units: 1, shortUnits: 1 });
+    const one = 'return values[index] + offset * -scale';
+    expect(distinctNgrams(one, 10)).toHaveLength(1);
+    expect(NgramIndex.build([{ item: 0, code: one }], 10, 10).match(one, { threshold: 0.1, minNgrams: 10 })).toEqual([]);
+    const two = one.replace('return', 'return -');
+    expect(distinctNgrams(two, 10)).toHaveLength(MIN_WHOLE_UNIT_NGRAMS);
+    expect(NgramIndex.build([{ item: 0, code: two }], 10, 10).match(two, { threshold: 0.1, minNgrams: 10 })).toHaveLength(1);
   });
 
   it('drops n-grams shared by more than the common-item limit from the index and the totals', () => {
