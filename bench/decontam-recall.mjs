@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
+import { recallSectionLines, writeRecallSection } from './lib/recall-section.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { problems } from './lib/synthetic-problems.mjs';
 
@@ -240,7 +241,7 @@ for (const [name, r] of Object.entries(runs)) {
   );
 }
 const header = [
-  '# Decontam recall on rewritten copies (baseline)',
+  '# Decontam recall on rewritten copies',
   '',
   `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; 1-minute load average ${result.load.before.toFixed(1)} before the runs and ${result.load.after.toFixed(1)} after (other processes shared the cores). \`npm run bench:decontam-recall\` (bench/decontam-recall.mjs).`,
   `Clean: ${fmt(clean.length)} real Python functions (${Object.entries(cleanByRepo).map(([repo, n]) => `${fmt(n)} from ${repo} ${result.clean.sources[repo]}`).join(', ')}; every function, method or nested function of 3-200 lines, dedented, its docstring as the record's). Benchmarks: ${benchmarks.map((b) => `${b} (${result.benchmarks[b].solutions} solutions)`).join(', ')}${skipped.length > 0 ? `; ${skipped.length} lines of other layouts skipped` : ''}.`,
@@ -253,4 +254,5 @@ const header = [
 ];
 const text = `${[...header, ...md].join('\n')}\n`;
 writeFileSync(join(resultsDir, 'decontam-recall.md'), text);
+writeRecallSection(join(resultsDir, 'decontam.md'), recallSectionLines(result));
 process.stdout.write(text);

@@ -12,7 +12,10 @@
 // with the sample): verbatim HumanEval-like prompt + solution, the same with every identifier and the
 // docstring changed, verbatim MBPP-like code, renamed MBPP-like code, and MBPP-like paraphrases
 // (reworded problem text as docstring, code with its local variables renamed).
-// Usage: node bench/decontam.mjs [--rows 2000000] [--peer-rows 5000]
+// Usage: node bench/decontam.mjs [--rows 2000000] [--peer-rows 5000] [--baseline DIR [--rounds 2]]
+// --baseline DIR: a built checkout of an earlier commit (`git worktree add DIR <commit> && cd DIR &&
+// npm run build`); its exact + n-gram run alternates with this build's, `--rounds` times each, on the
+// same ingested pairs, so a throughput change is measured side by side in one run.
 // Writes bench/results/decontam.json and bench/results/decontam.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,10 +23,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
+import { recallSectionFromFile } from './lib/recall-section.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { FAMILIES, int, mulberry32, pick, problems } from './lib/synthetic-problems.mjs';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '2000000' }, 'peer-rows': { type: 'string', default: '5000' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '2000000' }, 'peer-rows': { type: 'string', default: '5000' }, baseline: { type: 'string' }, rounds: { type: 'string', default: '2' } } });
 const rows = Number(values.rows);
 const peerRows = Number(values['peer-rows']);
 const root = new URL('..', import.meta.url).pathname;
@@ -160,6 +164,25 @@ const configurations = {
 };
 const runs = {};
 const loadBefore = loadavg()[0];
+
+// Side by side with an earlier build: exact + n-gram, alternating baseline and this build.
+let sideBySide = null;
+if (values.baseline !== undefined) {
+  const baseCli = join(values.baseline, 'bin', 'tidepool.js');
+  if (!existsSync(join(values.baseline, 'dist', 'decontam', 'run.js'))) throw new Error(`${values.baseline}/dist missing: build the baseline checkout first`);
+  const commitOf = (dir) => spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  sideBySide = { baseline: { dir: values.baseline, commit: commitOf(values.baseline), runs: [] }, current: { commit: commitOf(root), runs: [] } };
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const [which, entry] of [['baseline', baseCli], ['current', cli]]) {
+      const out = join(work, `out-side-${which}-${round}`);
+      process.stderr.write(`${which} exact + ngram, round ${round + 1} ... `);
+      const run = measure(process.execPath, [entry, 'decontam', '--input', data, ...['--bench', humanevalPath, mbppPath], '--out', out, '--no-embed', '--json', '-q']);
+      const summary = lastJson(run.stdout);
+      sideBySide[which].runs.push({ seconds: run.seconds, rowsPerSecond: Math.round(summary.records / run.seconds), removed: summary.removed, ngramSeconds: summary.detectorSeconds.ngram, exactSeconds: summary.detectorSeconds.exact, ...score(out) });
+      process.stderr.write(`${run.seconds.toFixed(1)} s\n`);
+    }
+  }
+}
 for (const [name, flags] of Object.entries(configurations)) {
   const out = join(work, `out-${Object.keys(runs).length}`);
   process.stderr.write(`${name} ... `);
@@ -226,6 +249,7 @@ const result = {
   benchmarks: { humaneval: { path: humanevalPath, items: humaneval.length }, mbpp: { path: mbppPath, items: mbpp.length } },
   generation,
   runs,
+  sideBySide,
   peer,
 };
 const resultsDir = join(root, 'bench', 'results');
@@ -233,6 +257,24 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'decontam.json'), `${JSON.stringify(result, null, 2)}\n`);
 
 const fmt = (n) => n.toLocaleString('en-US');
+function sideBySideLines() {
+  if (sideBySide === null) return [];
+  const { baseline, current } = sideBySide;
+  const best = (r) => Math.max(...r.runs.map((x) => x.rowsPerSecond));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const lines = [
+    `Throughput against the build before the change (exact + n-gram, --no-embed, same pairs, runs alternating baseline then current, ${baseline.runs.length} rounds):`,
+    '',
+    '| build | runs: rows/s | best rows/s | n-gram s (median) | exact s (median) | removed | planted leaks removed |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, r] of [[`baseline ${baseline.commit}`, baseline], [`current ${current.commit}`, current]]) {
+    const caught = Object.values(r.runs[0].recall).reduce((a, k) => a + k.any, 0);
+    lines.push(`| ${name} | ${r.runs.map((x) => fmt(x.rowsPerSecond)).join(', ')} | ${fmt(best(r))} | ${median(r.runs.map((x) => x.ngramSeconds)).toFixed(1)} | ${median(r.runs.map((x) => x.exactSeconds)).toFixed(1)} | ${fmt(r.runs[0].removed)} | ${caught} |`);
+  }
+  lines.push('', `Current / baseline, best run each: ${(best(current) / best(baseline)).toFixed(3)}.`, '');
+  return lines;
+}
 const kinds = Object.keys(runs[NO_EMBED].recall);
 const noEmbed = runs[NO_EMBED];
 const full = runs[FULL];
@@ -255,6 +297,9 @@ const md = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...kinds.map((k) => `| ${k} | ${noEmbed.recall[k].planted} | ${full.recall[k].exact} | ${full.recall[k].ngram} | ${full.recall[k].embedding} | ${embedLow.recall[k].embedding} | ${noEmbed.recall[k].any} | ${full.recall[k].any} | ${peer.recall[k]} |`),
   `| removed but not planted | — | ${full.falsePositives.exact} | ${full.falsePositives.ngram} | ${full.falsePositives.embedding} | ${embedLow.falsePositives.embedding} | ${noEmbed.falsePositives.any} | ${full.falsePositives.any} | ${peer.falsePositives} (of ${fmt(peer.records)}) |`,
+  '',
+  ...sideBySideLines(),
+  ...recallSectionFromFile(join(resultsDir, 'decontam-recall.json')),
   '',
 ].join('\n');
 writeFileSync(join(resultsDir, 'decontam.md'), md);

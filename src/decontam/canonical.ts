@@ -173,42 +173,8 @@ export class CanonicalScanner {
         i = this.punctuation(text, i, unit);
       }
     }
-    this.normalize(text);
+    if (this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--; // a trailing comma at the end
     return this.count;
-  }
-
-  /**
-   * Drops what re-printers and formatters add or remove without changing the code (so a copy re-printed
-   * by `ast.unparse`, black or prettier keeps its stream): docstrings and other strings standing alone
-   * on their lines, a string right after another (implicit concatenation, split by a formatter),
-   * parentheses, trailing commas, semicolons and line-continuation backslashes. In place.
-   */
-  private normalize(text: string): void {
-    const { ids, starts, ends } = this;
-    const count = this.count;
-    let out = 0;
-    for (let t = 0; t < count; t++) {
-      const id = ids[t]!;
-      if (id === STR) {
-        if (out > 0 && ids[out - 1] === STR) {
-          ends[out - 1] = ends[t]!;
-          continue;
-        }
-        if (standsAlone(text, starts[t]!, ends[t]!)) continue;
-      } else if (id === OPEN_PAREN || id === CLOSE_PAREN || id === SEMICOLON || id === BACKSLASH) {
-        continue;
-      } else if (id === COMMA) {
-        let next = t + 1;
-        while (next < count && ids[next] === OPEN_PAREN) next++;
-        const after = next < count ? ids[next]! : CLOSE_PAREN;
-        if (after === CLOSE_PAREN || after === CLOSE_BRACKET || after === CLOSE_BRACE) continue;
-      }
-      ids[out] = id;
-      starts[out] = starts[t]!;
-      ends[out] = ends[t]!;
-      out++;
-    }
-    this.count = out;
   }
 
   /** A number literal from `i` (hex, exponents, suffixes and `_` separators included); returns its end. */
@@ -243,7 +209,7 @@ export class CanonicalScanner {
     if (unit === 34 || unit === 39 || unit === 96) {
       const end = stringEnd(text, i, unit);
       if (end > 0) {
-        this.push(STR, i, end);
+        this.pushString(text, i, end);
         return end;
       }
     }
@@ -263,7 +229,30 @@ export class CanonicalScanner {
     return i + 1;
   }
 
+  /**
+   * A string literal, unless a re-printer could add or remove it without changing the code: a string
+   * right after another (implicit concatenation, split by a formatter) is merged into it, and a string
+   * standing alone on its line(s) (a docstring or string statement) is dropped.
+   */
+  private pushString(text: string, start: number, end: number): void {
+    if (this.count > 0 && this.ids[this.count - 1] === STR) {
+      this.ends[this.count - 1] = end;
+      return;
+    }
+    if (!standsAlone(text, start, end)) this.push(STR, start, end);
+  }
+
+  /**
+   * Appends a token, leaving out what re-printers and formatters (`ast.unparse`, black, prettier) add or
+   * remove without changing the code, so a re-printed copy keeps its stream: parentheses, semicolons,
+   * line-continuation backslashes, and a comma right before a closing bracket (a trailing comma).
+   */
   private push(id: number, start: number, end: number): void {
+    if (id === OPEN_PAREN || id === CLOSE_PAREN || id === SEMICOLON || id === BACKSLASH) {
+      if (id === CLOSE_PAREN && this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--;
+      return;
+    }
+    if ((id === CLOSE_BRACKET || id === CLOSE_BRACE) && this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--;
     if (this.count === this.ids.length) {
       const grow = (from: Int32Array): Int32Array<ArrayBuffer> => {
         const to = new Int32Array(from.length * 2);

@@ -1,0 +1,55 @@
+// The recall section of bench/results/decontam.md: a summary of bench/results/decontam-recall.json
+// (recall per transformation and per benchmark, false positives on the clean real functions), kept
+// between two markers so that either benchmark (decontam.mjs or decontam-recall.mjs) rewrites it
+// without losing the other's figures.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const START = '<!-- recall section: written from decontam-recall.json by bench/lib/recall-section.mjs -->';
+const END = '<!-- end of recall section -->';
+
+const pct = (a, b) => (b === 0 ? '—' : `${((100 * a) / b).toFixed(1)}%`);
+const fmt = (n) => n.toLocaleString('en-US');
+
+/** Markdown lines summarising a decontam-recall.json result (every run in it). */
+export function recallSectionLines(result) {
+  const lines = [START, '', '## Recall on rewritten copies and false positives', ''];
+  lines.push(`From \`npm run bench:decontam-recall\` (${result.date.slice(0, 10)}, 1-minute load average ${result.load.before.toFixed(1)} before and ${result.load.after.toFixed(1)} after; every figure and the transformations in [decontam-recall.md](decontam-recall.md)): ${fmt(result.planted)} planted copies of benchmark solutions, each after one transformation, among ${fmt(result.clean.functions)} clean real functions (${Object.entries(result.clean.byRepo).map(([repo, n]) => `${fmt(n)} from ${repo}`).join(', ')}). Recall counts a copy when it is removed naming its own benchmark problem. Targets (issue 19): >= 95% on every transformation, <= 0.5% false positives.`, '');
+  for (const [name, run] of Object.entries(result.runs)) {
+    const keys = Object.keys(run.recall);
+    const transformations = [...new Set(keys.map((k) => k.slice(0, k.indexOf('|'))))];
+    const benchmarks = [...new Set(keys.map((k) => k.slice(k.indexOf('|') + 1)))];
+    const tally = (t, b) => keys.filter((k) => (t === undefined || k.startsWith(`${t}|`)) && (b === undefined || k.endsWith(`|${b}`))).reduce((acc, k) => ({ planted: acc.planted + run.recall[k].planted, caught: acc.caught + run.recall[k].caught }), { planted: 0, caught: 0 });
+    const cell = (t, b) => { const v = tally(t, b); return v.planted === 0 ? '—' : pct(v.caught, v.planted); };
+    const worst = Math.min(...transformations.map((t) => { const v = tally(t); return v.caught / v.planted; }));
+    const fpShare = run.falsePositives.length / result.clean.functions;
+    lines.push(
+      `### ${name}`,
+      '',
+      `| transformation | ${benchmarks.join(' | ')} | all benchmarks |`,
+      `| --- | ${benchmarks.map(() => '---:').join(' | ')} | ---: |`,
+      ...transformations.map((t) => `| ${t} | ${benchmarks.map((b) => cell(t, b)).join(' | ')} | **${cell(t)}** (${tally(t).caught}/${tally(t).planted}) |`),
+      `| every copy | ${benchmarks.map((b) => cell(undefined, b)).join(' | ')} | **${cell()}** (${tally().caught}/${tally().planted}) |`,
+      '',
+      `False positives: ${fmt(run.falsePositives.length)} of ${fmt(result.clean.functions)} clean functions (${(100 * fpShare).toFixed(2)}%). Lowest recall of a transformation: ${(100 * worst).toFixed(1)}%. Targets ${worst >= 0.95 && fpShare <= 0.005 ? 'met' : 'NOT met'}. Throughput on this small set: ${fmt(run.pairsPerSecond)} pairs/s (start-up included; the 2M-pair figure above is the throughput).`,
+      '',
+    );
+  }
+  lines.push(END);
+  return lines;
+}
+
+/** The recall section for decontam.md from decontam-recall.json, or [] when that file is missing. */
+export function recallSectionFromFile(jsonPath) {
+  if (!existsSync(jsonPath)) return [];
+  return recallSectionLines(JSON.parse(readFileSync(jsonPath, 'utf8')));
+}
+
+/** Replaces (or appends) the recall section of the markdown file at `mdPath`. */
+export function writeRecallSection(mdPath, lines) {
+  const text = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  const section = lines.join('\n');
+  const next = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}` : `${text.replace(/\n*$/, '\n\n')}${section}\n`;
+  writeFileSync(mdPath, next);
+}
