@@ -43,6 +43,17 @@ describe('canonicalize', () => {
     expect(canonicalize('d = {"k": 1}')).toEqual(['ID', '=', '{', 'STR', ':', 'NUM', '}']);
   });
 
+  it('reads words that are keywords elsewhere but names in Python or JavaScript as identifiers, so renaming them changes nothing', () => {
+    // `char`, `end`, `string` are C/Ruby keywords but Python locals here; `from` is a JavaScript name.
+    const python = 'def f(text, string):\n    end = 0\n    for char in text:\n        if char in string:\n            end += 1\n    return end\n';
+    const renamed = 'def g(s, alphabet):\n    total = 0\n    for c in s:\n        if c in alphabet:\n            total += 1\n    return total\n';
+    expect(canonicalize(python)).toEqual(canonicalize(renamed));
+    expect(canonicalize('const from = a.map((x) => x + 1);')).toEqual(canonicalize('const src = b.map((y) => y + 1);'));
+    // Reserved words of either language stay themselves.
+    expect(canonicalize('for x in y: pass')).toEqual(['for', 'ID', 'in', 'ID', ':', 'pass']);
+    expect(canonicalize('function f() { return typeof x; }')).toEqual(['function', 'ID', '{', 'return', 'typeof', 'ID', '}']);
+  });
+
   it('grows its buffers for long texts', () => {
     const text = 'a + '.repeat(3000);
     expect(new CanonicalScanner().scan(text)).toBe(6000);
