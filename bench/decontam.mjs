@@ -15,7 +15,8 @@
 // Usage: node bench/decontam.mjs [--rows 2000000] [--peer-rows 5000] [--baseline DIR [--rounds 2]]
 // --baseline DIR: a built checkout of an earlier commit (`git worktree add DIR <commit> && cd DIR &&
 // npm run build`); its exact + n-gram run alternates with this build's, `--rounds` times each, on the
-// same ingested pairs, so a throughput change is measured side by side in one run.
+// same ingested pairs, so a throughput change is measured side by side in one run. With
+// --side-by-side-only, only those runs are made, and only their part of decontam.{json,md} rewritten.
 // Writes bench/results/decontam.json and bench/results/decontam.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,11 +24,11 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
-import { recallSectionFromFile } from './lib/recall-section.mjs';
+import { recallSectionFromFile, writeSection } from './lib/recall-section.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { FAMILIES, int, mulberry32, pick, problems } from './lib/synthetic-problems.mjs';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '2000000' }, 'peer-rows': { type: 'string', default: '5000' }, baseline: { type: 'string' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '2000000' }, 'peer-rows': { type: 'string', default: '5000' }, baseline: { type: 'string' }, rounds: { type: 'string', default: '2' }, 'side-by-side-only': { type: 'boolean', default: false } } });
 const rows = Number(values.rows);
 const peerRows = Number(values['peer-rows']);
 const root = new URL('..', import.meta.url).pathname;
@@ -165,6 +166,9 @@ const configurations = {
 const runs = {};
 const loadBefore = loadavg()[0];
 
+const fmt = (n) => n.toLocaleString('en-US');
+const SIDE_START = '<!-- side-by-side section: bench/decontam.mjs --baseline -->';
+const SIDE_END = '<!-- end of side-by-side section -->';
 // Side by side with an earlier build: exact + n-gram, alternating baseline and this build.
 let sideBySide = null;
 if (values.baseline !== undefined) {
@@ -182,6 +186,17 @@ if (values.baseline !== undefined) {
       process.stderr.write(`${run.seconds.toFixed(1)} s\n`);
     }
   }
+}
+if (values['side-by-side-only']) {
+  if (sideBySide === null) throw new Error('--side-by-side-only needs --baseline DIR');
+  const resultsDir = join(root, 'bench', 'results');
+  const jsonPath = join(resultsDir, 'decontam.json');
+  const previous = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  writeFileSync(jsonPath, `${JSON.stringify({ ...previous, sideBySide: { ...sideBySide, date: new Date().toISOString(), load: { before: loadBefore, after: loadavg()[0] } } }, null, 2)}\n`);
+  const lines = sideBySideLines();
+  writeSection(join(resultsDir, 'decontam.md'), lines);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  process.exit(0);
 }
 for (const [name, flags] of Object.entries(configurations)) {
   const out = join(work, `out-${Object.keys(runs).length}`);
@@ -256,13 +271,14 @@ const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'decontam.json'), `${JSON.stringify(result, null, 2)}\n`);
 
-const fmt = (n) => n.toLocaleString('en-US');
 function sideBySideLines() {
   if (sideBySide === null) return [];
   const { baseline, current } = sideBySide;
   const best = (r) => Math.max(...r.runs.map((x) => x.rowsPerSecond));
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const lines = [
+    SIDE_START,
+    '',
     `Throughput against the build before the change (exact + n-gram, --no-embed, same pairs, runs alternating baseline then current, ${baseline.runs.length} rounds):`,
     '',
     '| build | runs: rows/s | best rows/s | n-gram s (median) | exact s (median) | removed | planted leaks removed |',
@@ -272,7 +288,7 @@ function sideBySideLines() {
     const caught = Object.values(r.runs[0].recall).reduce((a, k) => a + k.any, 0);
     lines.push(`| ${name} | ${r.runs.map((x) => fmt(x.rowsPerSecond)).join(', ')} | ${fmt(best(r))} | ${median(r.runs.map((x) => x.ngramSeconds)).toFixed(1)} | ${median(r.runs.map((x) => x.exactSeconds)).toFixed(1)} | ${fmt(r.runs[0].removed)} | ${caught} |`);
   }
-  lines.push('', `Current / baseline, best run each: ${(best(current) / best(baseline)).toFixed(3)}.`, '');
+  lines.push('', `Current / baseline, best run each: ${(best(current) / best(baseline)).toFixed(3)}; 1-minute load average ${sideBySide.load?.before?.toFixed(1) ?? loadBefore.toFixed(1)} before these runs.`, '', SIDE_END);
   return lines;
 }
 const kinds = Object.keys(runs[NO_EMBED].recall);
