@@ -140,3 +140,45 @@ export function parseMatchEvidence(value: unknown): MatchEvidence | undefined {
   if (record === undefined || benchmark === undefined) return undefined;
   return { item: { path: value.item.path, line: value.item.line }, record, benchmark };
 }
+
+/** Output file of the removed records. */
+export const REMOVED_FILE = 'removed.jsonl';
+
+/** One entry of a removed record's `contamination` list, as a reader sees it. */
+export interface RemovedEntry {
+  benchmark: string;
+  detector: string;
+  score: number;
+  evidence: string;
+  /** Both texts with the matching parts; undefined in files from before evidence was recorded. */
+  match: MatchEvidence | undefined;
+}
+
+/** A removed record's reasons, named for a person. */
+export interface RemovedRecord {
+  /** `row_id N` for pairs, else `removed.jsonl line N`. */
+  label: string;
+  entries: RemovedEntry[];
+}
+
+/**
+ * Parses one line of removed.jsonl: the record (any fields) plus its `contamination` list.
+ * @throws TidepoolError `E_BAD_RECORD` naming the file and line when it is not one.
+ */
+export function parseRemovedLine(text: string, path: string, lineNumber: number): RemovedRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const bad = (): TidepoolError => new TidepoolError('E_BAD_RECORD', `${path}:${lineNumber}: not a removed record (expected a JSON object with a "contamination" list of {"benchmark", "detector", "score", "evidence"}). The file is written by tidepool decontam; rerun it rather than edit the file.`, { path, line: lineNumber });
+  if (!isObject(value) || !Array.isArray(value.contamination)) throw bad();
+  const entries: RemovedEntry[] = [];
+  for (const entry of value.contamination as unknown[]) {
+    if (!isObject(entry) || typeof entry.benchmark !== 'string' || typeof entry.detector !== 'string' || typeof entry.score !== 'number' || typeof entry.evidence !== 'string') throw bad();
+    entries.push({ benchmark: entry.benchmark, detector: entry.detector, score: entry.score, evidence: entry.evidence, match: parseMatchEvidence(entry.match) });
+  }
+  const rowId = value.row_id;
+  return { label: typeof rowId === 'number' ? `row_id ${rowId}` : `${REMOVED_FILE} line ${lineNumber}`, entries };
+}
