@@ -154,9 +154,12 @@ export interface RemovedEntry {
   match: MatchEvidence | undefined;
 }
 
+/** Characters of a generated record's instruction shown in its label. */
+const LABEL_CHARS = 80;
+
 /** A removed record's reasons, named for a person. */
 export interface RemovedRecord {
-  /** `row_id N` for pairs, else `removed.jsonl line N`. */
+  /** `row_id N` for pairs, else `removed.jsonl line N: ` and the start of the instruction. */
   label: string;
   entries: RemovedEntry[];
 }
@@ -180,5 +183,7 @@ export function parseRemovedLine(text: string, path: string, lineNumber: number)
     entries.push({ benchmark: entry.benchmark, detector: entry.detector, score: entry.score, evidence: entry.evidence, match: parseMatchEvidence(entry.match) });
   }
   const rowId = value.row_id;
-  return { label: typeof rowId === 'number' ? `row_id ${rowId}` : `${REMOVED_FILE} line ${lineNumber}`, entries };
+  const instruction = typeof value.instruction === 'string' ? value.instruction.replace(/\s+/g, ' ').trim() : '';
+  const named = instruction === '' ? '' : `: ${instruction.length > LABEL_CHARS ? `${instruction.slice(0, LABEL_CHARS)}…` : instruction}`;
+  return { label: typeof rowId === 'number' ? `row_id ${rowId}` : `${REMOVED_FILE} line ${lineNumber}${named}`, entries };
 }

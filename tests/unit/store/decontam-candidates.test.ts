@@ -7,8 +7,8 @@ describe('removed.jsonl lines and their evidence, as the report reads them', () 
   it('reads a line with evidence, and one from before evidence was recorded (no match)', () => {
     const withMatch = JSON.stringify({ row_id: 12, code: 'x', contamination: [{ benchmark: 'he/0', detector: 'ngram', score: 0.8, evidence: 'abc', match }] });
     expect(parseRemovedLine(withMatch, 'removed.jsonl', 1)).toEqual({ label: 'row_id 12', entries: [{ benchmark: 'he/0', detector: 'ngram', score: 0.8, evidence: 'abc', match }] });
-    const old = JSON.stringify({ instruction: 'i', output: 'o', contamination: [{ benchmark: 'he/0', detector: 'exact', score: 1, evidence: 'abc' }] });
-    expect(parseRemovedLine(old, 'removed.jsonl', 7)).toEqual({ label: 'removed.jsonl line 7', entries: [{ benchmark: 'he/0', detector: 'exact', score: 1, evidence: 'abc', match: undefined }] });
+    const old = JSON.stringify({ instruction: `write\n  ${'x'.repeat(90)}`, output: 'o', contamination: [{ benchmark: 'he/0', detector: 'exact', score: 1, evidence: 'abc' }] });
+    expect(parseRemovedLine(old, 'removed.jsonl', 7)).toEqual({ label: `removed.jsonl line 7: write ${'x'.repeat(74)}…`, entries: [{ benchmark: 'he/0', detector: 'exact', score: 1, evidence: 'abc', match: undefined }] });
   });
 
   it('names the file and line of a line that is not a removed record', () => {
