@@ -25,6 +25,10 @@ export interface ExactMatch {
   piece: number;
   /** Length of the shared run, in normalised characters. */
   length: number;
+  /** Where the run starts in the record's normalised text. */
+  start: number;
+  /** Where the run starts in the piece's normalised text. */
+  pieceStart: number;
   /** Run length over the piece's normalised length: 1 means the whole piece is in the record. */
   score: number;
   /** The shared run (normalised), truncated. */
@@ -214,6 +218,8 @@ export class ExactIndex {
         item,
         piece: this.pieceInputs[run.piece]!,
         length: runLength,
+        start: run.start,
+        pieceStart: run.start - run.diagonal,
         score: runLength / pieceLength,
         evidence: truncateEvidence(this.buffer.slice(run.start, Math.min(run.end, run.start + 400))),
       };

@@ -175,6 +175,11 @@ export class NgramIndex {
     return new NgramIndex(n, table, unitItems, totals, { units: units.length, shortUnits: short, ngrams: table.distinctKeys - common, commonNgrams: common });
   }
 
+  /** Whether the n-gram with this hash counts towards scores (it is indexed and not common to many items). */
+  countsNgram(hash: number): boolean {
+    return this.table.find(hash) >= 0;
+  }
+
   /** Items with a unit reaching the thresholds in `text`, each with its best unit; in item order. */
   match(text: string, thresholds: NgramThresholds): NgramMatch[] {
     const { scanner, table, counts, totals, n } = this;

@@ -14,15 +14,16 @@ import { describeFile, newManifest, type Manifest, type ManifestFile } from '../
 import { withOutputFolder } from '../store/output-folder.js';
 import type { UnitRange } from '../store/shards.js';
 import { Progress, type ProgressSink } from '../util/progress.js';
-import { readBenchmarks } from './benchmark-files.js';
+import { readBenchmarks, type BenchmarkSet } from './benchmark-files.js';
 import { EmbeddingStage } from './embedding-stage.js';
 import type { ExactMatch } from './exact.js';
-import { CANDIDATES_FILE, floorsFor, formatCandidateLine, type Candidate, type Thresholds } from './candidates.js';
+import { CANDIDATES_FILE, floorsFor, formatCandidateLine, passingFindings, type Candidate, type Thresholds } from './candidates.js';
+import { embeddingEvidence, exactEvidence, ngramEvidence, type EvidenceSources } from './evidence.js';
 import { buildTextIndexes, type TextIndexes } from './indexes.js';
 import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
-import { DETECTORS, DecontamTally, contaminationOf, type Detector } from './verdict.js';
+import { DETECTORS, DecontamTally, contaminationList, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
 import { truncateEvidence } from './normalize.js';
 
@@ -72,6 +73,7 @@ interface PendingWindow {
 }
 
 const NONE: never[] = [];
+const NO_FINDINGS: Record<Detector, never[]> = { exact: [], ngram: [], embedding: [] };
 
 /** Runs the exact and n-gram detectors over a window, timing each. */
 function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, options: ResolvedDecontamOptions, seconds: Record<Detector, number>): Pick<PendingWindow, 'exact' | 'ngram'> {
@@ -98,17 +100,40 @@ export function thresholdsOf(options: ResolvedDecontamOptions): Thresholds {
   return { ngram: options.ngram.threshold, embedding: options.embedding.threshold };
 }
 
-/** Only the matches reaching `threshold` (the same array when all do, as when there are none). */
-function atLeast<T extends { score: number }>(matches: readonly T[], threshold: number): readonly T[] {
-  return matches.every((match) => match.score >= threshold) ? matches : matches.filter((match) => match.score >= threshold);
+/** The best of a detector's matches (highest score, then lowest item): the one whose evidence is recorded. */
+function bestOf<T extends { item: number; score: number }>(matches: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const match of matches) if (best === undefined || match.score > best.score || (match.score === best.score && match.item < best.item)) best = match;
+  return best;
 }
 
-/** A record's matches above the floors as candidates, in detector order. */
-function candidatesOf(matches: Readonly<Record<'exact' | 'ngram' | 'embedding', readonly { item: number; score: number; evidence?: string }[]>>, embedText: string, itemIds: readonly string[]): Candidate[] {
+/** What a record's detectors found down to the floors. */
+interface FoundMatches {
+  exact: readonly ExactMatch[];
+  ngram: readonly NgramMatch[];
+  embedding: readonly { item: number; score: number }[];
+}
+
+/**
+ * A record's matches above the floors as candidates, in detector order; the best of each detector
+ * carries the evidence a person can check (both texts, matching parts marked). The best match of a
+ * detector is also its best at any threshold, so the removed record's first entry per detector always has it.
+ */
+export function candidatesOf(found: FoundMatches, record: Pick<DecontamRecord, 'text' | 'code' | 'embedText'>, itemIds: readonly string[], sources: EvidenceSources): Candidate[] {
   const list: Candidate[] = [];
-  for (const detector of DETECTORS) {
-    for (const { item, score, evidence } of matches[detector]) {
-      list.push({ item, benchmark: itemIds[item]!, detector, score, evidence: evidence ?? truncateEvidence(embedText) });
+  const bestExact = bestOf(found.exact);
+  for (const match of found.exact) {
+    list.push({ item: match.item, benchmark: itemIds[match.item]!, detector: 'exact', score: match.score, evidence: match.evidence, ...(match === bestExact ? { match: exactEvidence(record.text, match, sources) } : {}) });
+  }
+  const bestNgram = bestOf(found.ngram);
+  for (const match of found.ngram) {
+    list.push({ item: match.item, benchmark: itemIds[match.item]!, detector: 'ngram', score: match.score, evidence: match.evidence, ...(match === bestNgram ? { match: ngramEvidence(record.code, match, sources) } : {}) });
+  }
+  const bestEmbedding = bestOf(found.embedding);
+  if (bestEmbedding !== undefined) {
+    const evidence = truncateEvidence(record.embedText);
+    for (const match of found.embedding) {
+      list.push({ item: match.item, benchmark: itemIds[match.item]!, detector: 'embedding', score: match.score, evidence, ...(match === bestEmbedding ? { match: embeddingEvidence(record.embedText, match.item, sources) } : {}) });
     }
   }
   return list;
@@ -135,6 +160,8 @@ interface LoopContext {
   indexes: TextIndexes;
   stage: EmbeddingStage | undefined;
   itemIds: readonly string[];
+  /** Benchmark texts shown beside a record's as evidence. */
+  sources: EvidenceSources;
   tally: DecontamTally;
   seconds: Record<Detector, number>;
   progress: Progress;
@@ -149,7 +176,7 @@ interface LoopContext {
 
 /** Streams the input through the detectors into kept.jsonl, removed.jsonl and candidates.jsonl; returns the files. */
 async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
-  const { input, options, indexes, stage, itemIds, tally, seconds, progress, dir } = context;
+  const { input, options, indexes, stage, itemIds, sources, tally, seconds, progress, dir } = context;
   const writers: JsonlWriter[] = [];
   try {
     const keptFile = JsonlWriter.create(join(dir, DECONTAM_FILES.kept));
@@ -177,14 +204,20 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       }
       window.records.forEach((record, i) => {
         const found = { exact: window.exact[i]!, ngram: window.ngram[i]!, embedding: embedding?.[i] ?? NONE };
-        const matches = { exact: found.exact, ngram: atLeast(found.ngram, thresholds.ngram), embedding: atLeast(found.embedding, thresholds.embedding), embeddedText: record.embedText };
-        const removed = tally.add(matches);
-        if (removed) removedFile.write(record.removedLine(contaminationOf(matches, itemIds)));
+        if (found.exact.length + found.ngram.length + found.embedding.length === 0) {
+          tally.add(NO_FINDINGS);
+          keptFile.write(record.keptLine());
+          return;
+        }
+        // The verdict is taken from the candidates, as --rethreshold takes it: the same files either way.
+        const candidates = candidatesOf(found, record, itemIds, sources);
+        const passing = passingFindings(candidates, thresholds);
+        const removed = tally.add(passing);
+        if (removed) removedFile.write(record.removedLine(contaminationList(passing, itemIds)));
         else keptFile.write(record.keptLine());
-        if (found.exact.length + found.ngram.length + found.embedding.length === 0) return;
         candidatesFile.write(formatCandidateLine({
           record: tally.records - 1, ...(record.rowId >= 0 ? { row_id: record.rowId } : {}), removed,
-          candidates: candidatesOf(found, record.embedText, itemIds), ...(removed ? { kept: record.keptLine() } : {}),
+          candidates, ...(removed ? { kept: record.keptLine() } : {}),
         }));
       });
       progress.update(tally.records, tally.records, `${tally.removed} removed`);
@@ -263,7 +296,7 @@ export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOp
   let outputs: ManifestFile[];
   const rejected = { count: 0 };
   try {
-    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), tally, seconds, progress, signal: run.signal, rejected, dir, units });
+    outputs = await checkRecords({ input, options, indexes, stage, itemIds: items.map((item) => item.id), sources: evidenceSources(benchmarks, indexes, options), tally, seconds, progress, signal: run.signal, rejected, dir, units });
   } finally {
     await stage?.close();
   }
@@ -298,6 +331,19 @@ export async function decontamPass(run: DecontamRun, options: ResolvedDecontamOp
     ...benchmarks.files.map((f) => f.file),
   ];
   return { summary, outputs, parameters, inputs, indexStats: { exactIndex: indexes.exact?.stats ?? null, ngramIndex: indexes.ngram?.stats ?? null }, itemsHit: tally.hitItems() };
+}
+
+/** The benchmark texts in the order the indexes hold them (see indexes.ts), for evidence. */
+function evidenceSources(benchmarks: BenchmarkSet, indexes: TextIndexes, options: ResolvedDecontamOptions): EvidenceSources {
+  const paths = new Map(benchmarks.files.map((file) => [file.stem, file.path]));
+  const ngram = indexes.ngram;
+  return {
+    pieces: benchmarks.items.flatMap((item) => item.exactPieces),
+    units: benchmarks.items.flatMap((item) => item.codeUnits),
+    items: benchmarks.items.map((item) => ({ path: paths.get(item.benchmark) ?? item.benchmark, line: item.line, embedText: item.embedText })),
+    n: options.ngram.n,
+    counted: ngram === undefined ? () => true : (hash) => ngram.countsNgram(hash),
+  };
 }
 
 /** The manifest of a pass (or of merged shards); `extra` parameters (a merge's `shards`) are added last. */

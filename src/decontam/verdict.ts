@@ -2,12 +2,9 @@
  * From detector matches to a record's verdict: the `contamination` list written to `removed.jsonl`,
  * and the tallies the manifest and summary report. Pure.
  */
-import type { ExactMatch } from './exact.js';
-import type { NgramMatch } from './ngram.js';
-import { truncateEvidence } from './normalize.js';
+import type { Detector, Finding, MatchEvidence } from '../store/decontam-candidates.js';
 
-/** The detectors. */
-export type Detector = 'exact' | 'ngram' | 'embedding';
+export type { Detector, Finding } from '../store/decontam-candidates.js';
 
 /** Every detector, in report order. */
 export const DETECTORS: readonly Detector[] = ['exact', 'ngram', 'embedding'];
@@ -24,15 +21,11 @@ export interface Contamination {
   score: number;
   /** exact: the shared run; ngram: the record's text from first to last matching n-gram; embedding: the record's text. Truncated to about 300 characters. */
   evidence: string;
-}
-
-/** What the detectors found for one record. */
-export interface RecordMatches {
-  exact: readonly ExactMatch[];
-  ngram: readonly NgramMatch[];
-  embedding: readonly { item: number; score: number }[];
-  /** Evidence of an embedding match (the record's embedded text). */
-  embeddedText: string;
+  /**
+   * Both texts with the matching parts marked (see store/decontam-candidates.ts), on the first
+   * (best) entry of each detector; absent in files from before evidence was recorded.
+   */
+  match?: MatchEvidence;
 }
 
 /** Entries listed per detector and record: the best ones (counts still include every match). */
@@ -40,25 +33,12 @@ export const MAX_ENTRIES_PER_DETECTOR = 10;
 
 const round = (score: number): number => Math.round(score * 10_000) / 10_000;
 
-/** One match of a detector, with the evidence written for it. */
-export interface Finding {
-  item: number;
-  score: number;
-  evidence: string;
-}
-
-/** The `contamination` list: per detector, its matches best first, at most {@link MAX_ENTRIES_PER_DETECTOR}. */
-export function contaminationOf(matches: RecordMatches, itemIds: readonly string[]): Contamination[] {
-  const evidence = truncateEvidence(matches.embeddedText);
-  return contaminationList({ exact: matches.exact, ngram: matches.ngram, embedding: matches.embedding.map((match) => ({ ...match, evidence })) }, itemIds);
-}
-
-/** The `contamination` list of findings per detector (as {@link contaminationOf}, for recorded candidates). */
+/** The `contamination` list of findings per detector best first, at most {@link MAX_ENTRIES_PER_DETECTOR}. */
 export function contaminationList(found: Readonly<Record<Detector, readonly Finding[]>>, itemIds: readonly string[]): Contamination[] {
   const list: Contamination[] = [];
   for (const detector of DETECTORS) {
     const best = [...found[detector]].sort((a, b) => b.score - a.score || a.item - b.item).slice(0, MAX_ENTRIES_PER_DETECTOR);
-    for (const match of best) list.push({ benchmark: itemIds[match.item]!, detector, score: round(match.score), evidence: match.evidence });
+    for (const match of best) list.push({ benchmark: itemIds[match.item]!, detector, score: round(match.score), evidence: match.evidence, ...(match.match === undefined ? {} : { match: match.match }) });
   }
   return list;
 }

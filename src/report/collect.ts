@@ -11,12 +11,13 @@ import { readManifest, MANIFEST_FILE, type Manifest } from '../store/manifest.js
 import { assertInputsMatch } from './inputs-match.js';
 import { TOOL_VERSION } from '../version.js';
 import { baselineKs, greedyCurve, randomCoverageRadii } from './coverage.js';
-import type { CoverageData, DecontamData, GenerateData, KeyNumbers, LanguageData, MapData, MapPoint, ReportData, Section } from './data.js';
+import type { CoverageData, DecontamData, DecontamEvidenceData, DecontamScoresData, GenerateData, KeyNumbers, LanguageData, MapData, MapPoint, ReportData, Section } from './data.js';
 import { countField, parseDecontamCounts, parseGenerateCounts } from './manifest-counts.js';
 import { REPORT_STAGES, type ReportStage, type ResolvedReportOptions } from './options.js';
 import { fitPca, project } from './pca.js';
 import { scanEmbeddings, type EmbeddingScan } from './scan-embeddings.js';
 import { scanPairs, type PairsScan } from './scan-pairs.js';
+import { recordedScores, scanCandidates, scanRemoved } from './scan-decontam.js';
 
 /** Coreset rows highlighted on the map (the first picks). */
 export const MAX_HIGHLIGHT = 1000;
@@ -30,11 +31,11 @@ const BASELINE_WORK = 2e9;
 const PCA_WORK = 4e8;
 
 /** Seconds each part of the reading took. */
-export type CollectTimings = Record<'select' | 'embeddings' | 'pca' | 'baseline' | 'pairs' | 'manifests', number>;
+export type CollectTimings = Record<'select' | 'embeddings' | 'pca' | 'baseline' | 'pairs' | 'manifests' | 'decontam', number>;
 
 /** Reads every input the options name. */
 export async function collectReportData(options: ResolvedReportOptions): Promise<{ data: ReportData; timings: CollectTimings }> {
-  const timings: CollectTimings = { select: 0, embeddings: 0, pca: 0, baseline: 0, pairs: 0, manifests: 0 };
+  const timings: CollectTimings = { select: 0, embeddings: 0, pca: 0, baseline: 0, pairs: 0, manifests: 0, decontam: 0 };
   const timed = async <T>(part: keyof CollectTimings, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -71,6 +72,7 @@ export async function collectReportData(options: ResolvedReportOptions): Promise
   const map = mapSection(stages, embeddingsFile, scan, projected, coresetIds.length, coresetFile !== null, pairsScan, pairsFile, pairs);
   const languages = languageSection(stages, pairsFile, pairs, coresetIds.length > 0, generate);
   const decontam = decontamSection(stages, decontamManifest);
+  const { scores: decontamScores, evidence: decontamEvidence } = await timed('decontam', () => decontamDetails(stages, decontamManifest, options.evidence));
   const numbers: KeyNumbers = {
     pairs: pairsScan?.rows ?? countField(countsOf(ingestManifest), 'kept'),
     embedded: embedded?.rows ?? null,
@@ -84,7 +86,7 @@ export async function collectReportData(options: ResolvedReportOptions): Promise
     toolVersion: TOOL_VERSION, createdAt: options.now.toISOString(), seed: options.seed, sample: options.sample,
     inputs: REPORT_STAGES.map((stage) => ({ stage, path: stages[stage], found: stages[stage] !== null && existsSync(stages[stage]) })),
   };
-  return { data: { header, numbers, coverage, map, languages, generate, decontam }, timings };
+  return { data: { header, numbers, coverage, map, languages, generate, decontam, decontamScores, decontamEvidence }, timings };
 }
 
 /** A value, or the TidepoolError that stopped reading it. */
@@ -249,3 +251,32 @@ function decontamSection(stages: Record<ReportStage, string | null>, manifest: M
   const parsed = parseDecontamCounts(manifest.counts);
   return parsed.ok ? { status: 'ok', data: parsed.value } : { status: 'missing', note: `Cannot use the decontam output in ${stages.decontam ?? '?'}: ${parsed.problem}.` };
 }
+
+/** The decontam figures beyond the counts: the candidates' score histograms and the removed records' evidence. */
+async function decontamDetails(stages: Record<ReportStage, string | null>, manifest: ManifestRead, limit: number): Promise<{ scores: Section<DecontamScoresData>; evidence: Section<DecontamEvidenceData> }> {
+  const path = stages.decontam;
+  if (manifest === null || path === null) {
+    const note = `No decontamination run: the figure ${whereNote('decontam', stages, 'manifest.json')}.`;
+    return { scores: { status: 'missing', note }, evidence: { status: 'missing', note } };
+  }
+  if ('problem' in manifest) {
+    const note = `Cannot use the decontam output: ${manifest.problem}`;
+    return { scores: { status: 'missing', note }, evidence: { status: 'missing', note } };
+  }
+  const dir = statSync(path).isDirectory() ? path : dirname(path);
+  const section = <T>(read: Attempt<T | { problem: string }>): Section<T> => {
+    if (!read.ok) return { status: 'missing', note: `Cannot use the decontam output in ${dir}: ${read.error.message}` };
+    const value = read.value;
+    return isProblem(value) ? { status: 'missing', note: `Cannot use the decontam output in ${dir}: ${value.problem}.` } : { status: 'ok', data: value };
+  };
+  const recorded = recordedScores(manifest);
+  const scores: Section<DecontamScoresData> = 'problem' in recorded
+    ? { status: 'missing', note: `Cannot draw the score histograms of ${dir}: ${recorded.problem}.` }
+    : section(await attempt(() => scanCandidates(dir, recorded)));
+  const evidence: Section<DecontamEvidenceData> = limit === 0
+    ? { status: 'missing', note: 'No evidence shown: --evidence is 0.' }
+    : section(await attempt(() => scanRemoved(dir, limit)));
+  return { scores, evidence };
+}
+
+const isProblem = (value: unknown): value is { problem: string } => typeof value === 'object' && value !== null && 'problem' in value;

@@ -2,7 +2,9 @@
  * What the report shows, as plain data: the shell reads the stage outputs into a {@link ReportData},
  * the pure figure builders and the page assembler turn it into HTML.
  */
+import type { RemovedRecord } from '../store/decontam-candidates.js';
 import type { Funnel } from '../store/funnel.js';
+import type { ScoreHistogram } from '../store/score-histogram.js';
 import type { RadiusPoint } from './coverage.js';
 
 /** A part of the report: its data, or a note saying which stage output it needs. */
@@ -92,6 +94,23 @@ export interface DecontamData {
   removedByDetector: Record<string, number>;
 }
 
+/** The decontam candidates' score distribution (candidates.jsonl), per benchmark and scored detector. */
+export interface DecontamScoresData {
+  /** One per benchmark file and scored detector that ran, with its floor and threshold. */
+  histograms: ScoreHistogram[];
+  /** Records with at least one candidate. */
+  candidateRecords: number;
+}
+
+/** Removed records with what matched them (removed.jsonl), the first {@link limit}. */
+export interface DecontamEvidenceData {
+  records: RemovedRecord[];
+  /** Removed records in the file. */
+  total: number;
+  /** Most records shown (`--evidence`). */
+  limit: number;
+}
+
 /** A stage folder the report read (or looked for). */
 export interface ReportInput {
   stage: string;
@@ -131,4 +150,6 @@ export interface ReportData {
   languages: Section<LanguageData>;
   generate: Section<GenerateData>;
   decontam: Section<DecontamData>;
+  decontamScores: Section<DecontamScoresData>;
+  decontamEvidence: Section<DecontamEvidenceData>;
 }

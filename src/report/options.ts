@@ -28,6 +28,8 @@ export interface ReportOptions {
   seed?: number | undefined;
   /** Rows sampled from the embeddings for the map and the random baseline. @default 20000 */
   sample?: number | undefined;
+  /** Removed records shown with their evidence (the first ones of removed.jsonl; 0: none). @default 20 */
+  evidence?: number | undefined;
   /** Also write each figure as a PNG into this folder (needs Chromium). */
   png?: string | undefined;
   /** Chromium (or Chrome) executable for `png`. @default searched for */
@@ -48,6 +50,7 @@ export interface ResolvedReportOptions {
   stages: Record<ReportStage, string | null>;
   seed: number;
   sample: number;
+  evidence: number;
   png: string | null;
   chromium: string | undefined;
   searchPath: string;
@@ -57,6 +60,10 @@ export interface ResolvedReportOptions {
 
 /** Default of {@link ReportOptions.sample}. */
 export const DEFAULT_SAMPLE = 20_000;
+/** Default of {@link ReportOptions.evidence}. */
+export const DEFAULT_EVIDENCE = 20;
+/** Largest {@link ReportOptions.evidence}: the records shown are held in memory and on the page. */
+export const MAX_EVIDENCE = 10_000;
 /** Largest {@link ReportOptions.sample}: the sample is held in memory. */
 export const MAX_SAMPLE = 1_000_000;
 
@@ -70,6 +77,7 @@ export const REPORT_OPTIONS: OptionTable = {
   chromium: option(KINDS.path, '--chromium'),
   sample: option({ type: 'integer', min: 1, max: MAX_SAMPLE }, '--sample'),
   seed: option(KINDS.count, '--seed'),
+  evidence: option({ type: 'integer', min: 0, max: MAX_EVIDENCE }, '--evidence'),
 };
 
 /**
@@ -82,6 +90,7 @@ export function resolveReportOptions(options: ReportOptions, naming?: OptionNami
   if (typeof options.out !== 'string' || options.out.trim() === '') problems.add('options.out must name the HTML file to write (--out report.html)');
   const seed = problems.value('seed', options.seed, 0);
   const sample = problems.value('sample', options.sample, DEFAULT_SAMPLE);
+  const evidence = problems.value('evidence', options.evidence, DEFAULT_EVIDENCE);
   const work = options.work ?? null;
   const stages = Object.fromEntries(REPORT_STAGES.map((stage) => [stage, options[stage] ?? (work === null ? null : join(work, stage))])) as Record<ReportStage, string | null>;
   if (work === null && REPORT_STAGES.every((stage) => stages[stage] === null)) {
@@ -95,7 +104,7 @@ export function resolveReportOptions(options: ReportOptions, naming?: OptionNami
   if (chromium !== undefined && options.png === undefined) problems.add('{name} names the browser that draws the PNG figures, and no {name} folder was given: add {name} DIR, or drop {name}', 'chromium', 'png', 'png', 'chromium');
   problems.throwIfAny();
   return {
-    out: options.out, work, stages, seed, sample,
+    out: options.out, work, stages, seed, sample, evidence,
     png: options.png ?? null, chromium: options.chromium, searchPath: options.searchPath ?? '',
     now: options.now ?? new Date(), log: options.log ?? (() => undefined),
   };

@@ -99,5 +99,14 @@ figure.skipped { background: #fafafa; border-style: dashed; }
 figcaption { margin-top: 8px; color: #444; font-size: 13px; }
 svg.chart { display: block; width: 100%; max-width: 900px; height: auto; }
 .tables { display: flex; flex-wrap: wrap; gap: 8px 32px; font-size: 13px; }
+.side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
+.pane { min-width: 0; }
+.pane h4 { margin: 4px 0; font-size: 12px; color: #555; font-weight: 600; }
+.pane pre, .evidence-record pre { margin: 0; padding: 6px; max-height: 360px; overflow: auto; background: #f7f7f7; border: 1px solid #e2e2e2; font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; white-space: pre-wrap; word-break: break-word; }
+mark { background: #ffd7a8; color: inherit; }
+.cut { color: #888; }
+.evidence-record { margin: 12px 0 20px; padding-top: 8px; border-top: 1px solid #e2e2e2; }
+.match-head { margin: 8px 0 2px; font-size: 13px; }
+.more { color: #555; }
 footer { margin-top: 32px; color: #777; font-size: 12px; }
 `.trim();

@@ -157,7 +157,7 @@ describe('README shell examples', () => {
     it('they leave what the README says they make', () => {
       const work = join(dir, 'repo');
       for (const path of ['work/ingest/pairs.arrow', 'work/embed/embeddings.arrow', 'work/select/coreset.arrow', 'work/select-npy/coreset.arrow', 'work/generate/instructions.jsonl',
-        'work/decontam/kept.jsonl', 'dataset/alpaca/train.jsonl', 'dataset/parquet/train.parquet', 'work/report.html', 'report.html', 'pipeline-output/report/report.html', 'pairs.jsonl.gz', 'cluster-output/select/coreset.arrow', 'cluster-output/embed/embeddings.arrow']) {
+        'work/decontam/kept.jsonl', 'work/decontam-report.html', 'dataset/alpaca/train.jsonl', 'dataset/parquet/train.parquet', 'work/report.html', 'report.html', 'pipeline-output/report/report.html', 'pairs.jsonl.gz', 'cluster-output/select/coreset.arrow', 'cluster-output/embed/embeddings.arrow']) {
         expect(existsSync(join(work, path)), path).toBe(true);
       }
       expect(readdirSync(join(work, 'figures')).filter((name) => name.endsWith('.png')).length).toBeGreaterThan(0);

@@ -24,6 +24,18 @@ import { tempDir } from '../helpers/files.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CORESET_K = 120;
+const DECONTAM_PARAMETERS = { ngram: { enabled: true, threshold: 0.5 }, embedding: { enabled: true, threshold: 0.9 }, benchmarks: [{ stem: 'humaneval' }, { stem: 'mbpp' }, { stem: 'ds-1000 <v2>' }], candidates: { floors: { ngram: 0.2, embedding: 0.7 } } };
+/** candidates.jsonl: scored candidates of humaneval (n-gram, embedding) and mbpp (n-gram). */
+const CANDIDATES = [
+  { record: 3, removed: true, candidates: [{ item: 0, benchmark: 'humaneval/0', detector: 'ngram', score: 0.8, evidence: 'x' }, { item: 0, benchmark: 'humaneval/0', detector: 'embedding', score: 0.95, evidence: 'x' }], kept: '{}' },
+  { record: 5, removed: false, candidates: [{ item: 1, benchmark: 'mbpp/2', detector: 'ngram', score: 0.3, evidence: 'y' }, { item: 0, benchmark: 'humaneval/0', detector: 'ngram', score: 0.45, evidence: 'y' }] },
+];
+/** removed.jsonl: three records, each with both texts and the matching part marked. */
+const REMOVED = [0, 1, 2].map((k) => {
+  const text = `def f${k}(a):\n    return a + ${k}`;
+  const benchmark = 'def add_one(x):\n    return x + 1';
+  return { instruction: `task ${k}`, output: text, contamination: [{ benchmark: 'humaneval/0', detector: 'ngram', score: 0.8, evidence: text, match: { item: { path: 'HumanEval.jsonl', line: 1 }, record: { text, from: 0, length: text.length, spans: [[0, text.length]] }, benchmark: { text: benchmark, from: 0, length: benchmark.length, spans: [[0, benchmark.length]] } } }] };
+});
 const DECONTAM_COUNTS = { records: 40, kept: 37, removed: 3, removedByBenchmark: { humaneval: 2, mbpp: 1, 'ds-1000 <v2>': 0 }, removedByDetector: { exact: 1, ngram: 2, embedding: 1 } };
 
 let dir: string;
@@ -88,7 +100,9 @@ beforeAll(async () => {
     await llm.close();
   }
   mkdirSync(join(work, 'decontam'));
-  await writeManifest(join(work, 'decontam'), newManifest({ stage: 'decontam', parameters: {}, inputs: [], outputs: [], counts: DECONTAM_COUNTS, timings: {} }));
+  writeFileSync(join(work, 'decontam', 'candidates.jsonl'), CANDIDATES.map((line) => `${JSON.stringify(line)}\n`).join(''));
+  writeFileSync(join(work, 'decontam', 'removed.jsonl'), REMOVED.map((line) => `${JSON.stringify(line)}\n`).join(''));
+  await writeManifest(join(work, 'decontam'), newManifest({ stage: 'decontam', parameters: DECONTAM_PARAMETERS, inputs: [], outputs: [], counts: DECONTAM_COUNTS, timings: {} }));
   const started = performance.now();
   summary = await runReport({ out: join(work, 'report.html'), work, png: join(dir, 'png'), chromium, now: new Date('2025-06-01T12:00:00Z') });
   reportSeconds = (performance.now() - started) / 1000;
@@ -110,9 +124,9 @@ async function groundTruth(): Promise<{ languages: Set<string>; coreset: number[
 }
 
 describe('tidepool report on a real work folder', () => {
-  it('draws all six figures into one self-contained HTML file and a PNG per figure', () => {
+  it('draws all eight figures into one self-contained HTML file and a PNG per figure', () => {
     console.log(`report: ${reportSeconds.toFixed(2)} s (${JSON.stringify(summary.timings)}), HTML ${summary.bytes} bytes`);
-    expect(summary.drawn).toEqual(['coverage', 'map', 'languages', 'tasks', 'funnel', 'decontam']);
+    expect(summary.drawn).toEqual(['coverage', 'map', 'languages', 'tasks', 'funnel', 'decontam', 'decontam-scores', 'decontam-evidence']);
     expect(summary.skipped).toEqual([]);
     expect(summary.bytes).toBe(statSync(join(work, 'report.html')).size);
     expect(summary.png).toEqual(summary.drawn.map((id) => join(dir, 'png', `fig-${id}.png`)));
@@ -142,12 +156,15 @@ describe('tidepool report on a real work folder', () => {
         id: figure.id, figure: figure.dataset.figure, status: figure.dataset.status,
         caption: figure.querySelector('figcaption')?.textContent ?? '',
         svgs: svgs.map((svg) => ({ width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height, children: svg.childElementCount })),
-        marks: { pt: count('circle.pt'), hl: count('circle.hl'), bar: count('rect.bar'), line: count('path.line'), marker: count('circle.marker'), tick: count('g.axis line.tick') },
+        marks: { pt: count('circle.pt'), hl: count('circle.hl'), bar: count('rect.bar'), line: count('path.line'), marker: count('circle.marker'), tick: count('g.axis line.tick'), bin: count('rect.bin'), threshold: count('line.marker'), highlight: count('pre mark') },
         legend: [...figure.querySelectorAll('g.legend-item')].map((item) => item.textContent),
       };
     }));
     expect(figures.map((f) => [f.id, f.figure, f.status])).toEqual(summary.drawn.map((id) => [`fig-${id}`, id, 'drawn']));
     for (const figure of figures) {
+      expect(figure.caption.length, figure.id).toBeGreaterThan(20);
+      // The evidence is text side by side, not a chart.
+      if (figure.figure === 'decontam-evidence') continue;
       expect(figure.svgs.length, figure.id).toBeGreaterThan(0);
       for (const svg of figure.svgs) {
         expect(svg.width * svg.height, figure.id).toBeGreaterThan(100 * 100);
@@ -171,6 +188,10 @@ describe('tidepool report on a real work folder', () => {
     expect(figure('decontam').marks.bar).toBe(3 + 3);
     expect(figure('coverage').caption).toContain(`coreset.arrow (${CORESET_K} picks`);
     expect(figure('decontam').caption).toContain('3 records removed of 40 (7.5%)');
+    // Scores: one histogram per benchmark and detector with candidates (humaneval n-gram and embedding, mbpp n-gram), 16 + 6 + 16 bins, a threshold line each.
+    expect(figure('decontam-scores').marks).toMatchObject({ bin: 16 + 6 + 16, threshold: 3 });
+    // Evidence: the three removed records, each with its record's and its benchmark's text marked.
+    expect(figure('decontam-evidence').marks.highlight).toBe(3 * 2);
     const reasons = await page.$$eval('#fig-funnel table.reasons tbody tr', (rows: DomElement[]) => rows.length);
     expect(reasons).toBeGreaterThan(0);
     const header = await page.$eval('header', (element: DomElement) => element.textContent);
@@ -208,7 +229,7 @@ describe('tidepool report on a real work folder', () => {
     const ok = await command(['--out', join(dir, 'cli.html'), '--work', work, '--sample', '500', '--json', '-q'], {});
     expect(ok.code, ok.stderr).toBe(0);
     const json = JSON.parse(ok.stdout.trim().split('\n').at(-1)!) as ReportSummary;
-    expect(json.drawn).toHaveLength(6);
+    expect(json.drawn).toHaveLength(8);
     expect(json.png).toBeNull();
     const missing = await command(['--out', join(dir, 'no.html'), '--work', work, '--png', join(dir, 'no-png'), '-q'], { TIDEPOOL_CHROMIUM: join(dir, 'no-such-chromium') });
     expect(missing.code).toBe(1);

@@ -1,6 +1,6 @@
 /** `tidepool report --out report.html [--work DIR] [--png DIR]` */
 import { Command } from 'commander';
-import { DEFAULT_SAMPLE } from '../../report/options.js';
+import { DEFAULT_EVIDENCE, DEFAULT_SAMPLE } from '../../report/options.js';
 import { parseCount, parsePositive } from '../parse.js';
 import { printSummary, say, type CommonFlags } from '../output.js';
 
@@ -14,6 +14,7 @@ interface ReportFlags extends CommonFlags {
   decontam?: string;
   seed?: number;
   sample?: number;
+  evidence?: number;
   png?: string;
   chromium?: string;
 }
@@ -31,6 +32,7 @@ export function reportCommand(): Command {
     .option('--decontam <dir>', 'output folder of `tidepool decontam` (default: WORK/decontam)')
     .option('--seed <n>', 'seed of the samples and random subsets (default: 0)', parseCount)
     .option('--sample <n>', `rows sampled from the embeddings for the map and the random baseline (default: ${DEFAULT_SAMPLE})`, parsePositive)
+    .option('--evidence <n>', `removed records shown with their evidence: benchmark problem, detector, score and the matching parts side by side (the first ones of removed.jsonl; 0: none; default: ${DEFAULT_EVIDENCE})`, parseCount)
     .option('--png <dir>', 'also write each figure as DIR/fig-<id>.png (needs Chromium)')
     .option('--chromium <path>', 'Chromium or Chrome executable for --png (default: $TIDEPOOL_CHROMIUM, /usr/bin/chromium, or chromium, chromium-browser, google-chrome on the PATH)')
     .option('--json', 'print a JSON summary as the last stdout line')
@@ -39,7 +41,7 @@ export function reportCommand(): Command {
       const { runReport } = await import('../../report/run.js');
       const summary = await runReport({
         out: flags.out, work: flags.work, ingest: flags.ingest, embed: flags.embed, select: flags.select, generate: flags.generate, decontam: flags.decontam,
-        seed: flags.seed, sample: flags.sample, png: flags.png,
+        seed: flags.seed, sample: flags.sample, evidence: flags.evidence, png: flags.png,
         chromium: flags.chromium ?? (flags.png === undefined ? undefined : process.env.TIDEPOOL_CHROMIUM), searchPath: process.env.PATH ?? '',
         log: (line) => {
           say(flags, line);

@@ -45,7 +45,8 @@ describe('ExactIndex', () => {
     const piece = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
     const index = ExactIndex.build([{ item: 3, text: piece }], 20);
     const hit = index.scan(`zz ${piece.slice(10, 30)} zz`);
-    expect(hit).toEqual([{ item: 3, piece: 0, length: 20, score: 20 / piece.length, evidence: piece.slice(10, 30) }]);
+    // The run starts after "zz " in the record, and at offset 10 of the piece.
+    expect(hit).toEqual([{ item: 3, piece: 0, length: 20, start: 3, pieceStart: 10, score: 20 / piece.length, evidence: piece.slice(10, 30) }]);
     expect(index.scan(`zz ${piece.slice(10, 29)} zz`)).toEqual([]);
   });
 

@@ -19,6 +19,8 @@ function allMissing(): ReportData {
     languages: missing('Needs pairs.arrow <from> ingest & co.'),
     generate: missing('Needs manifest.json from `tidepool generate`.'),
     decontam: missing('No decontamination run.'),
+    decontamScores: missing('No decontamination run.'),
+    decontamEvidence: missing('No decontamination run.'),
   };
 }
 
@@ -45,6 +47,20 @@ function complete(): ReportData {
       },
     },
     decontam: { status: 'ok', data: { records: 10, kept: 9, removed: 1, removedByBenchmark: { humaneval: 1, mbpp: 0 }, removedByDetector: { exact: 1, ngram: 1, embedding: 0 } } },
+    decontamScores: {
+      status: 'ok',
+      data: {
+        candidateRecords: 2,
+        histograms: [{ benchmark: 'humaneval', detector: 'ngram', floor: 0.8, threshold: 0.9, candidates: 2, atOrAbove: 1, bins: [{ from: 0.8, to: 0.85, count: 1 }, { from: 0.85, to: 0.9, count: 0 }, { from: 0.9, to: 0.95, count: 0 }, { from: 0.95, to: 1, count: 1 }] }],
+      },
+    },
+    decontamEvidence: {
+      status: 'ok',
+      data: {
+        total: 1, limit: 20,
+        records: [{ label: 'row_id 7', entries: [{ benchmark: 'humaneval/0', detector: 'exact', score: 1, evidence: 'return a<b', match: { item: { path: 'he.jsonl', line: 1 }, record: { text: 'x; return a<b', from: 0, length: 13, spans: [[3, 13]] }, benchmark: { text: 'return a<b', from: 0, length: 10, spans: [[0, 10]] } } }] }],
+      },
+    },
   };
 }
 
@@ -59,7 +75,7 @@ describe('the page assembler', () => {
     expect(built.map((f) => f.id)).toEqual([...FIGURE_IDS]);
     expect(built.every((f) => f.status === 'skipped')).toBe(true);
     const elements = figures(html);
-    expect(elements).toHaveLength(6);
+    expect(elements).toHaveLength(8);
     FIGURE_IDS.forEach((id, i) => {
       expect(elements[i]).toContain(`<figure id="fig-${id}" data-figure="${id}" data-status="skipped"`);
       expect(elements[i]).toMatch(/<figcaption>[^<]+<\/figcaption>/);
@@ -68,19 +84,20 @@ describe('the page assembler', () => {
     expect(html).toContain('Needs pairs.arrow &lt;from&gt; ingest &amp; co.');
     expect(html).toContain('No decontamination run.');
     expect(html).toContain('No stage outputs found.');
-    expect(html).toContain('0 of 6 figures drawn');
+    expect(html).toContain('0 of 8 figures drawn');
   });
 
   it('draws every figure from complete data, each with a well-formed SVG and a caption', () => {
     const { html, figures: built } = renderReport(complete());
     expect(built.every((f) => f.status === 'drawn')).toBe(true);
     const elements = figures(html);
-    expect(elements).toHaveLength(6);
+    expect(elements).toHaveLength(8);
     for (const element of elements) {
       expect(element).toMatch(/data-status="drawn"/);
       expect(element).toMatch(/<figcaption>[^<]+<\/figcaption><\/figure>$/);
       const svgs = element.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-      expect(svgs.length).toBeGreaterThan(0);
+      // The evidence is text (side-by-side panes), every other figure a chart.
+      if (!element.includes('data-figure="decontam-evidence"')) expect(svgs.length).toBeGreaterThan(0);
       for (const svg of svgs) parseXml(svg);
     }
     const marks = (id: string, name: string, className: string) => (figures(html).find((f) => f.includes(`data-figure="${id}"`))!.match(/<svg[\s\S]*?<\/svg>/g) ?? []).reduce((sum, svg) => sum + findAll(parseXml(svg), name, className).length, 0);
@@ -91,10 +108,16 @@ describe('the page assembler', () => {
     expect(marks('tasks', 'rect', 'bar')).toBe(2 * 2);
     expect(marks('funnel', 'rect', 'bar')).toBe(2 * 3);
     expect(marks('decontam', 'rect', 'bar')).toBe(2 + 3);
+    expect(marks('decontam-scores', 'rect', 'bin')).toBe(4);
+    expect(marks('decontam-scores', 'line', 'marker')).toBe(1);
+    // The record's text and the benchmark's, escaped, with the matching parts marked.
+    const evidence = figures(html).find((f) => f.includes('data-figure="decontam-evidence"'))!;
+    expect(evidence).toContain('<pre>x; <mark>return a&lt;b</mark></pre>');
+    expect(evidence).toContain('<pre><mark>return a&lt;b</mark></pre>');
     // The reasons table, escaped; the cost table with USD.
     expect(html).toContain('<td>wrong&lt;answer&gt;</td>');
     expect(html).toContain('$0.0123');
-    expect(html).toContain('6 of 6 figures drawn');
+    expect(html).toContain('8 of 8 figures drawn');
   });
 
   it('writes a header with version, date, escaped inputs and key numbers, and nothing that loads anything', () => {

@@ -52,8 +52,11 @@ describe('runReport with missing and broken inputs', () => {
       map: `Needs embeddings.arrow (or a .npy file) from \`tidepool embed\` (none found at ${join(work, 'embed')}).`,
       languages: expect.stringContaining('pairs.arrow') as unknown,
       funnel: expect.stringContaining('has no "counts.funnel"') as unknown,
+      // A decontam manifest without candidates (an older run) and a folder without removed.jsonl.
+      'decontam-scores': expect.stringContaining('records no candidates') as unknown,
+      'decontam-evidence': expect.stringContaining('removed.jsonl is missing') as unknown,
     });
-    expect(logged).toHaveLength(5);
+    expect(logged).toHaveLength(7);
     const html = await readFile(out, 'utf8');
     expect(summary.bytes).toBe(Buffer.byteLength(html));
     expect(html).toContain('data-figure="decontam" data-status="drawn"');
