@@ -64,6 +64,21 @@ const BACKSLASH = FIRST_PUNCT_ID + 92;
 const CLOSE_BRACKET = FIRST_PUNCT_ID + 93;
 const CLOSE_BRACE = FIRST_PUNCT_ID + 125;
 
+const keywordId = (word: string): number => FIRST_KEYWORD_ID + KEYWORDS.indexOf(word);
+const operatorId = (op: string): number => FIRST_OPERATOR_ID + OPERATORS.indexOf(op);
+const DOT = FIRST_PUNCT_ID + 46;
+const EQUALS = FIRST_PUNCT_ID + 61;
+
+/**
+ * Keywords never taken as names: values (`None`, `this`, `self` ...) and those a real keyword use puts
+ * where a name would be (`from .pkg`, `import.meta`, `new.target`, `(yield)`, `for await`, TypeScript's `as const`).
+ */
+const NEVER_NAMES = new Set(['const', 'None', 'True', 'False', 'null', 'undefined', 'true', 'false', 'this', 'self', 'Self', 'super', 'nil', 'nullptr', 'from', 'import', 'new', 'yield', 'await'].map(keywordId));
+/** Tokens after which a keyword is a name: attribute access and declarations (`.type`, `const end`, `def map`, `for char in`, `import string`). */
+const NAME_AFTER = new Set([DOT, operatorId('?.'), ...['const', 'let', 'var', 'def', 'function', 'class', 'for', 'as', 'import'].map(keywordId)]);
+/** Tokens before which a keyword is a name: assignment, attribute access, a closing bracket, an argument separator, `++`/`--`. */
+const NAME_BEFORE = new Set([EQUALS, DOT, COMMA, CLOSE_PAREN, CLOSE_BRACKET, ...['?.', '++', '--', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**=', '//=', '<<=', '>>=', '>>>='].map(operatorId)]);
+
 /** Largest token class id (for sizing tables). */
 export const MAX_TOKEN_ID = FIRST_PUNCT_ID + 127;
 
@@ -173,8 +188,31 @@ export class CanonicalScanner {
         i = this.punctuation(text, i, unit);
       }
     }
+    this.demoteNames();
     this.normalize(text);
     return this.count;
+  }
+
+  /**
+   * Keywords used as names become {@link ID} everywhere in the text. The keyword list spans many
+   * languages, so most of its words are ordinary names in another (`end`, `char`, `type`, `match`,
+   * `string`, `default`, `pass`): a renamed copy renames them like any local. A word counts as a name
+   * in this text when one of its uses is in a position no keyword takes (assigned, declared, an
+   * attribute, an argument before `,` or `)`); then every use of it is an `ID`. The decision is per
+   * text and per word, and positions that renaming leaves alone (attributes, keyword arguments) keep
+   * it, so a renamed copy and its original still give one stream. In place.
+   */
+  private demoteNames(): void {
+    const { ids } = this;
+    const count = this.count;
+    let demoted: Set<number> | undefined;
+    for (let t = 0; t < count; t++) {
+      const id = ids[t]!;
+      if (id < FIRST_KEYWORD_ID || id >= FIRST_OPERATOR_ID || NEVER_NAMES.has(id)) continue;
+      if ((t > 0 && NAME_AFTER.has(ids[t - 1]!)) || (t + 1 < count && NAME_BEFORE.has(ids[t + 1]!))) (demoted ??= new Set()).add(id);
+    }
+    if (demoted === undefined) return;
+    for (let t = 0; t < count; t++) if (demoted.has(ids[t]!)) ids[t] = ID;
   }
 
   /**

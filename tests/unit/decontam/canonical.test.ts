@@ -43,6 +43,21 @@ describe('canonicalize', () => {
     expect(canonicalize('d = {"k": 1}')).toEqual(['ID', '=', '{', 'STR', ':', 'NUM', '}']);
   });
 
+  it('takes a keyword of another language as a name where the text uses it as one, in every use', () => {
+    // `end` (Ruby), `char` (C), `match` (Rust) are locals here: a renamed copy gives the same stream.
+    const original = 'let end = index;\nwhile (end < text.length && text[end] === char) end++;\nfor (const char of text) out.push(match(char));';
+    const renamed = 'let stop = index;\nwhile (stop < text.length && text[stop] === ch) stop++;\nfor (const ch of text) out.push(match(ch));';
+    expect(canonicalize(renamed)).toEqual(canonicalize(original));
+    expect(canonicalize(original).filter((t) => ['end', 'char'].includes(t))).toEqual([]);
+    // Python: a parameter named like a keyword, an attribute, a module.
+    expect(canonicalize('def f(string, end):\n    return string[:end]')).toEqual(canonicalize('def f(s, e):\n    return s[:e]'));
+    expect(canonicalize('import string\nx = string.digits')).toEqual(['import', 'ID', 'ID', '=', 'ID', '.', 'ID']);
+    // Used only as keywords (or never as names), they stay keywords; values and `as const` never become names.
+    expect(canonicalize('fn main() { loop { break; } }')).toEqual(['fn', 'ID', '{', 'loop', '{', 'break', '}', '}']);
+    expect(canonicalize('const xs = [1] as const; f(None, this)')).toEqual(['const', 'ID', '=', '[', 'NUM', ']', 'as', 'const', 'ID', 'None', ',', 'this']);
+    expect(canonicalize('from .pkg import end')).toEqual(['from', '.', 'ID', 'import', 'ID']);
+  });
+
   it('grows its buffers for long texts', () => {
     const text = 'a + '.repeat(3000);
     expect(new CanonicalScanner().scan(text)).toBe(6000);
