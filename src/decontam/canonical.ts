@@ -74,8 +74,10 @@ const EQUALS = FIRST_PUNCT_ID + 61;
  * where a name would be (`from .pkg`, `import.meta`, `new.target`, `(yield)`, `for await`, TypeScript's `as const`).
  */
 const NEVER_NAMES = new Set(['const', 'None', 'True', 'False', 'null', 'undefined', 'true', 'false', 'this', 'self', 'Self', 'super', 'nil', 'nullptr', 'from', 'import', 'new', 'yield', 'await'].map(keywordId));
-/** Tokens after which a keyword is a name: attribute access and declarations (`.type`, `const end`, `def map`, `for char in`, `import string`). */
-const NAME_AFTER = new Set([DOT, operatorId('?.'), ...['const', 'let', 'var', 'def', 'function', 'class', 'for', 'as', 'import'].map(keywordId)]);
+/** Tokens after which a keyword is a name: declarations (`const end`, `def map`, `for char in`, `import string`). */
+const NAME_AFTER = new Set(['const', 'let', 'var', 'def', 'function', 'class', 'for', 'as', 'import'].map(keywordId));
+/** Attribute access: a keyword after it is a name there only (`promise.catch`, `req.return()` leave other uses keywords). */
+const ATTRIBUTE_ACCESS = new Set([DOT, operatorId('?.')]);
 /** Tokens before which a keyword is a name: assignment, attribute access, a closing bracket, an argument separator, `++`/`--`. */
 const NAME_BEFORE = new Set([EQUALS, DOT, COMMA, CLOSE_PAREN, CLOSE_BRACKET, ...['?.', '++', '--', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**=', '//=', '<<=', '>>=', '>>>='].map(operatorId)]);
 
@@ -197,10 +199,12 @@ export class CanonicalScanner {
    * Keywords used as names become {@link ID} everywhere in the text. The keyword list spans many
    * languages, so most of its words are ordinary names in another (`end`, `char`, `type`, `match`,
    * `string`, `default`, `pass`): a renamed copy renames them like any local. A word counts as a name
-   * in this text when one of its uses is in a position no keyword takes (assigned, declared, an
-   * attribute, an argument before `,` or `)`); then every use of it is an `ID`. The decision is per
-   * text and per word, and positions that renaming leaves alone (attributes, keyword arguments) keep
-   * it, so a renamed copy and its original still give one stream. In place.
+   * in this text when one of its uses is in a position no keyword takes (assigned, declared, followed
+   * by an attribute access, an argument before `,` or `)`); then every use of it is an `ID`. The
+   * decision is per text and per word, and positions that renaming leaves alone (keyword arguments)
+   * keep it, so a renamed copy and its original still give one stream. An attribute (`x.type`,
+   * `promise.catch`) is an `ID` where it stands but says nothing of the word's other uses: JavaScript
+   * names attributes after its own keywords (`req.return()`), which stay keywords elsewhere. In place.
    */
   private demoteNames(): void {
     const { ids } = this;
@@ -209,7 +213,8 @@ export class CanonicalScanner {
     for (let t = 0; t < count; t++) {
       const id = ids[t]!;
       if (id < FIRST_KEYWORD_ID || id >= FIRST_OPERATOR_ID || NEVER_NAMES.has(id)) continue;
-      if ((t > 0 && NAME_AFTER.has(ids[t - 1]!)) || (t + 1 < count && NAME_BEFORE.has(ids[t + 1]!))) (demoted ??= new Set()).add(id);
+      if (t > 0 && ATTRIBUTE_ACCESS.has(ids[t - 1]!)) ids[t] = ID;
+      else if ((t > 0 && NAME_AFTER.has(ids[t - 1]!)) || (t + 1 < count && NAME_BEFORE.has(ids[t + 1]!))) (demoted ??= new Set()).add(id);
     }
     if (demoted === undefined) return;
     for (let t = 0; t < count; t++) if (demoted.has(ids[t]!)) ids[t] = ID;

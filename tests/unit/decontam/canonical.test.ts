@@ -56,6 +56,8 @@ describe('canonicalize', () => {
     expect(canonicalize('fn main() { loop { break; } }')).toEqual(['fn', 'ID', '{', 'loop', '{', 'break', '}', '}']);
     expect(canonicalize('const xs = [1] as const; f(None, this)')).toEqual(['const', 'ID', '=', '[', 'NUM', ']', 'as', 'const', 'ID', 'None', ',', 'this']);
     expect(canonicalize('from .pkg import end')).toEqual(['from', '.', 'ID', 'import', 'ID']);
+    // An attribute named like a keyword is a name where it stands only.
+    expect(canonicalize('try { return req.return(); } catch (e) { p?.catch(e); }')).toEqual(['try', '{', 'return', 'ID', '.', 'ID', '}', 'catch', 'ID', '{', 'ID', '?.', 'ID', 'ID', '}']);
   });
 
   it('grows its buffers for long texts', () => {
