@@ -21,27 +21,22 @@ export const NUM = 2;
 export const STR = 3;
 
 /**
- * Keywords kept as themselves: control flow, declarations and literals of Python, JavaScript and
- * TypeScript, Java, C, C++, C#, Go, Rust, Ruby and PHP. Built-in function names (`len`, `print`) are
- * identifiers: a renamed copy may rename anything but these.
+ * Keywords kept as themselves: words that cannot name a variable in Python or JavaScript/TypeScript,
+ * the languages of the benchmarks. A word that is a keyword in some language but a legal name in the
+ * text's own (`char`, `end`, `string`, `map`, `match`, `type` in Python; `from`, `as` in JavaScript) is
+ * an identifier here: a consistent renaming may rename it, and the stream must not change when it does.
+ * Python's `def`/`elif`/`lambda` and JavaScript's `function`/`const`/`typeof` still keep each
+ * language's structure. Left out on purpose though reserved in JavaScript: `new`, `default`, `case`,
+ * `delete`, `this`, common Python names. Built-in function names (`len`, `print`) are identifiers too.
  */
 export const KEYWORDS: readonly string[] = [
-  // Python
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
-  'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
-  'return', 'try', 'while', 'with', 'yield', 'self',
-  // JavaScript / TypeScript
-  'var', 'let', 'const', 'function', 'new', 'this', 'typeof', 'instanceof', 'void', 'delete', 'switch', 'case', 'default', 'do',
-  'throw', 'catch', 'null', 'undefined', 'true', 'false', 'export', 'extends', 'super', 'static', 'of', 'interface', 'type', 'enum',
-  // Java, C, C++, C#
-  'public', 'private', 'protected', 'final', 'abstract', 'implements', 'package', 'int', 'long', 'short', 'byte', 'char', 'float',
-  'double', 'boolean', 'bool', 'struct', 'union', 'unsigned', 'signed', 'sizeof', 'typedef', 'goto', 'extern', 'inline', 'namespace',
-  'using', 'template', 'typename', 'virtual', 'operator', 'nullptr', 'string', 'throws', 'synchronized',
-  // Go, Rust
-  'func', 'go', 'defer', 'chan', 'map', 'range', 'select', 'fallthrough', 'fn', 'mut', 'impl', 'trait', 'pub', 'use', 'mod', 'crate',
-  'Self', 'match', 'loop', 'where', 'ref', 'move', 'unsafe', 'dyn',
-  // Ruby, PHP
-  'end', 'begin', 'elsif', 'unless', 'until', 'then', 'module', 'rescue', 'ensure', 'nil', 'echo', 'foreach', 'elseif', 'array',
+  // Python (reserved keywords)
+  'False', 'None', 'True', 'and', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
+  'except', 'finally', 'for', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
+  'return', 'try', 'while', 'with', 'yield',
+  // JavaScript / TypeScript (reserved words, beyond Python's)
+  'var', 'let', 'const', 'function', 'typeof', 'instanceof', 'void', 'switch', 'do', 'throw', 'catch', 'null', 'true', 'false',
+  'export', 'extends', 'super', 'enum',
 ];
 
 /** Operators of two or more characters kept as one token (longest match first). */
@@ -63,23 +58,6 @@ const SEMICOLON = FIRST_PUNCT_ID + 59;
 const BACKSLASH = FIRST_PUNCT_ID + 92;
 const CLOSE_BRACKET = FIRST_PUNCT_ID + 93;
 const CLOSE_BRACE = FIRST_PUNCT_ID + 125;
-
-const keywordId = (word: string): number => FIRST_KEYWORD_ID + KEYWORDS.indexOf(word);
-const operatorId = (op: string): number => FIRST_OPERATOR_ID + OPERATORS.indexOf(op);
-const DOT = FIRST_PUNCT_ID + 46;
-const EQUALS = FIRST_PUNCT_ID + 61;
-
-/**
- * Keywords never taken as names: values (`None`, `this`, `self` ...) and those a real keyword use puts
- * where a name would be (`from .pkg`, `import.meta`, `new.target`, `(yield)`, `for await`, TypeScript's `as const`).
- */
-const NEVER_NAMES = new Set(['const', 'None', 'True', 'False', 'null', 'undefined', 'true', 'false', 'this', 'self', 'Self', 'super', 'nil', 'nullptr', 'from', 'import', 'new', 'yield', 'await'].map(keywordId));
-/** Tokens after which a keyword is a name: declarations (`const end`, `def map`, `for char in`, `import string`). */
-const NAME_AFTER = new Set(['const', 'let', 'var', 'def', 'function', 'class', 'for', 'as', 'import'].map(keywordId));
-/** Attribute access: a keyword after it is a name there only (`promise.catch`, `req.return()` leave other uses keywords). */
-const ATTRIBUTE_ACCESS = new Set([DOT, operatorId('?.')]);
-/** Tokens before which a keyword is a name: assignment, attribute access, a closing bracket, an argument separator, `++`/`--`. */
-const NAME_BEFORE = new Set([EQUALS, DOT, COMMA, CLOSE_PAREN, CLOSE_BRACKET, ...['?.', '++', '--', ':=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**=', '//=', '<<=', '>>=', '>>>='].map(operatorId)]);
 
 /** Largest token class id (for sizing tables). */
 export const MAX_TOKEN_ID = FIRST_PUNCT_ID + 127;
@@ -190,68 +168,8 @@ export class CanonicalScanner {
         i = this.punctuation(text, i, unit);
       }
     }
-    this.demoteNames();
-    this.normalize(text);
+    if (this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--; // a trailing comma at the end
     return this.count;
-  }
-
-  /**
-   * Keywords used as names become {@link ID} everywhere in the text. The keyword list spans many
-   * languages, so most of its words are ordinary names in another (`end`, `char`, `type`, `match`,
-   * `string`, `default`, `pass`): a renamed copy renames them like any local. A word counts as a name
-   * in this text when one of its uses is in a position no keyword takes (assigned, declared, followed
-   * by an attribute access, an argument before `,` or `)`); then every use of it is an `ID`. The
-   * decision is per text and per word, and positions that renaming leaves alone (keyword arguments)
-   * keep it, so a renamed copy and its original still give one stream. An attribute (`x.type`,
-   * `promise.catch`) is an `ID` where it stands but says nothing of the word's other uses: JavaScript
-   * names attributes after its own keywords (`req.return()`), which stay keywords elsewhere. In place.
-   */
-  private demoteNames(): void {
-    const { ids } = this;
-    const count = this.count;
-    let demoted: Set<number> | undefined;
-    for (let t = 0; t < count; t++) {
-      const id = ids[t]!;
-      if (id < FIRST_KEYWORD_ID || id >= FIRST_OPERATOR_ID || NEVER_NAMES.has(id)) continue;
-      if (t > 0 && ATTRIBUTE_ACCESS.has(ids[t - 1]!)) ids[t] = ID;
-      else if ((t > 0 && NAME_AFTER.has(ids[t - 1]!)) || (t + 1 < count && NAME_BEFORE.has(ids[t + 1]!))) (demoted ??= new Set()).add(id);
-    }
-    if (demoted === undefined) return;
-    for (let t = 0; t < count; t++) if (demoted.has(ids[t]!)) ids[t] = ID;
-  }
-
-  /**
-   * Drops what re-printers and formatters add or remove without changing the code (so a copy re-printed
-   * by `ast.unparse`, black or prettier keeps its stream): docstrings and other strings standing alone
-   * on their lines, a string right after another (implicit concatenation, split by a formatter),
-   * parentheses, trailing commas, semicolons and line-continuation backslashes. In place.
-   */
-  private normalize(text: string): void {
-    const { ids, starts, ends } = this;
-    const count = this.count;
-    let out = 0;
-    for (let t = 0; t < count; t++) {
-      const id = ids[t]!;
-      if (id === STR) {
-        if (out > 0 && ids[out - 1] === STR) {
-          ends[out - 1] = ends[t]!;
-          continue;
-        }
-        if (standsAlone(text, starts[t]!, ends[t]!)) continue;
-      } else if (id === OPEN_PAREN || id === CLOSE_PAREN || id === SEMICOLON || id === BACKSLASH) {
-        continue;
-      } else if (id === COMMA) {
-        let next = t + 1;
-        while (next < count && ids[next] === OPEN_PAREN) next++;
-        const after = next < count ? ids[next]! : CLOSE_PAREN;
-        if (after === CLOSE_PAREN || after === CLOSE_BRACKET || after === CLOSE_BRACE) continue;
-      }
-      ids[out] = id;
-      starts[out] = starts[t]!;
-      ends[out] = ends[t]!;
-      out++;
-    }
-    this.count = out;
   }
 
   /** A number literal from `i` (hex, exponents, suffixes and `_` separators included); returns its end. */
@@ -286,7 +204,7 @@ export class CanonicalScanner {
     if (unit === 34 || unit === 39 || unit === 96) {
       const end = stringEnd(text, i, unit);
       if (end > 0) {
-        this.push(STR, i, end);
+        this.pushString(text, i, end);
         return end;
       }
     }
@@ -306,7 +224,30 @@ export class CanonicalScanner {
     return i + 1;
   }
 
+  /**
+   * A string literal, unless a re-printer could add or remove it without changing the code: a string
+   * right after another (implicit concatenation, split by a formatter) is merged into it, and a string
+   * standing alone on its line(s) (a docstring or string statement) is dropped.
+   */
+  private pushString(text: string, start: number, end: number): void {
+    if (this.count > 0 && this.ids[this.count - 1] === STR) {
+      this.ends[this.count - 1] = end;
+      return;
+    }
+    if (!standsAlone(text, start, end)) this.push(STR, start, end);
+  }
+
+  /**
+   * Appends a token, leaving out what re-printers and formatters (`ast.unparse`, black, prettier) add or
+   * remove without changing the code, so a re-printed copy keeps its stream: parentheses, semicolons,
+   * line-continuation backslashes, and a comma right before a closing bracket (a trailing comma).
+   */
   private push(id: number, start: number, end: number): void {
+    if (id === OPEN_PAREN || id === CLOSE_PAREN || id === SEMICOLON || id === BACKSLASH) {
+      if (id === CLOSE_PAREN && this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--;
+      return;
+    }
+    if ((id === CLOSE_BRACKET || id === CLOSE_BRACE) && this.count > 0 && this.ids[this.count - 1] === COMMA) this.count--;
     if (this.count === this.ids.length) {
       const grow = (from: Int32Array): Int32Array<ArrayBuffer> => {
         const to = new Int32Array(from.length * 2);
