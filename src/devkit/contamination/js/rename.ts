@@ -60,7 +60,7 @@ export function freshJsNames(names: readonly string[], source: string, random: (
 }
 
 /** Whether the identifier at this position names a property, method or label rather than a binding. */
-function isPropertyName(node: AnyNode, parent: AnyNode | undefined, key: string): boolean {
+function isPropertyName(parent: AnyNode | undefined, key: string): boolean {
   if (parent === undefined) return false;
   switch (parent.type) {
     case 'MemberExpression': return key === 'property' && parent.computed !== true;
@@ -71,7 +71,7 @@ function isPropertyName(node: AnyNode, parent: AnyNode | undefined, key: string)
     case 'BreakStatement':
     case 'ContinueStatement': return key === 'label';
     case 'MetaProperty': return true;
-    default: return node.type !== 'Identifier';
+    default: return false;
   }
 }
 
@@ -101,7 +101,7 @@ export function renameJsWithMapping(source: string, random: () => number): { cod
 function renameVisit(node: AnyNode, parent: AnyNode | undefined, key: string, mapping: ReadonlyMap<string, string>, edits: Edit[]): void {
   if (node.type !== 'Identifier') return;
   const fresh = mapping.get(node.name as string);
-  if (fresh !== undefined && !isPropertyName(node, parent, key)) edits.push({ start: node.start, end: node.end, text: fresh });
+  if (fresh !== undefined && !isPropertyName(parent, key)) edits.push({ start: node.start, end: node.end, text: fresh });
 }
 
 /** `source` with every identifier it binds renamed consistently (fresh names drawn from `random`). */
