@@ -10,7 +10,11 @@
 // Default benchmarks: examples/benchmarks/* plus the 164 HumanEval-like and 500 MBPP-like problems
 // bench/decontam.mjs generates (bench/lib/synthetic-problems.mjs, same seeds), so recall is measured
 // on 673 problems; --bench replaces them all.
-// Usage: node bench/decontam-recall.mjs [--clean 24000] [--seeds 5] [--bench a.jsonl b.jsonl ...] [--embed]
+// JavaScript (bench/lib/decontam-recall-js.mjs): HumanEval-X-style files among the benchmarks (a line whose
+// prompt declares its entry point in JS) are planted after the JS transformations (acorn rename, comment
+// strip, prettier, seeded quote/semicolon/parenthesis style, no-prompt, embedded, all), among --js-clean
+// real functions harvested from --js-root (default: this checkout's node_modules).
+// Usage: node bench/decontam-recall.mjs [--clean 24000] [--js-clean 20000] [--js-root DIR] [--seeds 5] [--bench a.jsonl b.jsonl ...] [--embed]
 // Writes bench/results/decontam-recall.json and bench/results/decontam-recall.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,12 +24,13 @@ import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
 import { recallSectionLines, writeRecallSection } from './lib/recall-section.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
+import { plantJavaScript } from './lib/decontam-recall-js.mjs';
 import { problems } from './lib/synthetic-problems.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { clean: { type: 'string', default: '24000' }, seeds: { type: 'string', default: '5' }, bench: { type: 'string', multiple: true }, embed: { type: 'boolean', default: false } },
+  options: { clean: { type: 'string', default: '24000' }, 'js-clean': { type: 'string', default: '20000' }, 'js-root': { type: 'string' }, seeds: { type: 'string', default: '5' }, bench: { type: 'string', multiple: true }, embed: { type: 'boolean', default: false } },
 });
 const cleanTarget = Number(values.clean);
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
@@ -44,7 +49,10 @@ if (benchPaths.length === 0) {
 }
 requireGnuTime();
 if (!existsSync(join(root, 'dist', 'devkit', 'contamination', 'index.js'))) throw new Error('dist/ missing: run `npm run build` first');
-const { plantCopies, reprintWithPython, solutionOf, SEEDED, TRANSFORMATIONS } = await import(join(root, 'dist', 'devkit', 'contamination', 'index.js'));
+const { isJsProblem, plantCopies, reprintWithPython, solutionOf, SEEDED, TRANSFORMATIONS } = await import(join(root, 'dist', 'devkit', 'contamination', 'index.js'));
+const firstLine = (path) => JSON.parse(readFileSync(path, 'utf8').split('\n').find((line) => line.trim() !== '') ?? '{}');
+const jsBenchPaths = benchPaths.filter((path) => isJsProblem(firstLine(path)));
+const pythonBenchPaths = benchPaths.filter((path) => !jsBenchPaths.includes(path));
 
 // ---------------------------------------------------------------------------------------------
 // Clean functions: every function (top-level, method or nested) of 3 to 200 lines, dedented, in
@@ -93,7 +101,7 @@ const cleanByRepo = Object.fromEntries(SOURCES.map(([repo]) => [repo, clean.filt
 
 const solutions = [];
 const skipped = [];
-for (const path of benchPaths) {
+for (const path of pythonBenchPaths) {
   const stem = basename(path).replace(/\.jsonl$/, '');
   readFileSync(path, 'utf8').split('\n').forEach((text, i) => {
     if (text.trim() === '') return;
@@ -104,11 +112,13 @@ for (const path of benchPaths) {
 }
 // Neighbours of embedded copies: short standard-library functions (clean code, never counted).
 const neighbours = clean.filter((r) => r.repo === 'cpython-stdlib' && r.code.split('\n').length <= 30).map((r) => r.code);
-const planted = TRANSFORMATIONS.flatMap((transformation) => plantCopies(solutions, transformation, seeds, { neighbours, reprint: (sources) => reprintWithPython(sources) }));
-const benchmarkOf = new Map(solutions.map((s) => [s.id, s.benchmark]));
+const pythonPlanted = TRANSFORMATIONS.flatMap((transformation) => plantCopies(solutions, transformation, seeds, { neighbours, reprint: (sources) => reprintWithPython(sources) }));
+const js = await plantJavaScript({ root, work, paths: jsBenchPaths, seeds, cleanTarget: Number(values['js-clean']), base: values['js-root'] ?? join(root, 'node_modules') });
+const planted = [...pythonPlanted.map((copy) => ({ ...copy, language: 'python' })), ...js.planted.map((copy) => ({ ...copy, language: 'javascript' }))];
+const benchmarkOf = new Map([...solutions, ...js.solutions].map((s) => [s.id, s.benchmark]));
 const plantedPath = join(work, 'planted.jsonl');
-writeFileSync(plantedPath, planted.map((copy, i) => `${JSON.stringify({ repo: 'planted', path: `planted/${i}`, func_name: `planted_${i}`, language: 'python', docstring: copy.docstring, code: copy.code })}\n`).join(''));
-writeFileSync(join(work, 'clean-input.jsonl'), clean.map((r) => `${JSON.stringify(r)}\n`).join(''));
+writeFileSync(plantedPath, planted.map((copy, i) => `${JSON.stringify({ repo: 'planted', path: `planted/${i}`, func_name: `planted_${i}`, language: copy.language, docstring: copy.docstring, code: copy.code })}\n`).join(''));
+writeFileSync(join(work, 'clean-input.jsonl'), [...clean, ...js.clean].map((r) => `${JSON.stringify(r)}\n`).join(''));
 
 // ---------------------------------------------------------------------------------------------
 // Runs.
@@ -129,13 +139,15 @@ async function rowOrigins() {
     const rowId = batch.getChild('row_id');
     for (let i = 0; i < batch.numRows; i++) {
       const p = path.get(i);
-      origins.set(Number(rowId.get(i)), p.startsWith('planted/') ? { planted: Number(p.slice(8)) } : { clean: `${repo.get(i)}/${p}` });
+      origins.set(Number(rowId.get(i)), p.startsWith('planted/') ? { planted: Number(p.slice(8)) } : { clean: `${repo.get(i)}/${p}`, language: repo.get(i) === 'node_modules' ? 'javascript' : 'python' });
     }
   }
   return origins;
 }
 const origins = await rowOrigins();
 const plantedRows = [...origins.values()].filter((o) => o.planted !== undefined).length;
+const cleanRows = { python: 0, javascript: 0 };
+for (const origin of origins.values()) if (origin.clean !== undefined) cleanRows[origin.language]++;
 if (plantedRows !== planted.length) throw new Error(`${planted.length} copies planted, ${plantedRows} found in pairs.arrow (ingest rejected some: see ${data})`);
 
 const configurations = { 'exact + ngram (--no-embed)': ['--no-embed'], ...(values.embed ? { 'exact + ngram + embedding (hashing, defaults)': [] } : {}) };
@@ -154,7 +166,7 @@ for (const [name, flags] of Object.entries(configurations)) {
 function score(out) {
   const recall = {};
   for (const copy of planted) {
-    const key = `${copy.transformation}|${benchmarkOf.get(copy.id)}`;
+    const key = `${copy.language}|${copy.transformation}|${benchmarkOf.get(copy.id)}`;
     recall[key] ??= { planted: 0, caught: 0, removedOtherItem: 0, byDetector: { exact: 0, ngram: 0, embedding: 0 } };
     recall[key].planted++;
   }
@@ -182,11 +194,11 @@ function score(out) {
     const origin = origins.get(record.row_id);
     if (origin.clean !== undefined) {
       const best = record.contamination[0];
-      falsePositives.push({ function: origin.clean, benchmark: best.benchmark, detector: best.detector, score: best.score });
+      falsePositives.push({ function: origin.clean, language: origin.language, benchmark: best.benchmark, detector: best.detector, score: best.score });
       continue;
     }
     const copy = planted[origin.planted];
-    const tally = recall[`${copy.transformation}|${benchmarkOf.get(copy.id)}`];
+    const tally = recall[`${copy.language}|${copy.transformation}|${benchmarkOf.get(copy.id)}`];
     const right = ownMatches(record, copy.id);
     if (right.length === 0) {
       tally.removedOtherItem++;
@@ -207,7 +219,8 @@ const result = {
   date: new Date().toISOString(),
   machine: describeMachine(),
   load: { before: loadBefore, after: loadavg()[0] },
-  clean: { functions: clean.length, byRepo: cleanByRepo, sources: Object.fromEntries(SOURCES) },
+  clean: { functions: clean.length, byRepo: cleanByRepo, sources: Object.fromEntries(SOURCES), ingestedRows: cleanRows },
+  javascript: { clean: js.clean.length, harvest: js.harvest, base: js.base, benchmarks: js.benchmarks, solutions: js.solutions.length, planted: js.planted.length, seeded: js.seeded },
   benchmarks: Object.fromEntries(benchmarks.map((b) => [b, { path: benchPaths.find((p) => basename(p) === `${b}.jsonl`), solutions: solutions.filter((s) => s.benchmark === b).length }])),
   skippedLines: skipped,
   seeds: seeds.length,
@@ -234,27 +247,40 @@ const DESCRIPTIONS = {
   'rename-strip-reprint': 'the case the issue reports: rename, then strip-docs, then reprint (ast.unparse); prompt kept',
   all: 'no-prompt, rename, strip-docs, reprint, black, embedded, in that order',
 };
+
+/** The recall table of one language's copies in run `r`. */
+function recallTable(r, language, transformations, languageBenchmarks) {
+  const tallies = (t, b) => Object.entries(r.recall).filter(([key]) => key.startsWith(`${language}|`) && (t === undefined || key.startsWith(`${language}|${t}|`)) && (b === undefined || key.endsWith(`|${b}`))).map(([, v]) => v);
+  const cell = (v) => `${pct(sum(v, 'caught'), sum(v, 'planted'))} (${sum(v, 'caught')}/${sum(v, 'planted')})`;
+  return [
+    `| transformation | ${languageBenchmarks.join(' | ')} | all benchmarks | other item | removed at all | by exact / ngram |`,
+    `| --- | ${languageBenchmarks.map(() => '---:').join(' | ')} | ---: | ---: | ---: | --- |`,
+    ...transformations.map((t) => {
+      const all = tallies(t);
+      const detectors = all.reduce((acc, v) => ({ exact: acc.exact + v.byDetector.exact, ngram: acc.ngram + v.byDetector.ngram }), { exact: 0, ngram: 0 });
+      return `| ${t} | ${languageBenchmarks.map((b) => cell(tallies(t, b))).join(' | ')} | **${cell(all)}** | ${sum(all, 'removedOtherItem')} | ${pct(sum(all, 'caught') + sum(all, 'removedOtherItem'), sum(all, 'planted'))} | ${detectors.exact} / ${detectors.ngram} |`;
+    }),
+    `| every copy | ${languageBenchmarks.map((b) => pct(sum(tallies(undefined, b), 'caught'), sum(tallies(undefined, b), 'planted'))).join(' | ')} | **${cell(tallies())}** | ${sum(tallies(), 'removedOtherItem')} | ${pct(sum(tallies(), 'caught') + sum(tallies(), 'removedOtherItem'), sum(tallies(), 'planted'))} | |`,
+  ];
+}
+
 const md = [];
 for (const [name, r] of Object.entries(runs)) {
-  const tallies = (t, b) => Object.entries(r.recall).filter(([key]) => (t === undefined || key.startsWith(`${t}|`)) && (b === undefined || key.endsWith(`|${b}`))).map(([, v]) => v);
+  const fp = (language) => r.falsePositives.filter((f) => f.language === language).length;
   md.push(
     `## ${name}`,
     '',
     `${fmt(r.summary.records)} pairs in ${r.seconds.toFixed(1)} s wall (process start to exit): ${fmt(r.pairsPerSecond)} pairs/s; peak RSS ${r.peakRssMiB} MiB.`,
-    `False positives: ${fmt(r.falsePositives.length)} of ${fmt(clean.length)} clean functions removed (${pct(r.falsePositives.length, clean.length)}).`,
+    `False positives: Python ${fmt(fp('python'))} of ${fmt(cleanRows.python)} clean functions removed (${pct(fp('python'), cleanRows.python)}); JavaScript ${fmt(fp('javascript'))} of ${fmt(cleanRows.javascript)} (${pct(fp('javascript'), cleanRows.javascript)}).`,
     '',
-    'Recall: planted copies removed with their own benchmark problem among the matches reaching a threshold (removed.jsonl lists the best 10 per detector; candidates.jsonl has them all, and the synthetic files have sibling problems from the same family that tie with a copy that lost its names). "other item": copies removed, but only for another problem; "removed at all" adds those. "by exact / ngram": copies whose own problem each detector named. Every planted copy still passes its benchmark\'s tests in python3 (tests/unit/contamination checks this on the example problems; the same check passed on all 9,296 copies of the synthetic ones at seeds 1-2).',
+    'Recall: planted copies removed with their own benchmark problem among the matches reaching a threshold (removed.jsonl lists the best 10 per detector; candidates.jsonl has them all, and the synthetic files have sibling problems from the same family that tie with a copy that lost its names). "other item": copies removed, but only for another problem; "removed at all" adds those. "by exact / ngram": copies whose own problem each detector named. Every planted copy still passes its benchmark\'s tests (python3: tests/unit/contamination checks this on the example problems, and the same check passed on all 9,296 copies of the synthetic ones at seeds 1-2; node: tests/unit/contamination/js-transformations.test.ts on the JS problems).',
     '',
-    `| transformation | ${benchmarks.map((b) => `${b}`).join(' | ')} | all benchmarks | other item | removed at all | by exact / ngram |`,
-    `| --- | ${benchmarks.map(() => '---:').join(' | ')} | ---: | ---: | ---: | --- |`,
-    ...TRANSFORMATIONS.map((t) => {
-      const all = tallies(t);
-      const detectors = all.reduce((acc, v) => ({ exact: acc.exact + v.byDetector.exact, ngram: acc.ngram + v.byDetector.ngram }), { exact: 0, ngram: 0 });
-      return `| ${t} | ${benchmarks.map((b) => { const v = tallies(t, b); return `${pct(sum(v, 'caught'), sum(v, 'planted'))} (${sum(v, 'caught')}/${sum(v, 'planted')})`; }).join(' | ')} | **${pct(sum(all, 'caught'), sum(all, 'planted'))}** (${sum(all, 'caught')}/${sum(all, 'planted')}) | ${sum(all, 'removedOtherItem')} | ${pct(sum(all, 'caught') + sum(all, 'removedOtherItem'), sum(all, 'planted'))} | ${detectors.exact} / ${detectors.ngram} |`;
-    }),
-    `| every copy | ${benchmarks.map((b) => { const v = tallies(undefined, b); return `${pct(sum(v, 'caught'), sum(v, 'planted'))}`; }).join(' | ')} | **${pct(sum(tallies(), 'caught'), sum(tallies(), 'planted'))}** (${sum(tallies(), 'caught')}/${sum(tallies(), 'planted')}) | ${sum(tallies(), 'removedOtherItem')} | ${pct(sum(tallies(), 'caught') + sum(tallies(), 'removedOtherItem'), sum(tallies(), 'planted'))} | |`,
+    '### Python',
     '',
-    ...(r.falsePositives.length === 0 ? [] : ['False positives (first 10):', '', '| clean function | benchmark problem | detector | score |', '| --- | --- | --- | ---: |', ...r.falsePositives.slice(0, 10).map((f) => `| ${f.function} | ${f.benchmark} | ${f.detector} | ${f.score} |`), '']),
+    ...recallTable(r, 'python', TRANSFORMATIONS, benchmarks),
+    '',
+    ...(js.benchmarks.length === 0 ? [] : ['### JavaScript', '', ...recallTable(r, 'javascript', js.transformations, js.benchmarks), '']),
+    ...(r.falsePositives.length === 0 ? [] : ['False positives (first 10 of each language):', '', '| clean function | benchmark problem | detector | score |', '| --- | --- | --- | ---: |', ...['python', 'javascript'].flatMap((language) => r.falsePositives.filter((f) => f.language === language).slice(0, 10)).map((f) => `| ${f.function} | ${f.benchmark} | ${f.detector} | ${f.score} |`), '']),
   );
 }
 const header = [
@@ -262,12 +288,14 @@ const header = [
   '',
   `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; 1-minute load average ${result.load.before.toFixed(1)} before the runs and ${result.load.after.toFixed(1)} after (other processes shared the cores). \`npm run bench:decontam-recall\` (bench/decontam-recall.mjs).`,
   `Clean: ${fmt(clean.length)} real Python functions (${Object.entries(cleanByRepo).map(([repo, n]) => `${fmt(n)} from ${repo} ${result.clean.sources[repo]}`).join(', ')}; every function, method or nested function of 3-200 lines, dedented, its docstring as the record's). Benchmarks: ${benchmarks.map((b) => `${b} (${result.benchmarks[b].solutions} solutions)`).join(', ')}${skipped.length > 0 ? `; ${skipped.length} lines of other layouts skipped` : ''}.`,
-  `Planted: ${fmt(planted.length)} copies, one per solution and transformation, ${seeds.length} seeds each for the seeded ones (${[...SEEDED].join(', ')}). All through \`tidepool ingest --no-dedup\` (${ingest.seconds.toFixed(1)} s) and one \`tidepool decontam\` run per configuration.`,
+  ...(js.benchmarks.length === 0 ? [] : [`JavaScript clean: ${fmt(js.clean.length)} real functions from ${js.base} (${js.describe}). JavaScript benchmarks: ${js.benchmarks.map((b) => `${b} (${js.solutions.filter((s) => s.benchmark === b).length} solutions)`).join(', ')}.`]),
+  `Planted: ${fmt(planted.length)} copies (${fmt(js.planted.length)} of them JavaScript), one per solution and transformation, ${seeds.length} seeds each for the seeded ones (Python: ${[...SEEDED].join(', ')}; JavaScript: ${js.seeded.join(', ')}). All through \`tidepool ingest --no-dedup\` (${ingest.seconds.toFixed(1)} s) and one \`tidepool decontam\` run per configuration.`,
   '',
   '| transformation | what it does |',
   '| --- | --- |',
   ...TRANSFORMATIONS.map((t) => `| ${t} | ${DESCRIPTIONS[t]} |`),
   '',
+  ...(js.benchmarks.length === 0 ? [] : ['| JavaScript transformation | what it does |', '| --- | --- |', ...js.transformations.map((t) => `| ${t} | ${js.descriptions[t]} |`), '']),
 ];
 const text = `${[...header, ...md].join('\n')}\n`;
 writeFileSync(join(resultsDir, 'decontam-recall.md'), text);

@@ -6,3 +6,4 @@ export { reprintWithPython } from './reprint.js';
 export { solutionOf, type BenchmarkSolution } from './solution.js';
 export { stripDocs } from './strip-docs.js';
 export { plantCopies, SEEDED, TRANSFORMATIONS, type PlantedCopy, type PlantOptions, type Transformation } from './transform.js';
+export * from './js/index.js';
