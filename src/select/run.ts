@@ -46,6 +46,21 @@ export interface SelectSummary {
   passes: number;
   poolSize: number;
   resumed: boolean;
+  /**
+   * Where the time went, in seconds: `startup` from process start to this run (imports), then the
+   * run's own phases. `greedy` is the selection work proper.
+   */
+  phases: SelectPhases;
+}
+
+/** Seconds per phase of a select run (see {@link SelectSummary.phases}). */
+export interface SelectPhases {
+  startup: number;
+  load: number;
+  kernel: number;
+  greedy: number;
+  baseline: number;
+  write: number;
 }
 
 function usage(message: string): TidepoolError {
@@ -102,7 +117,9 @@ async function checkedEmbeddings(run: ResolvedSelectOptions, inputDigest: Promis
 async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: SelectHooks, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
   const embeddings = await checkedEmbeddings(run, inputDigest);
   const { precision, seed, threads, backend } = run;
+  const clock = phaseClock(started);
   const input = await loadSelectionInput(run.embeddings, precision);
+  clock.end('load');
   const { n, d } = input;
   const indexOf = new Map<number, number>();
   input.rowIds.forEach((id, index) => indexOf.set(id, index));
@@ -123,6 +140,7 @@ async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: S
   const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
   const state: GreedyState = saved ?? initialState(n, options);
   const kernel = await createSelectKernel(backend, input.points, d, { threads, norms: input.norms });
+  clock.end('kernel');
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: hooks.progress ?? { write: () => undefined, isTTY: false }, quiet: hooks.progress === undefined });
   const checkpointMs = run.checkpointSeconds * 1000;
   let lastCheckpoint = performance.now();
@@ -150,13 +168,16 @@ async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: S
       progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes}`);
     }
     progress.finish();
+    clock.end('greedy');
     const radius = Math.sqrt(maxOf(final.minDist));
     const baseline = !run.baseline ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
+    clock.end('baseline');
     const picks = final.centers.slice(final.seeds);
     await folder.uncommit();
     await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);
     const seconds = (performance.now() - started) / 1000;
-    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null };
+    clock.end('write');
+    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null, phases: clock.phases };
     await folder.commit(newManifest({
       stage: 'select',
       lineage: (embeddings.sha256 === undefined ? withChecksum(embeddings, 'embeddings', await inputDigest) : embeddings).lineage,
@@ -171,6 +192,20 @@ async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: S
   } finally {
     await kernel.release();
   }
+}
+
+/** Times phases one after another from `started` (a `performance.now()` reading, which counts from process start). */
+function phaseClock(started: number): { end(phase: Exclude<keyof SelectPhases, 'startup'>): void; phases: SelectPhases } {
+  const phases: SelectPhases = { startup: started / 1000, load: 0, kernel: 0, greedy: 0, baseline: 0, write: 0 };
+  let last = started;
+  return {
+    phases,
+    end(phase) {
+      const now = performance.now();
+      phases[phase] += (now - last) / 1000;
+      last = now;
+    },
+  };
 }
 
 /** Up to 100 (k, radius) points of the radius-versus-k curve, Euclidean. */
