@@ -1,0 +1,92 @@
+/**
+ * How a run's rows reach its kernel: sizes the input, plans memory under `--memory-budget`
+ * (`memory-plan.ts`), then loads the matrix into memory or opens it for streaming from disk, and builds
+ * the kernel over it.
+ */
+import { stat } from 'node:fs/promises';
+import { TidepoolError } from '../errors.js';
+import { readArrowSchema } from '../store/arrow-file.js';
+import { readNpyHeader } from '../store/npy.js';
+import { formatBytes } from '../util/byte-size.js';
+import { createSelectKernel, type ReleasableKernel } from './backends.js';
+import { openStreamedInput } from './disk-copy.js';
+import type { DiskRows } from './disk-rows.js';
+import { defaultPoolSize, lazyPays } from './greedy.js';
+import { loadSelectionInput } from './input.js';
+import { bytesPerValue, planMemory, type MemoryPlan } from './memory-plan.js';
+import { OnnxKernel } from './onnx-kernel.js';
+import type { ResolvedSelectOptions } from './options.js';
+
+/** A run's rows, ready to select from. */
+export interface SelectionRows {
+  n: number;
+  d: number;
+  rowIds: Float64Array;
+  /** Whether `rowIds[i] === i` for every row (a `.npy` file). */
+  rowIdsAreIndices: boolean;
+  kernel: ReleasableKernel;
+  plan: Exclude<MemoryPlan, { mode: 'too-small' }>;
+  /** The rows on disk when streamed (bytes read, read seconds). */
+  streamed: DiskRows | undefined;
+  /** Frees the kernel and closes the file. */
+  release(): Promise<void>;
+}
+
+/**
+ * The number of rows (for an Arrow file an upper bound from its size: its values take at least 2
+ * bytes each) and the width of the input, read from its header or schema only.
+ */
+async function inputShape(path: string, column: string): Promise<{ n: number; d: number }> {
+  if (path.toLowerCase().endsWith('.npy')) {
+    const header = await readNpyHeader(path);
+    return { n: header.rows, d: header.dim };
+  }
+  if (!/\.(arrow|feather|ipc)$/i.test(path)) return { n: 0, d: 0 }; // loadSelectionInput names the format problem
+  const field = (await readArrowSchema(path)).fields.find((f) => f.name === column);
+  const d = (field?.type as { listSize?: number } | undefined)?.listSize ?? 0;
+  const { size } = await stat(path);
+  return { n: d > 0 ? Math.floor(size / (d * 2)) : 0, d };
+}
+
+function usage(message: string): TidepoolError {
+  return new TidepoolError('E_USAGE', message);
+}
+
+/**
+ * Plans memory for the run's input and opens its rows. The plan uses the default pool size unless
+ * `--pool-size` is given, and the lazy mode greedy will use.
+ * @throws TidepoolError `E_USAGE` when the budget cannot hold even the per-point state and one block
+ */
+export async function openSelectionRows(run: ResolvedSelectOptions, column = 'embedding'): Promise<SelectionRows> {
+  const { precision, threads, backend } = run;
+  const shape = await inputShape(run.embeddings, column);
+  const plan = shape.n === 0 ? { mode: 'memory' as const, estimate: 0 } : planMemory({
+    ...shape, precision, budget: run.memoryBudget, poolSize: run.poolSize ?? defaultPoolSize(shape.n), lazy: lazyPays(shape.n, shape.d),
+  });
+  if (plan.mode === 'too-small') {
+    throw usage(`--memory-budget ${formatBytes(run.memoryBudget)} is too small for ${run.embeddings} (${shape.n} x ${shape.d}): even streaming the matrix from disk needs ${formatBytes(plan.minimum)} for the per-point state, the candidate pool and one block. Give --memory-budget ${Math.ceil(plan.minimum / 2 ** 20)}M or more (the whole matrix in memory takes ${formatBytes(shape.n * shape.d * bytesPerValue(precision))}).`);
+  }
+  if (plan.mode === 'memory') {
+    const input = await loadSelectionInput(run.embeddings, precision, column);
+    const kernel = await createSelectKernel(backend, input.points, input.d, { threads, norms: input.norms });
+    return { n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: input.format === 'npy', kernel, plan, streamed: undefined, release: () => kernel.release() };
+  }
+  if (backend !== 'cpu') {
+    throw usage(`the ${shape.n} x ${shape.d} ${precision} matrix of ${run.embeddings} does not fit --memory-budget ${formatBytes(run.memoryBudget)}, and streaming it from disk runs on --backend cpu only: use --backend cpu, or raise --memory-budget to hold it (about ${formatBytes(shape.n * shape.d * bytesPerValue(precision))} plus the per-point state).`);
+  }
+  const input = await openStreamedInput(run.embeddings, precision, run.out, column);
+  let kernel: ReleasableKernel;
+  try {
+    kernel = await OnnxKernel.overRows(input.rows, input.norms, { threads, blockRows: plan.blockRows });
+  } catch (error) {
+    await input.rows.close();
+    throw error;
+  }
+  return {
+    n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: run.embeddings.toLowerCase().endsWith('.npy'), kernel, plan, streamed: input.rows,
+    release: async () => {
+      await kernel.release();
+      await input.rows.close();
+    },
+  };
+}
