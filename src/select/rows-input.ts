@@ -33,8 +33,8 @@ export interface SelectionRows {
 }
 
 /**
- * The number of rows (for an Arrow file an upper bound from its size: its values take at least 2
- * bytes each) and the width of the input, read from its header or schema only.
+ * The number of rows (for an Arrow file an upper bound from its size and the width of its values) and
+ * the width of the input, read from its header or schema only.
  */
 async function inputShape(path: string, column: string): Promise<{ n: number; d: number }> {
   if (path.toLowerCase().endsWith('.npy')) {
@@ -43,9 +43,12 @@ async function inputShape(path: string, column: string): Promise<{ n: number; d:
   }
   if (!/\.(arrow|feather|ipc)$/i.test(path)) return { n: 0, d: 0 }; // loadSelectionInput names the format problem
   const field = (await readArrowSchema(path)).fields.find((f) => f.name === column);
-  const d = (field?.type as { listSize?: number } | undefined)?.listSize ?? 0;
+  const type = field?.type as { listSize?: number; children?: { type?: { precision?: number } }[] } | undefined;
+  const d = type?.listSize ?? 0;
+  // Arrow's float precision: 0 is half (2 bytes), 1 single (4).
+  const valueBytes = type?.children?.[0]?.type?.precision === 0 ? 2 : 4;
   const { size } = await stat(path);
-  return { n: d > 0 ? Math.floor(size / (d * 2)) : 0, d };
+  return { n: d > 0 ? Math.floor(size / (d * valueBytes)) : 0, d };
 }
 
 function usage(message: string): TidepoolError {
