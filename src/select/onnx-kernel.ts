@@ -5,6 +5,8 @@
  */
 import { buildOnnxModel } from '../backends/onnx/graph.js';
 import { OnnxSession } from '../backends/onnx/session.js';
+import { InternalError } from '../errors.js';
+import type { Precision } from './options.js';
 import type { MinDistanceKernel, PoolDistances } from './kernel.js';
 import { memoryRows, type RowStore } from './row-store.js';
 import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
@@ -45,6 +47,12 @@ export interface OnnxKernelOptions {
   norms?: Float32Array;
 }
 
+/** Sessions built ahead of the rows ({@link OnnxKernel.prepare}). */
+export interface PreparedOnnxKernel {
+  kernel(rows: RowStore, norms: Float32Array): OnnxKernel;
+  release(): Promise<void>;
+}
+
 /**
  * A {@link MinDistanceKernel} on onnxruntime's CPU GEMM (single session, main thread), over rows in
  * memory or streamed from disk ({@link RowStore}): a fold is one pass over the store's blocks.
@@ -72,15 +80,34 @@ export class OnnxKernel implements MinDistanceKernel {
    * Subsets and pools are small and always float32; only full passes read the float16 copy.
    */
   static async create(points: WorkingCopy, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
-    return OnnxKernel.overRows(memoryRows(points, d), options.norms ?? rowNorms(points, d), options);
+    return (await OnnxKernel.prepare(d, points.precision, options)).kernel(memoryRows(points, d), options.norms ?? rowNorms(points, d));
   }
 
   /** As {@link create}, over any {@link RowStore} (rows streamed from disk: `norms` must be given). */
   static async overRows(rows: RowStore, norms: Float32Array, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
+    return (await OnnxKernel.prepare(rows.d, rows.precision, options)).kernel(rows, norms);
+  }
+
+  /**
+   * Builds the sessions for rows of width `d` at `precision` before the rows are there: a run starts
+   * this while it reads its input, so loading onnxruntime and building its graphs overlap the read.
+   * `kernel` makes the kernel once the rows and their norms are ready (the kernel then owns the
+   * sessions); `release` frees them when no kernel is made.
+   */
+  static async prepare(d: number, precision: Precision, options: OnnxKernelOptions = {}): Promise<PreparedOnnxKernel> {
     const sessionOptions = { intraOpThreads: options.threads ?? 1 };
-    const session = await OnnxSession.create(minDistanceModel(rows.d), sessionOptions);
-    const halfSession = rows.precision === 'fp16' ? await OnnxSession.create(minDistanceModel(rows.d, true), sessionOptions) : session;
-    return new OnnxKernel(rows, rows.d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession);
+    const session = await OnnxSession.create(minDistanceModel(d), sessionOptions);
+    const halfSession = precision === 'fp16' ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
+    return {
+      kernel: (rows, norms) => {
+        if (rows.d !== d || rows.precision !== precision) throw new InternalError(`OnnxKernel prepared for ${d}-wide ${precision} rows was given ${rows.d}-wide ${rows.precision} rows`);
+        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession);
+      },
+      release: async () => {
+        if (halfSession !== session) await halfSession.release();
+        await session.release();
+      },
+    };
   }
 
   async foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {

@@ -14,7 +14,8 @@ import type { DiskRows } from './disk-rows.js';
 import { defaultPoolSize, lazyPays } from './greedy.js';
 import { loadSelectionInput } from './input.js';
 import { bytesPerValue, planMemory, type MemoryPlan } from './memory-plan.js';
-import { OnnxKernel } from './onnx-kernel.js';
+import type { PreparedOnnxKernel } from './onnx-kernel.js';
+import { memoryRows } from './row-store.js';
 import type { ResolvedSelectOptions } from './options.js';
 
 /** A run's rows, ready to select from. */
@@ -69,27 +70,37 @@ export async function openSelectionRows(run: ResolvedSelectOptions, column = 'em
   if (plan.mode === 'too-small') {
     throw usage(`--memory-budget ${formatBytes(run.memoryBudget)} is too small for ${run.embeddings} (${shape.n} x ${shape.d}): even streaming the matrix from disk needs ${formatBytes(plan.minimum)} for the per-point state, the candidate pool and one block. Give --memory-budget ${Math.ceil(plan.minimum / 2 ** 20)}M or more (the whole matrix in memory takes ${formatBytes(shape.n * shape.d * bytesPerValue(precision))}).`);
   }
-  if (plan.mode === 'memory') {
-    const input = await loadSelectionInput(run.embeddings, precision, column);
-    const kernel = await createSelectKernel(backend, input.points, input.d, { threads, norms: input.norms });
-    return { n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: input.format === 'npy', kernel, plan, streamed: undefined, release: () => kernel.release() };
-  }
-  if (backend !== 'cpu') {
+  if (plan.mode === 'stream' && backend !== 'cpu') {
     throw usage(`the ${shape.n} x ${shape.d} ${precision} matrix of ${run.embeddings} does not fit --memory-budget ${formatBytes(run.memoryBudget)}, and streaming it from disk runs on --backend cpu only: use --backend cpu, or raise --memory-budget to hold it (about ${formatBytes(shape.n * shape.d * bytesPerValue(precision))} plus the per-point state).`);
   }
-  const input = await openStreamedInput(run.embeddings, precision, run.out, column);
-  let kernel: ReleasableKernel;
+  // onnxruntime loads and builds its graphs while the input is read (both take a while; they overlap).
+  const prepared: Promise<PreparedOnnxKernel> | undefined = backend !== 'cpu' || shape.d === 0 ? undefined : import('./onnx-kernel.js').then(({ OnnxKernel }) => OnnxKernel.prepare(shape.d, precision, { threads, ...(plan.mode === 'stream' ? { blockRows: plan.blockRows } : {}) }));
+  void prepared?.catch(() => undefined); // awaited below, or released if the read fails
   try {
-    kernel = await OnnxKernel.overRows(input.rows, input.norms, { threads, blockRows: plan.blockRows });
+    if (plan.mode === 'memory') {
+      const input = await loadSelectionInput(run.embeddings, precision, column);
+      const kernel: ReleasableKernel = prepared === undefined
+        ? await createSelectKernel(backend, input.points, input.d, { threads, norms: input.norms })
+        : (await prepared).kernel(memoryRows(input.points, input.d), input.norms);
+      return { n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: input.format === 'npy', kernel, plan, streamed: undefined, release: () => kernel.release() };
+    }
+    const input = await openStreamedInput(run.embeddings, precision, run.out, column);
+    let kernel: ReleasableKernel;
+    try {
+      kernel = (await prepared!).kernel(input.rows, input.norms);
+    } catch (error) {
+      await input.rows.close();
+      throw error;
+    }
+    return {
+      n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: run.embeddings.toLowerCase().endsWith('.npy'), kernel, plan, streamed: input.rows,
+      release: async () => {
+        await kernel.release();
+        await input.rows.close();
+      },
+    };
   } catch (error) {
-    await input.rows.close();
+    await (await prepared?.catch(() => undefined))?.release();
     throw error;
   }
-  return {
-    n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: run.embeddings.toLowerCase().endsWith('.npy'), kernel, plan, streamed: input.rows,
-    release: async () => {
-      await kernel.release();
-      await input.rows.close();
-    },
-  };
 }
