@@ -28,3 +28,10 @@ export const parseRate = numberParser(KINDS.rate);
 export function parseList(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((item) => item.trim()).filter((item) => item !== '')];
 }
+
+/** Parses a size in bytes (`4G`, `512MiB`, `1.5GB`, `65536`). */
+export function parseSize(value: string): number {
+  const checked = checkOptionValue('', KINDS.size, value);
+  if ('problem' in checked) throw new InvalidArgumentError(`expected ${expectedOf(KINDS.size)}, got "${value}"`);
+  return checked.value as number;
+}

@@ -1,9 +1,8 @@
 /**
- * Which kernel runs a selection: the CPU GEMM (onnxruntime) or WebGPU. The WebGPU module (and Dawn's
- * native binding) loads only when asked for, so CPU runs never touch it.
+ * Which kernel runs a selection: the CPU GEMM (onnxruntime) or WebGPU. Each loads only when asked for
+ * (Dawn's native binding never in CPU runs; onnxruntime while the input is read, see `rows-input.ts`).
  */
 import type { MinDistanceKernel } from './kernel.js';
-import { OnnxKernel } from './onnx-kernel.js';
 import type { WorkingCopy } from './working-copy.js';
 
 import type { SelectBackend } from './options.js';
@@ -27,5 +26,6 @@ export async function createSelectKernel(backend: SelectBackend, points: Working
     const { WebGpuKernel } = await import('./webgpu-kernel.js');
     return WebGpuKernel.create(points, d);
   }
+  const { OnnxKernel } = await import('./onnx-kernel.js');
   return OnnxKernel.create(points, d, { threads: options.threads, norms: options.norms });
 }

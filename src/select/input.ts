@@ -43,16 +43,15 @@ function normsAndCheck(values: Float32Array, dim: number, firstRow: number, norm
 }
 
 /**
- * Puts one chunk of stored values into the working copy at `firstRow` (rounding to float16 when the copy
- * is float16: then the float16 values are what every distance is computed on), with norms and checks.
+ * One chunk of stored values as the working copy holds them (rounded to float16 when `precision` is
+ * fp16: then the float16 values are what every distance is computed on), with its rows' squared norms
+ * written into `norms` at `firstRow`; throws naming the first bad row.
  */
-function store(chunk: WorkingCopy, points: WorkingCopy, dim: number, firstRow: number, norms: Float32Array, path: string): void {
-  const at = firstRow * dim;
-  if (points.precision === 'fp32') {
+export function checkedChunk(chunk: WorkingCopy, precision: Precision, dim: number, firstRow: number, norms: Float32Array, path: string): WorkingCopy {
+  if (precision === 'fp32') {
     const wide = chunk.precision === 'fp32' ? chunk.values : halfArrayToFloat32(chunk.values);
     normsAndCheck(wide, dim, firstRow, norms, path);
-    points.values.set(wide, at);
-    return;
+    return { precision, values: wide };
   }
   const half = chunk.precision === 'fp16' ? chunk.values : float32ArrayToHalf(chunk.values);
   const wide = halfArrayToFloat32(half);
@@ -66,7 +65,41 @@ function store(chunk: WorkingCopy, points: WorkingCopy, dim: number, firstRow: n
     }
   }
   normsAndCheck(wide, dim, firstRow, norms, path);
-  points.values.set(half, at);
+  return { precision, values: half };
+}
+
+/** Puts one chunk of stored values into the working copy at `firstRow` ({@link checkedChunk}). */
+function store(chunk: WorkingCopy, points: WorkingCopy, dim: number, firstRow: number, norms: Float32Array, path: string): void {
+  points.values.set(checkedChunk(chunk, points.precision, dim, firstRow, norms, path).values, firstRow * dim);
+}
+
+/** One Arrow record batch's embeddings (as stored) and row ids. */
+export interface ArrowChunk {
+  values: WorkingCopy;
+  dim: number;
+  rows: number;
+  rowIds: ArrayLike<number | bigint>;
+}
+
+/** The embeddings of an Arrow file batch by batch, checking its columns and that the width never changes. */
+export async function* arrowChunks(path: string, column = 'embedding'): AsyncGenerator<ArrowChunk, void, undefined> {
+  const schema = await readArrowSchema(path);
+  const names = schema.fields.map((f) => f.name);
+  for (const required of ['row_id', column]) {
+    if (!names.includes(required)) {
+      throw new TidepoolError('E_SCHEMA', `${path} has no "${required}" column (columns: ${names.join(', ')}). Pass a file written by \`tidepool embed\`, or a .npy matrix.`, { path });
+    }
+  }
+  let d = 0;
+  let rows = 0;
+  for await (const batch of readArrowBatches(path)) {
+    const matrix = embeddingMatrix(batch.getChild(column)!, column);
+    if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
+    d = matrix.dim;
+    const rowIds = batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array;
+    yield { values: declaredValues(matrix.precision, matrix.values.slice()), dim: d, rows: matrix.rows, rowIds };
+    rows += matrix.rows;
+  }
 }
 
 async function loadNpy(path: string, precision: Precision): Promise<SelectionInput> {
@@ -95,26 +128,17 @@ async function loadNpy(path: string, precision: Precision): Promise<SelectionInp
 }
 
 async function loadArrow(path: string, column: string, precision: Precision): Promise<SelectionInput> {
-  const schema = await readArrowSchema(path);
-  const names = schema.fields.map((f) => f.name);
-  for (const required of ['row_id', column]) {
-    if (!names.includes(required)) {
-      throw new TidepoolError('E_SCHEMA', `${path} has no "${required}" column (columns: ${names.join(', ')}). Pass a file written by \`tidepool embed\`, or a .npy matrix.`, { path });
-    }
-  }
   const parts: WorkingCopy[] = [];
   const ids: number[] = [];
   let d = 0;
   let storedAs: 'float32' | 'float16' = 'float32';
   let rows = 0;
-  for await (const batch of readArrowBatches(path)) {
-    const matrix = embeddingMatrix(batch.getChild(column)!, column);
-    if (d !== 0 && matrix.dim !== d) throw new TidepoolError('E_SCHEMA', `${path}: embedding width changes from ${d} to ${matrix.dim} at row ${rows}`, { path });
-    d = matrix.dim;
-    storedAs = matrix.precision === 'fp32' ? 'float32' : 'float16';
-    parts.push(declaredValues(matrix.precision, matrix.values.slice()));
-    for (const id of batch.getChild('row_id')!.toArray() as BigInt64Array | Int32Array | Float64Array) ids.push(Number(id));
-    rows += matrix.rows;
+  for await (const chunk of arrowChunks(path, column)) {
+    d = chunk.dim;
+    storedAs = chunk.values.precision === 'fp32' ? 'float32' : 'float16';
+    parts.push(chunk.values);
+    for (let i = 0; i < chunk.rows; i++) ids.push(Number(chunk.rowIds[i]!));
+    rows += chunk.rows;
   }
   const points = emptyWorkingCopy(precision, rows * d);
   const norms = new Float32Array(rows);

@@ -5,8 +5,11 @@
  */
 import { buildOnnxModel } from '../backends/onnx/graph.js';
 import { OnnxSession } from '../backends/onnx/session.js';
+import { InternalError } from '../errors.js';
+import type { Precision } from './options.js';
 import type { MinDistanceKernel, PoolDistances } from './kernel.js';
-import { float32Copy, gatherRows, rowNorms, type WorkingCopy } from './working-copy.js';
+import { memoryRows, type RowStore } from './row-store.js';
+import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
 
 /**
  * The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). With `halfPoints`, X arrives as
@@ -40,78 +43,107 @@ export interface OnnxKernelOptions {
   blockRows?: number;
   /** onnxruntime intra-op threads. @default 1 */
   threads?: number;
-  /** Squared row norms when the caller already has them. @default computed */
+  /** Squared row norms when the caller already has them. @default computed (in-memory matrices only) */
   norms?: Float32Array;
 }
 
-/** A {@link MinDistanceKernel} on onnxruntime's CPU GEMM (single session, main thread). */
+/** Sessions built ahead of the rows ({@link OnnxKernel.prepare}). */
+export interface PreparedOnnxKernel {
+  kernel(rows: RowStore, norms: Float32Array): OnnxKernel;
+  release(): Promise<void>;
+}
+
+/**
+ * A {@link MinDistanceKernel} on onnxruntime's CPU GEMM (single session, main thread), over rows in
+ * memory or streamed from disk ({@link RowStore}): a fold is one pass over the store's blocks.
+ */
 export class OnnxKernel implements MinDistanceKernel {
   readonly n: number;
 
   private constructor(
-    private readonly points: WorkingCopy,
+    private readonly rows: RowStore,
     readonly d: number,
     private readonly norms: Float32Array,
     private readonly session: OnnxSession,
     private readonly blockRows: number,
     /** The matrix center rows index, and its norms (this kernel's own unless it is a subset). */
-    private readonly centerPoints: WorkingCopy = points,
+    private readonly centerRows: RowStore = rows,
     private readonly centerNorms: Float32Array = norms,
     /** The session whose X input is float16 (the float32 one when the points are float32). */
     private readonly halfSession: OnnxSession = session,
   ) {
-    this.n = points.values.length / d;
+    this.n = rows.n;
   }
 
   /**
-   * Builds the graph and its sessions for an n x d matrix (float32, or float16 bits). Subsets and
-   * pools are small and always float32; only full passes read the float16 copy.
+   * Builds the graph and its sessions for an n x d matrix in memory (float32, or float16 bits).
+   * Subsets and pools are small and always float32; only full passes read the float16 copy.
    */
   static async create(points: WorkingCopy, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
-    const sessionOptions = { intraOpThreads: options.threads ?? 1 };
-    const session = await OnnxSession.create(minDistanceModel(d), sessionOptions);
-    const halfSession = points.precision === 'fp16' ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
-    return new OnnxKernel(points, d, options.norms ?? rowNorms(points, d), session, options.blockRows ?? 8192, points, undefined, halfSession);
+    return (await OnnxKernel.prepare(d, points.precision, options)).kernel(memoryRows(points, d), options.norms ?? rowNorms(points, d));
   }
 
-  private gather(rows: ArrayLike<number>, from: WorkingCopy = this.points): Float32Array {
-    return gatherRows(from, this.d, rows);
+  /** As {@link create}, over any {@link RowStore} (rows streamed from disk: `norms` must be given). */
+  static async overRows(rows: RowStore, norms: Float32Array, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
+    return (await OnnxKernel.prepare(rows.d, rows.precision, options)).kernel(rows, norms);
+  }
+
+  /**
+   * Builds the sessions for rows of width `d` at `precision` before the rows are there: a run starts
+   * this while it reads its input, so loading onnxruntime and building its graphs overlap the read.
+   * `kernel` makes the kernel once the rows and their norms are ready (the kernel then owns the
+   * sessions); `release` frees them when no kernel is made.
+   */
+  static async prepare(d: number, precision: Precision, options: OnnxKernelOptions = {}): Promise<PreparedOnnxKernel> {
+    const sessionOptions = { intraOpThreads: options.threads ?? 1 };
+    const session = await OnnxSession.create(minDistanceModel(d), sessionOptions);
+    const halfSession = precision === 'fp16' ? await OnnxSession.create(minDistanceModel(d, true), sessionOptions) : session;
+    return {
+      kernel: (rows, norms) => {
+        if (rows.d !== d || rows.precision !== precision) throw new InternalError(`OnnxKernel prepared for ${d}-wide ${precision} rows was given ${rows.d}-wide ${rows.precision} rows`);
+        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession);
+      },
+      release: async () => {
+        if (halfSession !== session) await halfSession.release();
+        await session.release();
+      },
+    };
   }
 
   async foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
     const d = this.d;
-    const C = this.gather(centers, this.centerPoints);
+    const C = this.centerRows.gather(centers);
     const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
-    for (let start = 0; start < this.n; start += this.blockRows) {
-      const end = Math.min(start + this.blockRows, this.n);
-      const half = this.points.precision === 'fp16';
-      const block = this.points.values.subarray(start * d, end * d);
+    await this.rows.forEachBlock(this.blockRows, async (start, block) => {
+      const rows = block.values.length / d;
+      const end = start + rows;
+      const half = block.precision === 'fp16';
       const session = half ? this.halfSession : this.session;
       const { D } = await session.run({
-        [half ? 'X16' : 'X']: { data: block, dims: [end - start, d] },
+        [half ? 'X16' : 'X']: { data: block.values, dims: [rows, d] },
         C: { data: C, dims: [centers.length, d] },
-        Xn: { data: this.norms.subarray(start, end), dims: [end - start] },
+        Xn: { data: this.norms.subarray(start, end), dims: [rows] },
         Cn: { data: Cn, dims: [centers.length] },
       }, ['D']);
       for (let i = start; i < end; i++) {
         const value = D![i - start]!;
         if (minDist[i]! >= 0 && value < minDist[i]!) minDist[i] = value;
       }
-    }
+    });
   }
 
   subset(rows: Int32Array): OnnxKernel {
-    return new OnnxKernel(float32Copy(this.gather(rows)), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerPoints, this.centerNorms);
+    return new OnnxKernel(memoryRows(float32Copy(this.rows.gather(rows)), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms);
   }
 
   openPool(rows: Int32Array): PoolDistances {
-    const X = this.gather(rows);
+    const X = this.rows.gather(rows);
     const Xn = Float32Array.from(rows, (row) => this.norms[row]!);
     return {
       distancesTo: async (center, out) => {
         const { D } = await this.session.run({
           X: { data: X, dims: [rows.length, this.d] },
-          C: { data: this.gather([center], this.centerPoints), dims: [1, this.d] },
+          C: { data: this.centerRows.gather([center]), dims: [1, this.d] },
           Xn: { data: Xn, dims: [rows.length] },
           Cn: { data: Float32Array.of(this.centerNorms[center]!), dims: [1] },
         }, ['D']);

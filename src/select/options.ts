@@ -4,6 +4,7 @@
  * {@link SELECT_OPTIONS}, the table `tidepool run` checks a pipeline file's `select` section against.
  */
 import { availableParallelism } from 'node:os';
+import { parseByteSize } from '../util/byte-size.js';
 import type { EmbeddingPrecision } from '../store/embeddings.js';
 import { KINDS, OptionProblems, flagNaming, option, type OptionNaming, type OptionTable } from '../util/options.js';
 
@@ -19,6 +20,7 @@ export const SELECT_OPTIONS: OptionTable = {
   poolSize: option(KINDS.positive, '--pool-size'),
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   baseline: option(KINDS.boolean, '--no-baseline'),
+  memoryBudget: option(KINDS.size, '--memory-budget'),
 };
 
 /**
@@ -63,6 +65,12 @@ export interface SelectOptions {
   baseline?: boolean | undefined;
   /** Seconds between checkpoints. @default 60 */
   checkpointSeconds?: number | undefined;
+  /**
+   * Bytes the run's data may take (bytes, or a size such as `"4G"`): the matrix is held in memory when
+   * it fits with the per-point state, else streamed from disk block by block each pass (same picks).
+   * @default three quarters of the memory available when the run starts ({@link defaultMemoryBudget})
+   */
+  memoryBudget?: number | string | undefined;
 }
 
 /** {@link SelectOptions} with every default set and every value checked. */
@@ -83,6 +91,22 @@ export interface ResolvedSelectOptions {
   poolSize: number | undefined;
   baseline: boolean;
   checkpointSeconds: number;
+  /** Bytes. */
+  memoryBudget: number;
+}
+
+/** Three quarters of the memory this process can still take (free memory, or its cgroup's limit when lower), in bytes. */
+export function defaultMemoryBudget(): number {
+  return Math.floor(0.75 * process.availableMemory());
+}
+
+function memoryBudgetOf(problems: OptionProblems, given: number | string | undefined): number {
+  if (given === undefined) return defaultMemoryBudget();
+  const checked = problems.value('memoryBudget', given);
+  const bytes = parseByteSize(checked);
+  if (bytes === undefined) return 0; // the problem is recorded
+  if (bytes === 0) problems.add('{name} must be more than 0 bytes, got 0: give the memory the run may use, e.g. 4G', 'memoryBudget');
+  return bytes;
 }
 
 /**
@@ -112,6 +136,7 @@ export function resolveSelectOptions(options: SelectOptions, naming: OptionNamin
     poolSize: problems.value('poolSize', options.poolSize),
     baseline: problems.value('baseline', options.baseline, true),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 60),
+    memoryBudget: memoryBudgetOf(problems, options.memoryBudget),
   };
   if (resolved.first !== undefined && resolved.alreadySelected !== undefined) {
     problems.add('{name} and {name} exclude each other: a warm start continues from the rows already selected', 'first', 'alreadySelected');

@@ -15,8 +15,10 @@ import { clearCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js
 import { CORESET_FILE, readCoresetRowIds, writeCoreset } from '../store/coreset.js';
 import { defaultPoolSize, initialState, kCenterGreedy, lazyPays, type GreedyState } from './greedy.js';
 import { resolveEmbeddingsPath } from '../store/embeddings-file.js';
-import { loadSelectionInput } from './input.js';
-import { createSelectKernel } from './backends.js';
+import { openSelectionRows, type SelectionRows } from './rows-input.js';
+import { removeDiskCopy } from './disk-copy.js';
+import type { DiskRows } from './disk-rows.js';
+import { formatBytes } from '../util/byte-size.js';
 import { resolveSelectOptions, type ResolvedSelectOptions, type SelectBackend, type SelectOptions } from './options.js';
 import type { OptionNaming } from '../util/options.js';
 import { maxOf, randomBaselineRadius } from './baseline.js';
@@ -46,6 +48,40 @@ export interface SelectSummary {
   passes: number;
   poolSize: number;
   resumed: boolean;
+  /**
+   * Where the time went, in seconds: `startup` from process start to this run (imports), then the
+   * run's own phases: `load` (reading the input, building the kernel), `setup` (seeds, checkpoint),
+   * `greedy` (the selection work proper), `baseline`, `write`.
+   */
+  phases: SelectPhases;
+  /** The memory budget and how the rows reached the kernel. */
+  memory: SelectMemory;
+}
+
+/** {@link SelectSummary.memory}. */
+export interface SelectMemory {
+  /** `--memory-budget`, bytes. */
+  budget: number;
+  /** `memory`: the matrix was loaded; `stream`: read from disk block by block each pass. */
+  mode: 'memory' | 'stream';
+  /** Bytes the plan expects the data to take (`memory-plan.ts`). */
+  estimate: number;
+  /** Rows per block read (streamed runs). */
+  blockRows?: number;
+  /** Bytes read from disk during the run, and the seconds those reads took (streamed runs). */
+  bytesRead?: number;
+  readSeconds?: number;
+  bytesPerSecond?: number;
+}
+
+/** Seconds per phase of a select run (see {@link SelectSummary.phases}). */
+export interface SelectPhases {
+  startup: number;
+  load: number;
+  setup: number;
+  greedy: number;
+  baseline: number;
+  write: number;
 }
 
 function usage(message: string): TidepoolError {
@@ -101,16 +137,39 @@ async function checkedEmbeddings(run: ResolvedSelectOptions, inputDigest: Promis
 
 async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: SelectHooks, started: number, inputDigest: Promise<string>): Promise<SelectSummary> {
   const embeddings = await checkedEmbeddings(run, inputDigest);
-  const { precision, seed, threads, backend } = run;
-  const input = await loadSelectionInput(run.embeddings, precision);
-  const { n, d } = input;
-  const indexOf = new Map<number, number>();
-  input.rowIds.forEach((id, index) => indexOf.set(id, index));
-  const toIndex = (id: number, what: string): number => {
-    const index = indexOf.get(id);
-    if (index === undefined) throw usage(`${what} row_id ${id} is not in ${run.embeddings} (row ids ${input.rowIds[0]}..${input.rowIds[n - 1]})`);
+  const clock = phaseClock(started);
+  const rows = await openSelectionRows(run);
+  try {
+    return await selectFrom(folder, run, hooks, embeddings, rows, clock, inputDigest, started);
+  } finally {
+    await rows.release();
+  }
+}
+
+/** A row id -> row index lookup (built only when asked, and not at all for a `.npy` file's indices). */
+function rowIndexer(rows: SelectionRows, path: string): (id: number, what: string) => number {
+  let indexOf: Map<number, number> | undefined;
+  const { n, rowIds } = rows;
+  return (id, what) => {
+    let index: number | undefined;
+    if (rows.rowIdsAreIndices) index = Number.isInteger(id) && id >= 0 && id < n ? id : undefined;
+    else {
+      if (indexOf === undefined) {
+        indexOf = new Map();
+        rowIds.forEach((rowId, i) => indexOf!.set(rowId, i));
+      }
+      index = indexOf.get(id);
+    }
+    if (index === undefined) throw usage(`${what} row_id ${id} is not in ${path} (row ids ${rowIds[0]}..${rowIds[n - 1]})`);
     return index;
   };
+}
+
+async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hooks: SelectHooks, embeddings: UpstreamFile, rows: SelectionRows, clock: PhaseClock, inputDigest: Promise<string>, started: number): Promise<SelectSummary> {
+  const { precision, seed, threads, backend } = run;
+  const { n, d, kernel, streamed } = rows;
+  clock.end('load');
+  const toIndex = rowIndexer(rows, run.embeddings);
   const seeds = run.alreadySelected === undefined ? [] : (await readCoresetRowIds(run.alreadySelected)).map((id) => toIndex(id, '--already-selected'));
   if (run.k > n - seeds.length) throw usage(`--k ${run.k} is more than the ${n - seeds.length} rows left to pick from (${n} rows${seeds.length > 0 ? `, ${seeds.length} already selected` : ''})`);
   const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
@@ -122,55 +181,97 @@ async function select(folder: OutputFolder, run: ResolvedSelectOptions, hooks: S
   const saved = await loadCheckpoint(run.out, key, n);
   const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
   const state: GreedyState = saved ?? initialState(n, options);
-  const kernel = await createSelectKernel(backend, input.points, d, { threads, norms: input.norms });
+  clock.end('setup');
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: hooks.progress ?? { write: () => undefined, isTTY: false }, quiet: hooks.progress === undefined });
+  const disk = diskMeter(streamed);
   const checkpointMs = run.checkpointSeconds * 1000;
   let lastCheckpoint = performance.now();
   let final: GreedyState;
-  try {
-    const generator = kCenterGreedy(kernel, options, state);
-    for (;;) {
-      const step = await generator.next();
-      if (step.done) {
-        final = step.value;
-        break;
-      }
-      const picked = state.centers.length - state.seeds;
-      if (step.value.kind === 'pass') {
-        if (hooks.signal?.aborted) {
-          await saveCheckpoint(run.out, key, state);
-          throw new TidepoolError('E_INTERRUPTED', `select interrupted after ${picked} picks; the state is saved in ${run.out}. Rerun the same command to resume.`);
-        }
-        if (performance.now() - lastCheckpoint >= checkpointMs) {
-          await saveCheckpoint(run.out, key, state);
-          lastCheckpoint = performance.now();
-        }
-      }
-      const radius = state.radii.at(-1);
-      progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes}`);
+  const generator = kCenterGreedy(kernel, options, state);
+  for (;;) {
+    const step = await generator.next();
+    if (step.done) {
+      final = step.value;
+      break;
     }
-    progress.finish();
-    const radius = Math.sqrt(maxOf(final.minDist));
-    const baseline = !run.baseline ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
-    const picks = final.centers.slice(final.seeds);
-    await folder.uncommit();
-    await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => input.rowIds[i]!), final.radii);
-    const seconds = (performance.now() - started) / 1000;
-    const summary: SelectSummary = { k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null };
-    await folder.commit(newManifest({
-      stage: 'select',
-      lineage: (embeddings.sha256 === undefined ? withChecksum(embeddings, 'embeddings', await inputDigest) : embeddings).lineage,
-      parameters: { k: run.k, first: first === undefined ? null : input.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
-      inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
-      outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
-      counts: { ...summary, radiusCurve: radiusCurve(final.radii) },
-      timings: { seconds },
-    }));
-    await clearCheckpoint(run.out);
-    return summary;
-  } finally {
-    await kernel.release();
+    const picked = state.centers.length - state.seeds;
+    if (step.value.kind === 'pass') {
+      disk.pass(state.passes);
+      if (hooks.signal?.aborted) {
+        await saveCheckpoint(run.out, key, state);
+        throw new TidepoolError('E_INTERRUPTED', `select interrupted after ${picked} picks; the state is saved in ${run.out}. Rerun the same command to resume.`);
+      }
+      if (performance.now() - lastCheckpoint >= checkpointMs) {
+        await saveCheckpoint(run.out, key, state);
+        lastCheckpoint = performance.now();
+      }
+    }
+    const radius = state.radii.at(-1);
+    progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes}${disk.line()}`);
   }
+  progress.finish();
+  clock.end('greedy');
+  const radius = Math.sqrt(maxOf(final.minDist));
+  const baseline = !run.baseline ? null : await randomBaselineRadius(kernel, n, final.centers.length, seed);
+  clock.end('baseline');
+  const picks = final.centers.slice(final.seeds);
+  await folder.uncommit();
+  await writeCoreset(join(run.out, CORESET_FILE), picks.map((i) => rows.rowIds[i]!), final.radii);
+  const seconds = (performance.now() - started) / 1000;
+  clock.end('write');
+  const summary: SelectSummary = {
+    k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null, phases: clock.phases,
+    memory: { budget: run.memoryBudget, mode: rows.plan.mode, estimate: rows.plan.estimate, ...(rows.plan.mode === 'stream' ? { blockRows: rows.plan.blockRows } : {}), ...disk.summary() },
+  };
+  await folder.commit(newManifest({
+    stage: 'select',
+    lineage: (embeddings.sha256 === undefined ? withChecksum(embeddings, 'embeddings', await inputDigest) : embeddings).lineage,
+    parameters: { k: run.k, first: first === undefined ? null : rows.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
+    inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
+    outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
+    counts: { ...summary, radiusCurve: radiusCurve(final.radii) },
+    timings: { seconds },
+  }));
+  await clearCheckpoint(run.out);
+  await removeDiskCopy(run.out);
+  return summary;
+}
+
+/** Bytes each pass reads from disk and the disk's rate, for the progress line and the summary (nothing when in memory). */
+function diskMeter(streamed: DiskRows | undefined): { pass(passes: number): void; line(): string; summary(): Partial<SelectMemory> } {
+  let passes = 0;
+  let atLastPass = 0;
+  let lastPassBytes = 0;
+  const rate = (): number => (streamed === undefined || streamed.readSeconds === 0 ? 0 : streamed.bytesRead / streamed.readSeconds);
+  return {
+    pass(now) {
+      if (streamed === undefined || now === passes) return;
+      passes = now;
+      lastPassBytes = streamed.bytesRead - atLastPass;
+      atLastPass = streamed.bytesRead;
+    },
+    line: () => (streamed === undefined || passes === 0 ? '' : ` | read ${formatBytes(lastPassBytes)}/pass at ${formatBytes(rate())}/s`),
+    summary: () => (streamed === undefined ? {} : { bytesRead: streamed.bytesRead, readSeconds: streamed.readSeconds, bytesPerSecond: rate() }),
+  };
+}
+
+interface PhaseClock {
+  end(phase: Exclude<keyof SelectPhases, 'startup'>): void;
+  phases: SelectPhases;
+}
+
+/** Times phases one after another from `started` (a `performance.now()` reading, which counts from process start). */
+function phaseClock(started: number): PhaseClock {
+  const phases: SelectPhases = { startup: started / 1000, load: 0, setup: 0, greedy: 0, baseline: 0, write: 0 };
+  let last = started;
+  return {
+    phases,
+    end(phase) {
+      const now = performance.now();
+      phases[phase] += (now - last) / 1000;
+      last = now;
+    },
+  };
 }
 
 /** Up to 100 (k, radius) points of the radius-versus-k curve, Euclidean. */

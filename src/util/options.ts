@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { TidepoolError } from '../errors.js';
+import { parseByteSize } from './byte-size.js';
 import { looksLikeHubId } from './hub-id.js';
 
 /** The type of an option's value. */
@@ -16,6 +17,8 @@ export type OptionKind =
   | { type: 'number'; min: number; max?: number; openMin?: boolean; openMax?: boolean }
   | { type: 'boolean' }
   | { type: 'string' }
+  /** A size in bytes: a number of bytes, or a string such as `"4G"` or `"512MiB"` (see `util/byte-size.ts`). */
+  | { type: 'size' }
   | { type: 'choice'; values: readonly string[] }
   /** Strings; a string is read as the flag reads it: comma-separated (`"python"` -> `["python"]`). */
   | { type: 'list' }
@@ -53,6 +56,7 @@ export const KINDS = {
   device: { type: 'choice', values: ['auto', 'cpu', 'webgpu', 'cuda'] },
   boolean: { type: 'boolean' },
   string: { type: 'string' },
+  size: { type: 'size' },
   list: { type: 'list' },
   path: { type: 'path' },
 } as const satisfies Record<string, OptionKind>;
@@ -107,6 +111,8 @@ export function expectedOf(kind: OptionKind): string {
       return 'true or false';
     case 'string':
       return 'a string';
+    case 'size':
+      return 'a size in bytes (a number, or a string such as "4G", "512MiB" or "1.5GB")';
     case 'choice':
       return `one of ${kind.values.map((value) => `"${value}"`).join(', ')}`;
     case 'list':
@@ -147,6 +153,10 @@ export function checkOptionValue(label: string, kind: OptionKind, value: unknown
       return typeof value === 'boolean' ? { value } : wrong();
     case 'string':
       return typeof value === 'string' ? { value } : wrong();
+    case 'size': {
+      const bytes = parseByteSize(value);
+      return bytes === undefined ? wrong() : { value: bytes };
+    }
     case 'choice':
       return typeof value === 'string' && kind.values.includes(value) ? { value } : wrong();
     case 'list': {

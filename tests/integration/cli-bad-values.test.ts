@@ -134,6 +134,7 @@ function wrongInFile(kind: OptionKind): unknown {
     case 'number': return '0.5';
     case 'boolean': return 'no';
     case 'string': return 5;
+    case 'size': return '4 lots';
     case 'choice': return 'nope';
     case 'list': return 5;
     case 'path': return 5;

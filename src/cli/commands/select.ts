@@ -1,6 +1,6 @@
 /** `tidepool select --embeddings PATH --k K --out DIR` */
 import { Command, Option } from 'commander';
-import { parseCount, parsePositive } from '../parse.js';
+import { parseCount, parsePositive, parseSize } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, type CommonFlags } from '../output.js';
 import type { Precision, SelectBackend } from '../../select/options.js';
 
@@ -17,6 +17,7 @@ interface SelectFlags extends CommonFlags {
   poolSize?: number;
   baseline: boolean;
   checkpointSeconds?: number;
+  memoryBudget?: number;
 }
 
 /** Builds the `select` command. */
@@ -29,9 +30,10 @@ export function selectCommand(): Command {
     .option('--first <row_id>', 'first center (default: a seeded random row)', parseCount)
     .option('--seed <n>', 'seed for the random first row and the random baseline (default: 0)', parseCount)
     .option('--already-selected <coreset.arrow>', 'warm start: rows already selected (a coreset.arrow)')
-    .addOption(new Option('--precision <p>', 'working copy precision (default: fp32)').choices(['fp32', 'fp16']))
+    .addOption(new Option('--precision <p>', 'working copy precision, in memory or on disk when streamed (default: fp32)').choices(['fp32', 'fp16']))
     .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
     .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM, the default) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']))
+    .option('--memory-budget <size>', 'memory the data may take, e.g. 4G or 512M: a matrix that does not fit is streamed from disk each pass, same picks (default: 3/4 of the available memory)', parseSize)
     .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
@@ -44,7 +46,7 @@ export function selectCommand(): Command {
         const summary = await runSelect({
           embeddings: flags.embeddings, k: flags.k, out: flags.out, first: flags.first, seed: flags.seed,
           alreadySelected: flags.alreadySelected, precision: flags.precision, threads: flags.threads,
-          backend: flags.backend, poolSize: flags.poolSize, baseline: flags.baseline, checkpointSeconds: flags.checkpointSeconds, progress: progressSink(flags), signal,
+          backend: flags.backend, poolSize: flags.poolSize, baseline: flags.baseline, checkpointSeconds: flags.checkpointSeconds, memoryBudget: flags.memoryBudget, progress: progressSink(flags), signal,
         });
         const baseline = summary.randomBaselineRadius === null ? '' : ` (random subset: ${summary.randomBaselineRadius.toFixed(4)})`;
         printSummary(flags, summary, `picked ${summary.k} of ${summary.n} rows in ${summary.seconds.toFixed(1)}s, ${summary.passes} full passes: covering radius ${summary.radius.toFixed(4)}${baseline} -> ${flags.out}/coreset.arrow`);

@@ -45,6 +45,7 @@ function goodValue(kind: OptionKind): { given: unknown; stored: unknown } {
     case 'number': return { given: kind.max === undefined ? kind.min + 0.5 : (kind.min + kind.max) / 2, stored: kind.max === undefined ? kind.min + 0.5 : (kind.min + kind.max) / 2 };
     case 'boolean': return { given: false, stored: false };
     case 'string': return { given: 'text', stored: 'text' };
+    case 'size': return { given: '1.5GiB', stored: 1.5 * 2 ** 30 };
     case 'choice': return { given: kind.values.at(-1), stored: kind.values.at(-1) };
     case 'list': return { given: ['python', 'java'], stored: ['python', 'java'] };
     case 'path': return { given: 'dir/file', stored: at('dir/file') };
@@ -63,6 +64,7 @@ function wrongValue(kind: OptionKind): { given: unknown; shown: string } {
     case 'number': return { given: '0.5', shown: '"0.5" (a string)' };
     case 'boolean': return { given: 'no', shown: '"no" (a string)' };
     case 'string': return { given: 5, shown: '5 (a number)' };
+    case 'size': return { given: '4 lots', shown: '"4 lots" (a string)' };
     case 'choice': return { given: 'nope', shown: '"nope" (a string)' };
     case 'list': return { given: 5, shown: '5 (a number)' };
     case 'path': return { given: 5, shown: '5 (a number)' };

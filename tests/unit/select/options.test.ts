@@ -21,6 +21,7 @@ const BAD: Record<string, { given: unknown; shown: string }> = {
   poolSize: { given: 0, shown: 'a positive integer, got 0 (a number)' },
   checkpointSeconds: { given: '60', shown: 'a non-negative integer, got "60" (a string)' },
   baseline: { given: 'no', shown: 'true or false, got "no" (a string)' },
+  memoryBudget: { given: '4 lots', shown: 'a size in bytes (a number, or a string such as "4G", "512MiB" or "1.5GB"), got "4 lots" (a string)' },
 };
 
 /** The `E_USAGE` message `resolveSelectOptions` throws for `options`. */
@@ -46,14 +47,23 @@ describe('resolveSelectOptions', () => {
   });
 
   it('fills every default once', () => {
-    expect(resolveSelectOptions(BASE)).toEqual({
+    const resolved = resolveSelectOptions(BASE);
+    expect(resolved).toEqual({
       embeddings: 'e.npy', k: 5, out: 'o', first: undefined, seed: 0, alreadySelected: undefined, precision: 'fp32',
-      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, checkpointSeconds: 60,
+      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, checkpointSeconds: 60, memoryBudget: resolved.memoryBudget,
     });
+    // Three quarters of what the process can take (read again here: it moves a little between the two reads).
+    expect(resolved.memoryBudget / (0.75 * process.availableMemory())).toBeCloseTo(1, 1);
+  });
+
+  it('reads a memory budget written as a size, and refuses 0', () => {
+    expect(resolveSelectOptions({ ...BASE, memoryBudget: '1.5G' }).memoryBudget).toBe(1.5 * 2 ** 30);
+    expect(resolveSelectOptions({ ...BASE, memoryBudget: 4096 }).memoryBudget).toBe(4096);
+    expect(problems({ ...BASE, memoryBudget: 0 })).toContain('--memory-budget must be more than 0 bytes, got 0');
   });
 
   it('keeps the values given', () => {
-    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, checkpointSeconds: 0 };
+    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, checkpointSeconds: 0, memoryBudget: 2 ** 31 };
     expect(resolveSelectOptions(given)).toEqual({ ...given, alreadySelected: undefined });
   });
 
