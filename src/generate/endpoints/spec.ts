@@ -33,14 +33,16 @@ export const ENDPOINT_SETTINGS = ['model', 'key_env'] as const;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Splits `text` into endpoints. A comma separates two endpoints only where the next one starts with a
- * scheme (`,http://` or `,https://`), so a comma inside a query or a model name stays where it is.
+ * Splits `text` into endpoints at its commas; a comma inside an endpoint's query or fragment (one that
+ * does not start a new `scheme://`) stays in that endpoint.
  * @param label how the problems name the option, e.g. `--base-url`
  */
 export function parseEndpointList(text: string, label: string): EndpointList {
   const endpoints: EndpointSpec[] = [];
   const problems: string[] = [];
-  const parts = text.split(/,(?=\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)/).map((part) => part.trim());
+  const parts = splitEndpoints(text);
+  /** Base URL -> the position it was first given at. */
+  const seen = new Map<string, number>();
   for (const [index, part] of parts.entries()) {
     const where = parts.length === 1 ? label : `${label} endpoint ${index + 1}`;
     if (part === '') {
@@ -48,15 +50,23 @@ export function parseEndpointList(text: string, label: string): EndpointList {
       continue;
     }
     const parsed = parseOne(part, where, problems);
-    if (parsed !== undefined) endpoints.push(parsed);
-  }
-  const seen = new Map<string, number>();
-  for (const [index, endpoint] of endpoints.entries()) {
-    const first = seen.get(endpoint.baseURL);
-    if (first !== undefined) problems.push(`${label} names ${displayEndpoint(endpoint)} twice (endpoints ${first + 1} and ${index + 1}); give each server once (raise --concurrency for more requests in flight on it)`);
-    else seen.set(endpoint.baseURL, index);
+    if (parsed === undefined) continue;
+    const first = seen.get(parsed.baseURL);
+    if (first !== undefined) problems.push(`${label} names ${redactUrl(parsed.baseURL)} twice (endpoints ${first + 1} and ${index + 1}); give each server once (raise --concurrency for more requests in flight on it)`);
+    else seen.set(parsed.baseURL, index);
+    endpoints.push(parsed);
   }
   return { endpoints, problems };
+}
+
+function splitEndpoints(text: string): string[] {
+  const parts: string[] = [];
+  for (const piece of text.split(',')) {
+    const last = parts.at(-1);
+    if (last !== undefined && !/^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(piece) && last.includes('?') && !last.includes('#')) parts[parts.length - 1] = `${last},${piece}`;
+    else parts.push(piece);
+  }
+  return parts.map((part) => part.trim());
 }
 
 function parseOne(text: string, where: string, problems: string[]): EndpointSpec | undefined {
