@@ -252,7 +252,7 @@ function resolveEndpoints(options: GenerateOptions, label: string, problems: Opt
     if (endpoint.keyEnv !== undefined) {
       const key = options.endpointKeys?.[endpoint.keyEnv];
       if (key === undefined || key === '') {
-        const where = list.endpoints.length === 1 ? label : `${label} endpoint ${index + 1}`;
+        const where = list.written === 1 ? label : `${label} endpoint ${list.positions[index] ?? index + 1}`;
         problems.add(`${where} (${displayEndpoint(endpoint)}) takes its key from $${endpoint.keyEnv}, which is not set; export ${endpoint.keyEnv}=... or drop #key_env to use the job's key`);
       } else apiKey = key;
     }

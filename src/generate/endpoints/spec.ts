@@ -23,6 +23,10 @@ export interface EndpointSpec {
 /** What {@link parseEndpointList} found: the endpoints and every problem, each naming the endpoint. */
 export interface EndpointList {
   endpoints: EndpointSpec[];
+  /** Where each endpoint stands in the list as written (1-based; bad ones between are left out of `endpoints`). */
+  positions: number[];
+  /** Endpoints written, good and bad. */
+  written: number;
   problems: string[];
 }
 
@@ -39,6 +43,7 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function parseEndpointList(text: string, label: string): EndpointList {
   const endpoints: EndpointSpec[] = [];
+  const positions: number[] = [];
   const problems: string[] = [];
   const parts = splitEndpoints(text);
   /** Base URL -> the position it was first given at. */
@@ -55,8 +60,9 @@ export function parseEndpointList(text: string, label: string): EndpointList {
     if (first !== undefined) problems.push(`${label} names ${redactUrl(parsed.baseURL)} twice (endpoints ${first + 1} and ${index + 1}); give each server once (raise --concurrency for more requests in flight on it)`);
     else seen.set(parsed.baseURL, index);
     endpoints.push(parsed);
+    positions.push(index + 1);
   }
-  return { endpoints, problems };
+  return { endpoints, positions, written: parts.length, problems };
 }
 
 function splitEndpoints(text: string): string[] {

@@ -16,7 +16,7 @@ function usageMessage(options: GenerateOptions): string {
 
 describe('parseEndpointList', () => {
   it('reads one URL as before, and a comma list with per-endpoint model and key variable', () => {
-    expect(parseEndpointList('http://127.0.0.1:8000/v1', '--base-url')).toEqual({ endpoints: [{ baseURL: 'http://127.0.0.1:8000/v1' }], problems: [] });
+    expect(parseEndpointList('http://127.0.0.1:8000/v1', '--base-url')).toEqual({ endpoints: [{ baseURL: 'http://127.0.0.1:8000/v1' }], positions: [1], written: 1, problems: [] });
     const list = parseEndpointList('http://a:8000/v1#model=Qwen/Qwen2.5-Coder-7B&key_env=A_KEY, https://b/v1?api-version=2024-01-01,http://c:9/v1#model=q%26a', '--base-url');
     expect(list.problems).toEqual([]);
     expect(list.endpoints).toEqual([
