@@ -82,8 +82,10 @@ function llmCredentials(llm: Readonly<LlmEndpointConfig>, env: NodeJS.ProcessEnv
   if (endpoint === undefined) {
     throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${OPENAI_URL}; set it, or give generate.llm.baseURL of a local server`);
   }
+  const named = keyVariables(endpoint.baseURL);
+  if (named.length === 0) return endpoint;
   const keys = endpointKeys(endpoint.baseURL, env);
-  const missing = keyVariables(endpoint.baseURL).filter((name) => keys[name] === undefined);
+  const missing = named.filter((name) => keys[name] === undefined);
   if (missing.length > 0) {
     throw new TidepoolError('E_USAGE', `generate.llm.baseURL names ${missing.map((name) => `$${name}`).join(', ')} in #key_env, which ${missing.length === 1 ? 'is' : 'are'} not set; export ${missing.map((name) => `${name}=...`).join(' ')} before \`tidepool run\`, or drop #key_env to use $${keyName}`);
   }

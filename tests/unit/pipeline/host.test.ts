@@ -36,6 +36,15 @@ describe('pipelineEnvironment', () => {
     expect([env.chromium, env.searchPath]).toEqual(['/usr/bin/chromium', '/bin']);
   });
 
+  it('reads the key of each endpoint that names its variable (#key_env), and says which variables are not set', () => {
+    const env = pipelineEnvironment({ GPU2_KEY: 'k2', OPENAI_API_KEY: 'job', UNRELATED: 'u' });
+    const baseURL = 'http://gpu1:8000/v1,http://gpu2:8000/v1#key_env=GPU2_KEY';
+    expect(env.llmCredentials({ model: 'm', baseURL })).toEqual({ baseURL, apiKey: 'job', endpointKeys: { GPU2_KEY: 'k2' } });
+    expect(() => env.llmCredentials({ model: 'm', baseURL: `${baseURL},http://gpu3:8000/v1#key_env=GPU3_KEY` })).toThrow(
+      expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(/names \$GPU3_KEY in #key_env, which is not set; export GPU3_KEY=\.\.\./) as unknown }) as Error,
+    );
+  });
+
   it('needs a key only for OpenAI\'s own endpoint', () => {
     expect(environment.llmCredentials({ model: 'm', baseURL: 'http://localhost:8000/v1' })).toEqual({ baseURL: 'http://localhost:8000/v1', apiKey: 'no-key' });
     expect(() => environment.llmCredentials({ model: 'm' })).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(/no API key in \$OPENAI_API_KEY/) as unknown }) as Error);
