@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineEnvironment } from '../../../src/cli/run-pipeline.js';
+import { checkPipelineConfig } from '../../../src/pipeline/config.js';
 import { runPipeline } from '../../../src/pipeline/run.js';
+import { STAGE_SPECS } from '../../../src/pipeline/stages.js';
+import { pipelineNaming } from '../../../src/util/options.js';
 
 let dir: string;
 beforeAll(() => {
@@ -48,5 +51,25 @@ describe('pipelineEnvironment', () => {
   it('needs a key only for OpenAI\'s own endpoint', () => {
     expect(environment.llmCredentials({ model: 'm', baseURL: 'http://localhost:8000/v1' })).toEqual({ baseURL: 'http://localhost:8000/v1', apiKey: 'no-key' });
     expect(() => environment.llmCredentials({ model: 'm' })).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(/no API key in \$OPENAI_API_KEY/) as unknown }) as Error);
+  });
+});
+
+describe('generate.llm.baseURL with several endpoints', () => {
+  const config = checkPipelineConfig({ work: 'w', ingest: { inputs: ['d'] }, embed: { model: 'hashing' }, select: { k: 5 }, generate: { llm: 'scripted' } }, '/p/p.json');
+  const check = (baseURL: string): void => {
+    const spec = STAGE_SPECS.generate;
+    spec.check(spec.request(config, { llm: { model: 'm', baseURL } }), pipelineNaming('generate'));
+  };
+
+  it('takes a list with #model and #key_env (whether the variables are set is the preflight\'s check)', () => {
+    expect(() => {
+      check('http://gpu1:8000/v1#model=qwen,http://gpu2:8000/v1#key_env=GPU2_KEY');
+    }).not.toThrow();
+  });
+
+  it('names a bad endpoint under the pipeline key', () => {
+    expect(() => {
+      check('http://gpu1:8000/v1,gpu2:8000');
+    }).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringContaining('generate.llm.baseURL endpoint 2 must be an http:// or https:// URL') as unknown }) as Error);
   });
 });
