@@ -142,6 +142,9 @@ export function multiMarkdown(section) {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...(section.table.at(-1).endpoints ?? []).map((e) => `| ${e.url} | ${count(e.requests)} | ${count(e.answered)} | ${e.errors} | ${ms(e.latencyP50Ms)} | ${ms(e.latencyP95Ms)} | ${e.takenOut} |`),
     '',
+    ...(section.loadAverage1m.max > m.cores
+      ? [`The load average was above the ${m.cores} cores throughout: every contender got a small share of the CPU, so these rates measure the machine's load, not the tool (a quiet machine is needed for the 90% target); the single-endpoint and multi-endpoint paths ran under the same load and compare with each other.`, '']
+      : []),
     `Every round's steady / target: ${section.table.map((t) => `${t.contender}: ${section.runs[t.contender].map((run) => `${(100 * run.steadyRequestsPerSecond / t.targetRequestsPerSecond).toFixed(1)}%`).join(', ')}`).join('; ')}.`,
   ];
   return `${lines.join('\n')}\n`;

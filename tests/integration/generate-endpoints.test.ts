@@ -132,6 +132,29 @@ describe('generate over several endpoints', () => {
     expect(summary.endpoints[1]!.answered).toBeLessThanOrEqual(flaky.stats.total + back.stats.total);
   }, 120_000);
 
+  it('a run stopped midway resumes on another set of endpoints: every unit exactly once, no answer asked twice', async () => {
+    const first = [await server({}, 10), await server({}, 10)];
+    const out = join(dir, 'resume');
+    const stop = new AbortController();
+    const stopped = runGenerate({ ...fixture, out, model: 'scripted', apiKey: 'k', concurrency: 2, poolEpoch: 8, baseURL: first.map((s) => s.baseURL).join(','), signal: stop.signal, checkpointSeconds: 0 });
+    await whenReceived(first[1]!, 20);
+    stop.abort();
+    await expect(stopped).rejects.toMatchObject({ code: 'E_INTERRUPTED' });
+    const answeredBefore = first[0]!.stats.total + first[1]!.stats.total;
+    const second = [await server({}, 10), await server({}, 10), await server({}, 10)];
+    const summary = await runGenerate({ ...fixture, out, model: 'scripted', apiKey: 'k', concurrency: 2, poolEpoch: 8, baseURL: second.map((s) => s.baseURL).join(',') });
+    expect(summary).toMatchObject({ complete: true, failed: 0 });
+    expect(ids(out)).toEqual(planKeys());
+    expect(journalKeys(out).sort()).toEqual(planKeys());
+    expect(summary.endpoints.map((report) => report.answered)).toEqual(second.map((s) => s.stats.total));
+    // The two runs together asked exactly what one uninterrupted run asks (prompts do not depend on timing).
+    const whole = await server({}, 0);
+    const uninterrupted = await runGenerate({ ...fixture, out: join(dir, 'resume-whole'), model: 'scripted', apiKey: 'k', concurrency: 4, poolEpoch: 8, baseURL: whole.baseURL });
+    expect(answeredBefore + second.reduce((sum, s) => sum + s.stats.total, 0)).toBe(whole.stats.total);
+    expect(uninterrupted.paidRequests).toBe(whole.stats.total);
+    expect(readFileSync(join(out, 'instructions.jsonl'), 'utf8')).toBe(readFileSync(join(dir, 'resume-whole', 'instructions.jsonl'), 'utf8'));
+  }, 120_000);
+
   it('bad --base-url values are refused before anything runs, each named', async () => {
     const result = await runCli([
       'generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', join(dir, 'bad'), '--model', 'm',
