@@ -27,7 +27,7 @@ export interface PoolEndpoint {
 export interface EndpointPoolOptions {
   /** Requests in flight on each endpoint, at most. */
   concurrency: number;
-  /** Endpoints one request is sent to at most (the same one again only when no other is in). */
+  /** Times one request is sent at most, over all endpoints (the same one again only when no other is in). */
   attempts: number;
   policy?: HealthPolicy;
   /** Milliseconds on a monotonic clock. @default performance.now */
@@ -103,7 +103,7 @@ export class EndpointPool implements RunLlm {
   async chat(spec: ChatSpec): Promise<ChatResult> {
     const tried = new Set<number>();
     let lastError: TransientLlmError | undefined;
-    for (;;) {
+    for (let sent = 1; ; sent++) {
       const slot = await this.acquire(tried, lastError !== undefined);
       if (slot === undefined) throw lastError ?? new TransientLlmError('every LLM endpoint is taken out', 'connection');
       tried.add(slot.index);
@@ -123,7 +123,7 @@ export class EndpointPool implements RunLlm {
           this.log(`generate: endpoint ${slot.endpoint.client.displayURL} taken out for ${Math.round((slot.health.returnsAt - this.now()) / 1000)} s after: ${error.message}`);
         }
         // An unusable answer says nothing about where to send the request: the unit decides.
-        if (error.kind === 'answer' || tried.size >= this.options.attempts) throw error;
+        if (error.kind === 'answer' || sent >= this.options.attempts) throw error;
       } finally {
         slot.outstanding--;
         this.pump();

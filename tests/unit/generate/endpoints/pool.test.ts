@@ -76,7 +76,9 @@ describe('EndpointPool', () => {
   });
 
   it('sends a failed request to another endpoint, takes the failing one out, and tries it again once its back-off ends', async () => {
-    const { pool, fakes, log } = poolOf(2, { concurrency: 4 });
+    // A clock the test moves: while endpoint 1 answers, nothing waits on a timer, so no real time is needed.
+    let clock = 0;
+    const { pool, fakes, log } = poolOf(2, { concurrency: 4, now: () => clock });
     fakes[0]!.behaviour = () => Promise.reject(refused());
     fakes[1]!.behaviour = () => Promise.resolve(result('e1'));
     expect((await pool.chat(SPEC)).content).toBe('e1');
@@ -87,13 +89,16 @@ describe('EndpointPool', () => {
     expect(fakes[0]!.received).toHaveLength(1);
     // Back: after the back-off one trial request goes there, and once it answers the endpoint takes its share again.
     fakes[0]!.behaviour = () => Promise.resolve(result('e0'));
-    await sleep(60);
+    clock += 39;
+    await pool.chat(SPEC);
+    expect(fakes[0]!.received).toHaveLength(1);
+    clock += 1;
     const after = await Promise.all(Array.from({ length: 4 }, () => pool.chat(SPEC)));
     expect(after.filter((answer) => answer.content === 'e0').length).toBeGreaterThanOrEqual(1);
     const report = pool.report();
     expect(report[0]).toMatchObject({ url: 'http://e0/v1', errors: 1, takenOut: 1 });
     expect(report[0]!.answered).toBeGreaterThanOrEqual(1);
-    expect(report[1]).toMatchObject({ errors: 0, answered: 10 - report[0]!.answered });
+    expect(report[1]).toMatchObject({ errors: 0, answered: 11 - report[0]!.answered });
     pool.close();
   });
 
@@ -118,7 +123,8 @@ describe('EndpointPool', () => {
   });
 
   it('fails a request only when every endpoint it could go to failed, and lets fresh requests wait for a comeback', async () => {
-    const { pool, fakes } = poolOf(2, { attempts: 2 });
+    let clock = 0;
+    const { pool, fakes } = poolOf(2, { attempts: 2, now: () => clock });
     for (const fake of fakes) fake.behaviour = () => Promise.reject(refused());
     await expect(pool.chat(SPEC)).rejects.toMatchObject({ name: 'TransientLlmError', kind: 'connection' });
     expect(fakes.map((fake) => fake.received.length)).toEqual([1, 1]);
@@ -126,10 +132,23 @@ describe('EndpointPool', () => {
     fakes[1]!.behaviour = () => Promise.resolve(result('back'));
     const waiting = pool.chat(SPEC);
     await tick();
-    // Nothing is sent while both are out.
+    await sleep(60);
+    // Nothing is sent while both are out (the test's clock has not moved).
     expect(fakes.map((fake) => fake.received.length)).toEqual([1, 1]);
+    clock += 40;
     expect((await waiting).content).toBe('back');
     expect(fakes[1]!.received).toHaveLength(2);
+    pool.close();
+  });
+
+  it('sends a request at most `attempts` times, even when only one endpoint keeps taking it back (429s)', async () => {
+    const { pool, fakes } = poolOf(2, { attempts: 4 });
+    fakes[0]!.behaviour = () => Promise.reject(refused());
+    fakes[1]!.behaviour = () => Promise.reject(new TransientLlmError('server error 429 after retries: busy', 'busy'));
+    await expect(pool.chat(SPEC)).rejects.toMatchObject({ kind: 'busy' });
+    expect(fakes.map((fake) => fake.received.length)).toEqual([1, 3]);
+    // Busy is not a reason to take it out.
+    expect(pool.report().map((report) => report.takenOut)).toEqual([1, 0]);
     pool.close();
   });
 
