@@ -23,6 +23,10 @@
 //     openai-http-fetch: the same client given a minimal node:http keep-alive `fetch`;
 //     http: node:http with a keep-alive agent, JSON in and out: the floor of this machine and server.
 //   --no-write: print the table without writing bench/results/ (for experiments).
+//   --multi: run only the multi-endpoint workload (bench/lib/generate-multi.mjs): --endpoints N (default 3)
+//     scripted servers with --per-endpoint C (default 32) in flight on each, next to one server with N x C,
+//     sized by --multi-seconds (default 10) at the target rate; --rounds and --latency-ms apply. It writes its
+//     section "Several endpoints" into generate.json/.md and keeps the rest; a full run keeps that section.
 // Writes bench/results/generate.json and bench/results/generate.md.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -35,6 +39,7 @@ import { pathToFileURL } from 'node:url';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describeMachine } from './lib/machine.mjs';
 import { requireGnuTime } from './lib/run.mjs';
+import { MULTI_HEADING, runMultiEndpointBench, withoutMultiSection } from './lib/generate-multi.mjs';
 
 const { AbortSignal, Headers, Response } = globalThis; // web globals the lint config does not declare
 
@@ -51,6 +56,10 @@ const { values } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     peers: { type: 'string', default: 'openai,openai-http-fetch,http' },
     'no-write': { type: 'boolean', default: false },
+    multi: { type: 'boolean', default: false },
+    endpoints: { type: 'string', default: '3' },
+    'per-endpoint': { type: 'string', default: '32' },
+    'multi-seconds': { type: 'string', default: '10' },
     // Internal: run as a peer client (see runPeer).
     peer: { type: 'string' },
     bodies: { type: 'string' },
@@ -442,6 +451,20 @@ function describeRun(run) {
     `CPU ${fmt(run.tool.cpuMsPer1000Requests)} ms/1k req (process ${fmt(run.tool.processCpuMsPer1000Requests)}), server CPU ${fmt(run.server.cpuMsPer1000Requests)} ms/1k req${other}`;
 }
 
+if (values.multi) {
+  const multiWork = mkdtempSync(join(tmpdir(), 'tidepool-bench-generate-multi-'));
+  try {
+    const fixture = await writeFixture(multiWork, fixtureRows);
+    await runMultiEndpointBench({
+      cli, root, startLlmServer, scriptedModel, fixture, runChild, rateBetween, machine: describeMachine(), latencyMs, work: multiWork,
+      perEndpoint: positive('per-endpoint'), endpoints: positive('endpoints'), seconds: positive('multi-seconds'), rounds, write: !values['no-write'],
+    });
+  } finally {
+    rmSync(multiWork, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'tidepool-bench-generate-'));
 try {
   writeFileSync(join(work, 'elu-probe.mjs'), ELU_PROBE);
@@ -540,8 +563,14 @@ try {
   if (!values['no-write']) {
     const resultsDir = join(root, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, 'generate.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(resultsDir, 'generate.md'), text);
+    // The multi-endpoint section (written by --multi) stays.
+    const previousJson = join(resultsDir, 'generate.json');
+    const previousMd = join(resultsDir, 'generate.md');
+    const kept = existsSync(previousJson) ? JSON.parse(readFileSync(previousJson, 'utf8')).multiEndpoint : undefined;
+    const keptMd = existsSync(previousMd) ? readFileSync(previousMd, 'utf8') : '';
+    const section = keptMd.includes(`\n${MULTI_HEADING}`) ? keptMd.slice(withoutMultiSection(keptMd).length) : '';
+    writeFileSync(previousJson, `${JSON.stringify(kept === undefined ? result : { ...result, multiEndpoint: kept }, null, 2)}\n`);
+    writeFileSync(previousMd, `${text}${section}`);
   }
   process.stdout.write(text);
 } finally {

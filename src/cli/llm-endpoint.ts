@@ -3,6 +3,7 @@
  * `tidepool run` follow. It lives in `cli/` because it reads the environment, which only the CLI does.
  */
 import { OPENAI_BASE_URL } from '../embedders/endpoint/wire.js';
+import { keyVariables } from '../generate/endpoints/spec.js';
 
 /** OpenAI's own endpoint: the default, and the only one that must have a key (one constant with the embedding client's). */
 export const OPENAI_URL = OPENAI_BASE_URL;
@@ -37,4 +38,17 @@ export function resolveLlmEndpoint(given: Readonly<LlmEndpointGiven>, env: NodeJ
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The keys of the endpoints in `baseURL` that name their own variable (`#key_env=VAR`): each named
+ * variable and its value, where set. Only the variables the URL names are read.
+ */
+export function endpointKeys(baseURL: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const name of keyVariables(baseURL)) {
+    const value = nonEmpty(env[name]);
+    if (value !== undefined) keys[name] = value;
+  }
+  return keys;
 }

@@ -8,7 +8,8 @@ import { SlurmLauncher } from '../launchers/slurm/index.js';
 import { setSchedulerTask } from '../store/output-lock.js';
 import { pipelineDevkit } from '../devkit/pipeline.js';
 import { hubSettings } from './hub-settings.js';
-import { OPENAI_URL, resolveLlmEndpoint } from './llm-endpoint.js';
+import { keyVariables } from '../generate/endpoints/spec.js';
+import { endpointKeys, OPENAI_URL, resolveLlmEndpoint } from './llm-endpoint.js';
 import type { LlmCredentials, LlmEndpointConfig, PipelineEnvironment } from '../pipeline/host.js';
 import { runPipeline as runPipelineWith, type PipelineRun, type PipelineSummary } from '../pipeline/run.js';
 import type { ClusterHost, ExecutedRun, ExecutedSummary, StatusRun } from '../pipeline/cluster/run.js';
@@ -81,5 +82,12 @@ function llmCredentials(llm: Readonly<LlmEndpointConfig>, env: NodeJS.ProcessEnv
   if (endpoint === undefined) {
     throw new TidepoolError('E_USAGE', `generate.llm: no API key in $${keyName} for ${OPENAI_URL}; set it, or give generate.llm.baseURL of a local server`);
   }
-  return endpoint;
+  const named = keyVariables(endpoint.baseURL);
+  if (named.length === 0) return endpoint;
+  const keys = endpointKeys(endpoint.baseURL, env);
+  const missing = named.filter((name) => keys[name] === undefined);
+  if (missing.length > 0) {
+    throw new TidepoolError('E_USAGE', `generate.llm.baseURL names ${missing.map((name) => `$${name}`).join(', ')} in #key_env, which ${missing.length === 1 ? 'is' : 'are'} not set; export ${missing.map((name) => `${name}=...`).join(' ')} before \`tidepool run\`, or drop #key_env to use $${keyName}`);
+  }
+  return { ...endpoint, endpointKeys: keys };
 }

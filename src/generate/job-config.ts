@@ -25,7 +25,8 @@ export function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet
 export function manifestParameters(resolved: ResolvedGenerateOptions, identity: RunIdentity): Record<string, unknown> {
   return {
     mode: resolved.mode, tasks: resolved.tasks, model: resolved.model, discriminatorModel: resolved.discriminatorModel,
-    baseURL: redactUrl(resolved.baseURL), concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
+    baseURL: redactUrl(resolved.endpoints[0]?.baseURL ?? resolved.baseURL),
+    endpoints: resolved.endpoints.map((endpoint) => ({ url: redactUrl(endpoint.baseURL), model: endpoint.model ?? null })), concurrency: resolved.concurrency, rpm: resolved.rpm ?? null, tpm: resolved.tpm ?? null,
     maxUsd: resolved.maxUsd ?? null, maxTokens: resolved.maxTokens ?? null, limit: resolved.limit ?? null, seed: resolved.seed,
     translateTo: resolved.translateTo, temperature: resolved.temperature, discriminatorTemperature: resolved.discriminatorTemperature,
     replyTokens: resolved.replyTokens, poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch,

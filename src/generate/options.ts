@@ -1,5 +1,5 @@
 /** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
-import { redactUrl } from '../util/redact-url.js';
+import { displayEndpoint, parseEndpointList } from './endpoints/spec.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
@@ -10,6 +10,16 @@ import { KINDS, OptionProblems, option, type OptionKind, type OptionNaming, type
 const TEMPERATURE: OptionKind = { type: 'number', min: 0, max: 2 };
 /** A number above 0, not necessarily whole (a budget in USD, an outage window in seconds). */
 const POSITIVE_NUMBER: OptionKind = { type: 'number', min: 0, openMin: true };
+
+/** One endpoint of a run, resolved. */
+export interface ResolvedEndpoint {
+  /** The base URL (no fragment); may hold credentials, so show it only through `redactUrl`. */
+  baseURL: string;
+  /** Never written anywhere. */
+  apiKey: string;
+  /** The model name sent to this server in place of the job's; undefined: the job's. */
+  model: string | undefined;
+}
 
 /** User-facing options (all but the paths, model and endpoint optional). */
 export interface GenerateOptions {
@@ -24,14 +34,20 @@ export interface GenerateOptions {
   discriminatorModel?: string | undefined;
   /** Ask a discriminator (false: the prechecks alone decide). @default true */
   discriminate?: boolean | undefined;
+  /**
+   * One OpenAI-compatible base URL, or several separated by commas, each with optional
+   * `#model=NAME&key_env=VAR` (see endpoints/spec.ts): requests are spread over all of them.
+   */
   baseURL: string;
-  /** Never written anywhere. */
+  /** Never written anywhere. The key of every endpoint that names no `key_env`. */
   apiKey: string;
+  /** The values of the variables endpoints name in `key_env` (the CLI reads them). Never written anywhere. */
+  endpointKeys?: Readonly<Record<string, string>> | undefined;
   /** @default 'codeocean' */
   mode?: GenerateMode | undefined;
   /** CodeOcean tasks. @default all four */
   tasks?: readonly CodeOceanTask[] | undefined;
-  /** Units (so requests) in flight. @default 16 */
+  /** Units (so requests) in flight on each endpoint. @default 16 */
   concurrency?: number | undefined;
   rpm?: number | undefined;
   tpm?: number | undefined;
@@ -91,11 +107,13 @@ export interface GenerateOptions {
   log?: ((line: string) => void) | undefined;
 }
 
-type DefaultedFields0 = Omit<GenerateOptions, 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log' | 'shard'>;
+type DefaultedFields0 = Omit<GenerateOptions, 'endpointKeys' | 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log' | 'shard'>;
 type DefaultedFields = { [K in keyof DefaultedFields0]-?: Exclude<DefaultedFields0[K], undefined> };
 
 /** Every option resolved. */
 export interface ResolvedGenerateOptions extends DefaultedFields {
+  /** The endpoints of `baseURL`, each with its key (at least one). */
+  endpoints: ResolvedEndpoint[];
   discriminatorModel: string | null;
   rpm: number | undefined;
   tpm: number | undefined;
@@ -163,7 +181,7 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     return llm.startsWith('-') ? flag : `${llm}.${key}`;
   };
   if (options.model.trim() === '') problems.add(`${llmField('--model', 'model')} must name the generator model, e.g. --model gpt-4o-mini`);
-  if (!isHttpUrl(options.baseURL)) problems.add(`${llmField('--base-url', 'baseURL')} must be an http:// or https:// URL such as http://127.0.0.1:8000/v1, found "${redactUrl(options.baseURL)}"`);
+  const endpoints = resolveEndpoints(options, llmField('--base-url', 'baseURL'), problems);
   const tasks = checkTasks(options.tasks, problems);
   const translateTo = options.translateTo ?? DEFAULT_TRANSLATE_TO;
   if (translateTo.length === 0) problems.add('{name} must name at least one language', 'translateTo');
@@ -181,7 +199,7 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,
     discriminate, discriminatorModel: discriminate ? (problems.value('discriminatorModel', options.discriminatorModel) ?? options.model) : null,
-    baseURL: options.baseURL, apiKey: options.apiKey, mode: problems.value('mode', options.mode, 'codeocean'), tasks: [...new Set(tasks)],
+    baseURL: options.baseURL, apiKey: options.apiKey, endpoints, mode: problems.value('mode', options.mode, 'codeocean'), tasks: [...new Set(tasks)],
     concurrency,
     rpm: problems.value('rpm', options.rpm), tpm: problems.value('tpm', options.tpm),
     maxUsd, maxTokens,
@@ -192,7 +210,7 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     replyTokens,
     prompts: problems.value('prompts', options.prompts), prices: problems.value('prices', options.prices),
     poolCapacity: problems.value('poolCapacity', options.poolCapacity, 24),
-    poolEpoch: problems.value('poolEpoch', options.poolEpoch) ?? defaultPoolEpoch(concurrency),
+    poolEpoch: problems.value('poolEpoch', options.poolEpoch) ?? defaultPoolEpoch(concurrency * Math.max(1, endpoints.length)),
     goodExamples: problems.value('examples', options.goodExamples, 2), badExamples: problems.value('badExamples', options.badExamples, 1),
     maxRetries: problems.value('maxRetries', options.maxRetries, 4), timeoutMs: problems.value('timeoutMs', options.timeoutMs, 120_000),
     maxAnswerBytes: problems.value('maxAnswerBytes', options.maxAnswerBytes) ?? answerByteLimit(replyTokens),
@@ -225,13 +243,21 @@ export function answerByteLimit(replyTokens: number): number {
   return replyTokens * 32 + 65_536;
 }
 
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
+/** The endpoints of `options.baseURL` with their keys; each problem (a bad URL, a key variable not set) recorded. */
+function resolveEndpoints(options: GenerateOptions, label: string, problems: OptionProblems): ResolvedEndpoint[] {
+  const list = parseEndpointList(options.baseURL, label);
+  for (const problem of list.problems) problems.add(problem);
+  return list.endpoints.map((endpoint, index) => {
+    let apiKey = options.apiKey;
+    if (endpoint.keyEnv !== undefined) {
+      const key = options.endpointKeys?.[endpoint.keyEnv];
+      if (key === undefined || key === '') {
+        const where = list.written === 1 ? label : `${label} endpoint ${list.positions[index] ?? index + 1}`;
+        problems.add(`${where} (${displayEndpoint(endpoint)}) takes its key from $${endpoint.keyEnv}, which is not set; export ${endpoint.keyEnv}=... or drop #key_env to use the job's key`);
+      } else apiKey = key;
+    }
+    return { baseURL: endpoint.baseURL, apiKey, model: endpoint.model };
+  });
 }
 
 /**

@@ -19,7 +19,9 @@ import { readGenerateInput, type GenerateInput } from './input.js';
 import { budgetLimits, hashConfig, manifestParameters, spentSoFar } from './job-config.js';
 import { replayJournal } from './journal-replay.js';
 import { closeAll, openTruncated, scanLines, type AppendLog } from './jsonl-log.js';
-import { LlmClient, TransientLlmError } from './llm.js';
+import { createRunLlm } from './endpoints/create.js';
+import { formatEndpointReports, type EndpointReport } from './endpoints/report.js';
+import { TransientLlmError } from './llm.js';
 import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOptions } from './options.js';
 import { formatExamples } from './pool-examples.js';
 import { CasePools } from './pools.js';
@@ -65,6 +67,8 @@ export interface GenerateSummary {
   /** Why the run stopped early, or null. */
   stopped: string | null;
   outputFormat: string;
+  /** Each endpoint's requests, errors, latency (p50, p95) and times taken out. */
+  endpoints: EndpointReport[];
   out: string;
 }
 
@@ -205,7 +209,12 @@ interface Job {
 async function execute(job: Job): Promise<GenerateSummary> {
   const { resolved, prompts, prices, units, rows, state, cache, outputs, journal } = job;
   const identity = runIdentity(resolved, prompts);
-  const client = new LlmClient({ baseURL: resolved.baseURL, apiKey: resolved.apiKey, maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs, maxAnswerBytes: resolved.maxAnswerBytes });
+  const client = createRunLlm({
+    endpoints: resolved.endpoints, concurrency: resolved.concurrency, log: resolved.log,
+    client: { maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs, maxAnswerBytes: resolved.maxAnswerBytes },
+  });
+  /** Units in flight: --concurrency on each endpoint. */
+  const inFlight = resolved.concurrency * resolved.endpoints.length;
   const limiter = new RateLimiter({ ...(resolved.rpm === undefined ? {} : { rpm: resolved.rpm }), ...(resolved.tpm === undefined ? {} : { tpm: resolved.tpm }) });
   const budget = new Budget(budgetLimits(resolved), spentSoFar(cache, prices));
   const asker = createAsk({ cache, client, limiter, budget, prices, unreachableSeconds: resolved.unreachableSeconds, out: resolved.out });
@@ -337,11 +346,11 @@ async function execute(job: Job): Promise<GenerateSummary> {
     throw ending.fatal;
   }
   async function runAll(): Promise<void> {
-    await scheduler.run(resolved.concurrency);
+    await scheduler.run(inFlight);
     // Only a plan that went through to its end retries (a stopped run leaves its failures to the rerun).
     if (scheduler.folded < units.length) return;
     await retryFailedUnits({
-      failed, concurrency: resolved.concurrency, pools, stopReason, log: resolved.log,
+      failed, concurrency: inFlight, pools, stopReason, log: resolved.log,
       attempt: async (index, finalPools) => {
         const entry = await runOne(units[index]!, finalPools);
         journal.append(entry);
@@ -370,7 +379,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     tasks: group(funnel, 0), languages: group(funnel, 1),
     tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
     paidRequests: asker.paidRequests, cachedRequests: asker.cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: asker.paidRequests / seconds,
-    complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, out: resolved.out,
+    complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, endpoints: client.report(), out: resolved.out,
   };
   await job.folder.commit(newManifest({
     stage: 'generate',
@@ -382,6 +391,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     timings: { seconds },
   }));
   resolved.log(formatFunnel(funnel));
+  if (resolved.endpoints.length > 1) for (const line of formatEndpointReports(summary.endpoints)) resolved.log(line);
   if (stopped === 'interrupted') {
     throw new TidepoolError('E_INTERRUPTED', `generate interrupted with ${formatCount(summary.finished)} of ${formatCount(units.length)} units done; rerun the same command to resume`, { out: resolved.out });
   }

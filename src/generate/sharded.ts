@@ -26,6 +26,7 @@ import { OutputFolder, withOutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
 import { ShardFolder, type ShardPlan } from '../store/shard-folder.js';
 import { formatShard, shardRange, type Shard } from '../store/shards.js';
+import { mergeEndpointReports, type EndpointReport } from './endpoints/report.js';
 import { hashConfig, manifestParameters } from './job-config.js';
 import type { ResolvedGenerateOptions } from './options.js';
 import { GENERATE_FILES, generateInto, manifestInputs, prepareGenerate, runIdentity, type GenerateSummary, type PreparedGenerate } from './run.js';
@@ -237,6 +238,8 @@ function mergeSummaries(summaries: readonly GenerateSummary[], funnel: Funnel, p
     tasks: group(funnel, 0), languages: group(funnel, 1), tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
     paidRequests: sum((summary) => summary.paidRequests), cachedRequests: sum((summary) => summary.cachedRequests),
     seconds, cpuSeconds: sum((summary) => summary.cpuSeconds), requestsPerSecond: 0,
-    complete: summaries.every((summary) => summary.complete), stopped: null, outputFormat: summaries[0]?.outputFormat ?? '', out: prepared.resolved.out,
+    complete: summaries.every((summary) => summary.complete), stopped: null, outputFormat: summaries[0]?.outputFormat ?? '',
+    // A part's summary from before several endpoints existed has no reports.
+    endpoints: mergeEndpointReports(summaries.map((summary) => (summary.endpoints as EndpointReport[] | undefined) ?? [])), out: prepared.resolved.out,
   };
 }

@@ -33,6 +33,8 @@ export interface LlmEndpointConfig {
 export interface LlmCredentials {
   baseURL: string;
   apiKey: string;
+  /** The keys of endpoints that name their own variable (`#key_env=VAR` in `baseURL`): variable -> value. */
+  endpointKeys?: Readonly<Record<string, string>>;
 }
 
 /** What the pipeline's stages take from the environment, resolved by the caller. */

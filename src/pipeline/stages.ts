@@ -15,6 +15,7 @@ import { resolveEmbedOptions } from '../embed/options.js';
 import { InternalError } from '../errors.js';
 import { resolveExportOptions, type ExportOptions } from '../export/options.js';
 import { resolveGenerateOptions, type GenerateOptions } from '../generate/options.js';
+import { keyVariables } from '../generate/endpoints/spec.js';
 import type { IngestRun } from '../ingest/run.js';
 import { resolveIngestOptions, resolveIngestThreads } from '../ingest/options.js';
 import { resolveReportOptions, type ReportOptions } from '../report/options.js';
@@ -213,7 +214,10 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
     request: generateRequest,
     check: ({ llm, ...request }, naming) => {
       // The endpoint is opened when the stage runs (and its key checked up front by the pipeline's preflight); a stand-in here.
-      resolveGenerateOptions({ ...request, model: llm === 'scripted' ? 'scripted' : llm.model, baseURL: llm === 'scripted' || llm.baseURL === undefined ? 'http://127.0.0.1/v1' : llm.baseURL, apiKey: 'no-key' }, naming);
+      const baseURL = llm === 'scripted' || llm.baseURL === undefined ? 'http://127.0.0.1/v1' : llm.baseURL;
+      // Stand-in keys too: whether the variables an endpoint names are set is the preflight's check.
+      const endpointKeys = Object.fromEntries(keyVariables(baseURL).map((name) => [name, 'checked-when-run']));
+      resolveGenerateOptions({ ...request, model: llm === 'scripted' ? 'scripted' : llm.model, baseURL, apiKey: 'no-key', endpointKeys }, naming);
     },
     run: async (c, o) => {
       const { runGenerate } = await import('../generate/run.js');
@@ -221,7 +225,7 @@ export const STAGE_SPECS: Readonly<Record<StageName, StageSpec>> = {
       const endpoint = await openEndpoint(llm, c);
       try {
         return await runGenerate({
-          ...request, model: endpoint.model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
+          ...request, model: endpoint.model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, endpointKeys: endpoint.endpointKeys,
           progress: c.progress, signal: c.signal, log: (line) => {
             c.log(line);
           },
@@ -291,6 +295,7 @@ interface Endpoint {
   baseURL: string;
   model: string;
   apiKey: string;
+  endpointKeys?: Readonly<Record<string, string>> | undefined;
   close(): Promise<void>;
 }
 
@@ -301,8 +306,8 @@ async function openEndpoint(llm: LlmConfig, context: StageContext): Promise<Endp
     context.log('generate: SCRIPTED LLM (`llm: "scripted"`): answers come from tidepool\'s scripted stand-in, not a model; set generate.llm to {"baseURL", "model"} for a real one');
     return { baseURL: server.baseURL, model: 'scripted', apiKey: 'scripted', close: () => server.close() };
   }
-  const { baseURL, apiKey } = context.environment.llmCredentials(llm);
-  return { baseURL, model: llm.model, apiKey, close: () => Promise.resolve() };
+  const { baseURL, apiKey, endpointKeys } = context.environment.llmCredentials(llm);
+  return { baseURL, model: llm.model, apiKey, endpointKeys, close: () => Promise.resolve() };
 }
 
 /** The development kit; `runPipeline` refuses a pipeline that needs one it was not given, so this is a backstop. */

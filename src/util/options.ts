@@ -128,7 +128,7 @@ export function expectedOf(kind: OptionKind): string {
     case 'model':
       return '"hashing", the path of a model folder, or a Hugging Face Hub id (org/name[@revision])';
     case 'llm':
-      return '"scripted" (the project\'s scripted stand-in, not a model) or {"model": "NAME", "baseURL": "http://127.0.0.1:8000/v1", "apiKeyEnv": "OPENAI_API_KEY"} (baseURL and apiKeyEnv optional)';
+      return '"scripted" (the project\'s scripted stand-in, not a model) or {"model": "NAME", "baseURL": "http://127.0.0.1:8000/v1", "apiKeyEnv": "OPENAI_API_KEY"} (baseURL and apiKeyEnv optional; baseURL may list several endpoints separated by commas, see README "Several servers")';
   }
 }
 

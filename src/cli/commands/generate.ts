@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TidepoolError } from '../../errors.js';
 import type { CodeOceanTask } from '../../generate/tasks.js';
-import { OPENAI_URL, resolveLlmEndpoint } from '../llm-endpoint.js';
+import { endpointKeys, OPENAI_URL, resolveLlmEndpoint } from '../llm-endpoint.js';
 import { parseCount, parseList, parsePositive } from '../parse.js';
 import { interruptSignal, printSummary, progressSink, say, type CommonFlags } from '../output.js';
 
@@ -56,13 +56,13 @@ export function generateCommand(): Command {
     .requiredOption('-c, --coreset <dir>', 'output folder of `tidepool select` (holds coreset.arrow)')
     .requiredOption('-o, --out <dir>', 'output folder: instructions.jsonl, rejected.jsonl, pools/, manifest.json')
     .option('-m, --model <name>', 'generator model id (default: $TIDEPOOL_MODEL)')
-    .option('--base-url <url>', `OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 for vLLM (default: $OPENAI_BASE_URL or ${OPENAI_URL})`)
+    .option('--base-url <urls>', `OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 for vLLM, or several separated by commas, each with optional #model=NAME&key_env=VAR (see README "Several servers"; default: $OPENAI_BASE_URL or ${OPENAI_URL})`)
     .option('--api-key <key>', 'API key (default: $OPENAI_API_KEY; prefer the variable, flags end up in shell history)')
     .addOption(new Option('--mode <mode>', 'pipeline (default: codeocean)').choices(['codeocean', 'oss-instruct']))
     .option('--tasks <list>', 'CodeOcean tasks, comma-separated (default: generation,summarization,translation,repair)', parseList)
     .option('--discriminator-model <name>', 'discriminator model id (default: the generator model)')
     .option('--no-discriminator', 'no discriminator calls: the rule-based prechecks alone decide')
-    .option('--concurrency <n>', 'requests in flight (default: 16)', parsePositive)
+    .option('--concurrency <n>', 'requests in flight on each endpoint (default: 16)', parsePositive)
     .option('--rpm <n>', 'at most this many requests per minute', parsePositive)
     .option('--tpm <n>', 'at most this many tokens per minute', parsePositive)
     .option('--max-usd <x>', 'stop cleanly once this much has been spent (list prices; see --prices)', parseNumber)
@@ -99,6 +99,7 @@ export function generateCommand(): Command {
       try {
         const summary = await runGenerate({
           data: flags.data, coreset: flags.coreset, out: flags.out, model, baseURL: endpoint.baseURL, apiKey: endpoint.apiKey,
+          endpointKeys: endpointKeys(endpoint.baseURL, process.env),
           mode: flags.mode, tasks: flags.tasks as CodeOceanTask[] | undefined, discriminatorModel: flags.discriminatorModel, discriminate: flags.discriminator,
           concurrency: flags.concurrency, rpm: flags.rpm, tpm: flags.tpm, maxUsd: flags.maxUsd, maxTokens: flags.maxTokens, limit: flags.limit,
           seed: flags.seed, translateTo: flags.translateTo, temperature: flags.temperature, replyTokens: flags.replyTokens,
