@@ -90,7 +90,7 @@ export async function startBatchServer(options: LlmServerOptions & { batch?: Bat
   const started: { server?: LlmServer } = {};
   const routes = createBatchRoutes(state, timers, () => started.server!);
   const server = (started.server = await startLlmServer({ ...options, routes }));
-  const closeServer = (): Promise<void> => server.close();
+  const closeServer = server.close.bind(server);
   return Object.assign(server, {
     batchApi: state,
     close: async () => {
@@ -193,7 +193,8 @@ function createBatchRoutes(state: BatchApiState, timers: Set<NodeJS.Timeout>, se
     });
   }
 
-  function create(body: Record<string, unknown>, res: ServerResponse): true {
+  /** Creates the batch, then (the hook may kill the client here: a batch whose id never reached it) answers. */
+  async function create(body: Record<string, unknown>, res: ServerResponse): Promise<true> {
     const file = state.files.get(String(body.input_file_id));
     if (file === undefined) return notFound(res, `input file ${String(body.input_file_id)}`);
     if (body.endpoint !== '/v1/chat/completions' || body.completion_window !== '24h') {
@@ -208,6 +209,7 @@ function createBatchRoutes(state: BatchApiState, timers: Set<NodeJS.Timeout>, se
     state.batches.push(batch);
     for (const line of lines) state.requests.push({ batch: batch.id, customId: line.custom_id, body: line.body });
     start(batch, fate, lines);
+    await before('create', { batch });
     return sendJson(res, 200, batchObject(batch));
   }
 
@@ -240,10 +242,7 @@ function createBatchRoutes(state: BatchApiState, timers: Set<NodeJS.Timeout>, se
       }
       return false;
     }
-    if (method === 'POST' && parts.length === 2) {
-      await before('create');
-      return create(JSON.parse(request.body.toString('utf8')) as Record<string, unknown>, res);
-    }
+    if (method === 'POST' && parts.length === 2) return create(JSON.parse(request.body.toString('utf8')) as Record<string, unknown>, res);
     if (method === 'GET' && parts.length === 2) {
       await before('list-batches');
       return sendJson(res, 200, listOf([...state.batches].reverse().map(batchObject)));
