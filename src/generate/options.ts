@@ -187,7 +187,9 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
   const merge = problems.value('merge', options.merge, false);
   const shard = checkShardOption(options.shard, problems);
   const batch = problems.value('batch', options.batch, false);
-  if (batch && (shard !== undefined || merge)) problems.add('{name} does not run sharded yet: leave out {name} and {name} (one batch job already spreads over the provider)', 'batch', 'shard', 'merge');
+  // `=== true` on unknown: a value of the wrong type (from a pipeline file) is reported above already.
+  const isTrue = (value: unknown): boolean => value === true;
+  if (isTrue(batch) && (shard !== undefined || isTrue(merge))) problems.add('{name} does not run sharded yet: leave out {name} and {name} (one batch job already spreads over the provider)', 'batch', 'shard', 'merge');
   if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,

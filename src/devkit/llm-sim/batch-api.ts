@@ -31,6 +31,8 @@ export interface BatchApiOptions {
   finalizingMs?: number;
   /** What becomes of the `index`-th batch created (0-based). @default completed */
   fate?: (index: number, lines: number) => BatchFate;
+  /** Keep every request line in {@link BatchApiState.requests}; false keeps none (a long-running `tidepool llm-sim`). @default true */
+  recordRequests?: boolean;
   /** Called before each Batch API request is answered; the answer waits for it. */
   before?: (route: BatchRoute, detail: { batch?: StandInBatch; file?: StoredFile }) => void | Promise<void>;
 }
@@ -207,7 +209,7 @@ function createBatchRoutes(state: BatchApiState, timers: Set<NodeJS.Timeout>, se
     };
     const fate = state.options.fate?.(state.batches.length, lines.length) ?? { outcome: 'completed' };
     state.batches.push(batch);
-    for (const line of lines) state.requests.push({ batch: batch.id, customId: line.custom_id, body: line.body });
+    if (state.options.recordRequests !== false) for (const line of lines) state.requests.push({ batch: batch.id, customId: line.custom_id, body: line.body });
     start(batch, fate, lines);
     await before('create', { batch });
     return sendJson(res, 200, batchObject(batch));
