@@ -17,7 +17,7 @@ import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
 import { startLlmServer, type LlmServer } from '../../src/devkit/llm-sim/server.js';
 import { startBatchServer, type BatchApiOptions, type BatchRoute, type BatchServer } from '../../src/devkit/llm-sim/batch-api.js';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 
 let dir: string;
@@ -159,6 +159,31 @@ describe('generate --batch', () => {
     for (const batch of server.batchApi.batches) expect(batch.status).toBe('completed');
     expect(outputKeys('killed')).toEqual(planKeys(6));
     expectSameRecords('killed', 'live-6');
+  });
+
+  it('Ctrl-C stops waiting (exit 130) leaving the batch running; the same command polls it and finishes', async () => {
+    const server = await batchServer({ inProgressMs: 300 });
+    const args = ['generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', join(dir, 'interrupted'), '--model', 'scripted', '--base-url', server.baseURL, '--limit', '2', '--pool-epoch', '8', '--batch', '--poll-interval', '0.05'];
+    const env = { ...process.env, OPENAI_API_KEY: 'test-key' };
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    server.batchApi.options = {
+      ...FAST, inProgressMs: 300,
+      before: (route, detail) => {
+        if (route === 'retrieve' && detail.batch?.status === 'in_progress') child.kill('SIGINT');
+      },
+    };
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/rerun the same command to resume/);
+    expect(server.batchApi.batches.length).toBe(1);
+    server.batchApi.options = FAST;
+    const finished = await runCli([...args, '--json'], { env: { OPENAI_API_KEY: 'test-key' } });
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.json).toMatchObject({ complete: true });
+    expect(sentTwice(server)).toEqual([]);
+    expect(outputKeys('interrupted')).toEqual(planKeys(2));
   });
 
   it('sends again only the requests an expired batch left unanswered', async () => {
