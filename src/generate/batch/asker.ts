@@ -146,18 +146,22 @@ export function createBatchAsk(deps: BatchAskDependencies): BatchAsker {
           driving = false;
           return;
         }
-        // Submissions a killed run left half done, where a unit waits for them.
+        // Submissions a killed run left half done, where a unit waits for them (one never uploaded is checked against the budget first).
         for (const record of openBatches(state)) {
-          if (record.phase !== 'submitted' && record.keys.some((key) => waiting.has(key))) await submitRecord(record);
+          if (record.phase === 'submitted' || !record.keys.some((key) => waiting.has(key)) || stopped !== undefined) continue;
+          const over = record.phase === 'preparing' ? overBudget(record.keys.length, { usd: record.maxUsd, tokens: record.maxTokens }) : undefined;
+          if (over === undefined) await submitRecord(record);
+          else stop(over);
         }
         const unsent = [...waiting].filter(([key]) => !keyBatch.has(key)).map(([key, entry]): BatchRequest => ({ key, spec: entry.spec }));
         if (unsent.length > 0 && stopped === undefined) {
-          const over = overBudget(unsent);
+          const over = overBudget(unsent.length, maxCost(unsent, deps.prices));
           if (over === undefined) await submit(unsent);
           else stop(over);
         }
-        if (stopped !== undefined) release((key) => !keyBatch.has(key));
-        const awaited = openBatches(state).filter((record) => record.keys.some((key) => waiting.has(key)));
+        // Stopped: only units whose answers the provider is already working on may go on.
+        if (stopped !== undefined) release((key) => keyBatch.get(key)?.phase !== 'submitted');
+        const awaited = openBatches(state).filter((record) => record.phase === 'submitted' && record.keys.some((key) => waiting.has(key)));
         if (awaited.length === 0) {
           if (waiting.size > 0) throw new InternalError(`generate --batch: ${waiting.size} request(s) wait but no batch holds them`);
           continue;
@@ -187,26 +191,28 @@ export function createBatchAsk(deps: BatchAskDependencies): BatchAsker {
     deps.log(`generate --batch: no further batch is sent: ${reason}`);
   }
 
-  /** Why a batch of `requests` may not be sent: it could pass a budget, counting the batches still running at their maximum. */
-  function overBudget(requests: readonly BatchRequest[]): string | undefined {
+  /**
+   * Why a batch of `requests` requests costing at most `cost` may not be sent: it could pass a budget,
+   * counting the batches the provider may be running at their most (a batch still `preparing` was never created).
+   */
+  function overBudget(requests: number, cost: { usd: number | null; tokens: number }): string | undefined {
     const spentReason = deps.budget.exhausted();
     if (spentReason !== undefined) return spentReason;
-    const cost = maxCost(requests, deps.prices);
-    const running = openBatches(state);
+    const running = openBatches(state).filter((record) => record.phase !== 'preparing');
     const spent = deps.budget.spent;
     const { maxUsd, maxTokens } = deps.limits;
     if (maxUsd !== undefined) {
       const reserved = running.reduce<number | null>((sum, record) => (sum === null || record.maxUsd === null ? null : sum + record.maxUsd), 0);
       if (cost.usd === null || reserved === null || spent.usd === null) return `the USD budget (--max-usd ${maxUsd}) cannot be enforced: a model has no known price; add its price with --prices FILE`;
       if (spent.usd + reserved + cost.usd > maxUsd) {
-        return `the next batch (${formatCount(requests.length)} requests) could cost up to $${cost.usd.toFixed(4)} at batch prices; with $${spent.usd.toFixed(4)} spent and up to $${reserved.toFixed(4)} in ${running.length} batch(es) still running, that could pass --max-usd ${maxUsd}. Rerun with a larger --max-usd to continue`;
+        return `the next batch (${formatCount(requests)} requests) could cost up to $${cost.usd.toFixed(4)} at batch prices; with $${spent.usd.toFixed(4)} spent and up to $${reserved.toFixed(4)} in ${running.length} batch(es) still running, that could pass --max-usd ${maxUsd}. Rerun with a larger --max-usd to continue`;
       }
     }
     if (maxTokens !== undefined) {
       const reserved = running.reduce((sum, record) => sum + record.maxTokens, 0);
       const used = spent.promptTokens + spent.completionTokens;
       if (used + reserved + cost.tokens > maxTokens) {
-        return `the next batch (${formatCount(requests.length)} requests) could use up to ${formatCount(cost.tokens)} tokens; with ${formatCount(used)} spent and up to ${formatCount(reserved)} in batches still running, that could pass --max-tokens ${maxTokens}. Rerun with a larger --max-tokens to continue`;
+        return `the next batch (${formatCount(requests)} requests) could use up to ${formatCount(cost.tokens)} tokens; with ${formatCount(used)} spent and up to ${formatCount(reserved)} in batches still running, that could pass --max-tokens ${maxTokens}. Rerun with a larger --max-tokens to continue`;
       }
     }
     return undefined;
