@@ -32,6 +32,7 @@ export function manifestParameters(resolved: ResolvedGenerateOptions, identity: 
     replyTokens: resolved.replyTokens, poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch,
     goodExamples: resolved.goodExamples, badExamples: resolved.badExamples, prompts: resolved.prompts ?? null,
     promptVersions: identity.promptVersions, prices: resolved.prices ?? null, maxAnswerBytes: resolved.maxAnswerBytes,
+    batch: resolved.batch,
   };
 }
 

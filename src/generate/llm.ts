@@ -245,3 +245,6 @@ function splitQuery(url: string): { baseURL: string; defaultQuery?: Record<strin
   parsed.search = '';
   return { baseURL: parsed.href, defaultQuery };
 }
+
+/** The request body of `spec` in structured-output `format`, as the client sends it (batch input lines are built with it too). */
+export const chatRequestBody: (spec: ChatSpec, format: OutputFormat) => ChatCompletionCreateParamsNonStreaming = body;

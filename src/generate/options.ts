@@ -73,7 +73,7 @@ export interface GenerateOptions {
   poolCapacity?: number | undefined;
   /**
    * Units per pool epoch: prompts of epoch e see the pools as of the end of epoch e-2.
-   * @default 4 x concurrency, at least 256 (a resumed run keeps the epoch it started with)
+   * @default 4 x concurrency, at least 256; with `batch`, {@link BATCH_POOL_EPOCH} (a resumed run keeps the epoch it started with)
    */
   poolEpoch?: number | undefined;
   /** Good examples in a generator prompt. @default 2 */
@@ -96,6 +96,13 @@ export interface GenerateOptions {
   unreachableSeconds?: number | undefined;
   /** Seconds between checkpoints. @default 2 */
   checkpointSeconds?: number | undefined;
+  /**
+   * Send the requests through the provider's Batch API (`/v1/files` + `/v1/batches`, 24 h window) at
+   * batch prices: each pool epoch's requests go out as batches, polled every `pollInterval` seconds. @default false
+   */
+  batch?: boolean | undefined;
+  /** `--batch`: seconds between polls of a running batch. @default 30 */
+  pollInterval?: number | undefined;
   /** `I/N`: generate only shard I of N (0-based) of the plan's units into the shared output folder, then merge if it is the last. */
   shard?: string | undefined;
   /** Only merge the finished shards' parts into the usual outputs. @default false */
@@ -165,6 +172,8 @@ export const GENERATE_OPTIONS: OptionTable = {
   maxAnswerBytes: option(KINDS.positive, '--max-answer-bytes'),
   unreachableSeconds: option(POSITIVE_NUMBER, '--unreachable-seconds'),
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
+  batch: option(KINDS.boolean, '--batch'),
+  pollInterval: option(POSITIVE_NUMBER, '--poll-interval'),
   shard: option(KINDS.string, '--shard'),
   merge: option(KINDS.boolean, '--merge'),
 };
@@ -195,6 +204,11 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
   const replyTokens = problems.value('replyTokens', options.replyTokens, 2048);
   const merge = problems.value('merge', options.merge, false);
   const shard = checkShardOption(options.shard, problems);
+  const batch = problems.value('batch', options.batch, false);
+  // `=== true` on unknown: a value of the wrong type (from a pipeline file) is reported above already.
+  const isTrue = (value: unknown): boolean => value === true;
+  if (isTrue(batch) && endpoints.length > 1) problems.add(`{name} sends every request through one provider's Batch API: give {name} one endpoint (it lists ${endpoints.length})`, 'batch', 'baseURL');
+  if (isTrue(batch) && (shard !== undefined || isTrue(merge))) problems.add('{name} does not run sharded yet: leave out {name} and {name} (one batch job already spreads over the provider)', 'batch', 'shard', 'merge');
   if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,
@@ -210,7 +224,8 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     replyTokens,
     prompts: problems.value('prompts', options.prompts), prices: problems.value('prices', options.prices),
     poolCapacity: problems.value('poolCapacity', options.poolCapacity, 24),
-    poolEpoch: problems.value('poolEpoch', options.poolEpoch) ?? defaultPoolEpoch(concurrency * Math.max(1, endpoints.length)),
+    poolEpoch: problems.value('poolEpoch', options.poolEpoch) ?? (batch ? BATCH_POOL_EPOCH : defaultPoolEpoch(concurrency * Math.max(1, endpoints.length))),
+    batch, pollInterval: problems.value('pollInterval', options.pollInterval, 30),
     goodExamples: problems.value('examples', options.goodExamples, 2), badExamples: problems.value('badExamples', options.badExamples, 1),
     maxRetries: problems.value('maxRetries', options.maxRetries, 4), timeoutMs: problems.value('timeoutMs', options.timeoutMs, 120_000),
     maxAnswerBytes: problems.value('maxAnswerBytes', options.maxAnswerBytes) ?? answerByteLimit(replyTokens),
@@ -268,3 +283,11 @@ function resolveEndpoints(options: GenerateOptions, label: string, problems: Opt
 export function defaultPoolEpoch(concurrency: number): number {
   return Math.max(256, 4 * concurrency);
 }
+
+/**
+ * The pool epoch of a `--batch` run when none is given. A batch run holds a whole epoch in flight and
+ * each epoch costs about three batch turnarounds (generator requests, then discriminator requests and
+ * parse retries, then their retries), so the epoch sets how many turnarounds the job waits for:
+ * CodeOcean's 20,000 rows x 4 tasks are 40 epochs of 2,048 units, against 313 epochs of the live default.
+ */
+export const BATCH_POOL_EPOCH = 2048;

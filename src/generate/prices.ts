@@ -12,37 +12,44 @@ export interface ModelPrice {
   input: number;
   /** USD per 1M completion tokens. */
   output: number;
+  /** USD per 1M prompt tokens through the Batch API (`generate --batch`). @default input: no discount unless the provider lists one */
+  batchInput?: number;
+  /** USD per 1M completion tokens through the Batch API. @default output */
+  batchOutput?: number;
 }
 
 /** Prices by model id. */
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /**
- * Built-in prices in USD per 1M tokens (standard tier, no batch or cached-input discount), as
+ * Built-in prices in USD per 1M tokens (standard tier, no cached-input discount; the batch column is
+ * half the live price, the Batch API discount OpenAI lists for these models), as
  * https://openai.com/api/pricing listed them in 2026 (checked in November 2026 against several
  * published copies of that page, which agreed; the page itself is not reachable from the build
  * machine). Prices change: check them, and override any entry with `--prices FILE`. A dated snapshot id (`gpt-4o-mini-2024-07-18`) costs what its base id
  * costs unless it has its own entry (see {@link priceOf}).
  */
 export const DEFAULT_PRICES: PriceTable = Object.freeze({
-  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4o': { input: 2.5, output: 10, batchInput: 1.25, batchOutput: 5 },
   // The first gpt-4o snapshot kept its launch price.
-  'gpt-4o-2024-05-13': { input: 5, output: 15 },
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
-  'o3-mini': { input: 1.1, output: 4.4 },
-  o3: { input: 2, output: 8 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
+  'gpt-4o-2024-05-13': { input: 5, output: 15, batchInput: 2.5, batchOutput: 7.5 },
+  'gpt-4o-mini': { input: 0.15, output: 0.6, batchInput: 0.075, batchOutput: 0.3 },
+  'gpt-4.1': { input: 2, output: 8, batchInput: 1, batchOutput: 4 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6, batchInput: 0.2, batchOutput: 0.8 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4, batchInput: 0.05, batchOutput: 0.2 },
+  'gpt-3.5-turbo': { input: 0.5, output: 1.5, batchInput: 0.25, batchOutput: 0.75 },
+  'o3-mini': { input: 1.1, output: 4.4, batchInput: 0.55, batchOutput: 2.2 },
+  o3: { input: 2, output: 8, batchInput: 1, batchOutput: 4 },
+  'o4-mini': { input: 1.1, output: 4.4, batchInput: 0.55, batchOutput: 2.2 },
+  'gpt-5': { input: 1.25, output: 10, batchInput: 0.625, batchOutput: 5 },
+  'gpt-5-mini': { input: 0.25, output: 2, batchInput: 0.125, batchOutput: 1 },
+  'gpt-5-nano': { input: 0.05, output: 0.4, batchInput: 0.025, batchOutput: 0.2 },
 });
 
 const PRICE_FIELDS = ['input', 'output'] as const;
-const EXPECTED_SHAPE = '{"model-id": {"input": 0.5, "output": 1.5}, ...} (USD per 1M prompt / completion tokens)';
+/** Optional fields: the Batch API's prices. */
+const BATCH_FIELDS = ['batchInput', 'batchOutput'] as const;
+const EXPECTED_SHAPE = '{"model-id": {"input": 0.5, "output": 1.5, "batchInput": 0.25, "batchOutput": 0.75}, ...} (USD per 1M prompt / completion tokens; the batch fields are optional)';
 /** `<base id>-YYYY-MM-DD`, the way OpenAI names dated snapshots. */
 const DATED_SNAPSHOT = /^(.+)-\d{4}-\d{2}-\d{2}$/;
 
@@ -97,10 +104,22 @@ function parsePriceTable(data: unknown, file: string): Record<string, ModelPrice
         entryProblems.push(`"${model}".${field}: expected a non-negative number (USD per 1M tokens), found ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
       }
     }
-    const unknown = Object.keys(entry).filter((key) => !(PRICE_FIELDS as readonly string[]).includes(key));
-    if (unknown.length > 0) entryProblems.push(`"${model}": unknown field ${unknown.map((k) => `"${k}"`).join(', ')} (only "input" and "output" are read)`);
+    for (const field of BATCH_FIELDS) {
+      const value = entry[field];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+        entryProblems.push(`"${model}".${field}: expected a non-negative number (USD per 1M tokens through the Batch API) or nothing, found ${JSON.stringify(value)}`);
+      }
+    }
+    const known: readonly string[] = [...PRICE_FIELDS, ...BATCH_FIELDS];
+    const unknown = Object.keys(entry).filter((key) => !known.includes(key));
+    if (unknown.length > 0) entryProblems.push(`"${model}": unknown field ${unknown.map((k) => `"${k}"`).join(', ')} (only "input", "output", "batchInput" and "batchOutput" are read)`);
     if (entryProblems.length > 0) problems.push(...entryProblems);
-    else Object.defineProperty(prices, model, { value: { input: entry.input as number, output: entry.output as number }, enumerable: true });
+    else {
+      const price: ModelPrice = { input: entry.input as number, output: entry.output as number };
+      if (typeof entry.batchInput === 'number') price.batchInput = entry.batchInput;
+      if (typeof entry.batchOutput === 'number') price.batchOutput = entry.batchOutput;
+      Object.defineProperty(prices, model, { value: price, enumerable: true });
+    }
   }
   if (problems.length > 0) {
     throw new TidepoolError('E_FORMAT_INVALID', `The price file ${file} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}. Expected ${EXPECTED_SHAPE}.`, { file, problems });
@@ -128,4 +147,12 @@ export function costOf(table: PriceTable, model: string, usage: { promptTokens: 
   const price = priceOf(table, model);
   if (price === undefined) return undefined;
   return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000;
+}
+
+/**
+ * The table a `--batch` run is priced with: every model at its batch column, or at its live price
+ * where the table gives no batch price (no discount is assumed that the provider does not list).
+ */
+export function batchPrices(table: PriceTable): PriceTable {
+  return Object.freeze(Object.fromEntries(Object.entries(table).map(([model, price]) => [model, { input: price.batchInput ?? price.input, output: price.batchOutput ?? price.output }])));
 }

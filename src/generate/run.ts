@@ -11,6 +11,8 @@ import { describeFile, newManifest, type ManifestFile } from '../store/manifest.
 import { withOutputFolder, type OutputFolder } from '../store/output-folder.js';
 import { Progress, formatCount } from '../util/progress.js';
 import { createAsk } from './ask.js';
+import { BatchStop, type BatchSummary } from './batch/asker.js';
+import { createRunBatchAsk } from './batch/run-ask.js';
 import { Budget, checkBudgetPriced } from './budget.js';
 import { ResponseCache } from './cache.js';
 import { funnelTotal, type Funnel } from '../store/funnel.js';
@@ -26,7 +28,7 @@ import { resolveGenerateOptions, type GenerateOptions, type ResolvedGenerateOpti
 import { formatExamples } from './pool-examples.js';
 import { CasePools } from './pools.js';
 import { savePools } from './pools-file.js';
-import { loadPrices, type PriceTable } from './prices.js';
+import { batchPrices, loadPrices, type PriceTable } from './prices.js';
 import { loadPrompts, type PromptSet } from './prompts.js';
 import { RateLimiter } from './limits.js';
 import { RecordWriter } from './record-writer.js';
@@ -66,6 +68,8 @@ export interface GenerateSummary {
   complete: boolean;
   /** Why the run stopped early, or null. */
   stopped: string | null;
+  /** `--batch` runs: the folder's batches and the time spent waiting for them. */
+  batches?: BatchSummary;
   outputFormat: string;
   /** Each endpoint's requests, errors, latency (p50, p95) and times taken out. */
   endpoints: EndpointReport[];
@@ -207,18 +211,21 @@ interface Job {
 }
 
 async function execute(job: Job): Promise<GenerateSummary> {
-  const { resolved, prompts, prices, units, rows, state, cache, outputs, journal } = job;
+  const { resolved, prompts, units, rows, state, cache, outputs, journal } = job;
+  // A --batch run is priced at the table's batch column.
+  const prices = resolved.batch ? batchPrices(job.prices) : job.prices;
   const identity = runIdentity(resolved, prompts);
   const client = createRunLlm({
     endpoints: resolved.endpoints, concurrency: resolved.concurrency, log: resolved.log,
     client: { maxRetries: resolved.maxRetries, timeoutMs: resolved.timeoutMs, maxAnswerBytes: resolved.maxAnswerBytes },
   });
-  /** Units in flight: --concurrency on each endpoint. */
-  const inFlight = resolved.concurrency * resolved.endpoints.length;
   const limiter = new RateLimiter({ ...(resolved.rpm === undefined ? {} : { rpm: resolved.rpm }), ...(resolved.tpm === undefined ? {} : { tpm: resolved.tpm }) });
   const budget = new Budget(budgetLimits(resolved), spentSoFar(cache, prices));
-  const asker = createAsk({ cache, client, limiter, budget, prices, unreachableSeconds: resolved.unreachableSeconds, out: resolved.out });
+  const batch = resolved.batch ? createRunBatchAsk(resolved, { cache, budget, prices, work: join(resolved.out, GENERATE_FILES.work), format: client.format }) : undefined;
+  const asker = batch ?? createAsk({ cache, client, limiter, budget, prices, unreachableSeconds: resolved.unreachableSeconds, out: resolved.out });
   const { ask } = asker;
+  /** Units in flight: --concurrency on each endpoint; a batch run starts a whole pool epoch, whose requests then go out as batches. */
+  const inFlight = batch === undefined ? resolved.concurrency * resolved.endpoints.length : resolved.poolEpoch;
   const funnel: Funnel = state.funnel;
   if (resolved.discriminatorModel !== null) funnel.rules = ruleNames(prompts, units);
   const failed = new Set(state.failed);
@@ -302,7 +309,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   function stopReason(): string | undefined {
     if (ending.fatal !== undefined) return ending.fatal.message;
     if (resolved.signal?.aborted === true) return 'interrupted';
-    return budget.exhausted();
+    return budget.exhausted() ?? batch?.stopReason();
   }
 
   async function runOne(unit: WorkUnit, snapshot: CasePools): Promise<JournalEntry> {
@@ -320,6 +327,8 @@ async function execute(job: Job): Promise<GenerateSummary> {
       return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome };
     } catch (error) {
       if (error instanceof TransientLlmError) return { index: unit.index, key: unit.key, status: 'error', error: error.message };
+      // A batch run that may send no further batch: the unit is left for the rerun, not failed.
+      if (error instanceof BatchStop) throw error;
       fail(error);
       throw error;
     }
@@ -328,7 +337,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   try {
     await runAll();
   } catch (error) {
-    fail(error);
+    if (!(error instanceof BatchStop)) fail(error);
   } finally {
     client.close();
   }
@@ -380,6 +389,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     tokens: { prompt: total.promptTokens, completion: total.completionTokens }, usd: total.usd,
     paidRequests: asker.paidRequests, cachedRequests: asker.cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: asker.paidRequests / seconds,
     complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, endpoints: client.report(), out: resolved.out,
+    ...(batch === undefined ? {} : { batches: batch.summary() }),
   };
   await job.folder.commit(newManifest({
     stage: 'generate',

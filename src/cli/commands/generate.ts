@@ -40,6 +40,8 @@ interface GenerateFlags extends CommonFlags {
   checkpointSeconds?: number;
   shard?: string;
   merge?: boolean;
+  batch?: boolean;
+  pollInterval?: number;
 }
 
 function parseNumber(value: string): number {
@@ -75,7 +77,7 @@ export function generateCommand(): Command {
     .option('--prompts <dir>', 'folder of prompt files overriding the defaults (same file names as prompts/ in the package)')
     .option('--prices <file>', 'JSON price table {"model": {"input": USD per 1M, "output": USD per 1M}} extending the built-in one')
     .option('--pool-capacity <n>', 'examples kept per task in each case pool (default: 24)', parsePositive)
-    .option('--pool-epoch <n>', "units per pool epoch; prompts see pools as of two epochs back (default: 4 x --concurrency, at least 256; a rerun keeps the job's epoch)", parsePositive)
+    .option('--pool-epoch <n>', "units per pool epoch; prompts see pools as of two epochs back (default: 4 x --concurrency, at least 256; 2048 with --batch; a rerun keeps the job's epoch)", parsePositive)
     .option('--examples <n>', 'good few-shot examples per generator prompt (default: 2)', parseCount)
     .option('--bad-examples <n>', 'rejected few-shot examples (with reasons) per generator prompt (default: 1)', parseCount)
     .option('--max-retries <n>', "the client's retries of 429/5xx/connection errors per request (default: 4)", parseCount)
@@ -83,6 +85,8 @@ export function generateCommand(): Command {
     .option('--max-answer-bytes <n>', 'bytes of one answer read at most; a longer answer fails its request (default: 32 per --reply-tokens token + 64 KiB)', parsePositive)
     .option('--unreachable-seconds <s>', 'stop with an error when the last requests all failed to reach the server and nothing came back for this long (default: 60)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 2)').argParser(parseCount).hideHelp())
+    .option('--batch', "send the requests through the provider's Batch API (/v1/files + /v1/batches, 24 h window) at batch prices; a rerun polls the batches already submitted (see README \"Batch mode\")")
+    .option('--poll-interval <s>', 'with --batch: seconds between polls of a running batch (default: 30)', parseNumber)
     .option('--shard <I/N>', 'generate only shard I of N (0-based) of the plan\'s units into the shared --out (own journal, cache and case pools), then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into instructions.jsonl and rejected.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
@@ -107,7 +111,7 @@ export function generateCommand(): Command {
           goodExamples: flags.examples, badExamples: flags.badExamples, maxRetries: flags.maxRetries,
           timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
           maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
-          shard: flags.shard, merge: flags.merge,
+          shard: flags.shard, merge: flags.merge, batch: flags.batch, pollInterval: flags.pollInterval,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

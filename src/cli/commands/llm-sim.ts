@@ -26,10 +26,10 @@ export function llmSimCommand(): Command {
     .option('--json', 'print {"baseURL": ...} as a stdout line once listening')
     .option('-q, --quiet', 'no messages on stderr')
     .action(async (flags: LlmSimFlags) => {
-      const { startLlmServer } = await import('../../devkit/llm-sim/server.js');
+      const { startBatchServer } = await import('../../devkit/llm-sim/batch-api.js');
       const { resolveScriptedModelOptions, scriptedModel } = await import('../../devkit/llm-sim/scripted-model.js');
       const model = resolveScriptedModelOptions({ latencyMs: flags.latencyMs, defectRate: flags.defectRate, unparseableRate: flags.unparseableRate, rejectRate: flags.rejectRate });
-      const server = await startLlmServer({ respond: scriptedModel(model), recordRequests: false, port: flags.port, host: flags.host }).catch((error: unknown) => {
+      const server = await startBatchServer({ respond: scriptedModel(model), recordRequests: false, port: flags.port, host: flags.host, batch: { recordRequests: false } }).catch((error: unknown) => {
         throw listenError(error, flags);
       });
       const stopped = untilSignal();
@@ -39,7 +39,7 @@ export function llmSimCommand(): Command {
           'tidepool llm-sim: this is a SCRIPTED stand-in for an LLM, NOT a model. Its replies are assembled deterministically from each prompt,',
           `  with deliberate flaws: ${percent(model.defectRate)} of samples fail prechecks, ${percent(model.unparseableRate)} of replies hold no JSON, ${percent(model.rejectRate)} of verdicts reject; ${model.latencyMs} ms per reply.`,
           `  listening on ${server.baseURL}`,
-          `  pass --base-url ${server.baseURL} to tidepool generate (any API key and model name work). Ctrl-C stops it.`,
+          `  pass --base-url ${server.baseURL} to tidepool generate (any API key and model name work; --batch uses its Batch API stand-in). Ctrl-C stops it.`,
         ].join('\n'),
       );
       printSummary(flags, { baseURL: server.baseURL }, server.baseURL);

@@ -2,3 +2,4 @@
 export * from './server.js';
 export * from './scripted-model.js';
 export * from './hash.js';
+export * from './batch-api.js';

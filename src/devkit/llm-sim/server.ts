@@ -67,7 +67,22 @@ export interface LlmServerOptions {
   port?: number;
   /** Address to listen on. @default '127.0.0.1' */
   host?: string;
+  /** More routes (the Batch API stand-in of batch-api.ts): asked after auth for every request that is not a chat completion; true when it answered. */
+  routes?: ExtraRoutes;
 }
+
+/** A request that is not a chat completion, as {@link ExtraRoutes} sees it. */
+export interface RouteRequest {
+  method: string;
+  /** The path without the query, e.g. `/v1/files`. */
+  path: string;
+  query: URLSearchParams;
+  contentType: string;
+  body: Buffer;
+}
+
+/** Answers further routes; resolves true when it sent a response. */
+export type ExtraRoutes = (request: RouteRequest, res: ServerResponse) => Promise<boolean>;
 
 /** Chat request counters, kept whether or not requests are recorded. */
 export interface LlmServerStats {
@@ -146,7 +161,8 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-function completion(request: ChatRequest, context: RecordedRequest, reply: { content?: string; refusal?: string; finishReason?: 'stop' | 'length' }): ChatCompletion {
+/** The completion body the server sends for `reply` to `request` (usage counted with {@link countTokens}). */
+export function completion(request: ChatRequest, context: RecordedRequest, reply: { content?: string; refusal?: string; finishReason?: 'stop' | 'length' }): ChatCompletion {
   const text = reply.content ?? reply.refusal ?? '';
   const promptTokens = countTokens(promptText(request));
   const completionTokens = countTokens(text);
@@ -323,6 +339,11 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       if (record) server.requests.push(context);
       await answer(res, await chooseReply(req, request, context), request, context);
       return;
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!chat && options.routes !== undefined && authorized(req)) {
+      const routeRequest: RouteRequest = { method: req.method ?? 'GET', path, query: url.searchParams, contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) };
+      if (await options.routes(routeRequest, res)) return;
     }
     const modelIds = options.models === undefined ? ['tidepool-test-model'] : options.models;
     const models = { object: 'list', data: (modelIds ?? []).map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'tidepool-test' })) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATE_OPTIONS, resolveGenerateOptions, type GenerateOptions } from '../../../src/generate/options.js';
+import { BATCH_POOL_EPOCH, GENERATE_OPTIONS, resolveGenerateOptions, type GenerateOptions } from '../../../src/generate/options.js';
 import { pipelineNaming } from '../../../src/util/options.js';
 import { itChecksEveryOption, namedOptions, usageProblems } from '../../helpers/option-table.js';
 
@@ -10,7 +10,7 @@ const BAD: Record<string, unknown> = {
   mode: 'fast', tasks: ['poetry'], discriminatorModel: 5, discriminator: 'no', concurrency: 0, rpm: 0, tpm: 1.5,
   maxUsd: 0, maxTokens: 0, limit: 0, seed: -1, translateTo: [' '], temperature: 2.5, discriminatorTemperature: -1,
   replyTokens: 0, prompts: '', prices: '', poolCapacity: 0, poolEpoch: 0, examples: -1, badExamples: -1, maxRetries: 1.5,
-  timeoutMs: 0, maxAnswerBytes: 0, unreachableSeconds: 0, checkpointSeconds: -1, shard: '4/4', merge: 'yes',
+  timeoutMs: 0, maxAnswerBytes: 0, unreachableSeconds: 0, checkpointSeconds: -1, shard: '4/4', merge: 'yes', batch: 'yes', pollInterval: 0,
 };
 /** Where the API takes an option under another name than the flag's. */
 const API_NAME: Record<string, string> = { discriminator: 'discriminate', examples: 'goodExamples' };
@@ -45,6 +45,15 @@ describe('resolveGenerateOptions: every option of GENERATE_OPTIONS', () => {
     expect(resolveGenerateOptions({ ...base, shard: '2/8' }).shard).toEqual({ index: 2, count: 8 });
     expect(resolveGenerateOptions(base)).toMatchObject({ shard: undefined, merge: false });
     expect(usageProblems('generate', () => resolveGenerateOptions({ ...base, shard: '0/2', merge: true }))).toEqual([expect.stringMatching(/^--shard and --merge exclude each other/)]);
+  });
+
+  it('--batch: the pool epoch defaults to BATCH_POOL_EPOCH (a given one is kept), polls every 30 s, and is refused with --shard or --merge', () => {
+    expect(resolveGenerateOptions(base)).toMatchObject({ batch: false, pollInterval: 30 });
+    expect(resolveGenerateOptions({ ...base, batch: true })).toMatchObject({ batch: true, poolEpoch: BATCH_POOL_EPOCH, pollInterval: 30 });
+    expect(resolveGenerateOptions({ ...base, batch: true, poolEpoch: 64, pollInterval: 0.5 })).toMatchObject({ poolEpoch: 64, pollInterval: 0.5 });
+    for (const sharded of [{ shard: '0/2' }, { merge: true }]) {
+      expect(usageProblems('generate', () => resolveGenerateOptions({ ...base, batch: true, ...sharded }))).toEqual([expect.stringMatching(/^--batch does not run sharded yet: leave out --shard and --merge/)]);
+    }
   });
 
   it('fills the defaults once', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { costOf, DEFAULT_PRICES, loadPrices, priceOf } from '../../../src/generate/prices.js';
+import { batchPrices, costOf, DEFAULT_PRICES, loadPrices, priceOf } from '../../../src/generate/prices.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,19 +30,47 @@ describe('DEFAULT_PRICES', () => {
   });
 });
 
+describe('batch prices', () => {
+  it('the built-in batch column is half the live price (the Batch API discount OpenAI lists)', () => {
+    for (const [model, price] of Object.entries(DEFAULT_PRICES)) {
+      expect(price.batchInput, model).toBeCloseTo(price.input / 2, 12);
+      expect(price.batchOutput, model).toBeCloseTo(price.output / 2, 12);
+    }
+  });
+
+  it('batchPrices prices every model at its batch column, or at its live price where it has none', async () => {
+    const table = loadPrices(await priceFile('batch.json', JSON.stringify({ 'local-model': { input: 1, output: 2 }, 'cheap-batch': { input: 1, output: 2, batchInput: 0.1, batchOutput: 0.3 } })));
+    const batch = batchPrices(table);
+    expect(priceOf(batch, 'local-model')).toEqual({ input: 1, output: 2 });
+    expect(priceOf(batch, 'cheap-batch')).toEqual({ input: 0.1, output: 0.3 });
+    expect(priceOf(batch, 'gpt-4o-mini')).toEqual({ input: 0.075, output: 0.3 });
+    // gpt-4o-mini through the Batch API: 1M prompt x $0.075 + 1M completion x $0.30
+    expect(costOf(batch, 'gpt-4o-mini-2024-07-18', { promptTokens: 1_000_000, completionTokens: 1_000_000 })).toBeCloseTo(0.375, 12);
+    expect(Object.isFrozen(batch)).toBe(true);
+  });
+
+  it('a bad batch field is named with the model', async () => {
+    const file = await priceFile('bad-batch.json', JSON.stringify({ m: { input: 1, output: 1, batchInput: -1, batchOutput: 'x' } }));
+    const { code, message } = thrown(() => loadPrices(file));
+    expect(code).toBe('E_FORMAT_INVALID');
+    expect(message).toContain('"m".batchInput: expected a non-negative number (USD per 1M tokens through the Batch API) or nothing, found -1');
+    expect(message).toContain('"m".batchOutput');
+  });
+});
+
 describe('priceOf', () => {
   it('exact id first, then a dated snapshot of a known id, else undefined', () => {
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-mini')).toEqual({ input: 0.15, output: 0.6 });
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-mini-2024-07-18')).toEqual({ input: 0.15, output: 0.6 });
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4.1-nano-2025-04-14')).toEqual({ input: 0.1, output: 0.4 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-mini')).toMatchObject({ input: 0.15, output: 0.6 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-mini-2024-07-18')).toMatchObject({ input: 0.15, output: 0.6 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4.1-nano-2025-04-14')).toMatchObject({ input: 0.1, output: 0.4 });
     // a snapshot with its own entry is not priced as its base
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-2024-05-13')).toEqual({ input: 5, output: 15 });
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-2024-08-06')).toEqual({ input: 2.5, output: 10 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-2024-05-13')).toMatchObject({ input: 5, output: 15 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4o-2024-08-06')).toMatchObject({ input: 2.5, output: 10 });
   });
 
   it('a dated snapshot of a newer model costs what its base id costs', () => {
-    expect(priceOf(DEFAULT_PRICES, 'gpt-5-2025-08-07')).toEqual({ input: 1.25, output: 10 });
-    expect(priceOf(DEFAULT_PRICES, 'gpt-5-mini-2025-08-07')).toEqual({ input: 0.25, output: 2 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-5-2025-08-07')).toMatchObject({ input: 1.25, output: 10 });
+    expect(priceOf(DEFAULT_PRICES, 'gpt-5-mini-2025-08-07')).toMatchObject({ input: 0.25, output: 2 });
   });
 
   it('unknown, local and near-miss ids have no price', () => {
@@ -78,7 +106,7 @@ describe('loadPrices', () => {
     expect(priceOf(table, 'my-model')).toEqual({ input: 0, output: 0.25 });
     expect(priceOf(table, 'my-model-2025-01-31')).toEqual({ input: 0, output: 0.25 });
     expect(priceOf(table, 'gpt-4o-mini')).toEqual(DEFAULT_PRICES['gpt-4o-mini']);
-    expect(priceOf(DEFAULT_PRICES, 'gpt-4o')).toEqual({ input: 2.5, output: 10 }); // built-ins untouched
+    expect(priceOf(DEFAULT_PRICES, 'gpt-4o')).toMatchObject({ input: 2.5, output: 10 }); // built-ins untouched
     expect(Object.isFrozen(table)).toBe(true);
   });
 
