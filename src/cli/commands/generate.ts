@@ -40,6 +40,10 @@ interface GenerateFlags extends CommonFlags {
   checkpointSeconds?: number;
   shard?: string;
   merge?: boolean;
+  execute?: boolean;
+  execConcurrency?: number;
+  requirePass?: boolean;
+  unsafeNoSandbox?: boolean;
 }
 
 function parseNumber(value: string): number {
@@ -83,6 +87,11 @@ export function generateCommand(): Command {
     .option('--max-answer-bytes <n>', 'bytes of one answer read at most; a longer answer fails its request (default: 32 per --reply-tokens token + 64 KiB)', parsePositive)
     .option('--unreachable-seconds <s>', 'stop with an error when the last requests all failed to reach the server and nothing came back for this long (default: 60)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 2)').argParser(parseCount).hideHelp())
+    .option('--execute', 'run each generation, repair and OSS-Instruct sample\'s tests (Python, JavaScript) in the bubblewrap sandbox; stop if it cannot run (default: on where the sandbox check passes, else off with a note)')
+    .option('--no-execute', 'do not run the samples\' tests')
+    .option('--exec-concurrency <n>', 'sandbox runs at once (default: the machine\'s cores)', parsePositive)
+    .option('--require-pass', 'accept a sample only when its tests ran and passed (a skipped run rejects it too)')
+    .option('--unsafe-no-sandbox', 'where bubblewrap cannot run, run generated code WITHOUT isolation (resource limits and timeout only); see README "Execution checks"')
     .option('--shard <I/N>', 'generate only shard I of N (0-based) of the plan\'s units into the shared --out (own journal, cache and case pools), then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into instructions.jsonl and rejected.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
@@ -107,6 +116,7 @@ export function generateCommand(): Command {
           timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
           maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
           shard: flags.shard, merge: flags.merge,
+          execute: flags.execute, execConcurrency: flags.execConcurrency, requirePass: flags.requirePass, unsafeNoSandbox: flags.unsafeNoSandbox,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

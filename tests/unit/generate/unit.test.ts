@@ -52,6 +52,8 @@ function context(ask: Ask, withJudge = true): UnitContext {
     discriminatorExamples: 'JUDGE-EXAMPLES',
     prechecks: {},
     ask,
+    execute: null,
+    requirePass: false,
   };
 }
 
@@ -90,8 +92,8 @@ describe('processUnit: accepted', () => {
     expect(userOf(specs[1])).toContain('JUDGE-EXAMPLES');
     expect(outcome).toEqual({
       accepted: true, stage: null,
-      sample: { task: 'generation', instruction: INSTRUCTION, input: '', output: OUTPUT, language: 'python' },
-      reasons: [],
+      sample: { task: 'generation', instruction: INSTRUCTION, input: '', output: OUTPUT, language: 'python', tests: '' },
+      reasons: [], execution: null,
       rules: Array.from({ length: GENERATION_RULES }, (_, i) => ({ rule: i + 1, pass: true, reason: 'fine' })),
       inconsistentVerdict: false, unreadableReply: null,
       tokens: { prompt: 160, completion: 70 }, usd: 0.375, requests: 2, cachedRequests: 1,
