@@ -6,6 +6,7 @@
  * The sandbox itself is injected as a {@link SampleRunner}, so this file spawns nothing.
  */
 import { hasTests, type InstructionSample } from './tasks.js';
+import { displayLanguage } from './units.js';
 
 /** What one execution ended with (the sandbox's verdicts). */
 export type ExecutionVerdict = 'passed' | 'failed' | 'timeout' | 'crashed' | 'skipped';
@@ -74,7 +75,7 @@ export function executionPlan(sample: InstructionSample): { run: SampleRunReques
   if (!hasTests(sample.task)) return undefined;
   const language = sample.language.toLowerCase();
   if (!EXECUTED_LANGUAGES.includes(language)) {
-    return { skip: skipped('language_unsupported', `${sample.language} samples are not executed (execution checks run ${EXECUTED_LANGUAGES.join(' and ')})`) };
+    return { skip: skipped('language_unsupported', `${displayLanguage(sample.language)} samples are not executed (execution checks run ${EXECUTED_LANGUAGES.map(displayLanguage).join(' and ')})`) };
   }
   const tests = sample.tests ?? '';
   if (tests.trim() === '') return { skip: skipped('no_tests', 'the sample has no tests') };
