@@ -57,7 +57,8 @@ export interface SampleExecution {
   output: string;
   /** The sandbox cut the output, or this record kept only its end. */
   outputTruncated: boolean;
-  seconds: number;
+  // No run time: records of a rerun, of shards and of an uninterrupted run must be byte-identical,
+  // and the discriminator's prompt (a cache key) must not change with the machine's load.
 }
 
 /** Characters of captured output a record keeps (the sandbox caps what it reads; this caps what is stored per sample). */
@@ -89,7 +90,7 @@ export function keptExecution(result: SampleRunResult): SampleExecution {
   return {
     verdict: result.verdict, reason: result.verdict === 'passed' ? '' : result.reason,
     skip: result.verdict === 'skipped' ? 'sandbox' : null,
-    exitCode: result.exitCode, signal: result.signal, output, outputTruncated: result.outputTruncated || cut, seconds: result.seconds,
+    exitCode: result.exitCode, signal: result.signal, output, outputTruncated: result.outputTruncated || cut,
   };
 }
 
@@ -103,7 +104,7 @@ export const QUOTED_OUTPUT_CHARS = 600;
 
 /** How the discriminator prompt's `{{execution}}` describes `execution`. */
 export function executionText(execution: SampleExecution): string {
-  if (execution.verdict === 'passed') return `passed (the tests ran without error in ${execution.seconds.toFixed(2)} s)`;
+  if (execution.verdict === 'passed') return 'passed (the tests ran without error)';
   if (execution.verdict === 'skipped') return `not run: ${execution.reason}`;
   return `${execution.verdict}: ${execution.reason}${quotedOutput(execution)}`;
 }
@@ -121,5 +122,5 @@ function quotedOutput(execution: SampleExecution): string {
 }
 
 function skipped(skip: 'no_tests' | 'language_unsupported', reason: string): SampleExecution {
-  return { verdict: 'skipped', reason, skip, exitCode: null, signal: null, output: '', outputTruncated: false, seconds: 0 };
+  return { verdict: 'skipped', reason, skip, exitCode: null, signal: null, output: '', outputTruncated: false };
 }
