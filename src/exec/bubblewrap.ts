@@ -89,7 +89,7 @@ export class BubblewrapSandbox implements Sandbox {
   commandLine(language: 'python' | 'javascript', limits: ExecLimits): string[] {
     const programPath = `${SANDBOX_DIR}/${programFileName(language)}`;
     const inner = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits));
-    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), command: inner })];
+    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
     if (!this.runAsRoot) return bwrap;
     const uid = String(oneRunUid());
     return [this.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...bwrap];
