@@ -7,7 +7,7 @@
 // Usage: node bench/exec.mjs [--runs 60] [--concurrency 1,2,3,4] [--no-write]
 // Writes bench/results/exec.json and bench/results/exec.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,15 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 const levels = args.concurrency.split(',').map(Number);
 const root = resolve(import.meta.dirname, '..');
-const { openSandbox, UnsafeSandbox, DEFAULT_EXEC_LIMITS, BubblewrapSandbox } = await import(join(root, 'dist', 'exec', 'index.js'));
+const exec = await import(join(root, 'dist', 'exec', 'index.js'));
+const { openSandbox, UnsafeSandbox, DEFAULT_EXEC_LIMITS } = exec;
+
+/** CPU seconds of this process's finished children (and theirs): /proc/self/stat's cutime + cstime. */
+function childCpuSeconds() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  // After the command name: field 3 is state, so cutime (16) and cstime (17) are at 13 and 14.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
 
 /** The workloads: what a generated sample and its tests look like (a function and a few asserts). */
 const WORKLOADS = {
@@ -44,6 +52,7 @@ async function measure(sandbox, workload, concurrency) {
   const latencies = [];
   let next = 0;
   let failures = 0;
+  const cpuBefore = childCpuSeconds();
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < runs) {
@@ -54,24 +63,37 @@ async function measure(sandbox, workload, concurrency) {
     }
   }));
   const seconds = (performance.now() - started) / 1000;
+  const cpuMs = ((childCpuSeconds() - cpuBefore) / runs) * 1000;
   latencies.sort((a, b) => a - b);
   if (failures > 0) throw new Error(`${failures} of ${runs} ${workload.language} runs did not pass: the benchmark measures passing runs`);
-  return { perSecond: runs / seconds, medianMs: latencies[Math.floor(latencies.length / 2)], p90Ms: latencies[Math.floor(latencies.length * 0.9)] };
+  return { perSecond: runs / seconds, cpuMs, medianMs: latencies[Math.floor(latencies.length / 2)], p90Ms: latencies[Math.floor(latencies.length * 0.9)] };
 }
 
-/** Median wall milliseconds of `count` runs of a command (the pieces of one run). */
-function pieceMs(argv, count = 15) {
+/** Median wall milliseconds and mean CPU milliseconds of `count` runs of a command, one at a time (the pieces of one run). */
+function piece(argv, count = 15) {
   const times = [];
+  const cpuBefore = childCpuSeconds();
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const result = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
+    const result = spawnSync(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], input: '' });
     if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(count / 2)];
+  return { wallMs: times[Math.floor(count / 2)], cpuMs: ((childCpuSeconds() - cpuBefore) / count) * 1000 };
 }
 
+/** The sandbox as tidepool starts it, running /usr/bin/true: what bubblewrap and prlimit cost alone. */
+function sandboxStartArgv() {
+  const limits = DEFAULT_EXEC_LIMITS;
+  const layout = exec.hostLayout({ python: '/usr/bin/python3', node: process.execPath });
+  const inner = exec.prlimitCommand('/usr/bin/prlimit', limits, ['/usr/bin/true']);
+  // The program's text comes from stdin (empty), the status goes to stdout (ignored).
+  const bwrap = ['/usr/bin/bwrap', ...exec.bwrapArguments(layout, { programFd: 0, programPath: '/sandbox/main.py', statusFd: 1, writableBytes: exec.writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
+  return process.getuid() === 0 ? ['/usr/bin/setpriv', '--reuid=1999999999', '--regid=1999999999', '--clear-groups', '--', ...bwrap] : bwrap;
+}
+
+const machine = describeMachine();
 const loadBefore = loadavg();
 // One warm-up round of each, so the page cache holds the interpreters.
 for (const workload of Object.values(WORKLOADS)) {
@@ -87,37 +109,36 @@ for (const [name, workload] of Object.entries(WORKLOADS)) {
     process.stderr.write(`${name} x${concurrency}: bubblewrap ${inSandbox.perSecond.toFixed(1)}/s, none ${without.perSecond.toFixed(1)}/s\n`);
   }
 }
-// Where the time of one run goes (medians of 15, one at a time).
-const bwrapTrue = new BubblewrapSandbox({ bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' }, { python: '/usr/bin/python3', node: process.execPath }, DEFAULT_EXEC_LIMITS)
-  .commandLine('python', DEFAULT_EXEC_LIMITS);
+// Where the time of one run goes (one at a time).
 const pieces = {
-  'python3 -I -B -c pass (bare start)': pieceMs(['/usr/bin/python3', '-I', '-B', '-c', 'pass']),
-  'python3 -I -S -B -c pass (no site)': pieceMs(['/usr/bin/python3', '-I', '-S', '-B', '-c', 'pass']),
-  'node -e 0 (bare start)': pieceMs([process.execPath, '-e', '0']),
-  'bwrap + prlimit, /bin/true inside (sandbox start alone)': pieceMs([...bwrapTrue.slice(0, bwrapTrue.lastIndexOf('--') + 1).filter((arg, index, all) => !(arg === '--ro-bind-data' || all[index - 1] === '--ro-bind-data' || all[index - 2] === '--ro-bind-data' || arg === '--json-status-fd' || all[index - 1] === '--json-status-fd' || (arg === '--perms' && all[index + 1] === '0444') || (arg === '0444' && all[index - 1] === '--perms'))), '/usr/bin/true']),
+  'python3 -I -B -c pass (with the site module)': piece(['/usr/bin/python3', '-I', '-B', '-c', 'pass']),
+  'python3 -I -S -B -c pass (no site module: what tidepool runs first)': piece(['/usr/bin/python3', '-I', '-S', '-B', '-c', 'pass']),
+  'node -e 0 (bare start)': piece([process.execPath, '-e', '0']),
+  'bwrap + prlimit, /usr/bin/true inside (sandbox start alone)': piece(sandboxStartArgv()),
 };
 const loadAfter = loadavg();
-const machine = describeMachine();
 const result = { machine, date: new Date().toISOString(), runs, loadBefore, loadAfter, rows, pieces, limits: DEFAULT_EXEC_LIMITS };
 
 const fmt = (value) => value.toFixed(1);
 const md = [
   '# Execution-check benchmark',
   '',
-  `${result.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; bubblewrap ${spawnSync('/usr/bin/bwrap', ['--version'], { encoding: 'utf8' }).stdout.trim()}.`,
+  `${result.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ${spawnSync('/usr/bin/bwrap', ['--version'], { encoding: 'utf8' }).stdout.trim()}.`,
   `Load average before ${loadBefore.map(fmt).join(' / ')}, after ${loadAfter.map(fmt).join(' / ')} (1 / 5 / 15 min)${loadBefore[0] > machine.cores ? ': the machine was shared with other work, so these figures are lower bounds; rerun on a quiet machine' : ''}.`,
   `Each cell: ${runs} executions of a small solution plus three asserts (\`bench/exec.mjs\`), all passing; executions per second (median / p90 latency of one run in ms).`,
   '"bubblewrap": the sandbox (new namespaces, read-only system, tmpfs, prlimit). "none": the same interpreters, limits and timeout without isolation (`--unsafe-no-sandbox`), the peer that shows what the isolation costs.',
   '',
-  '| language | concurrency | bubblewrap /s | none /s | bubblewrap median / p90 ms | none median / p90 ms |',
-  '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((row) => `| ${row.language} | ${row.concurrency} | ${fmt(row.bubblewrap.perSecond)} | ${fmt(row.none.perSecond)} | ${fmt(row.bubblewrap.medianMs)} / ${fmt(row.bubblewrap.p90Ms)} | ${fmt(row.none.medianMs)} / ${fmt(row.none.p90Ms)} |`),
+  'CPU ms / run: user + system time of the run\'s processes, which the load inflates far less than wall time; `cores x 1000 / CPU ms` is what a quiet machine of this kind could reach when the CPU is the limit. Only for "none": a sandboxed program is reaped inside its PID namespace, whose first process tidepool does not wait for, so its CPU time never reaches tidepool\'s counters; the sandbox\'s own start cost is in the table of pieces below (its first process uncounted there too).',
   '',
-  'Where one run\'s time goes (median of 15 starts, one at a time, ms):',
+  `| language | concurrency | bubblewrap /s | none /s | bubblewrap median / p90 ms | none median / p90 ms | none CPU ms / run | none CPU-bound /s on ${machine.cores} cores |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((row) => `| ${row.language} | ${row.concurrency} | ${fmt(row.bubblewrap.perSecond)} | ${fmt(row.none.perSecond)} | ${fmt(row.bubblewrap.medianMs)} / ${fmt(row.bubblewrap.p90Ms)} | ${fmt(row.none.medianMs)} / ${fmt(row.none.p90Ms)} | ${fmt(row.none.cpuMs)} | ${fmt((machine.cores * 1000) / row.none.cpuMs)} |`),
   '',
-  '| piece | ms |',
-  '| --- | ---: |',
-  ...Object.entries(pieces).map(([name, ms]) => `| ${name} | ${fmt(ms)} |`),
+  'Where one run\'s time goes (15 starts, one at a time):',
+  '',
+  '| piece | median wall ms | CPU ms |',
+  '| --- | ---: | ---: |',
+  ...Object.entries(pieces).map(([name, cost]) => `| ${name} | ${fmt(cost.wallMs)} | ${fmt(cost.cpuMs)} |`),
   '',
 ];
 if (args['no-write']) {

@@ -13,6 +13,9 @@ const CASES: readonly { name: string; request: ExecRequest; verdict: ExecVerdict
   { name: 'python exception', request: { language: 'python', solution: 'def first(items):\n    return items[0]', tests: 'assert first([]) is None' }, verdict: 'failed', reason: /IndexError/ },
   { name: 'python syntax error', request: { language: 'python', solution: 'def add(a, b)\n    return a + b', tests: 'assert add(1, 2) == 3' }, verdict: 'failed', reason: /SyntaxError/ },
   { name: 'python infinite loop', request: { language: 'python', solution: 'def spin():\n    while True:\n        pass', tests: 'spin()', limits: { wallSeconds: 3, cpuSeconds: 1 } }, verdict: 'timeout', reason: /wall-clock|CPU seconds/ },
+  // Python runs without the site module first; these need it or its absence must not change the verdict.
+  { name: 'python site builtin exit()', request: { language: 'python', solution: 'def add(a, b):\n    return a + b', tests: 'assert add(1, 1) == 2\nexit(0)' }, verdict: 'passed', reason: /^$/ },
+  { name: 'python missing module', request: { language: 'python', solution: 'import tidepool_no_such_module', tests: '' }, verdict: 'failed', reason: /ModuleNotFoundError: No module named 'tidepool_no_such_module'/ },
   { name: 'javascript right answer', request: { language: 'javascript', solution: 'function add(a, b) { return a + b; }', tests: 'const assert = require("node:assert");\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'passed', reason: /^$/ },
   { name: 'javascript right answer (ES module tests)', request: { language: 'js', solution: 'export function add(a, b) { return a + b; }', tests: 'import assert from "node:assert";\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'passed', reason: /^$/ },
   { name: 'javascript wrong answer', request: { language: 'javascript', solution: 'function add(a, b) { return a - b; }', tests: 'const assert = require("node:assert");\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'failed', reason: /AssertionError/ },

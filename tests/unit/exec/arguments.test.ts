@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../../src/errors.js';
 import {
-  bwrapArguments, DEFAULT_EXEC_LIMITS, execLanguage, interpreterCommand, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
+  bwrapArguments, DEFAULT_EXEC_LIMITS, execLanguage, interpreterCommand, needsPythonSite, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
   SANDBOX_ENV, type HostLayout,
 } from '../../../src/exec/index.js';
 
@@ -55,7 +55,15 @@ describe('languages', () => {
     const command = interpreterCommand('javascript', { python: '/usr/bin/python3', node: '/usr/bin/node' }, '/sandbox/main.js', { ...DEFAULT_EXEC_LIMITS, addressSpaceBytes: 2 * 1024 ** 3 });
     expect(command).toContain('--max-old-space-size=1024');
     expect(command.at(-1)).toBe('/sandbox/main.js');
-    expect(interpreterCommand('python', { python: '/usr/bin/python3', node: '/usr/bin/node' }, '/sandbox/main.py', DEFAULT_EXEC_LIMITS)).toEqual(['/usr/bin/python3', '-I', '-B', '/sandbox/main.py']);
+    expect(interpreterCommand('python', { python: '/usr/bin/python3', node: '/usr/bin/node' }, '/sandbox/main.py', DEFAULT_EXEC_LIMITS)).toEqual(['/usr/bin/python3', '-I', '-S', '-B', '/sandbox/main.py']);
+    expect(interpreterCommand('python', { python: '/usr/bin/python3', node: '/usr/bin/node' }, '/sandbox/main.py', DEFAULT_EXEC_LIMITS, true)).toEqual(['/usr/bin/python3', '-I', '-B', '/sandbox/main.py']);
+  });
+
+  it('runs Python again with site only when a module or a site builtin was missing', () => {
+    expect(needsPythonSite('Traceback ...\nModuleNotFoundError: No module named \'numpy\'\n')).toBe(true);
+    expect(needsPythonSite('NameError: name \'exit\' is not defined\n')).toBe(true);
+    expect(needsPythonSite('NameError: name \'solve\' is not defined\n')).toBe(false);
+    expect(needsPythonSite('AssertionError\n')).toBe(false);
   });
 
   it('prlimit carries every limit', () => {
