@@ -9,9 +9,9 @@ import { dirname } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { bwrapArguments, parseBwrapStatus, SANDBOX_DIR, type HostLayout, type RootEntry } from './bwrap-args.js';
 import { runChild, signalName } from './child.js';
-import { execLanguage, interpreterCommand, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
+import { execLanguage, interpreterCommand, needsPythonSite, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
 import { resolveExecLimits } from './limits.js';
-import type { ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
+import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun, writableBytes } from './verdict.js';
 
 /** The host's tools the sandbox uses, as absolute paths. */
@@ -86,10 +86,10 @@ export class BubblewrapSandbox implements Sandbox {
   }
 
   /** The full command line of one run (for tests and for the doctor). */
-  commandLine(language: 'python' | 'javascript', limits: ExecLimits): string[] {
+  commandLine(language: ExecLanguage, limits: ExecLimits, pythonSite = false): string[] {
     const programPath = `${SANDBOX_DIR}/${programFileName(language)}`;
-    const inner = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits));
-    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), command: inner })];
+    const inner = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite));
+    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
     if (!this.runAsRoot) return bwrap;
     const uid = String(oneRunUid());
     return [this.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...bwrap];
@@ -100,8 +100,15 @@ export class BubblewrapSandbox implements Sandbox {
     if (language === null) return skipped(`no sandboxed interpreter for language "${request.language}" (tidepool runs python and javascript)`);
     const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
     if (signal?.aborted === true) return skipped('the run was aborted before it started');
+    const first = await this.runOnce(language, limits, request, false, signal);
+    if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
+    const second = await this.runOnce(language, limits, request, true, signal);
+    return { ...second, seconds: first.seconds + second.seconds };
+  }
+
+  private async runOnce(language: ExecLanguage, limits: ExecLimits, request: ExecRequest, pythonSite: boolean, signal: AbortSignal | undefined): Promise<ExecResult> {
     const ending = await runChild({
-      argv: this.commandLine(language, limits),
+      argv: this.commandLine(language, limits, pythonSite),
       env: {},
       programData: programText(request.solution, request.tests),
       readStatus: true,

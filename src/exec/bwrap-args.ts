@@ -26,6 +26,8 @@ export interface BwrapRun {
   statusFd: number;
   /** Size of the writable tmpfs, in bytes. */
   writableBytes: number;
+  /** Size of /dev/shm (a tmpfs of its own: Python's multiprocessing needs one), in bytes. */
+  sharedMemoryBytes: number;
   /** The command to run inside (already wrapped in prlimit). */
   command: readonly string[];
 }
@@ -42,8 +44,8 @@ export const SANDBOX_ENV: Readonly<Record<string, string>> = {
 /**
  * bubblewrap's arguments: every namespace new (user, PID, IPC, UTS, cgroup, network: no network device
  * but a loopback of its own), /usr and the loader's files read-only, a fresh /proc and a minimal /dev,
- * the only writable place a size-limited tmpfs at {@link SANDBOX_DIR} (also /tmp), no home, no work
- * folder, an empty environment, all capabilities dropped, a new session (no terminal to inject input
+ * the only writable places a size-limited tmpfs at {@link SANDBOX_DIR} (also /tmp) and a small
+ * /dev/shm (the sandbox's own root and /dev are remounted read-only), no home, no work folder, an empty environment, all capabilities dropped, a new session (no terminal to inject input
  * into), and the sandbox killed when tidepool dies.
  */
 export function bwrapArguments(layout: HostLayout, run: BwrapRun): string[] {
@@ -55,9 +57,12 @@ export function bwrapArguments(layout: HostLayout, run: BwrapRun): string[] {
   }
   for (const path of layout.etcEntries) args.push('--ro-bind-try', path, path);
   for (const path of layout.extraReadOnly) args.push('--ro-bind', path, path);
-  args.push('--proc', '/proc', '--dev', '/dev');
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(run.sharedMemoryBytes), '--tmpfs', '/dev/shm');
   args.push('--size', String(run.writableBytes), '--tmpfs', SANDBOX_DIR, '--symlink', SANDBOX_DIR, '/tmp');
   args.push('--perms', '0444', '--ro-bind-data', String(run.programFd), run.programPath);
+  // bubblewrap builds the sandbox's root on a tmpfs of its own, writable until remounted: / and /dev
+  // read-only leave the two size-limited tmpfs above as the only places a program can write.
+  args.push('--remount-ro', '/dev', '--remount-ro', '/');
   args.push('--chdir', SANDBOX_DIR, '--clearenv');
   for (const [name, value] of Object.entries(SANDBOX_ENV)) args.push('--setenv', name, value);
   args.push('--json-status-fd', String(run.statusFd), '--', ...run.command);

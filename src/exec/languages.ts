@@ -40,12 +40,14 @@ export function programText(solution: string, tests: string): string {
 /**
  * The command line that runs `programPath`.
  * Python: `-I` (isolated: no environment variables, no user site folder, the script's folder not on the
- * path), `-B` (no .pyc files written). Node: its heap capped at half the address space (V8 aborts with a
+ * path), `-B` (no .pyc files written), and `-S` (no `site` module: it halves Python's start, measured in
+ * bench/exec.mjs) unless `pythonSite`; a program that needed `site` (a package from site-packages, the
+ * `exit()` builtin) is run again with it ({@link needsPythonSite}). Node: its heap capped at half the address space (V8 aborts with a
  * clear "heap out of memory" instead of failing an mmap), module syntax detected (`import` works
  * as well as `require`), no warnings about experimental features.
  */
-export function interpreterCommand(language: ExecLanguage, interpreters: Interpreters, programPath: string, limits: ExecLimits): string[] {
-  if (language === 'python') return [interpreters.python, '-I', '-B', programPath];
+export function interpreterCommand(language: ExecLanguage, interpreters: Interpreters, programPath: string, limits: ExecLimits, pythonSite = false): string[] {
+  if (language === 'python') return pythonSite ? [interpreters.python, '-I', '-B', programPath] : [interpreters.python, '-I', '-S', '-B', programPath];
   const heapMiB = Math.max(64, Math.floor(limits.addressSpaceBytes / 2 / 1024 ** 2));
   return [interpreters.node, `--max-old-space-size=${heapMiB}`, '--experimental-detect-module', '--no-warnings', programPath];
 }
@@ -68,4 +70,12 @@ export function prlimitCommand(prlimit: string, limits: ExecLimits, command: rea
     '--',
     ...command,
   ];
+}
+
+/**
+ * Whether a Python program that failed without the `site` module may pass with it: a module not found
+ * (site-packages are on the path only through `site`) or one of the builtins `site` adds.
+ */
+export function needsPythonSite(output: string): boolean {
+  return /^(ModuleNotFoundError: No module named|NameError: name '(exit|quit|help|copyright|credits|license)' is not defined)/m.test(output);
 }

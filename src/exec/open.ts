@@ -39,12 +39,13 @@ export interface SandboxOptions {
 type Found = { ok: true; tools: SandboxTools; interpreters: Interpreters } | { ok: false; reason: string };
 
 function findTools(options: SandboxOptions): Found {
-  const bwrap = options.tools?.bwrap ?? firstExisting(TOOL_PLACES.bwrap);
-  const prlimit = options.tools?.prlimit ?? firstExisting(TOOL_PLACES.prlimit);
-  const setpriv = options.tools?.setpriv ?? firstExisting(TOOL_PLACES.setpriv);
+  const given = (path: string | undefined, places: readonly string[]): string | null => (path === undefined ? firstExisting(places) : firstExisting([path]));
+  const bwrap = given(options.tools?.bwrap, TOOL_PLACES.bwrap);
+  const prlimit = given(options.tools?.prlimit, TOOL_PLACES.prlimit);
+  const setpriv = given(options.tools?.setpriv, TOOL_PLACES.setpriv);
   const python = options.interpreters?.python ?? firstExisting(TOOL_PLACES.python);
   const missing: string[] = [];
-  if (bwrap === null) missing.push(`bubblewrap (bwrap, looked for at ${TOOL_PLACES.bwrap.join(', ')})`);
+  if (bwrap === null) missing.push(`bubblewrap (bwrap, looked for at ${(options.tools?.bwrap === undefined ? TOOL_PLACES.bwrap : [options.tools.bwrap]).join(', ')})`);
   if (prlimit === null) missing.push(`prlimit (util-linux, looked for at ${TOOL_PLACES.prlimit.join(', ')})`);
   if (setpriv === null && process.getuid?.() === 0) missing.push(`setpriv (util-linux, needed when running as root, looked for at ${TOOL_PLACES.setpriv.join(', ')})`);
   if (missing.length > 0 || bwrap === null || prlimit === null) return { ok: false, reason: `not found: ${missing.join('; ')}` };

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipped } from './bubblewrap.js';
 import { runChild } from './child.js';
-import { execLanguage, interpreterCommand, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
+import { execLanguage, interpreterCommand, needsPythonSite, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
 import { resolveExecLimits } from './limits.js';
-import type { ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
+import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun } from './verdict.js';
 
 /** What tidepool prints when it runs generated code without a sandbox. */
@@ -41,12 +41,19 @@ export class UnsafeSandbox implements Sandbox {
     if (language === null) return skipped(`no interpreter for language "${request.language}" (tidepool runs python and javascript)`);
     const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
     if (signal?.aborted === true) return skipped('the run was aborted before it started');
+    const first = await this.runOnce(language, limits, request, false, signal);
+    if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
+    const second = await this.runOnce(language, limits, request, true, signal);
+    return { ...second, seconds: first.seconds + second.seconds };
+  }
+
+  private async runOnce(language: ExecLanguage, limits: ExecLimits, request: ExecRequest, pythonSite: boolean, signal: AbortSignal | undefined): Promise<ExecResult> {
     const folder = await mkdtemp(join(this.tempRoot, 'tidepool-exec-'));
     try {
       const programPath = join(folder, programFileName(language));
       await writeFile(programPath, programText(request.solution, request.tests), { mode: 0o600 });
       const ending = await runChild({
-        argv: prlimitCommand(this.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits)),
+        argv: prlimitCommand(this.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite)),
         env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: folder, TMPDIR: folder, LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8' },
         cwd: folder,
         wallSeconds: limits.wallSeconds,

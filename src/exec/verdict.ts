@@ -35,13 +35,13 @@ const SIGNAL_MEANINGS: Readonly<Record<string, string>> = {
 
 /** Lines that mean a resource limit was hit rather than the program being wrong. */
 const LIMIT_LINES: readonly { pattern: RegExp; reason: (limits: ExecLimits) => string }[] = [
-  { pattern: /^MemoryError\b|heap out of memory|Cannot allocate memory|std::bad_alloc|out of memory/m, reason: (limits) => `ran out of memory (address-space limit ${mib(limits.addressSpaceBytes)})` },
+  { pattern: /^MemoryError\b|heap out of memory|Array buffer allocation failed|Cannot allocate memory|std::bad_alloc|out of memory/m, reason: (limits) => `ran out of memory (address-space limit ${mib(limits.addressSpaceBytes)})` },
   { pattern: /Resource temporarily unavailable|EAGAIN|can't start new thread|uv_thread_create/m, reason: (limits) => `hit the process limit (${limits.processes} processes and threads)` },
   { pattern: /Too many open files|EMFILE/m, reason: (limits) => `hit the open-file limit (${limits.openFiles})` },
   { pattern: /File too large|EFBIG|No space left on device|ENOSPC/m, reason: (limits) => `hit the file-size limit (${mib(limits.fileSizeBytes)} a file, ${mib(writableBytes(limits))} in all)` },
 ];
 
-/** Size of the run's writable folder: four times the file-size limit, at least 16 MiB. */
+/** Size of the run's writable folder: four times the file-size limit, at least 16 MiB (/dev/shm adds one file-size limit more). */
 export function writableBytes(limits: ExecLimits): number {
   return Math.max(16 * 1024 ** 2, 4 * limits.fileSizeBytes);
 }
