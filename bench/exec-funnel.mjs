@@ -133,6 +133,7 @@ for (const mode of ['codeocean', 'oss-instruct']) {
   lines.push(`| ${mode} | **all** | ${on.units} | ${off.accepted} | ${on.accepted} | ${pct(off.accepted, off.units)} | ${pct(on.accepted, on.units)} | wall ${off.seconds.toFixed(1)} s off, ${on.seconds.toFixed(1)} s on; ${on.execution.ran} sandbox runs |`);
 }
 lines.push('', 'Skip reasons with execution on: ' + runs.filter((run) => run.execute).map((run) => `${run.mode}: ${Object.entries(run.skipped).map(([key, n]) => `${key} x${n}`).join(', ') || 'none'}`).join('; ') + '.');
+lines.push('', 'The scripted discriminator rejects a hash-chosen share of the prompts it sees, and with execution on its prompt shows the result, so its own rejections fall on other samples than with execution off: compare the rates, not sample by sample. Wall times include the sandbox runs (2 at once) on a loaded machine.');
 lines.push('', 'Execution rejects a sample whose own tests fail (`execution_failed`, `execution_timeout`, `execution_crashed`) before the discriminator is asked; Go samples are counted as skipped (`language_unsupported`) and judged as before. Summarization and translation samples carry no tests and are not executed.');
 const markdown = `${lines.join('\n')}\n`;
 process.stdout.write(markdown);

@@ -114,8 +114,7 @@ describe('generate (CodeOcean)', () => {
 
   it('keeps --concurrency requests in flight (the server counts)', async () => {
     const llm = await server(scriptedModel({ latencyMs: 40 }), { recordRequests: false });
-    // Execution off: units waiting for a sandbox slot (--exec-concurrency) would hold requests back.
-    await generate('concurrency', llm, { execute: false, concurrency: 12, poolEpoch: 64, limit: 12 });
+    await generate('concurrency', llm, { concurrency: 12, poolEpoch: 64, limit: 12 });
     expect(llm.stats.maxInFlight).toBe(12);
   });
 });
