@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'E_OUTPUT_LOCKED'
   | 'E_INPUT_MISMATCH'
   | 'E_LAUNCHER'
+  | 'E_SANDBOX_UNAVAILABLE'
   | 'E_INTERNAL';
 
 /** Exit status for user errors (bad input, bad flags). */

@@ -101,4 +101,9 @@ export interface DoctorFacts {
   hubCache: HubCacheFact | null;
   /** The `/v1/embeddings` servers checked (`doctor --endpoint`, or OPENAI_BASE_URL); null when none was named. */
   endpoints: EndpointFact[] | null;
+  /** Whether generated code can run in the bubblewrap sandbox here (`generate --execute`); absent when not probed. */
+  sandbox?: SandboxFact | null;
 }
+
+/** The sandbox probe's answer: a trivial program ran in the real sandbox, or why it did not. */
+export type SandboxFact = { ok: true; version: string } | { ok: false; reason: string };

@@ -11,7 +11,7 @@ import { scanHubCache } from '../embedders/hub/cache-scan.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
 import { summarizeDawnOutput } from './dawn-messages.js';
 import { checkEndpoints, type EndpointCheckSettings } from './endpoints.js';
-import type { DoctorFacts, IcdFact, OnnxFact, VulkanFact, WebGpuFact } from './facts.js';
+import type { DoctorFacts, IcdFact, OnnxFact, SandboxFact, VulkanFact, WebGpuFact } from './facts.js';
 
 /** Options of {@link gatherDoctorFacts}. */
 export interface ProbeOptions {
@@ -29,6 +29,8 @@ export interface ProbeOptions {
   hub?: HubSettings;
   /** The embedding servers to check; none when absent or with no URL. */
   endpoints?: EndpointCheckSettings;
+  /** The sandbox probe (the CLI passes {@link probeSandbox}); no sandbox section when absent. */
+  sandbox?: () => Promise<SandboxFact>;
 }
 
 /** Where Debian's chromium package puts SwiftShader's ICD manifest (a CPU Vulkan driver). */
@@ -50,6 +52,7 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
   const webgpuProbe = options.webgpu ?? (() => probeWebGpuInChild(options.env));
   // The servers are asked while the local probes run: their time limits then add nothing to the doctor's time.
   const endpoints = options.endpoints === undefined || options.endpoints.urls.length === 0 ? Promise.resolve(null) : checkEndpoints(options.endpoints);
+  const sandbox = options.sandbox === undefined ? Promise.resolve(null) : options.sandbox().catch((error: unknown): SandboxFact => ({ ok: false, reason: (error as Error).message }));
   const [webgpu, onnx] = [await webgpuProbe(), await (options.onnx ?? probeOnnx)()];
   return {
     platform,
@@ -61,6 +64,7 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
     nvidiaDriver: readFirstLine(join(root, '/proc/driver/nvidia/version')),
     hubCache: options.hub === undefined ? null : { ...(await scanHubCache(options.hub.cacheDir)), endpoint: options.hub.endpoint, offline: options.hub.offline },
     endpoints: await endpoints,
+    ...(options.sandbox === undefined ? {} : { sandbox: await sandbox }),
   };
 }
 

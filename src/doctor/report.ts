@@ -3,6 +3,7 @@
  * and the text `tidepool doctor` prints.
  */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
+import { SANDBOX_FIX } from '../exec/index.js';
 import type { EndpointFact } from './endpoints.js';
 import type { DoctorFacts, HubCacheFact, IcdFact } from './facts.js';
 
@@ -90,7 +91,18 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
     const failure = endpoint.probe?.ok === false ? endpoint.probe.failure : !endpoint.models.ok && endpoint.probe === null ? endpoint.models.failure : null;
     if (failure !== null) advice.push(`The embedding server ${endpoint.url} ${failure.kind === 'other' ? 'failed' : 'did not work'}: ${failure.message}.`);
   }
+  if (facts.sandbox?.ok === false) advice.push(`Generated code cannot run in the sandbox here (${facts.sandbox.reason}): \`generate --execute\` refuses to run. ${SANDBOX_FIX}`);
   return { facts, status: { webgpu: status, onnxCuda, onnxWebgpu }, advice };
+}
+
+/** The sandbox section of the printed report. */
+function sandboxLines(sandbox: NonNullable<DoctorFacts['sandbox']>): string[] {
+  return [
+    'Sandbox (bubblewrap), used by `generate --execute`',
+    sandbox.ok
+      ? `  works: bubblewrap ${sandbox.version}; a test program ran with no network, a read-only system, no home and no environment, under resource limits`
+      : `  does not work: ${sandbox.reason}`,
+  ];
 }
 
 function describe(adapter: AdapterDescription | null): string {
@@ -207,6 +219,7 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   if (facts.hubCache !== null) lines.push('', ...hubCacheLines(facts.hubCache));
   if (facts.endpoints !== null) lines.push('', ...endpointLines(facts.endpoints));
+  if (facts.sandbox !== undefined && facts.sandbox !== null) lines.push('', ...sandboxLines(facts.sandbox));
   lines.push('', report.advice.length === 0 ? 'Everything tidepool can use is working.' : 'What to do:');
   for (const item of report.advice) lines.push(`  - ${item}`);
   return `${lines.join('\n')}\n`;

@@ -4,7 +4,8 @@
  * rejections; tokens and cost per accepted sample. Pure and JSON-serialisable (it is checkpointed).
  * Its shape and the queries `report` shares live in `store/funnel.ts`; this is how `generate` fills it.
  */
-import { funnelTotal, reasonLabel, topReasons, type Funnel, type FunnelCounts } from '../store/funnel.js';
+import { executionTotal, funnelTotal, reasonLabel, topReasons, type Funnel, type FunnelCounts } from '../store/funnel.js';
+import { EXECUTION_VERDICTS } from './execution.js';
 import type { UnitOutcome } from './unit.js';
 
 /** Adds one finished unit. */
@@ -19,6 +20,15 @@ export function addToFunnel(funnel: Funnel, task: string, language: string, outc
   counts.promptTokens += outcome.tokens.prompt;
   counts.completionTokens += outcome.tokens.completion;
   counts.usd = counts.usd === null || outcome.usd === null ? null : counts.usd + outcome.usd;
+  const execution = outcome.execution ?? null;
+  if (execution !== null) {
+    const verdicts = ((funnel.execution ??= {})[key] ??= {});
+    verdicts[execution.verdict] = (verdicts[execution.verdict] ?? 0) + 1;
+    if (execution.skip !== null) {
+      const skipped = (funnel.skipped ??= {});
+      skipped[`${task}/${execution.skip}`] = (skipped[`${task}/${execution.skip}`] ?? 0) + 1;
+    }
+  }
   if (!outcome.accepted) {
     for (const code of new Set(outcome.reasons.map((reason) => reason.code))) funnel.reasons[`${task}/${code}`] = (funnel.reasons[`${task}/${code}`] ?? 0) + 1;
   }
@@ -56,7 +66,17 @@ export function formatFunnel(funnel: Funnel): string {
     const top = topReasons(funnel, 3, task);
     return top.length === 0 ? '' : `  ${task}: ${top.map((entry) => `${reasonLabel(funnel, task, entry.code)} x${entry.count}`).join(', ')}`;
   }).filter((text) => text !== '');
-  return [line(header), ...rows.map(line), ...(reasons.length > 0 ? ['top reject reasons:', ...reasons] : [])].join('\n');
+  return [line(header), ...rows.map(line), ...executionLines(funnel), ...(reasons.length > 0 ? ['top reject reasons:', ...reasons] : [])].join('\n');
+}
+
+/** `executed: 40 (passed 31, failed 6, timeout 1, skipped 2: language_unsupported x2)`, or nothing when no sample was executed. */
+function executionLines(funnel: Funnel): string[] {
+  const total = executionTotal(funnel);
+  const count = Object.values(total).reduce((sum, n) => sum + n, 0);
+  if (count === 0) return [];
+  const verdicts = EXECUTION_VERDICTS.filter((verdict) => (total[verdict] ?? 0) > 0).map((verdict) => `${verdict} ${total[verdict]}`);
+  const skips = Object.entries(funnel.skipped ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([key, n]) => `${key} x${n}`);
+  return [`executed: ${count} (${verdicts.join(', ')})${skips.length > 0 ? `; skipped: ${skips.join(', ')}` : ''}`];
 }
 
 function row(task: string, language: string, counts: FunnelCounts): string[] {

@@ -17,6 +17,8 @@ export function hashConfig(resolved: ResolvedGenerateOptions, prompts: PromptSet
     poolCapacity: resolved.poolCapacity, poolEpoch: resolved.poolEpoch, goodExamples: resolved.goodExamples, badExamples: resolved.badExamples,
     prompts: Object.values(prompts).map((prompt) => [prompt.name, prompt.version]),
     coreset: coresetSha, pairs: pairs.sha256 ?? `bytes=${pairs.bytes}`,
+    // Added only when on, so jobs without execution checks keep the identity they had before they existed.
+    ...(resolved.execute === true ? { execution: { requirePass: resolved.requirePass } } : {}),
   };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
 }
@@ -33,6 +35,7 @@ export function manifestParameters(resolved: ResolvedGenerateOptions, identity: 
     goodExamples: resolved.goodExamples, badExamples: resolved.badExamples, prompts: resolved.prompts ?? null,
     promptVersions: identity.promptVersions, prices: resolved.prices ?? null, maxAnswerBytes: resolved.maxAnswerBytes,
     batch: resolved.batch,
+    execute: resolved.execute, execConcurrency: resolved.execConcurrency, requirePass: resolved.requirePass, unsafeNoSandbox: resolved.unsafeNoSandbox,
   };
 }
 

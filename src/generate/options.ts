@@ -1,5 +1,7 @@
 /** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
 import { displayEndpoint, parseEndpointList } from './endpoints/spec.js';
+import { availableParallelism } from 'node:os';
+import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';
@@ -103,6 +105,18 @@ export interface GenerateOptions {
   batch?: boolean | undefined;
   /** `--batch`: seconds between polls of a running batch. @default 30 */
   pollInterval?: number | undefined;
+  /**
+   * Run each generation, repair and OSS-Instruct sample's tests in the sandbox (Python and JavaScript).
+   * Undefined: on where the sandbox check passes, off (with a one-line note) where it does not;
+   * true: on, and a sandbox that cannot run stops the run with `E_SANDBOX_UNAVAILABLE`. @default undefined
+   */
+  execute?: boolean | undefined;
+  /** Sandbox runs at once. @default the machine's cores (`os.availableParallelism()`) */
+  execConcurrency?: number | undefined;
+  /** A sample must pass its tests to be accepted (a skipped execution rejects it too). @default false */
+  requirePass?: boolean | undefined;
+  /** Run samples without the sandbox where bubblewrap cannot run (limits and timeout still apply; no isolation). @default false */
+  unsafeNoSandbox?: boolean | undefined;
   /** `I/N`: generate only shard I of N (0-based) of the plan's units into the shared output folder, then merge if it is the last. */
   shard?: string | undefined;
   /** Only merge the finished shards' parts into the usual outputs. @default false */
@@ -114,13 +128,15 @@ export interface GenerateOptions {
   log?: ((line: string) => void) | undefined;
 }
 
-type DefaultedFields0 = Omit<GenerateOptions, 'endpointKeys' | 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log' | 'shard'>;
+type DefaultedFields0 = Omit<GenerateOptions, 'endpointKeys' | 'execute' | 'discriminatorModel' | 'rpm' | 'tpm' | 'maxUsd' | 'maxTokens' | 'limit' | 'prompts' | 'prices' | 'progress' | 'signal' | 'log' | 'shard'>;
 type DefaultedFields = { [K in keyof DefaultedFields0]-?: Exclude<DefaultedFields0[K], undefined> };
 
 /** Every option resolved. */
 export interface ResolvedGenerateOptions extends DefaultedFields {
   /** The endpoints of `baseURL`, each with its key (at least one). */
   endpoints: ResolvedEndpoint[];
+  /** `auto` until the job is prepared (see `prepareGenerate`), which settles it on the sandbox check. */
+  execute: boolean | 'auto';
   discriminatorModel: string | null;
   rpm: number | undefined;
   tpm: number | undefined;
@@ -174,6 +190,10 @@ export const GENERATE_OPTIONS: OptionTable = {
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   batch: option(KINDS.boolean, '--batch'),
   pollInterval: option(POSITIVE_NUMBER, '--poll-interval'),
+  execute: option(KINDS.boolean, '--no-execute'),
+  execConcurrency: option(KINDS.positive, '--exec-concurrency'),
+  requirePass: option(KINDS.boolean, '--require-pass'),
+  unsafeNoSandbox: option(KINDS.boolean, '--unsafe-no-sandbox'),
   shard: option(KINDS.string, '--shard'),
   merge: option(KINDS.boolean, '--merge'),
 };
@@ -209,6 +229,9 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
   const isTrue = (value: unknown): boolean => value === true;
   if (isTrue(batch) && endpoints.length > 1) problems.add(`{name} sends every request through one provider's Batch API: give {name} one endpoint (it lists ${endpoints.length})`, 'batch', 'baseURL');
   if (isTrue(batch) && (shard !== undefined || isTrue(merge))) problems.add('{name} does not run sharded yet: leave out {name} and {name} (one batch job already spreads over the provider)', 'batch', 'shard', 'merge');
+  const execute = problems.value('execute', options.execute) ?? 'auto';
+  const requirePass = problems.value('requirePass', options.requirePass, false);
+  if (requirePass && execute === false) problems.add('{name} needs execution checks: drop {name}', 'requirePass', 'execute');
   if (shard !== undefined && merge) problems.add('{name} and {name} exclude each other: a shard merges by itself when it finishes last; --merge alone merges finished shards', 'shard', 'merge');
   const resolved: ResolvedGenerateOptions = {
     data: options.data, coreset: options.coreset, out: options.out, model: options.model,
@@ -231,6 +254,8 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     maxAnswerBytes: problems.value('maxAnswerBytes', options.maxAnswerBytes) ?? answerByteLimit(replyTokens),
     unreachableSeconds: problems.value('unreachableSeconds', options.unreachableSeconds, 60),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 2),
+    execute, execConcurrency: problems.value('execConcurrency', options.execConcurrency) ?? availableParallelism(), requirePass,
+    unsafeNoSandbox: problems.value('unsafeNoSandbox', options.unsafeNoSandbox, false),
     progress: options.progress, signal: options.signal, log: options.log ?? (() => {}), shard, merge,
   };
   problems.throwIfAny();

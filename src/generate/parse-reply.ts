@@ -3,7 +3,7 @@
  * block, or one surrounded by prose. Failures come back as data with a message meant to be sent back
  * to the model on the single retry ("Expected a JSON object with fields ...; found ...").
  */
-import { requiredFields, type GenerateTask, type InstructionSample } from './tasks.js';
+import { hasTests, requiredFields, type GenerateTask, type InstructionSample } from './tasks.js';
 
 /** A parsed reply, or why it could not be parsed. */
 export type ParseResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
@@ -63,7 +63,8 @@ export function parseReply(reply: string | null | undefined, fields: readonly st
 /**
  * Checks a parsed object against the sample shape of `task` (see `tasks.ts`): required string fields
  * non-empty, `input` a string when present, `targetLanguage` different from `language` for
- * translation. Extra fields are ignored; the sample's `task` is always the argument.
+ * translation; `tests` a string when present (tasks with tests; an absent one reads as empty).
+ * Extra fields are ignored; the sample's `task` is always the argument.
  */
 export function validateSample(value: Record<string, unknown>, task: GenerateTask): ValidationResult {
   const problems: FieldProblem[] = [];
@@ -79,6 +80,12 @@ export function validateSample(value: Record<string, unknown>, task: GenerateTas
     return raw;
   };
   const sample: InstructionSample = { task, instruction: read('instruction'), input: read('input'), output: read('output'), language: read('language') };
+  // Tests are asked for, but a reply without them is still a sample: its execution is `skipped` (no tests).
+  if (hasTests(task)) {
+    // A list of assert lines is read as those lines: the meaning is plain, and a retry would cost a request.
+    const tests = value.tests;
+    sample.tests = Array.isArray(tests) && tests.every((line) => typeof line === 'string') ? tests.join('\n') : read('tests');
+  }
   if (task === 'translation') {
     sample.targetLanguage = read('targetLanguage');
     if (sample.targetLanguage.trim() !== '' && sample.targetLanguage.trim().toLowerCase() === sample.language.trim().toLowerCase()) {

@@ -46,7 +46,8 @@ function badBlock(entry: PoolEntry): string {
 function exampleBlock(heading: string, entry: PoolEntry): string {
   const { sample } = entry;
   const language = sample.targetLanguage === undefined ? `Language: ${sample.language}` : `Language: ${sample.language} -> ${sample.targetLanguage}`;
-  return [heading, language, field('Instruction', sample.instruction), field('Input', sample.input), field('Output', sample.output)].join('\n');
+  const tests = sample.tests === undefined ? [] : [field('Tests', sample.tests)];
+  return [heading, language, field('Instruction', sample.instruction), field('Input', sample.input), field('Output', sample.output), ...tests].join('\n');
 }
 
 function rejectedBlock(entry: PoolEntry): string {

@@ -54,6 +54,7 @@ function entryShapeProblems(entry: unknown, task: string): string[] {
   for (const field of ['instruction', 'input', 'output', 'language'] as const) {
     if (typeof sample[field] !== 'string') problems.push(`.sample.${field} must be a string, found ${describeValue(sample[field])}`);
   }
+  if (sample.tests !== undefined && typeof sample.tests !== 'string') problems.push(`.sample.tests must be a string when present, found ${describeValue(sample.tests)}`);
   if (sample.targetLanguage !== undefined && typeof sample.targetLanguage !== 'string') problems.push(`.sample.targetLanguage must be a string when present, found ${describeValue(sample.targetLanguage)}`);
   if (problems.length === 0 && entry.id !== sampleId(sample as unknown as InstructionSample)) {
     problems.push(`.id ${JSON.stringify(entry.id)} does not match its sample (expected ${JSON.stringify(sampleId(sample as unknown as InstructionSample))})`);

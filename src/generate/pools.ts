@@ -24,9 +24,10 @@ export const DEFAULT_POOL_CAPACITY = 24;
 const NO_ENTRIES: readonly PoolEntry[] = Object.freeze([]);
 
 function frozenEntry(id: string, entry: Omit<PoolEntry, 'id'>): PoolEntry {
-  const { task, instruction, input, output, language, targetLanguage } = entry.sample;
+  const { task, instruction, input, output, language, targetLanguage, tests } = entry.sample;
   const sample: InstructionSample = { task, instruction, input, output, language };
   if (targetLanguage !== undefined) sample.targetLanguage = targetLanguage;
+  if (tests !== undefined) sample.tests = tests;
   return Object.freeze({ id, unit: entry.unit, rowId: entry.rowId, sample: Object.freeze(sample), reasons: Object.freeze([...entry.reasons]) as string[] });
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { TidepoolError } from '../errors.js';
 
 const GENERATOR = ['code', 'language', 'examples'] as const;
-const DISCRIMINATOR = ['code', 'language', 'instruction', 'input', 'output', 'examples'] as const;
+const DISCRIMINATOR = ['code', 'language', 'instruction', 'input', 'output', 'tests', 'execution', 'examples'] as const;
 
 /** Every prompt and the placeholders its file may use. */
 export const PROMPT_PLACEHOLDERS = {

@@ -2,6 +2,7 @@
  * The lines of `instructions.jsonl` and `rejected.jsonl`: the sample in the shape trainers read, plus
  * provenance (source row, task, seed, models, prompt versions, pool snapshot, verdict, tokens). Pure.
  */
+import type { SampleExecution } from './execution.js';
 import type { RuleAnswer } from './verdict.js';
 import type { RejectReason, RejectStage, UnitOutcome } from './unit.js';
 import type { WorkUnit } from './units.js';
@@ -30,6 +31,8 @@ export interface Provenance {
   poolSnapshot: string;
   verdict: 'accept' | 'reject' | null;
   rules: RuleAnswer[] | null;
+  /** The run of the sample's tests (verdict, bounded output); null when not executed (execution off, or a task without tests). */
+  execution: SampleExecution | null;
   tokens: { prompt: number; completion: number };
   requests: number;
   cachedRequests: number;
@@ -44,6 +47,8 @@ export interface InstructionRecord {
   instruction: string;
   input: string;
   output: string;
+  /** Assert-style tests of `output` (generation, repair, oss-instruct). */
+  tests?: string;
   provenance: Provenance;
 }
 
@@ -55,7 +60,7 @@ export interface RejectedRecord {
   stage: RejectStage;
   reasons: RejectReason[];
   /** The sample as generated, when its reply could be read. */
-  sample: { instruction: string; input: string; output: string; targetLanguage?: string } | null;
+  sample: { instruction: string; input: string; output: string; targetLanguage?: string; tests?: string } | null;
   /** The generator's unreadable reply (truncated), when it could not be read. */
   reply: string | null;
   provenance: Provenance;
@@ -76,15 +81,17 @@ export function unitRecord(unit: WorkUnit, outcome: UnitOutcome, run: RunIdentit
     poolSnapshot,
     verdict: judged ? (outcome.accepted ? 'accept' : 'reject') : null,
     rules: outcome.rules,
+    execution: outcome.execution ?? null,
     tokens: { ...outcome.tokens }, requests: outcome.requests, cachedRequests: outcome.cachedRequests,
   };
   const id = unit.key;
   const targetLanguage = unit.targetLanguage === undefined ? {} : { targetLanguage: unit.targetLanguage };
+  const tests = outcome.sample?.tests === undefined ? {} : { tests: outcome.sample.tests };
   if (outcome.accepted && outcome.sample !== null) {
     const { instruction, input, output } = outcome.sample;
-    return { accepted: true, record: { id, task: unit.task, language: unit.language, ...targetLanguage, instruction, input, output, provenance } };
+    return { accepted: true, record: { id, task: unit.task, language: unit.language, ...targetLanguage, instruction, input, output, ...tests, provenance } };
   }
-  const sample = outcome.sample === null ? null : { instruction: outcome.sample.instruction, input: outcome.sample.input, output: outcome.sample.output, ...targetLanguage };
+  const sample = outcome.sample === null ? null : { instruction: outcome.sample.instruction, input: outcome.sample.input, output: outcome.sample.output, ...targetLanguage, ...tests };
   const reply = outcome.unreadableReply === null ? null : outcome.unreadableReply.length > REPLY_KEEP ? `${outcome.unreadableReply.slice(0, REPLY_KEEP)}… (truncated)` : outcome.unreadableReply;
   return { accepted: false, record: { id, task: unit.task, language: unit.language, stage: outcome.stage ?? 'generator', reasons: outcome.reasons, sample, reply, provenance } };
 }

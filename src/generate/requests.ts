@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { renderPrompt, type Prompt, type PromptName, type PromptSet } from './prompts.js';
-import type { GenerateTask, InstructionSample } from './tasks.js';
+import { hasTests, type GenerateTask, type InstructionSample } from './tasks.js';
 import { displayLanguage, type WorkUnit } from './units.js';
 
 /** One chat message. */
@@ -77,12 +77,18 @@ export function generatorSpec(unit: WorkUnit, code: string, examples: string, pr
   return spec(prompt, renderPrompt(prompt, values), params, `tidepool_sample_${schemaTask(unit.task)}`, sampleSchema(unit));
 }
 
-/** The discriminator request judging `sample`, made by the generator for `unit`. */
-export function discriminatorSpec(unit: WorkUnit, code: string, sample: InstructionSample, examples: string, prompts: PromptSet, params: RoleParams): ChatSpec {
+/** What the discriminator prompt's `{{execution}}` says when the sample's tests were not run. */
+export const EXECUTION_NOT_RUN = 'not run (execution checks are off for this run)';
+
+/**
+ * The discriminator request judging `sample`, made by the generator for `unit`.
+ * @param execution the text of the sample's execution result ({@link EXECUTION_NOT_RUN} when its tests were not run)
+ */
+export function discriminatorSpec(unit: WorkUnit, code: string, sample: InstructionSample, examples: string, prompts: PromptSet, params: RoleParams, execution: string = EXECUTION_NOT_RUN): ChatSpec {
   const prompt = prompts[discriminatorPromptName(unit.task)];
   const values: Record<string, string> = {
     code: unit.seed?.text ?? code, language: displayLanguage(unit.language), examples,
-    instruction: sample.instruction, input: sample.input, output: sample.output,
+    instruction: sample.instruction, input: sample.input, output: sample.output, tests: sample.tests ?? '', execution,
   };
   if (unit.targetLanguage !== undefined) values.target_language = displayLanguage(unit.targetLanguage);
   return spec(prompt, renderPrompt(prompt, values), params, `tidepool_verdict_${schemaTask(unit.task)}`, verdictSchema(countRules(prompt.text)));
@@ -166,9 +172,9 @@ function schemaTask(task: GenerateTask): string {
 const sampleSchemas = new Map<string, Record<string, unknown>>();
 const verdictSchemas = new Map<number, Record<string, unknown>>();
 
-/** JSON schema of a sample of `unit`'s task, pinning the languages (one object per language pair). */
+/** JSON schema of a sample of `unit`'s task, pinning the languages, with `tests` where the task has them (one object per language pair and shape). */
 function sampleSchema(unit: WorkUnit): Record<string, unknown> {
-  const id = `${unit.language}\u0000${unit.targetLanguage ?? ''}`;
+  const id = `${unit.language}\u0000${unit.targetLanguage ?? ''}\u0000${hasTests(unit.task)}`;
   let schema = sampleSchemas.get(id);
   if (schema === undefined) sampleSchemas.set(id, (schema = buildSampleSchema(unit)));
   return schema;
@@ -181,6 +187,7 @@ function buildSampleSchema(unit: WorkUnit): Record<string, unknown> {
     output: { type: 'string' },
     language: { type: 'string', enum: [displayLanguage(unit.language)] },
   };
+  if (hasTests(unit.task)) properties.tests = { type: 'string' };
   if (unit.targetLanguage !== undefined) properties.targetLanguage = { type: 'string', enum: [displayLanguage(unit.targetLanguage)] };
   return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
 }

@@ -37,6 +37,10 @@ import { retryFailedUnits } from './retry-rounds.js';
 import { FoldingScheduler } from './scheduler.js';
 import { initialState, readState, writeState, type GenerateState, type JournalEntry } from './state.js';
 import { cpuSeconds, group, ruleNames, tally } from './summary.js';
+import { ExecutionLog, journaledRunner, type ExecutionCounts } from './exec-log.js';
+import type { SampleRunner } from './execution.js';
+import { chooseRunner, type SandboxAccess } from './sandbox-choice.js';
+import { executionTotal } from '../store/funnel.js';
 import { processUnit } from './unit.js';
 import { planUnits, type SourceRow, type WorkUnit } from './units.js';
 
@@ -70,6 +74,8 @@ export interface GenerateSummary {
   stopped: string | null;
   /** `--batch` runs: the folder's batches and the time spent waiting for them. */
   batches?: BatchSummary;
+  /** Execution checks: the sandbox (`bubblewrap`, `none` under --unsafe-no-sandbox; null: off), samples per verdict, runs this process made and runs taken from the journal. */
+  execution: { sandbox: string | null; verdicts: Record<string, number>; ran: number; journaled: number };
   outputFormat: string;
   /** Each endpoint's requests, errors, latency (p50, p95) and times taken out. */
   endpoints: EndpointReport[];
@@ -99,12 +105,18 @@ export interface PreparedGenerate {
   /** The units this run works on (a shard's range, renumbered from 0). */
   units: WorkUnit[];
   rows: Map<number, SourceRow>;
+  /** The sandbox that runs the samples' tests; null: execution checks off. */
+  runner: SampleRunner | null;
   startedAt: number;
   cpuAtStart: NodeJS.CpuUsage;
 }
 
-/** Loads what a job needs before any output is touched (prompts, prices, budget check, input) and plans its units. */
-export async function prepareGenerate(resolved: ResolvedGenerateOptions): Promise<PreparedGenerate> {
+/**
+ * Loads what a job needs before any output is touched (prompts, prices, budget check, input, the
+ * sandbox: `resolved.execute` is settled here) and plans its units.
+ * @param sandbox the sandbox module. @default src/exec
+ */
+export async function prepareGenerate(resolved: ResolvedGenerateOptions, sandbox?: SandboxAccess): Promise<PreparedGenerate> {
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
   const prompts = loadPrompts(resolved.prompts);
@@ -113,7 +125,9 @@ export async function prepareGenerate(resolved: ResolvedGenerateOptions): Promis
   const input = await readGenerateInput(resolved.data, resolved.coreset, resolved.limit);
   const units = planUnits(input.rows, { mode: resolved.mode, tasks: resolved.tasks, seed: resolved.seed, translateTo: resolved.translateTo });
   const rows = new Map<number, SourceRow>(input.rows.map((row) => [row.rowId, row]));
-  return { resolved, prompts, prices, input, units, rows, startedAt, cpuAtStart };
+  const runner = await chooseRunner(resolved, sandbox ?? (await import('./sandbox-access.js')).SANDBOX, resolved.log);
+  resolved.execute = runner !== null;
+  return { resolved, prompts, prices, input, units, rows, runner, startedAt, cpuAtStart };
 }
 
 /** Models and prompt versions of a run, as its records' provenance names them. */
@@ -178,7 +192,9 @@ export async function generateInto(folder: OutputFolder, prepared: PreparedGener
     const journalSize = scanLines(paths.journal, (text) => journalEntries.push(JSON.parse(text) as JournalEntry));
     const journal = openTruncated(paths.journal, journalSize);
     logs.push(journal);
-    summary = await execute({ folder, resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input });
+    const executions = prepared.runner === null ? null : ExecutionLog.open(join(work, 'executions.jsonl'));
+    if (executions !== null) logs.push(executions);
+    summary = await execute({ folder, resolved, prompts, prices, units, rows, state, cache, outputs, journal, journalEntries, paths, startedAt, cpuAtStart, input, runner: prepared.runner, executions });
   } catch (error) {
     // The run's own error is the one to report; closing still writes what the other logs hold.
     try {
@@ -208,6 +224,8 @@ interface Job {
   startedAt: number;
   cpuAtStart: NodeJS.CpuUsage;
   input: GenerateInput;
+  runner: SampleRunner | null;
+  executions: ExecutionLog | null;
 }
 
 async function execute(job: Job): Promise<GenerateSummary> {
@@ -238,6 +256,11 @@ async function execute(job: Job): Promise<GenerateSummary> {
   const fail = (error: unknown): void => {
     ending.fatal ??= error instanceof Error ? error : new Error(String(error));
   };
+
+  // Stops sandbox runs still going when the run ends on an error (an interrupt lets them finish with their units).
+  const executionStop = new AbortController();
+  const executionCounts: ExecutionCounts = { ran: 0, journaled: 0 };
+  const executeSample = job.runner === null || job.executions === null ? null : journaledRunner(job.runner, job.executions, resolved.execConcurrency, executionStop.signal, executionCounts);
 
   const pools = CasePools.fromJSON(state.pools);
   const snapshots = new Map(Object.entries(state.snapshots).map(([boundary, pool]) => [Number(boundary), CasePools.fromJSON(pool)] as const));
@@ -289,7 +312,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   function checkpoint(): void {
     lastCheckpoint = performance.now();
     // The state names output lengths: everything appended before it must be in the files first.
-    for (const log of [cache, journal, outputs.instructions, outputs.rejected]) log.flush();
+    for (const log of [cache, journal, outputs.instructions, outputs.rejected, ...(job.executions === null ? [] : [job.executions])]) log.flush();
     const needed = scheduler.neededSnapshots();
     writeState(job.paths.state, {
       ...state, folded: scheduler.folded, bytes: { instructions: outputs.instructions.size, rejected: outputs.rejected.size },
@@ -323,6 +346,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
         discriminator: resolved.discriminatorModel === null ? null : { model: resolved.discriminatorModel, temperature: resolved.discriminatorTemperature, maxTokens: resolved.replyTokens },
         generatorExamples: examples(resolved.goodExamples, resolved.badExamples),
         discriminatorExamples: resolved.discriminatorModel === null ? '' : examples(1, 1),
+        execute: executeSample, requirePass: resolved.requirePass,
       });
       return { index: unit.index, key: unit.key, status: 'done', poolSnapshot: snapshot.snapshotId(), outcome };
     } catch (error) {
@@ -339,6 +363,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
   } catch (error) {
     if (!(error instanceof BatchStop)) fail(error);
   } finally {
+    executionStop.abort();
     client.close();
   }
   if (ending.fatal !== undefined) {
@@ -390,6 +415,7 @@ async function execute(job: Job): Promise<GenerateSummary> {
     paidRequests: asker.paidRequests, cachedRequests: asker.cachedRequests, seconds, cpuSeconds: cpuSeconds(job.cpuAtStart), requestsPerSecond: asker.paidRequests / seconds,
     complete: scheduler.folded >= units.length && failed.size === 0, stopped, outputFormat: client.format, endpoints: client.report(), out: resolved.out,
     ...(batch === undefined ? {} : { batches: batch.summary() }),
+    execution: { sandbox: job.runner?.kind ?? null, verdicts: executionTotal(funnel), ...executionCounts },
   };
   await job.folder.commit(newManifest({
     stage: 'generate',

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { TidepoolError, writeFailure } from '../errors.js';
-import { funnelTotal, type Funnel, type FunnelCounts } from '../store/funnel.js';
+import { executionTotal, funnelTotal, type Funnel, type FunnelCounts } from '../store/funnel.js';
 import { describeFile, newManifest, readManifest } from '../store/manifest.js';
 import { OutputFolder, withOutputFolder } from '../store/output-folder.js';
 import { assertNotLocked } from '../store/output-lock.js';
@@ -221,6 +221,14 @@ export function mergeFunnels(funnels: readonly Funnel[]): Funnel {
     }
     for (const [key, count] of Object.entries(funnel.reasons)) merged.reasons[key] = (merged.reasons[key] ?? 0) + count;
     if (funnel.rules !== undefined) merged.rules = { ...merged.rules, ...funnel.rules };
+    for (const [key, verdicts] of Object.entries(funnel.execution ?? {})) {
+      const into = ((merged.execution ??= {})[key] ??= {});
+      for (const [verdict, count] of Object.entries(verdicts)) into[verdict] = (into[verdict] ?? 0) + count;
+    }
+    for (const [key, count] of Object.entries(funnel.skipped ?? {})) {
+      const skipped = (merged.skipped ??= {});
+      skipped[key] = (skipped[key] ?? 0) + count;
+    }
   }
   return merged;
 }
@@ -241,5 +249,9 @@ function mergeSummaries(summaries: readonly GenerateSummary[], funnel: Funnel, p
     complete: summaries.every((summary) => summary.complete), stopped: null, outputFormat: summaries[0]?.outputFormat ?? '',
     // A part's summary from before several endpoints existed has no reports.
     endpoints: mergeEndpointReports(summaries.map((summary) => (summary.endpoints as EndpointReport[] | undefined) ?? [])), out: prepared.resolved.out,
+    execution: {
+      sandbox: prepared.runner?.kind ?? null, verdicts: executionTotal(funnel),
+      ran: sum((summary) => summary.execution.ran), journaled: sum((summary) => summary.execution.journaled),
+    },
   };
 }

@@ -8,6 +8,9 @@
  * - `repair`: `input` is the buggy code; `output` is the fixed code (both in `language`). The bug is
  *   described, if at all, in `instruction`; there are no separate `buggyCode` / `fixedCode` fields.
  * - `oss-instruct`: `instruction` is a self-contained problem; `input` is empty; `output` is the solution.
+ *
+ * `generation`, `repair` and `oss-instruct` samples also carry `tests`: assert-style checks of `output`
+ * in its language, run after it in one program when execution checks are on (SelfCodeAlign-style).
  */
 
 /** CodeOcean (WaveCoder-style) tasks: one generator call per coreset row and task. */
@@ -26,6 +29,8 @@ export interface InstructionSample {
   output: string;
   language: string;
   targetLanguage?: string;
+  /** Assert-style tests of `output` (tasks where {@link hasTests}); empty when the model wrote none. */
+  tests?: string;
 }
 
 /** String fields a sample of `task` must have, non-empty. `input` is always present but may be empty where not listed. */
@@ -45,4 +50,12 @@ export function requiredFields(task: GenerateTask): readonly (keyof InstructionS
 /** True when the task's `output` is code (every task but `summarization`, whose output is prose). */
 export function outputIsCode(task: GenerateTask): boolean {
   return task !== 'summarization';
+}
+
+/** The tasks whose samples carry assert-style `tests` of their `output`. */
+export const TESTED_TASKS: readonly GenerateTask[] = ['generation', 'repair', 'oss-instruct'];
+
+/** True when samples of `task` carry `tests` (the prompt asks for them, the schema has the field). */
+export function hasTests(task: GenerateTask): boolean {
+  return TESTED_TASKS.includes(task);
 }

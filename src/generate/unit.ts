@@ -1,8 +1,10 @@
 /**
  * One unit of work from generator call to verdict: ask the generator, parse (one retry quoting the
- * parse error), run the rule-based prechecks, ask the discriminator (same one retry), decide. The chat
- * itself is injected, so this core holds no I/O; transport failures propagate to the caller.
+ * parse error), run the rule-based prechecks, run the sample's tests (when execution checks are on),
+ * ask the discriminator (same one retry; it sees the execution result), decide. The chat and the
+ * execution are injected, so this core holds no I/O; transport failures propagate to the caller.
  */
+import { executionFailed, executionPlan, executionReason, executionText, type SampleExecution, type SampleRunRequest } from './execution.js';
 import { describeProblems, parseReply, validateSample } from './parse-reply.js';
 import { precheck, type PrecheckOptions } from './prechecks.js';
 import { countRules, discriminatorPromptName, discriminatorSpec, generatorSpec, retrySpec, type ChatSpec, type RoleParams } from './requests.js';
@@ -16,7 +18,7 @@ import { validateVerdict, type RuleAnswer } from './verdict.js';
 export type Ask = (spec: ChatSpec) => Promise<{ result: ChatResult; cached: boolean; usd: number | undefined }>;
 
 /** Where in the unit a rejection happened. */
-export type RejectStage = 'generator' | 'precheck' | 'discriminator';
+export type RejectStage = 'generator' | 'precheck' | 'execution' | 'discriminator';
 
 /** Why a sample was rejected: a stable code plus a message. */
 export interface RejectReason {
@@ -32,6 +34,11 @@ export interface UnitOutcome {
   /** The sample, when the generator's reply could be read. */
   sample: InstructionSample | null;
   reasons: RejectReason[];
+  /**
+   * The run of the sample's tests: null when execution checks are off or the task has no tests (and in
+   * journal lines written before execution checks existed, where it is absent).
+   */
+  execution?: SampleExecution | null;
   /** The discriminator's per-rule answers (null when it was not asked). */
   rules: RuleAnswer[] | null;
   /** The discriminator said accept over a "no" (or the reverse). */
@@ -57,12 +64,16 @@ export interface UnitContext {
   discriminatorExamples: string;
   prechecks: PrecheckOptions;
   ask: Ask;
+  /** Runs a sample's solution and tests (through the execution journal and the sandbox); null: execution checks are off. */
+  execute: ((request: SampleRunRequest) => Promise<SampleExecution>) | null;
+  /** A sample must pass its tests to be accepted (a skipped one is rejected too). */
+  requirePass: boolean;
 }
 
 /** Runs `unit` on the row's `code`. */
 export async function processUnit(unit: WorkUnit, code: string, context: UnitContext): Promise<UnitOutcome> {
   const outcome: UnitOutcome = {
-    accepted: false, stage: null, sample: null, reasons: [], rules: null, inconsistentVerdict: false, unreadableReply: null,
+    accepted: false, stage: null, sample: null, reasons: [], execution: null, rules: null, inconsistentVerdict: false, unreadableReply: null,
     tokens: { prompt: 0, completion: 0 }, usd: 0, requests: 0, cachedRequests: 0,
   };
   const ask = async (spec: ChatSpec): Promise<ChatResult> => {
@@ -94,9 +105,18 @@ export async function processUnit(unit: WorkUnit, code: string, context: UnitCon
 
   const checked = precheck({ ...generated.value }, unit.task, context.prechecks);
   if (!checked.passed) return reject('precheck', checked.reasons.map((reason) => ({ code: reason.code, message: reason.message })));
+
+  const execution = context.execute === null ? null : await executeSample(sample, context.execute);
+  outcome.execution = execution;
+  // A solution that fails its own tests is wrong (or its tests are): rejected without asking the
+  // discriminator. --require-pass rejects a skipped run too; tasks without tests (null) are not affected.
+  if (execution !== null && (executionFailed(execution.verdict) || (context.requirePass && execution.verdict === 'skipped'))) {
+    return reject('execution', [executionReason(execution)]);
+  }
   if (context.discriminator === null) return Object.assign(outcome, { accepted: true });
 
-  const judged = await askParsed(ask, discriminatorSpec(unit, code, generated.value, context.discriminatorExamples, context.prompts, context.discriminator), (reply) => {
+  const spec = discriminatorSpec(unit, code, generated.value, context.discriminatorExamples, context.prompts, context.discriminator, ...(execution === null ? [] : [executionText(execution)]));
+  const judged = await askParsed(ask, spec, (reply) => {
     const parsed = parseReply(reply, ['rules', 'verdict']);
     if (!parsed.ok) return parsed;
     const verdict = validateVerdict(parsed.value, countRules(context.prompts[discriminatorPromptName(unit.task)].text));
@@ -107,6 +127,13 @@ export async function processUnit(unit: WorkUnit, code: string, context: UnitCon
   outcome.inconsistentVerdict = judged.value.inconsistent;
   if (judged.value.accept) return Object.assign(outcome, { accepted: true });
   return reject('discriminator', judged.value.reasons.map((message) => ({ code: ruleCode(message), message })));
+}
+
+/** The sample's execution: planned skips come back at once, runnable samples go to `execute`. */
+async function executeSample(sample: InstructionSample, execute: (request: SampleRunRequest) => Promise<SampleExecution>): Promise<SampleExecution | null> {
+  const plan = executionPlan(sample);
+  if (plan === undefined) return null;
+  return 'skip' in plan ? plan.skip : execute(plan.run);
 }
 
 type Read<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -34,6 +34,13 @@ export interface Funnel {
    * Absent in funnels written before it existed.
    */
   rules?: Record<string, string>;
+  /**
+   * Execution checks: `task/language` -> verdict (`passed`, `failed`, `timeout`, `crashed`, `skipped`)
+   * -> samples. Absent when no sample was executed (execution off, or funnels written before it existed).
+   */
+  execution?: Record<string, Record<string, number>>;
+  /** Why executions were skipped: `task/code` (`no_tests`, `language_unsupported`, `sandbox`) -> samples. */
+  skipped?: Record<string, number>;
 }
 
 /** An empty funnel. */
@@ -103,5 +110,20 @@ export function parseFunnel(value: unknown): Parsed<Funnel> {
   }
   // Rule names (what `rule_3` means) came later: absent or malformed, the codes are shown alone.
   const rules = isObject(value.rules) ? Object.fromEntries(Object.entries(value.rules).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : undefined;
-  return { ok: true, value: { groups, reasons, ...(rules === undefined ? {} : { rules }) } };
+  // Execution counts came later still: kept where every count is a count, else left out (they only add detail).
+  const execution = isObject(value.execution) && Object.values(value.execution).every((verdicts) => isObject(verdicts) && Object.values(verdicts).every(isCount))
+    ? (value.execution as Record<string, Record<string, number>>) : undefined;
+  const skipped = isObject(value.skipped) && Object.values(value.skipped).every(isCount) ? (value.skipped as Record<string, number>) : undefined;
+  return { ok: true, value: { groups, reasons, ...(rules === undefined ? {} : { rules }), ...(execution === undefined ? {} : { execution }), ...(skipped === undefined ? {} : { skipped }) } };
+}
+
+/** Executions per verdict over every group (or those matching `filter`); empty when nothing was executed. */
+export function executionTotal(funnel: Funnel, filter: (task: string, language: string) => boolean = () => true): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const [key, verdicts] of Object.entries(funnel.execution ?? {})) {
+    const [task = '', language = ''] = key.split('/');
+    if (!filter(task, language)) continue;
+    for (const [verdict, count] of Object.entries(verdicts)) total[verdict] = (total[verdict] ?? 0) + count;
+  }
+  return total;
 }

@@ -42,6 +42,10 @@ interface GenerateFlags extends CommonFlags {
   merge?: boolean;
   batch?: boolean;
   pollInterval?: number;
+  execute?: boolean;
+  execConcurrency?: number;
+  requirePass?: boolean;
+  unsafeNoSandbox?: boolean;
 }
 
 function parseNumber(value: string): number {
@@ -87,6 +91,11 @@ export function generateCommand(): Command {
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 2)').argParser(parseCount).hideHelp())
     .option('--batch', "send the requests through the provider's Batch API (/v1/files + /v1/batches, 24 h window) at batch prices; a rerun polls the batches already submitted (see README \"Batch mode\")")
     .option('--poll-interval <s>', 'with --batch: seconds between polls of a running batch (default: 30)', parseNumber)
+    .option('--execute', 'run each generation, repair and OSS-Instruct sample\'s tests (Python, JavaScript) in the bubblewrap sandbox; stop if it cannot run (default: on where the sandbox check passes, else off with a note)')
+    .option('--no-execute', 'do not run the samples\' tests')
+    .option('--exec-concurrency <n>', 'sandbox runs at once (default: the machine\'s cores)', parsePositive)
+    .option('--require-pass', 'accept a sample only when its tests ran and passed (a skipped run rejects it too)')
+    .option('--unsafe-no-sandbox', 'where bubblewrap cannot run, run generated code WITHOUT isolation (resource limits and timeout only); see README "Execution checks"')
     .option('--shard <I/N>', 'generate only shard I of N (0-based) of the plan\'s units into the shared --out (own journal, cache and case pools), then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into instructions.jsonl and rejected.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
@@ -112,6 +121,7 @@ export function generateCommand(): Command {
           timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
           maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
           shard: flags.shard, merge: flags.merge, batch: flags.batch, pollInterval: flags.pollInterval,
+          execute: flags.execute, execConcurrency: flags.execConcurrency, requirePass: flags.requirePass, unsafeNoSandbox: flags.unsafeNoSandbox,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

@@ -11,6 +11,7 @@ interface LlmSimFlags extends CommonFlags {
   defectRate?: number;
   unparseableRate?: number;
   rejectRate?: number;
+  wrongTestRate?: number;
 }
 
 /** Builds the `llm-sim` command. */
@@ -23,12 +24,13 @@ export function llmSimCommand(): Command {
     .option('--defect-rate <r>', 'share of generator replies whose sample a precheck rejects (default: 0.1)', parseRate)
     .option('--unparseable-rate <r>', 'share of generator replies with no JSON at all (default: 0.05)', parseRate)
     .option('--reject-rate <r>', 'share of discriminator replies that reject the sample (default: 0.15)', parseRate)
+    .option('--wrong-test-rate <r>', 'share of samples whose tests expect what the solution does not do (default: 0)', parseRate)
     .option('--json', 'print {"baseURL": ...} as a stdout line once listening')
     .option('-q, --quiet', 'no messages on stderr')
     .action(async (flags: LlmSimFlags) => {
       const { startBatchServer } = await import('../../devkit/llm-sim/batch-api.js');
       const { resolveScriptedModelOptions, scriptedModel } = await import('../../devkit/llm-sim/scripted-model.js');
-      const model = resolveScriptedModelOptions({ latencyMs: flags.latencyMs, defectRate: flags.defectRate, unparseableRate: flags.unparseableRate, rejectRate: flags.rejectRate });
+      const model = resolveScriptedModelOptions({ latencyMs: flags.latencyMs, defectRate: flags.defectRate, unparseableRate: flags.unparseableRate, rejectRate: flags.rejectRate, wrongTestRate: flags.wrongTestRate });
       const server = await startBatchServer({ respond: scriptedModel(model), recordRequests: false, port: flags.port, host: flags.host, batch: { recordRequests: false } }).catch((error: unknown) => {
         throw listenError(error, flags);
       });
@@ -37,7 +39,7 @@ export function llmSimCommand(): Command {
         flags,
         [
           'tidepool llm-sim: this is a SCRIPTED stand-in for an LLM, NOT a model. Its replies are assembled deterministically from each prompt,',
-          `  with deliberate flaws: ${percent(model.defectRate)} of samples fail prechecks, ${percent(model.unparseableRate)} of replies hold no JSON, ${percent(model.rejectRate)} of verdicts reject; ${model.latencyMs} ms per reply.`,
+          `  with deliberate flaws: ${percent(model.defectRate)} of samples fail prechecks, ${percent(model.unparseableRate)} of replies hold no JSON, ${percent(model.rejectRate)} of verdicts reject, ${percent(model.wrongTestRate)} of tests expect a wrong value; ${model.latencyMs} ms per reply.`,
           `  listening on ${server.baseURL}`,
           `  pass --base-url ${server.baseURL} to tidepool generate (any API key and model name work; --batch uses its Batch API stand-in). Ctrl-C stops it.`,
         ].join('\n'),

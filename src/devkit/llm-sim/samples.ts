@@ -7,6 +7,7 @@ import { namesLanguage } from '../../generate/code-text.js';
 import type { GenerateTask } from '../../generate/tasks.js';
 import { functionName, injectBug, nameWords, parameterNames, styleName, topIdentifiers } from './code-facts.js';
 import { PROBLEM_STATEMENTS, simLanguage, type ProblemKind, type SimLanguage } from './languages.js';
+import { sampleTests } from './sample-tests.js';
 
 /** A generator reply's fields; `targetLanguage` for translation only. */
 export interface SampleFields {
@@ -15,6 +16,8 @@ export interface SampleFields {
   output: string;
   language: string;
   targetLanguage?: string;
+  /** Generation, repair and OSS-Instruct: assert-style tests of `output`. */
+  tests?: string;
 }
 
 /** What a generator call is about. */
@@ -36,29 +39,33 @@ interface Facts {
   identifiers: string[];
 }
 
-/** Builds the clean sample for `request`, its fields in the order the prompts list them. */
-export function buildSample(request: SampleRequest, choose: Choose): SampleFields {
-  const { instruction, input, output, language, targetLanguage } = unorderedSample(request, choose);
-  return { instruction, input, output, language, ...(targetLanguage === undefined ? {} : { targetLanguage }) };
+/**
+ * Builds the clean sample for `request`, its fields in the order the prompts list them.
+ * @param wrongTests the tests carry an expectation the solution cannot meet
+ */
+export function buildSample(request: SampleRequest, choose: Choose, wrongTests = false): SampleFields {
+  const { instruction, input, output, language, targetLanguage, tests } = unorderedSample(request, choose, wrongTests);
+  return { instruction, input, output, language, ...(targetLanguage === undefined ? {} : { targetLanguage }), ...(tests === undefined ? {} : { tests }) };
 }
 
-function unorderedSample(request: SampleRequest, choose: Choose): SampleFields {
+function unorderedSample(request: SampleRequest, choose: Choose, wrongTests: boolean): SampleFields {
   const lang = simLanguage(request.language);
   const name = functionName(request.code);
   const params = name === undefined ? [] : parameterNames(request.code, name, request.language);
   const facts: Facts = { lang, name, params, identifiers: topIdentifiers(request.code, 3, [...(name === undefined ? [] : [name]), ...params]) };
   const base = { language: request.language };
+  const existsTests = sampleTests(request.language, { kind: 'exists', name }, wrongTests);
   switch (request.task) {
     case 'generation':
-      return { ...base, instruction: generationInstruction(facts, choose, lang.display), input: '', output: request.code };
+      return { ...base, instruction: generationInstruction(facts, choose, lang.display), input: '', output: request.code, tests: existsTests };
     case 'summarization':
       return { ...base, ...summarization(facts, choose), input: request.code };
     case 'translation':
       return { ...base, ...translation(request, facts, choose) };
     case 'repair':
-      return { ...base, ...repair(request, facts, choose) };
+      return { ...base, ...repair(request, facts, choose), tests: existsTests };
     case 'oss-instruct':
-      return { ...base, ...ossInstruct(request, facts, choose) };
+      return { ...base, ...ossInstruct(request, facts, choose, wrongTests) };
   }
 }
 
@@ -152,7 +159,7 @@ function repair(request: SampleRequest, facts: Facts, choose: Choose): Pick<Samp
   return { instruction: instructions[choose('repair-instruction', instructions.length)]!, input: bug.buggy, output: request.code };
 }
 
-function ossInstruct(request: SampleRequest, facts: Facts, choose: Choose): Pick<SampleFields, 'instruction' | 'input' | 'output'> {
+function ossInstruct(request: SampleRequest, facts: Facts, choose: Choose, wrongTests: boolean): Pick<SampleFields, 'instruction' | 'input' | 'output' | 'tests'> {
   const { lang } = facts;
   const kind = problemKind(choose);
   const topic = facts.identifiers[0] ?? facts.name ?? 'items';
@@ -161,7 +168,7 @@ function ossInstruct(request: SampleRequest, facts: Facts, choose: Choose): Pick
   const instruction =
     `Write a ${lang.display} function \`${name}\` that ${PROBLEM_STATEMENTS[kind]}. ` +
     `This comes up when processing \`${topic}\` values in a larger program, so keep the function self-contained and free of global state.`;
-  return { instruction, input: '', output: lang.templates[kind](name) };
+  return { instruction, input: '', output: lang.templates[kind](name), tests: sampleTests(request.language, { kind, name }, wrongTests) };
 }
 
 function problemKind(choose: Choose): ProblemKind {

@@ -28,13 +28,15 @@ export interface ScriptedModelOptions {
   unparseableRate?: number | undefined;
   /** Share of discriminator calls answered with one rule "no" and verdict "reject". @default 0.15 */
   rejectRate?: number | undefined;
+  /** Share of generator answers (generation, repair, OSS-Instruct) whose tests expect what the solution does not do. @default 0 */
+  wrongTestRate?: number | undefined;
 }
 
 /** {@link ScriptedModelOptions} complete and validated. */
 export type ResolvedScriptedModelOptions = { readonly [K in keyof ScriptedModelOptions]-?: number };
 
 /** The defaults of {@link ScriptedModelOptions}. */
-export const SCRIPTED_MODEL_DEFAULTS: ResolvedScriptedModelOptions = { latencyMs: 0, defectRate: 0.1, unparseableRate: 0.05, rejectRate: 0.15 };
+export const SCRIPTED_MODEL_DEFAULTS: ResolvedScriptedModelOptions = { latencyMs: 0, defectRate: 0.1, unparseableRate: 0.05, rejectRate: 0.15, wrongTestRate: 0 };
 
 /** What the scripted model says to a request that is not one of tidepool's prompts. */
 export const NOT_A_TIDEPOOL_PROMPT = "tidepool llm-sim is a scripted stand-in for an LLM, not a model: it only answers the prompts of `tidepool generate`.";
@@ -56,10 +58,11 @@ export function resolveScriptedModelOptions(options: ScriptedModelOptions = {}):
     defectRate: options.defectRate ?? defaults.defectRate,
     unparseableRate: options.unparseableRate ?? defaults.unparseableRate,
     rejectRate: options.rejectRate ?? defaults.rejectRate,
+    wrongTestRate: options.wrongTestRate ?? defaults.wrongTestRate,
   };
   const problems: string[] = [];
   if (!Number.isFinite(resolved.latencyMs) || resolved.latencyMs < 0) problems.push(`options.latencyMs must be a non-negative number of milliseconds, got ${resolved.latencyMs}`);
-  for (const field of ['defectRate', 'unparseableRate', 'rejectRate'] as const) {
+  for (const field of ['defectRate', 'unparseableRate', 'rejectRate', 'wrongTestRate'] as const) {
     const value = resolved[field];
     if (!(value >= 0 && value <= 1)) problems.push(`options.${field} must be a number in [0, 1], got ${value}`);
   }
@@ -95,6 +98,6 @@ export function scriptedReply(request: ChatRequest, options: ResolvedScriptedMod
   }
   const fault = call.retry ? 1 : hashFraction(key, 'fault');
   if (fault < options.unparseableRate) return hashPick(UNPARSEABLE_REPLIES, key, 'unparseable');
-  const sample = buildSample(call, choose);
+  const sample = buildSample(call, choose, hashFraction(key, 'wrong-tests') < options.wrongTestRate);
   return JSON.stringify(fault < options.unparseableRate + options.defectRate ? addDefect(sample, call, choose) : sample);
 }

@@ -22,7 +22,7 @@ export function instructionRecord(
       unit: `row${index}/${task}`, rowId: provenance.rowId ?? index, task, mode: 'codeocean', seed: null,
       generator: { model: provenance.model ?? 'gen-model', prompt: task, promptVersion: 'abc' },
       discriminator: { model: 'disc-model', prompt: `discriminator-${task}`, promptVersion: 'def' },
-      poolSnapshot: 'p0', verdict: 'accept', rules: [], tokens: { prompt: 10, completion: 20 }, requests: 2, cachedRequests: 0,
+      poolSnapshot: 'p0', verdict: 'accept', rules: [], execution: null, tokens: { prompt: 10, completion: 20 }, requests: 2, cachedRequests: 0,
     },
   };
 }

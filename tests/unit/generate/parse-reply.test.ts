@@ -67,8 +67,18 @@ describe('validateSample', () => {
   const base = { instruction: 'Write a Python function.', input: '', output: 'def f(): pass', language: 'python' };
 
   it('accepts a good sample, ignores extra fields and takes the task from the argument', () => {
-    expect(validateSample({ ...base, task: 'repair', extra: 1 }, 'generation')).toEqual({ ok: true, sample: { task: 'generation', ...base } });
-    expect(validateSample({ instruction: base.instruction, output: base.output, language: base.language }, 'generation')).toEqual({ ok: true, sample: { task: 'generation', ...base } });
+    expect(validateSample({ ...base, task: 'repair', extra: 1 }, 'generation')).toEqual({ ok: true, sample: { task: 'generation', ...base, tests: '' } });
+    expect(validateSample({ instruction: base.instruction, output: base.output, language: base.language }, 'generation')).toEqual({ ok: true, sample: { task: 'generation', ...base, tests: '' } });
+  });
+
+  it('reads tests for generation, repair and oss-instruct (absent: empty; a list of lines: joined), never for the other tasks', () => {
+    expect(validateSample({ ...base, tests: 'assert f() is None' }, 'generation')).toEqual({ ok: true, sample: { task: 'generation', ...base, tests: 'assert f() is None' } });
+    expect(validateSample({ ...base, input: 'def f(): return 1', tests: ['assert f() is None', 'assert True'] }, 'repair'))
+      .toEqual({ ok: true, sample: { task: 'repair', ...base, input: 'def f(): return 1', tests: 'assert f() is None\nassert True' } });
+    expect(validateSample({ ...base }, 'oss-instruct')).toEqual({ ok: true, sample: { task: 'oss-instruct', ...base, tests: '' } });
+    expect(validateSample({ ...base, input: 'x', tests: 'assert 1' }, 'summarization')).toEqual({ ok: true, sample: { task: 'summarization', ...base, input: 'x' } });
+    const wrong = validateSample({ ...base, tests: 42 }, 'generation');
+    expect(wrong).toEqual({ ok: false, problems: [{ field: 'tests', problem: 'expected a string, found number' }] });
   });
 
   it('lists every field problem', () => {

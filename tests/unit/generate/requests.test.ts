@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPTS_DIR, loadPrompts } from '../../../src/generate/prompts.js';
-import { cacheKey, countRules, discriminatorSpec, generatorSpec, replyQuoteLimit, retrySpec, ruleTexts, RETRY_ERROR_CHARS, SYSTEM_MESSAGE, type ChatMessage, type ChatSpec, type RoleParams } from '../../../src/generate/requests.js';
+import { cacheKey, countRules, discriminatorSpec, EXECUTION_NOT_RUN, generatorSpec, replyQuoteLimit, retrySpec, ruleTexts, RETRY_ERROR_CHARS, SYSTEM_MESSAGE, type ChatMessage, type ChatSpec, type RoleParams } from '../../../src/generate/requests.js';
 import { GENERATE_TASKS, type GenerateTask, type InstructionSample } from '../../../src/generate/tasks.js';
 import type { WorkUnit } from '../../../src/generate/units.js';
 
@@ -126,6 +126,11 @@ describe('generatorSpec', () => {
     const schema = spec.schema as unknown as Props;
     expect(schema.properties.language?.enum).toEqual(['JavaScript']);
     expect(schema.required).toEqual(expect.arrayContaining(['instruction', 'input', 'output', 'language']));
+    // Tests travel with the samples whose output can be run against them.
+    if (['generation', 'repair', 'oss-instruct'].includes(task)) {
+      expect(schema.properties.tests).toEqual({ type: 'string' });
+      expect(schema.required).toContain('tests');
+    } else expect(schema.properties.tests).toBeUndefined();
     if (task === 'translation') {
       expect(schema.properties.targetLanguage?.enum).toEqual(['Go']);
       expect(schema.required).toContain('targetLanguage');
@@ -159,6 +164,14 @@ describe('discriminatorSpec', () => {
     ...(task === 'translation' ? { targetLanguage: 'Go' } : {}),
   });
 
+  it.each(['generation', 'repair', 'oss-instruct'] as const)('%s: shows the tests and the execution result beside the rules', (task) => {
+    const withTests = { ...sample(task), tests: 'TESTS-TEXT' };
+    const user = userMessage(discriminatorSpec(unitFor(task), codeOf(task), withTests, EXAMPLES, prompts, judgeParams, 'EXECUTION-RESULT'));
+    expect(user).toContain('- tests: TESTS-TEXT');
+    expect(user).toContain('in a sandbox: EXECUTION-RESULT');
+    expect(user.indexOf('EXECUTION-RESULT')).toBeLessThan(user.indexOf('Rules:'));
+  });
+
   it.each(GENERATE_TASKS)('%s: judges with its checklist and a verdict schema over its rules', (task) => {
     const unit = unitFor(task);
     const spec = discriminatorSpec(unit, codeOf(task), sample(task), EXAMPLES, prompts, judgeParams);
@@ -173,7 +186,7 @@ describe('discriminatorSpec', () => {
     const user = userMessage(spec);
     const values: Record<string, string> = {
       code: task === 'oss-instruct' ? SEED_TEXT : CODE, language: 'JavaScript', examples: EXAMPLES,
-      instruction: 'INSTRUCTION-TEXT in JavaScript', input: 'INPUT-TEXT', output: 'OUTPUT-TEXT',
+      instruction: 'INSTRUCTION-TEXT in JavaScript', input: 'INPUT-TEXT', output: 'OUTPUT-TEXT', tests: '', execution: EXECUTION_NOT_RUN,
     };
     if (task === 'translation') values.target_language = 'Go';
     expect(user).toBe(fill(fileText(file), values));

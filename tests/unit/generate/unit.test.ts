@@ -4,6 +4,7 @@ import { loadPrompts } from '../../../src/generate/prompts.js';
 import type { ChatSpec } from '../../../src/generate/requests.js';
 import { processUnit, type Ask, type UnitContext } from '../../../src/generate/unit.js';
 import type { WorkUnit } from '../../../src/generate/units.js';
+import type { SampleExecution, SampleRunRequest } from '../../../src/generate/execution.js';
 
 const prompts = loadPrompts();
 
@@ -52,6 +53,8 @@ function context(ask: Ask, withJudge = true): UnitContext {
     discriminatorExamples: 'JUDGE-EXAMPLES',
     prechecks: {},
     ask,
+    execute: null,
+    requirePass: false,
   };
 }
 
@@ -90,8 +93,8 @@ describe('processUnit: accepted', () => {
     expect(userOf(specs[1])).toContain('JUDGE-EXAMPLES');
     expect(outcome).toEqual({
       accepted: true, stage: null,
-      sample: { task: 'generation', instruction: INSTRUCTION, input: '', output: OUTPUT, language: 'python' },
-      reasons: [],
+      sample: { task: 'generation', instruction: INSTRUCTION, input: '', output: OUTPUT, language: 'python', tests: '' },
+      reasons: [], execution: null,
       rules: Array.from({ length: GENERATION_RULES }, (_, i) => ({ rule: i + 1, pass: true, reason: 'fine' })),
       inconsistentVerdict: false, unreadableReply: null,
       tokens: { prompt: 160, completion: 70 }, usd: 0.375, requests: 2, cachedRequests: 1,
@@ -286,5 +289,60 @@ describe('processUnit: accounting', () => {
   it('a transport failure propagates to the caller', async () => {
     const failing: Ask = () => Promise.reject(new Error('connection reset'));
     await expect(processUnit(generationUnit, CODE, context(failing))).rejects.toThrow('connection reset');
+  });
+});
+
+describe('processUnit: execution checks', () => {
+  const TESTS = 'assert add(2, 3) == 5';
+  const ran = (verdict: SampleExecution['verdict'], reason = '', output = ''): SampleExecution => ({ verdict, reason, skip: null, exitCode: verdict === 'passed' ? 0 : 1, signal: null, output, outputTruncated: false });
+  const withExecution = (ask: Ask, execution: SampleExecution, requirePass = false): { context: UnitContext; requests: SampleRunRequest[] } => {
+    const requests: SampleRunRequest[] = [];
+    return {
+      requests,
+      context: { ...context(ask), requirePass, execute: (request) => {
+        requests.push(request);
+        return Promise.resolve(execution);
+      } },
+    };
+  };
+
+  it('runs the solution with its tests, then shows the result to the discriminator', async () => {
+    const { ask, specs } = scripted([say(goodSample({ tests: TESTS })), say(verdictReply(GENERATION_RULES, 'accept'))]);
+    const { context: ctx, requests } = withExecution(ask, ran('passed'));
+    const outcome = await processUnit(generationUnit, CODE, ctx);
+    expect(requests).toEqual([{ language: 'python', solution: OUTPUT, tests: TESTS }]);
+    expect(outcome).toMatchObject({ accepted: true, execution: { verdict: 'passed' }, sample: { tests: TESTS } });
+    expect(userOf(specs[1])).toContain('in a sandbox: passed (the tests ran without error)');
+    expect(userOf(specs[1])).toContain(`- tests: ${TESTS}`);
+  });
+
+  it('a failing run rejects the sample with the failure as its reason, without asking the discriminator', async () => {
+    const { ask, specs } = scripted([say(goodSample({ tests: TESTS }))]);
+    const outcome = await processUnit(generationUnit, CODE, withExecution(ask, ran('failed', 'AssertionError', 'Traceback\nAssertionError')).context);
+    expect(specs).toHaveLength(1);
+    expect(outcome).toMatchObject({ accepted: false, stage: 'execution', rules: null, reasons: [{ code: 'execution_failed', message: 'execution failed: AssertionError; output ends: Traceback\nAssertionError' }] });
+    for (const verdict of ['timeout', 'crashed'] as const) {
+      const again = await processUnit(generationUnit, CODE, withExecution(scripted([say(goodSample({ tests: TESTS }))]).ask, ran(verdict, 'limit')).context);
+      expect(again.reasons[0]?.code).toBe(`execution_${verdict}`);
+    }
+  });
+
+  it('a sample with no tests is skipped (judged as usual), and --require-pass rejects it', async () => {
+    const lenient = await processUnit(generationUnit, CODE, withExecution(scripted([say(goodSample()), say(verdictReply(GENERATION_RULES, 'accept'))]).ask, ran('passed')).context);
+    expect(lenient).toMatchObject({ accepted: true, execution: { verdict: 'skipped', skip: 'no_tests' } });
+    const strict = withExecution(scripted([say(goodSample())]).ask, ran('passed'), true);
+    const rejected = await processUnit(generationUnit, CODE, strict.context);
+    expect(strict.requests).toEqual([]);
+    expect(rejected).toMatchObject({ accepted: false, stage: 'execution', reasons: [{ code: 'execution_skipped' }] });
+  });
+
+  it('tasks without tests are not executed, even under --require-pass', async () => {
+    const unit: WorkUnit = { index: 0, key: 'summarization:11', rowId: 11, task: 'summarization', language: 'python' };
+    const summary = JSON.stringify({ instruction: 'Explain what this Python function does and what it returns.', input: CODE, output: 'It adds two numbers and returns the sum.', language: 'Python' });
+    const { ask } = scripted([say(summary), say(verdictReply(rulesByHand(prompts['discriminator-summarization'].text), 'accept'))]);
+    const { context: ctx, requests } = withExecution(ask, ran('failed'), true);
+    const outcome = await processUnit(unit, CODE, ctx);
+    expect(requests).toEqual([]);
+    expect(outcome).toMatchObject({ accepted: true, execution: null });
   });
 });

@@ -5,6 +5,7 @@ import { hasErrorCode } from '../../../src/errors.js';
 import { parseReply, validateSample } from '../../../src/generate/parse-reply.js';
 import { precheck } from '../../../src/generate/prechecks.js';
 import { loadPrompts, renderPrompt, type PromptName } from '../../../src/generate/prompts.js';
+import { EXECUTION_NOT_RUN } from '../../../src/generate/requests.js';
 import type { GenerateTask, InstructionSample } from '../../../src/generate/tasks.js';
 import { fencedBlocks } from '../../../src/devkit/llm-sim/request.js';
 import { NOT_A_TIDEPOOL_PROMPT, resolveScriptedModelOptions, scriptedModel, type ScriptedModelOptions } from '../../../src/devkit/llm-sim/scripted-model.js';
@@ -62,7 +63,7 @@ function generatorRequest(c: Case): { messages: Messages; schemaName: string; sc
 
 function discriminatorRequest(c: Case, sample: InstructionSample): { messages: Messages; schemaName: string; schema: Record<string, unknown> } {
   const name: PromptName = c.task === 'oss-instruct' ? 'discriminator-generation' : `discriminator-${c.task}`;
-  const values: Record<string, string> = { code: c.code, language: c.language, examples: EXAMPLES, instruction: sample.instruction, input: sample.input, output: sample.output, ...(c.targetLanguage === undefined ? {} : { target_language: c.targetLanguage }) };
+  const values: Record<string, string> = { code: c.code, language: c.language, examples: EXAMPLES, instruction: sample.instruction, input: sample.input, output: sample.output, tests: sample.tests ?? '', execution: EXECUTION_NOT_RUN, ...(c.targetLanguage === undefined ? {} : { target_language: c.targetLanguage }) };
   return { messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: renderPrompt(prompts[name], values) }], schemaName: `tidepool_verdict_${c.task.replace('-', '_')}`, schema: { type: 'object' } };
 }
 
@@ -88,6 +89,7 @@ async function chat(request: { messages: Messages; schemaName: string; schema: R
 }
 
 const FIELDS = ['instruction', 'input', 'output', 'language'];
+const TESTED: readonly string[] = ['generation', 'repair', 'oss-instruct'];
 
 /** A generator call as tidepool makes it: parse, and on an unusable reply one retry turn quoting the error. */
 async function generate(c: Case, format: Format = 'json_schema'): Promise<{ sample: InstructionSample; retried: boolean; first: string }> {
@@ -189,11 +191,12 @@ describe('scripted model: every task, default rates', () => {
         const request = discriminatorRequest(c, sample);
         const prompt = request.messages[1]!.content;
         const expectedRules = (/Rules:\n([\s\S]*?)\n\n/.exec(typeof prompt === 'string' ? prompt : '')?.[1] ?? '').split('\n').length;
-        return { reply: JSON.parse(await chat(request)) as { rules: { rule: number; answer: string; reason: string }[]; verdict: string }, expectedRules };
+        return { reply: JSON.parse(await chat(request)) as { rules: { rule: number; answer: string; reason: string }[]; verdict: string }, expectedRules, task };
       })),
     );
-    for (const { reply, expectedRules } of verdicts) {
-      expect(expectedRules).toBe(6);
+    for (const { reply, expectedRules, task } of verdicts) {
+      // Tasks whose samples carry tests have a seventh rule about them.
+      expect(expectedRules).toBe(TESTED.includes(task) ? 7 : 6);
       expect(reply.rules.map((rule) => rule.rule)).toEqual(range(expectedRules, 1));
       const noes = reply.rules.filter((rule) => rule.answer === 'no');
       expect(noes.length).toBeLessThanOrEqual(1);
@@ -212,7 +215,7 @@ describe('scripted model: every task, default rates', () => {
         const withSchema = await generate(c);
         expect(sample.output, `${format} ${task}`).toBe(withSchema.sample.output);
         const verdict = JSON.parse(await chat(discriminatorRequest(c, sample), format)) as { rules: { rule: number }[] };
-        expect(verdict.rules.map((rule) => rule.rule)).toEqual(range(6, 1));
+        expect(verdict.rules.map((rule) => rule.rule)).toEqual(range(TESTED.includes(task) ? 7 : 6, 1));
       }
     }
   });
@@ -277,7 +280,7 @@ describe('scripted model: options and latency', () => {
     expect(hasErrorCode(error, 'E_USAGE')).toBe(true);
     const message = (error as Error).message;
     for (const field of ['options.latencyMs', 'options.rejectRate', 'options.defectRate + options.unparseableRate']) expect(message).toContain(field);
-    expect(resolveScriptedModelOptions({})).toEqual({ latencyMs: 0, defectRate: 0.1, unparseableRate: 0.05, rejectRate: 0.15 });
+    expect(resolveScriptedModelOptions({})).toEqual({ latencyMs: 0, defectRate: 0.1, unparseableRate: 0.05, rejectRate: 0.15, wrongTestRate: 0 });
   });
 
   it('latencyMs delays every reply', async () => {

@@ -1,0 +1,148 @@
+/**
+ * The bubblewrap sandbox: each run in fresh namespaces (no network), the system read-only, a fresh
+ * tmpfs as the only writable folder, kernel limits applied inside by util-linux's `prlimit`. When
+ * tidepool runs as root, each run also drops to a user id of its own (util-linux's `setpriv`), so
+ * the process limit counts that run's processes alone and root's files stay out of reach.
+ */
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { bwrapArguments, parseBwrapStatus, SANDBOX_DIR, type HostLayout, type RootEntry } from './bwrap-args.js';
+import { runChild, signalName } from './child.js';
+import { execLanguage, interpreterCommand, needsPythonSite, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
+import { resolveExecLimits } from './limits.js';
+import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
+import { judgeRun, writableBytes } from './verdict.js';
+
+/** The host's tools the sandbox uses, as absolute paths. */
+export interface SandboxTools {
+  bwrap: string;
+  prlimit: string;
+  /** Used only when tidepool runs as root. */
+  setpriv: string;
+}
+
+/** Top-level entries of `/` the sandbox mirrors when the host has them. */
+const ROOT_ENTRIES = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** What the dynamic loader and `/usr/bin/*` symlinks need from /etc. */
+const ETC_ENTRIES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives'];
+
+/** First existing path among `candidates`, or null. */
+export function firstExisting(candidates: readonly string[]): string | null {
+  return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+/**
+ * The host's layout as the sandbox mirrors it. An interpreter installed outside /usr (a Node under /opt
+ * or ~/.nvm) is bound read-only with its install folder (the folder above its `bin/`), and only that.
+ */
+export function hostLayout(interpreters: Interpreters): HostLayout {
+  const rootEntries: RootEntry[] = [];
+  for (const path of ROOT_ENTRIES) {
+    try {
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) rootEntries.push({ path, symlink: readlinkSync(path) });
+      else if (stat.isDirectory()) rootEntries.push({ path, directory: true });
+    } catch {
+      // Not on this system.
+    }
+  }
+  const extraReadOnly = new Set<string>();
+  for (const executable of [interpreters.python, interpreters.node]) {
+    let real: string;
+    try {
+      real = realpathSync(executable);
+    } catch {
+      continue;
+    }
+    if (!real.startsWith('/usr/')) extraReadOnly.add(dirname(dirname(real)));
+  }
+  return { rootEntries, etcEntries: ETC_ENTRIES.filter((path) => existsSync(path)), extraReadOnly: [...extraReadOnly] };
+}
+
+/** A user id no other process uses, for one run started by root (high, unnamed, random). */
+function oneRunUid(): number {
+  return randomInt(1_000_000_000, 2_000_000_000);
+}
+
+/** A {@link Sandbox} backed by bubblewrap. */
+export class BubblewrapSandbox implements Sandbox {
+  readonly kind = 'bubblewrap' as const;
+  private readonly layout: HostLayout;
+
+  /**
+   * @param tools the host's bwrap, prlimit and setpriv.
+   * @param interpreters the Python and Node executables to run programs with.
+   * @param defaults limits for requests that do not set their own.
+   * @param runAsRoot whether tidepool runs as root (then each run drops to a user id of its own). @default process.getuid() === 0
+   */
+  constructor(
+    private readonly tools: SandboxTools,
+    private readonly interpreters: Interpreters,
+    private readonly defaults: Readonly<ExecLimits>,
+    private readonly runAsRoot = process.getuid?.() === 0,
+  ) {
+    this.layout = hostLayout(interpreters);
+  }
+
+  /** The full command line of one run (for tests and for the doctor). */
+  commandLine(language: ExecLanguage, limits: ExecLimits, pythonSite = false): string[] {
+    const programPath = `${SANDBOX_DIR}/${programFileName(language)}`;
+    const inner = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite));
+    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
+    if (!this.runAsRoot) return bwrap;
+    const uid = String(oneRunUid());
+    return [this.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...bwrap];
+  }
+
+  async run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
+    const language = execLanguage(request.language);
+    if (language === null) return skipped(`no sandboxed interpreter for language "${request.language}" (tidepool runs python and javascript)`);
+    const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
+    if (signal?.aborted === true) return skipped('the run was aborted before it started');
+    const first = await this.runOnce(language, limits, request, false, signal);
+    if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
+    const second = await this.runOnce(language, limits, request, true, signal);
+    return { ...second, seconds: first.seconds + second.seconds };
+  }
+
+  private async runOnce(language: ExecLanguage, limits: ExecLimits, request: ExecRequest, pythonSite: boolean, signal: AbortSignal | undefined): Promise<ExecResult> {
+    const ending = await runChild({
+      argv: this.commandLine(language, limits, pythonSite),
+      env: {},
+      programData: programText(request.solution, request.tests),
+      readStatus: true,
+      wallSeconds: limits.wallSeconds,
+      outputBytes: limits.outputBytes,
+    }, signal);
+    const status = parseBwrapStatus(ending.status);
+    const started = status.childPid !== null;
+    // bubblewrap passes on the program's status; a program killed by signal N shows as 128 + N.
+    const code = status.exitCode ?? ending.exitCode;
+    const killedBy = code !== null && code > 128 && code < 128 + 65 ? signalName(code - 128) : null;
+    const output = ending.output.toString('utf8');
+    const judged = judgeRun(language, {
+      exitCode: killedBy === null ? code : null,
+      signal: killedBy ?? (ending.signal !== null && started ? ending.signal : null),
+      started: started && ending.spawnError === null,
+      startFailure: ending.spawnError ?? output,
+      timedOut: ending.timedOut,
+      outputCapped: ending.outputCapped,
+      aborted: ending.aborted,
+      output,
+    }, limits);
+    return {
+      ...judged,
+      exitCode: killedBy === null && !ending.timedOut && !ending.outputCapped && !ending.aborted ? code : null,
+      signal: killedBy ?? (ending.timedOut || ending.outputCapped || ending.aborted ? 'SIGKILL' : ending.signal),
+      output,
+      outputTruncated: ending.outputCapped,
+      seconds: ending.seconds,
+    };
+  }
+}
+
+/** The result of a run that did not happen. */
+export function skipped(reason: string): ExecResult {
+  return { verdict: 'skipped', exitCode: null, signal: null, output: '', outputTruncated: false, seconds: 0, reason };
+}

@@ -1,0 +1,93 @@
+/**
+ * Right and wrong programs get the right verdict, in the bubblewrap sandbox and without one
+ * (`--unsafe-no-sandbox`), and a sandbox that cannot start is refused with its fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { hasErrorCode } from '../../src/errors.js';
+import { BubblewrapSandbox, openSandbox, type ExecRequest, type ExecVerdict, type Sandbox } from '../../src/exec/index.js';
+
+/** Each case: a program whose verdict is known by construction. */
+const CASES: readonly { name: string; request: ExecRequest; verdict: ExecVerdict; reason: RegExp }[] = [
+  { name: 'python right answer', request: { language: 'python', solution: 'def add(a, b):\n    return a + b', tests: 'assert add(2, 3) == 5\nassert add(-1, 1) == 0' }, verdict: 'passed', reason: /^$/ },
+  { name: 'python wrong answer', request: { language: 'python', solution: 'def add(a, b):\n    return a - b', tests: 'assert add(2, 3) == 5, "add(2, 3) should be 5"' }, verdict: 'failed', reason: /AssertionError: add\(2, 3\) should be 5/ },
+  { name: 'python exception', request: { language: 'python', solution: 'def first(items):\n    return items[0]', tests: 'assert first([]) is None' }, verdict: 'failed', reason: /IndexError/ },
+  { name: 'python syntax error', request: { language: 'python', solution: 'def add(a, b)\n    return a + b', tests: 'assert add(1, 2) == 3' }, verdict: 'failed', reason: /SyntaxError/ },
+  { name: 'python infinite loop', request: { language: 'python', solution: 'def spin():\n    while True:\n        pass', tests: 'spin()', limits: { wallSeconds: 3, cpuSeconds: 1 } }, verdict: 'timeout', reason: /wall-clock|CPU seconds/ },
+  // Python runs without the site module first; these need it or its absence must not change the verdict.
+  { name: 'python site builtin exit()', request: { language: 'python', solution: 'def add(a, b):\n    return a + b', tests: 'assert add(1, 1) == 2\nexit(0)' }, verdict: 'passed', reason: /^$/ },
+  { name: 'python missing module', request: { language: 'python', solution: 'import tidepool_no_such_module', tests: '' }, verdict: 'failed', reason: /ModuleNotFoundError: No module named 'tidepool_no_such_module'/ },
+  { name: 'javascript right answer', request: { language: 'javascript', solution: 'function add(a, b) { return a + b; }', tests: 'const assert = require("node:assert");\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'passed', reason: /^$/ },
+  { name: 'javascript right answer (ES module tests)', request: { language: 'js', solution: 'export function add(a, b) { return a + b; }', tests: 'import assert from "node:assert";\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'passed', reason: /^$/ },
+  { name: 'javascript wrong answer', request: { language: 'javascript', solution: 'function add(a, b) { return a - b; }', tests: 'const assert = require("node:assert");\nassert.strictEqual(add(2, 3), 5);' }, verdict: 'failed', reason: /AssertionError/ },
+  { name: 'javascript exception', request: { language: 'javascript', solution: 'function first(items) { return items[0].name; }', tests: 'first([]);' }, verdict: 'failed', reason: /TypeError/ },
+  { name: 'javascript syntax error', request: { language: 'javascript', solution: 'function add(a, b) { return a + b;', tests: 'add(1, 2);' }, verdict: 'failed', reason: /SyntaxError/ },
+  { name: 'javascript infinite loop', request: { language: 'javascript', solution: 'function spin() { for (;;) {} }', tests: 'spin();', limits: { wallSeconds: 3, cpuSeconds: 1 } }, verdict: 'timeout', reason: /wall-clock|CPU seconds/ },
+  { name: 'unknown language', request: { language: 'rust', solution: 'fn main() {}', tests: '' }, verdict: 'skipped', reason: /language "rust"/ },
+];
+
+async function checkVerdicts(sandbox: Sandbox): Promise<void> {
+  // All at once: the runs are independent, and each result must belong to its own program.
+  const results = await Promise.all(CASES.map((entry) => sandbox.run(entry.request)));
+  CASES.forEach((entry, index) => {
+    const result = results[index];
+    expect(result?.verdict, `${entry.name}: ${result?.reason ?? ''}\n${result?.output ?? ''}`).toBe(entry.verdict);
+    expect(result?.reason, entry.name).toMatch(entry.reason);
+    if (entry.verdict === 'passed') expect(result?.exitCode).toBe(0);
+    if (entry.verdict === 'failed') expect(result?.exitCode).toBe(1);
+  });
+}
+
+describe('verdicts', () => {
+  it('bubblewrap: right, wrong, exception, syntax error, infinite loop, unknown language in Python and JavaScript', async () => {
+    const sandbox = await openSandbox({});
+    expect(sandbox.kind).toBe('bubblewrap');
+    await checkVerdicts(sandbox);
+  });
+
+  it('bubblewrap: output is captured in order, and the program sees its own PID namespace', async () => {
+    const sandbox = await openSandbox({});
+    const result = await sandbox.run({ language: 'python', solution: 'import os, sys\nprint("one", flush=True)\nprint("two", file=sys.stderr, flush=True)\nprint("pid", os.getpid(), "cwd", os.getcwd())', tests: '' });
+    expect(result.output).toBe('one\ntwo\npid 2 cwd /sandbox\n');
+  });
+
+  it('an abort kills a running program', async () => {
+    const sandbox = await openSandbox({});
+    const controller = new AbortController();
+    setTimeout(() => { controller.abort(); }, 500);
+    const result = await sandbox.run({ language: 'python', solution: 'import time\ntime.sleep(60)', tests: '' }, controller.signal);
+    expect(result.verdict).toBe('crashed');
+    expect(result.reason).toMatch(/aborted/);
+    expect(result.seconds).toBeLessThan(30);
+  });
+
+  it('a bwrap that cannot start is refused with the fix, unless --unsafe-no-sandbox', async () => {
+    const broken = { tools: { bwrap: '/bin/false' } };
+    const error = await openSandbox(broken).then(() => null, (caught: unknown) => caught);
+    expect(hasErrorCode(error, 'E_SANDBOX_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/apt-get install bubblewrap/);
+    expect((error as Error).message).toMatch(/--unsafe-no-sandbox/);
+    const missing = await openSandbox({ tools: { bwrap: '/nonexistent/bwrap' } }).then(() => null, (caught: unknown) => caught);
+    expect((missing as Error).message).toMatch(/not found: bubblewrap/);
+
+    const warnings: string[] = [];
+    const unsafe = await openSandbox({ ...broken, unsafeNoSandbox: true, warn: (message) => warnings.push(message) });
+    expect(unsafe.kind).toBe('none');
+    expect(warnings.join('\n')).toMatch(/WITHOUT isolation/);
+    await checkVerdicts(unsafe);
+  });
+
+  it('--unsafe-no-sandbox is not used where bubblewrap works', async () => {
+    const warnings: string[] = [];
+    const sandbox = await openSandbox({ unsafeNoSandbox: true, warn: (message) => warnings.push(message) });
+    expect(sandbox.kind).toBe('bubblewrap');
+    expect(sandbox).toBeInstanceOf(BubblewrapSandbox);
+    expect(warnings).toEqual([]);
+  });
+
+  it('bad limits are reported all at once', async () => {
+    const sandbox = await openSandbox({});
+    const error = await sandbox.run({ language: 'python', solution: '', tests: '', limits: { wallSeconds: -1, processes: 1.5, addressSpaceBytes: 1024 } }).then(() => null, (caught: unknown) => caught);
+    expect(hasErrorCode(error, 'E_USAGE')).toBe(true);
+    expect((error as Error).message).toMatch(/wallSeconds.*processes.*addressSpaceBytes/);
+  });
+});

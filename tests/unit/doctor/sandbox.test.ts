@@ -1,0 +1,37 @@
+/** The doctor's sandbox section: what it prints and advises for a working and a broken sandbox. */
+import { describe, expect, it } from 'vitest';
+import type { DoctorFacts } from '../../../src/doctor/facts.js';
+import { gatherDoctorFacts } from '../../../src/doctor/probe.js';
+import { buildDoctorReport, formatDoctorReport } from '../../../src/doctor/report.js';
+
+const base: DoctorFacts = {
+  platform: 'linux', arch: 'x64', node: 'v20.0.0',
+  webgpu: { loaded: false, error: 'not probed' },
+  onnx: { loaded: false, error: 'not probed' },
+  vulkan: null, nvidiaDriver: null, hubCache: null, endpoints: null,
+};
+
+describe('doctor: sandbox', () => {
+  it('a working sandbox is reported with its version and adds no advice', () => {
+    const report = buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0' } });
+    expect(formatDoctorReport(report)).toContain('Sandbox (bubblewrap), used by `generate --execute`\n  works: bubblewrap 0.8.0');
+    expect(report.advice.join('\n')).not.toMatch(/sandbox/i);
+  });
+
+  it('a broken sandbox is reported with the reason and the fix', () => {
+    const report = buildDoctorReport({ ...base, sandbox: { ok: false, reason: 'bwrap: No permissions to create new namespace' } });
+    expect(formatDoctorReport(report)).toContain('  does not work: bwrap: No permissions to create new namespace');
+    const advice = report.advice.join('\n');
+    expect(advice).toContain('`generate --execute` refuses to run');
+    expect(advice).toContain('apt-get install bubblewrap');
+    expect(advice).toContain('--unsafe-no-sandbox');
+  });
+
+  it('no sandbox section when it was not probed; a probe that throws becomes a failure', async () => {
+    expect(formatDoctorReport(buildDoctorReport(base))).not.toContain('Sandbox');
+    const probes = { env: {}, platform: 'darwin', webgpu: () => Promise.resolve(base.webgpu), onnx: () => Promise.resolve(base.onnx) };
+    expect((await gatherDoctorFacts(probes)).sandbox).toBeUndefined();
+    const facts = await gatherDoctorFacts({ ...probes, sandbox: () => Promise.reject(new Error('bwrap exploded')) });
+    expect(facts.sandbox).toEqual({ ok: false, reason: 'bwrap exploded' });
+  });
+});
