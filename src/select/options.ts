@@ -19,6 +19,7 @@ export const SELECT_OPTIONS: OptionTable = {
   poolSize: option(KINDS.positive, '--pool-size'),
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   baseline: option(KINDS.boolean, '--no-baseline'),
+  bounds: option(KINDS.boolean, '--no-bounds'),
 };
 
 /**
@@ -61,6 +62,8 @@ export interface SelectOptions {
   poolSize?: number | undefined;
   /** Compute the covering radius of a seeded random subset of the same size. @default true */
   baseline?: boolean | undefined;
+  /** Exact triangle-inequality pruning of distance evaluations (same picks either way). @default true */
+  bounds?: boolean | undefined;
   /** Seconds between checkpoints. @default 60 */
   checkpointSeconds?: number | undefined;
 }
@@ -82,6 +85,7 @@ export interface ResolvedSelectOptions {
    */
   poolSize: number | undefined;
   baseline: boolean;
+  bounds: boolean;
   checkpointSeconds: number;
 }
 
@@ -111,6 +115,7 @@ export function resolveSelectOptions(options: SelectOptions, naming: OptionNamin
     backend: problems.value<SelectBackend>('backend', options.backend, 'cpu'),
     poolSize: problems.value('poolSize', options.poolSize),
     baseline: problems.value('baseline', options.baseline, true),
+    bounds: problems.value('bounds', options.bounds, true),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 60),
   };
   if (resolved.first !== undefined && resolved.alreadySelected !== undefined) {

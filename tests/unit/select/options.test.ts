@@ -21,6 +21,7 @@ const BAD: Record<string, { given: unknown; shown: string }> = {
   poolSize: { given: 0, shown: 'a positive integer, got 0 (a number)' },
   checkpointSeconds: { given: '60', shown: 'a non-negative integer, got "60" (a string)' },
   baseline: { given: 'no', shown: 'true or false, got "no" (a string)' },
+  bounds: { given: 1, shown: 'true or false, got 1 (a number)' },
 };
 
 /** The `E_USAGE` message `resolveSelectOptions` throws for `options`. */
@@ -48,12 +49,12 @@ describe('resolveSelectOptions', () => {
   it('fills every default once', () => {
     expect(resolveSelectOptions(BASE)).toEqual({
       embeddings: 'e.npy', k: 5, out: 'o', first: undefined, seed: 0, alreadySelected: undefined, precision: 'fp32',
-      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, checkpointSeconds: 60,
+      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, bounds: true, checkpointSeconds: 60,
     });
   });
 
   it('keeps the values given', () => {
-    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, checkpointSeconds: 0 };
+    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, bounds: false, checkpointSeconds: 0 };
     expect(resolveSelectOptions(given)).toEqual({ ...given, alreadySelected: undefined });
   });
 
