@@ -55,6 +55,8 @@ export interface GreedyState {
    * kept only with triangle-inequality pruning (absent otherwise, or in a checkpoint from before it).
    */
   nearest?: Int32Array;
+  /** Triangle-inequality pruning saved too little last time: fold unpruned until this many centers. */
+  pruneRetryAt?: number;
 }
 
 /** Options of {@link kCenterGreedy}. */

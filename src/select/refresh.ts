@@ -132,13 +132,22 @@ async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSu
       for (const row of rows) if (lag[row]! < c1 && minDist[row]! > 0) active.push(row);
     }
     const activeRows = Int32Array.from(active);
-    const groups = nearestGroups(activeRows, nearest);
+    let unpruned = 0;
+    for (const row of activeRows) unpruned += c1 - Math.max(c0, lag[row]!);
+    // Planning costs center-center distances: after a plan that saved too little, wait until the
+    // centers have doubled (radii shrink, so bounds start to pay) before trying again.
+    const tryPruning = state.pruneRetryAt === undefined || target >= state.pruneRetryAt;
+    const groups = tryPruning ? nearestGroups(activeRows, nearest) : new Int32Array(0);
     let distances: Float32Array = new Float32Array(0);
     if (groups.length > 0) {
       distances = await triangle.centerDistances(Int32Array.from(groups, (a) => centers[a]!), chunkCenters);
       count(state, 'centerEvaluations', groups.length * chunk);
     }
     const plan = planPrunedFold({ rows: activeRows, minDist, nearest, lag, first: c0, chunk, groups, centerDistances: distances, distanceError: triangle.distanceError, blockRows: PRUNED_BLOCK_ROWS });
+    if (tryPruning) {
+      if (plan.evaluations >= PRUNE_WORTH * unpruned) state.pruneRetryAt = 2 * target;
+      else delete state.pruneRetryAt;
+    }
     if (whole && plan.evaluations >= PRUNE_WORTH * n * chunk) {
       // Pruning saves too little here: one fold over the whole matrix, no gather.
       const local = new Int32Array(n).fill(-1);
