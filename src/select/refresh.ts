@@ -14,6 +14,8 @@ const REFRESH_ROWS = 65_536;
 const REFRESH_CENTERS = 2_048;
 /** Rows per pruned block: small enough for tight center unions, large enough for a GEMM. */
 const PRUNED_BLOCK_ROWS = 4_096;
+/** Groups per center-center distance call. */
+const CENTER_SLAB = 2_048;
 /** Over the whole matrix, a pruned plan runs only when it costs less than this share of one ungathered fold. */
 const PRUNE_WORTH = 0.85;
 
@@ -140,7 +142,12 @@ async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSu
     const groups = tryPruning ? nearestGroups(activeRows, nearest) : new Int32Array(0);
     let distances: Float32Array = new Float32Array(0);
     if (groups.length > 0) {
-      distances = await triangle.centerDistances(Int32Array.from(groups, (a) => centers[a]!), chunkCenters);
+      // In slabs of groups, so the kernel's intermediates stay small; the whole table is |groups| x chunk.
+      distances = new Float32Array(groups.length * chunk);
+      for (let g = 0; g < groups.length; g += CENTER_SLAB) {
+        const slab = groups.subarray(g, g + CENTER_SLAB);
+        distances.set(await triangle.centerDistances(Int32Array.from(slab, (a) => centers[a]!), chunkCenters), g * chunk);
+      }
       count(state, 'centerEvaluations', groups.length * chunk);
     }
     const plan = planPrunedFold({ rows: activeRows, minDist, nearest, lag, first: c0, chunk, groups, centerDistances: distances, distanceError: triangle.distanceError, blockRows: PRUNED_BLOCK_ROWS });
