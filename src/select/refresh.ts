@@ -74,11 +74,21 @@ export async function refreshTop(kernel: MinDistanceKernel, state: GreedyState, 
  * whole matrix (no gather) from the oldest lag is cheaper; otherwise rows are gathered in blocks, grouped
  * by lag. Folding a center a point already has changes nothing, so `lag` only ever moves forward.
  */
-async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: readonly number[], target: number): Promise<void> {
+async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: readonly number[], target: number, keepNearest = false): Promise<void> {
   const { minDist, lag, centers } = state;
-  const foldAll = async (sub: MinDistanceKernel, values: Float32Array, from: number): Promise<void> => {
+  const nearest = keepNearest ? (state.nearest ??= new Int32Array(minDist.length).fill(-1)) : undefined;
+  /** `rowOf(j)`: the point of `values[j]`. */
+  const foldAll = async (sub: MinDistanceKernel, values: Float32Array, from: number, rowOf: (j: number) => number): Promise<void> => {
     for (let c = from; c < target; c += REFRESH_CENTERS) {
-      await sub.foldCenters(Int32Array.from(centers.slice(c, Math.min(c + REFRESH_CENTERS, target))), values);
+      const chunk = Int32Array.from(centers.slice(c, Math.min(c + REFRESH_CENTERS, target)));
+      if (nearest === undefined) await sub.foldCenters(chunk, values);
+      else {
+        const triangle = sub.triangle;
+        if (triangle === undefined) throw new InternalError('a subset of a kernel with triangle support has none');
+        const local = new Int32Array(values.length).fill(-1);
+        await triangle.foldNearest(chunk, values, local);
+        for (let j = 0; j < local.length; j++) if (local[j]! >= 0) nearest[rowOf(j)] = c + local[j]!;
+      }
       count(state, 'rowsRead', values.length);
     }
     count(state, 'evaluations', values.length * (target - from));
@@ -86,7 +96,7 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
   if (rows.length * 2 >= minDist.length) {
     let from = target;
     for (const row of rows) from = Math.min(from, lag[row]!);
-    await foldAll(kernel, minDist, from);
+    await foldAll(kernel, minDist, from, (j) => j);
     for (let i = 0; i < lag.length; i++) if (lag[i]! >= from) lag[i] = target;
     return;
   }
@@ -101,7 +111,7 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
     for (let at = 0; at < group.length; at += REFRESH_ROWS) {
       const chunk = Int32Array.from(group.slice(at, at + REFRESH_ROWS));
       const values = Float32Array.from(chunk, (row) => minDist[row]!);
-      await foldAll(kernel.subset(chunk), values, from);
+      await foldAll(kernel.subset(chunk), values, from, (j) => chunk[j]!);
       chunk.forEach((row, j) => {
         minDist[row] = values[j]!;
         lag[row] = target;
@@ -116,6 +126,10 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
  * the plan would save little, the chunk is folded unpruned (still recording nearest centers).
  */
 async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSupport, state: GreedyState, rows: readonly number[], target: number): Promise<void> {
+  // Planning costs center-center distances: after a plan that saved too little, wait until the
+  // centers have doubled (radii shrink, so bounds start to pay) before trying again, folding the
+  // usual way meanwhile (still keeping nearest centers).
+  if (state.pruneRetryAt !== undefined && target < state.pruneRetryAt) return refreshRows(kernel, state, rows, target, true);
   const { minDist, lag, centers } = state;
   const n = minDist.length;
   const nearest = (state.nearest ??= new Int32Array(n).fill(-1));
@@ -136,8 +150,6 @@ async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSu
     const activeRows = Int32Array.from(active);
     let unpruned = 0;
     for (const row of activeRows) unpruned += c1 - Math.max(c0, lag[row]!);
-    // Planning costs center-center distances: after a plan that saved too little, wait until the
-    // centers have doubled (radii shrink, so bounds start to pay) before trying again.
     const tryPruning = state.pruneRetryAt === undefined || target >= state.pruneRetryAt;
     const groups = tryPruning ? nearestGroups(activeRows, nearest) : new Int32Array(0);
     let distances: Float32Array = new Float32Array(0);
