@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Select benchmark: wall time and peak memory of `tidepool select` (exact k-center greedy) on seeded
-// Gaussian-mixture embeddings, side by side in one run with the loop WaveCoder ships (sklearn
+// Gaussian-mixture embeddings and on real code (Python's standard library and the JavaScript in
+// node_modules, embedded by the hashing embedder: bench/lib/real-code.mjs), side by side in one run with the loop WaveCoder ships (sklearn
 // pairwise_distances in float64, one pass per pick) and a plain float32 numpy loop, plus whether
 // the picks agree with the WaveCoder peer's.
 // Usage: node bench/select.mjs [--workloads S] [--rounds 2] [--openblas-coretype NAME] [--cli bin/tidepool.js]
@@ -13,9 +14,11 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
+import { defaultSources, embedUnits, realCodeUnits } from './lib/real-code.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { measureGemmPeak } from './lib/gemm-peak.mjs';
@@ -28,12 +31,19 @@ const WORKLOADS = {
   S: {
     n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
-    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline'], ['--precision', 'fp16']],
+    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline'], ['--no-bounds'], ['--precision', 'fp16']],
     // Full passes versus k: one --no-baseline run per k (the pass count is deterministic).
     passesCurve: [100, 250, 500, 1000, 2000, 4000],
   },
   M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [] },
   L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [] },
+  // Real code (source 'real-code'): units of Python's stdlib and node_modules JS, hashing embedder.
+  'RC-XS': { source: 'real-code', n: 10_000, d: 128, k: 100, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--no-bounds']] },
+  RC: {
+    source: 'real-code', n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
+    peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
+    variants: [['--no-bounds'], ['--no-baseline']],
+  },
 };
 const MIXTURE = { clusters: 64, spreadMin: 0.4, spreadMax: 1.2 };
 const NEAR_TIE = 1e-6;
@@ -53,6 +63,7 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
+const loadAverageAtStart = loadavg().map((x) => Number(x.toFixed(2)));
 const names = values.workloads.split(',').map((name) => name.trim()).filter(Boolean);
 for (const name of names) if (!(name in WORKLOADS)) throw new Error(`unknown workload ${name}: choose from ${Object.keys(WORKLOADS).join(', ')}`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
@@ -77,9 +88,18 @@ function ensurePythonPeers() {
 }
 
 /** The input matrix of a workload, generated once into bench/out and reused while complete. */
-function ensureInput(name, { n, d }) {
+async function ensureInput(name, { n, d, source }) {
   const path = join(work, `select-${name}.npy`);
   if (isCompleteNpy(path, n, d)) return { path, generation: null };
+  if (source === 'real-code') {
+    process.stderr.write(`embedding ${n} real-code units (${defaultSources(root).map((s) => s.root).join(', ')}) at ${d} dims -> ${path}\n`);
+    const started = performance.now();
+    const units = realCodeUnits(defaultSources(root), n);
+    if (units.length < n) throw new Error(`only ${units.length} code units found; workload ${name} needs ${n}`);
+    const { writeNpy } = await import(join(root, 'dist', 'store', 'npy.js'));
+    await writeNpy(path, await embedUnits(units, d, join(root, 'dist')), n, d);
+    return { path, generation: { seconds: (performance.now() - started) / 1000, distinctUnits: new Set(units).size } };
+  }
   process.stderr.write(`generating ${n} x ${d} Gaussian mixture -> ${path}\n`);
   let reported = 0;
   const generation = writeGaussianMixtureNpy(path, {
@@ -157,9 +177,9 @@ function agreementOf(name, peerId, tidepoolPicks, peerPicks, input) {
   return { ...result, nearTieTolerance: NEAR_TIE, text };
 }
 
-function benchWorkload(name) {
+async function benchWorkload(name) {
   const workload = WORKLOADS[name];
-  const { path: input, generation } = ensureInput(name, workload);
+  const { path: input, generation } = await ensureInput(name, workload);
   const contenders = contendersOf(name, workload, input);
   const runs = contenders.map(() => []);
   const picks = contenders.map(() => null);
@@ -187,6 +207,7 @@ function benchWorkload(name) {
       bestInnerSeconds: Math.min(...runs[i].map((r) => r.innerSeconds)),
       peakRssMiB: Math.max(...runs[i].map((r) => r.peakRssMiB)),
       passes: contender.kind === 'tidepool' ? last.passes : null,
+      work: contender.kind === 'tidepool' ? last.work ?? null : null,
       poolSize: last.poolSize ?? null,
       radius: last.radius ?? null,
       randomBaselineRadius: last.randomBaselineRadius ?? null,
@@ -210,7 +231,7 @@ function benchWorkload(name) {
   return {
     name,
     ...workload,
-    input: { path: input, bytes: statSync(input).size, generator: { ...MIXTURE, seed: seedOf(name), rows: 'unit-normalised float32' } },
+    input: { path: input, bytes: statSync(input).size, generator: workload.source === 'real-code' ? { source: 'real-code', roots: defaultSources(root).map((s) => s.root), embedder: 'hashing, 2^18 buckets, unit rows' } : { ...MIXTURE, seed: seedOf(name), rows: 'unit-normalised float32' } },
     generation,
     table,
     agreement,
@@ -219,13 +240,15 @@ function benchWorkload(name) {
   };
 }
 
-const results = names.map(benchWorkload);
+const results = [];
+for (const name of names) results.push(await benchWorkload(name));
 process.stderr.write('measuring the machine GEMM rate (onnxruntime MatMul) ...\n');
 const gemmPeak = await measureGemmPeak();
 const result = {
   benchmark: 'select',
   date: new Date().toISOString(),
   machine: describeMachine(),
+  loadAverage: loadAverageAtStart,
   python: PYTHON,
   openblasCoretype: values['openblas-coretype'] ?? null,
   peerBlas: results.flatMap((w) => Object.values(w.runs).flat().map((r) => r.summary.blas).filter(Boolean))[0] ?? null,
@@ -243,8 +266,10 @@ const blas = result.peerBlas?.find((b) => b.internal_api !== 'openmp');
 const md = [
   `# Select benchmark`,
   ``,
-  `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}.`,
-  `Inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
+  `${result.date.slice(0, 10)} on ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; load average at the start ${result.loadAverage.join(', ')}.`,
+  `Real-code inputs (RC*): code units (blank-line separated blocks of 5-60 lines) of ${defaultSources(root).map((s) => s.root).join(' and ')}, interleaved, embedded by tidepool's hashing embedder (2^18 buckets, unit rows).`,
+  `"evals / n·k": distance evaluations (folds + candidate pools + center-center distances of the triangle-inequality bounds) over n·k, the work of one full pass per pick.`,
+  `Gaussian inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
   `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time).`,
   `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
@@ -256,12 +281,12 @@ const md = [
 for (const w of results) {
   const peerIds = Object.keys(w.peers);
   md.push(`## ${w.name}: ${count(w.n)} x ${w.d}, k = ${count(w.k)} (${w.precision}, ${w.backend})`, ``);
-  md.push(`| contender | best s | inner s | peak RSS MiB | passes | pool | fold GFLOP/s | radius | random-baseline radius | ${peerIds.map((id) => `x ${id} peer | `).join('')}same picks as default |`);
-  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
+  md.push(`| contender | best s | inner s | peak RSS MiB | passes | evals / n·k | pool | fold GFLOP/s | radius | random-baseline radius | ${peerIds.map((id) => `x ${id} peer | `).join('')}same picks as default |`);
+  md.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${peerIds.map(() => '---: | ').join('')}--- |`);
   for (const t of w.table) {
     const seconds = `${t.bestSeconds.toFixed(1)}${t.extrapolated ? ' (extrap.)' : ''}`;
     const same = t.samePicksAsDefault === null ? '—' : t.samePicksAsDefault ? 'yes' : 'NO';
-    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${t.poolSize ?? '—'} | ${t.foldGflops ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
+    md.push(`| ${t.name} | ${seconds} | ${t.bestInnerSeconds.toFixed(1)} | ${t.peakRssMiB} | ${t.passes ?? '—'} | ${t.work ? t.work.share.toFixed(3) : '—'} | ${t.poolSize ?? '—'} | ${t.foldGflops ?? '—'} | ${fmt(t.radius)} | ${fmt(t.randomBaselineRadius)} | ${peerIds.map((id) => `${t[`x_${id}`]} | `).join('')}${same} |`);
   }
   md.push(``);
   for (const [id, a] of Object.entries(w.agreement)) md.push(`Picks vs ${PEERS[id].label}: ${a.text}.`, ``);

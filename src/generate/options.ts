@@ -1,7 +1,6 @@
 /** Options of `tidepool generate`: what users may pass, and the complete, validated set a run uses. */
 import { displayEndpoint, parseEndpointList } from './endpoints/spec.js';
 import { availableParallelism } from 'node:os';
-import { redactUrl } from '../util/redact-url.js';
 import type { ProgressSink } from '../util/progress.js';
 import { CODE_OCEAN_TASKS, type CodeOceanTask } from './tasks.js';
 import { DEFAULT_TRANSLATE_TO, type GenerateMode } from './units.js';

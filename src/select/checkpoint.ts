@@ -1,6 +1,6 @@
 /**
  * Checkpoints of a selection run: the greedy state at a pass, as a JSON header plus the raw
- * min-distance bounds and their per-point lags in a data file named after the pass. The data file is written first and the
+ * min-distance bounds, their per-point lags and (with pruning) nearest centers in a data file named after the pass. The data file is written first and the
  * header renamed into place last, so a header always points at a complete data file of its own pass,
  * whenever the process dies. A checkpoint is used only by a run with the same key.
  */
@@ -15,7 +15,7 @@ const DATA_SUFFIX = '.bin';
 
 interface CheckpointHeader {
   key: string;
-  state: Omit<GreedyState, 'minDist' | 'lag'>;
+  state: Omit<GreedyState, 'minDist' | 'lag' | 'nearest'>;
   rows: number;
   data: string;
 }
@@ -25,9 +25,10 @@ interface CheckpointHeader {
  * naming the file) leaves the previous checkpoint whole and in use.
  */
 export async function saveCheckpoint(dir: string, key: string, state: GreedyState): Promise<void> {
-  const { minDist, lag, ...rest } = state;
+  const { minDist, lag, nearest, ...rest } = state;
   const data = `${DATA_PREFIX}${state.passes}${DATA_SUFFIX}`;
-  const bytes = Buffer.concat([new Uint8Array(minDist.buffer, minDist.byteOffset, minDist.byteLength), new Uint8Array(lag.buffer, lag.byteOffset, lag.byteLength)]);
+  const bytesOf = (array: Float32Array | Int32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const bytes = Buffer.concat([bytesOf(minDist), bytesOf(lag), ...(nearest === undefined ? [] : [bytesOf(nearest)])]);
   await writeFileAtomically(join(dir, data), bytes);
   const header: CheckpointHeader = { key, state: rest, rows: minDist.length, data };
   try {
@@ -62,14 +63,20 @@ export async function loadCheckpoint(dir: string, key: string, rows: number): Pr
   }
   if (header.key !== key || header.rows !== rows) return null;
   const bytes = await readFile(join(dir, header.data)).catch(() => null);
-  if (bytes?.length !== rows * 8) return null; // (a checkpoint from before per-point lags is not used)
+  // (a checkpoint from before per-point lags is not used; one without nearest centers prunes once refreshed)
+  if (bytes === null || (bytes.length !== rows * 8 && bytes.length !== rows * 12)) return null;
   const minDist = new Float32Array(rows);
   new Uint8Array(minDist.buffer).set(bytes.subarray(0, rows * 4));
   const lag = new Int32Array(rows);
-  new Uint8Array(lag.buffer).set(bytes.subarray(rows * 4));
+  new Uint8Array(lag.buffer).set(bytes.subarray(rows * 4, rows * 8));
+  let nearest: Int32Array | undefined;
+  if (bytes.length === rows * 12) {
+    nearest = new Int32Array(rows);
+    new Uint8Array(nearest.buffer).set(bytes.subarray(rows * 8));
+  }
   // JSON has no Infinity (the radius of a first pick with no centers): it comes back as null.
   const radii = (header.state.radii as (number | null)[]).map((r) => r ?? Infinity);
-  return { ...header.state, radii, minDist, lag };
+  return { ...header.state, radii, minDist, lag, ...(nearest === undefined ? {} : { nearest }) };
 }
 
 /** Removes the checkpoint after a finished run. */

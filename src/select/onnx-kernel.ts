@@ -7,16 +7,29 @@ import { buildOnnxModel } from '../backends/onnx/graph.js';
 import { OnnxSession } from '../backends/onnx/session.js';
 import { InternalError } from '../errors.js';
 import type { Precision } from './options.js';
-import type { MinDistanceKernel, PoolDistances } from './kernel.js';
+import { fp32DistanceError, type MinDistanceKernel, type PoolDistances, type TriangleSupport } from './kernel.js';
 import { memoryRows, type RowStore } from './row-store.js';
 import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
+
+function maxOf(values: Float32Array): number {
+  let largest = 0;
+  for (const value of values) if (value > largest) largest = value;
+  return largest;
+}
 
 /**
  * The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). With `halfPoints`, X arrives as
  * float16 and is widened to float32 inside the graph, block by block (products accumulate in float32).
+ * With `nearest`, a second output A holds, per row, the index of a center at that minimum (as float32).
  */
-export function minDistanceModel(d: number, halfPoints = false): Uint8Array {
+export function minDistanceModel(d: number, halfPoints = false, nearest = false): Uint8Array {
   const widen = halfPoints ? [{ op: 'Cast', inputs: ['X16'], outputs: ['X'], attributes: { to: 1 } }] : [];
+  const argMin = nearest
+    ? [
+        { op: 'ArgMin', inputs: ['G'], outputs: ['I'], attributes: { axis: 1, keepdims: 0 } },
+        { op: 'Cast', inputs: ['I'], outputs: ['A'], attributes: { to: 1 } },
+      ]
+    : [];
   return buildOnnxModel({
     name: 'tidepool_min_distance',
     inputs: [
@@ -25,16 +38,58 @@ export function minDistanceModel(d: number, halfPoints = false): Uint8Array {
       { name: 'Xn', type: 'float32', shape: ['rows'] },
       { name: 'Cn', type: 'float32', shape: ['centers'] },
     ],
-    outputs: [{ name: 'D', type: 'float32', shape: ['rows'] }],
+    outputs: [{ name: 'D', type: 'float32', shape: ['rows'] }, ...(nearest ? [{ name: 'A', type: 'float32' as const, shape: ['rows'] }] : [])],
     initializers: [{ name: 'zero', type: 'float32', dims: [], values: [0] }],
     nodes: [
       ...widen,
       { op: 'Gemm', inputs: ['X', 'C', 'Cn'], outputs: ['G'], attributes: { alpha: -2, beta: 1, transB: 1 }, floatAttributes: ['alpha', 'beta'] },
       { op: 'ReduceMin', inputs: ['G'], outputs: ['M'], attributes: { axes: [1], keepdims: 0 } },
+      ...argMin,
       { op: 'Add', inputs: ['M', 'Xn'], outputs: ['S'] },
       { op: 'Max', inputs: ['S', 'zero'], outputs: ['D'] },
     ],
   });
+}
+
+/** Every squared distance between the rows of X and of C: out[r, b] = max(0, -2 X·Cᵀ + Cn + Xn[r]). */
+export function pairDistanceModel(d: number): Uint8Array {
+  return buildOnnxModel({
+    name: 'tidepool_pair_distance',
+    inputs: [
+      { name: 'X', type: 'float32', shape: ['rows', d] },
+      { name: 'C', type: 'float32', shape: ['centers', d] },
+      { name: 'Xn', type: 'float32', shape: ['rows', 1] },
+      { name: 'Cn', type: 'float32', shape: ['centers'] },
+    ],
+    outputs: [{ name: 'D', type: 'float32', shape: ['rows', 'centers'] }],
+    initializers: [{ name: 'zero', type: 'float32', dims: [], values: [0] }],
+    nodes: [
+      { op: 'Gemm', inputs: ['X', 'C', 'Cn'], outputs: ['G'], attributes: { alpha: -2, beta: 1, transB: 1 }, floatAttributes: ['alpha', 'beta'] },
+      { op: 'Add', inputs: ['G', 'Xn'], outputs: ['S'] },
+      { op: 'Max', inputs: ['S', 'zero'], outputs: ['D'] },
+    ],
+  });
+}
+
+/** Sessions built on first use (pruning's graphs), shared by a kernel and its subsets. */
+class LazySessions {
+  private readonly made = new Map<string, Promise<OnnxSession>>();
+
+  constructor(private readonly threads: number) {}
+
+  get(key: string, model: () => Uint8Array): Promise<OnnxSession> {
+    let session = this.made.get(key);
+    if (session === undefined) {
+      session = OnnxSession.create(model(), { intraOpThreads: this.threads });
+      this.made.set(key, session);
+    }
+    return session;
+  }
+
+  async release(): Promise<void> {
+    for (const session of this.made.values()) await (await session).release();
+    this.made.clear();
+  }
 }
 
 /** Options of {@link OnnxKernel.create}. */
@@ -59,6 +114,7 @@ export interface PreparedOnnxKernel {
  */
 export class OnnxKernel implements MinDistanceKernel {
   readonly n: number;
+  readonly triangle: TriangleSupport;
 
   private constructor(
     private readonly rows: RowStore,
@@ -71,8 +127,16 @@ export class OnnxKernel implements MinDistanceKernel {
     private readonly centerNorms: Float32Array = norms,
     /** The session whose X input is float16 (the float32 one when the points are float32). */
     private readonly halfSession: OnnxSession = session,
+    private readonly lazySessions: LazySessions = new LazySessions(1),
+    /** The largest squared norm of the center matrix. */
+    private readonly maxSquaredNorm: number = maxOf(centerNorms),
   ) {
     this.n = rows.n;
+    this.triangle = {
+      distanceError: fp32DistanceError(d, maxSquaredNorm),
+      foldNearest: (centers, minDist, nearest) => this.fold(centers, minDist, nearest),
+      centerDistances: (a, b) => this.centerDistances(a, b),
+    };
   }
 
   /**
@@ -101,7 +165,7 @@ export class OnnxKernel implements MinDistanceKernel {
     return {
       kernel: (rows, norms) => {
         if (rows.d !== d || rows.precision !== precision) throw new InternalError(`OnnxKernel prepared for ${d}-wide ${precision} rows was given ${rows.d}-wide ${rows.precision} rows`);
-        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession);
+        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession, new LazySessions(sessionOptions.intraOpThreads));
       },
       release: async () => {
         if (halfSession !== session) await halfSession.release();
@@ -110,30 +174,51 @@ export class OnnxKernel implements MinDistanceKernel {
     };
   }
 
-  async foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
+  foldCenters(centers: Int32Array, minDist: Float32Array): Promise<void> {
+    return this.fold(centers, minDist, undefined);
+  }
+
+  private async fold(centers: Int32Array, minDist: Float32Array, nearest: Int32Array | undefined): Promise<void> {
     const d = this.d;
     const C = this.centerRows.gather(centers);
     const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
+    const nearestSessions = nearest === undefined ? undefined : this.lazySessions;
     await this.rows.forEachBlock(this.blockRows, async (start, block) => {
       const rows = block.values.length / d;
       const end = start + rows;
       const half = block.precision === 'fp16';
-      const session = half ? this.halfSession : this.session;
-      const { D } = await session.run({
+      const session = nearestSessions === undefined
+        ? half ? this.halfSession : this.session
+        : await nearestSessions.get(half ? 'nearest16' : 'nearest', () => minDistanceModel(d, half, true));
+      const { D, A } = await session.run({
         [half ? 'X16' : 'X']: { data: block.values, dims: [rows, d] },
         C: { data: C, dims: [centers.length, d] },
         Xn: { data: this.norms.subarray(start, end), dims: [rows] },
         Cn: { data: Cn, dims: [centers.length] },
-      }, ['D']);
+      }, nearest === undefined ? ['D'] : ['D', 'A']);
       for (let i = start; i < end; i++) {
         const value = D![i - start]!;
-        if (minDist[i]! >= 0 && value < minDist[i]!) minDist[i] = value;
+        if (minDist[i]! >= 0 && value < minDist[i]!) {
+          minDist[i] = value;
+          if (nearest !== undefined) nearest[i] = A![i - start]!;
+        }
       }
     });
   }
 
+  private async centerDistances(a: Int32Array, b: Int32Array): Promise<Float32Array> {
+    const session = await this.lazySessions.get('pairs', () => pairDistanceModel(this.d));
+    const { D } = await session.run({
+      X: { data: this.centerRows.gather(a), dims: [a.length, this.d] },
+      C: { data: this.centerRows.gather(b), dims: [b.length, this.d] },
+      Xn: { data: Float32Array.from(a, (row) => this.centerNorms[row]!), dims: [a.length, 1] },
+      Cn: { data: Float32Array.from(b, (row) => this.centerNorms[row]!), dims: [b.length] },
+    }, ['D']);
+    return D!;
+  }
+
   subset(rows: Int32Array): OnnxKernel {
-    return new OnnxKernel(memoryRows(float32Copy(this.rows.gather(rows)), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms);
+    return new OnnxKernel(memoryRows(float32Copy(this.rows.gather(rows)), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm);
   }
 
   openPool(rows: Int32Array): PoolDistances {
@@ -154,6 +239,7 @@ export class OnnxKernel implements MinDistanceKernel {
 
   /** Frees the onnxruntime sessions. */
   async release(): Promise<void> {
+    await this.lazySessions.release();
     if (this.halfSession !== this.session) await this.halfSession.release();
     await this.session.release();
   }

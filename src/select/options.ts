@@ -21,6 +21,7 @@ export const SELECT_OPTIONS: OptionTable = {
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   baseline: option(KINDS.boolean, '--no-baseline'),
   memoryBudget: option(KINDS.size, '--memory-budget'),
+  bounds: option(KINDS.boolean, '--no-bounds'),
 };
 
 /**
@@ -63,6 +64,8 @@ export interface SelectOptions {
   poolSize?: number | undefined;
   /** Compute the covering radius of a seeded random subset of the same size. @default true */
   baseline?: boolean | undefined;
+  /** Exact triangle-inequality pruning of distance evaluations (same picks either way). @default true */
+  bounds?: boolean | undefined;
   /** Seconds between checkpoints. @default 60 */
   checkpointSeconds?: number | undefined;
   /**
@@ -90,6 +93,7 @@ export interface ResolvedSelectOptions {
    */
   poolSize: number | undefined;
   baseline: boolean;
+  bounds: boolean;
   checkpointSeconds: number;
   /** Bytes. */
   memoryBudget: number;
@@ -135,6 +139,7 @@ export function resolveSelectOptions(options: SelectOptions, naming: OptionNamin
     backend: problems.value<SelectBackend>('backend', options.backend, 'cpu'),
     poolSize: problems.value('poolSize', options.poolSize),
     baseline: problems.value('baseline', options.baseline, true),
+    bounds: problems.value('bounds', options.bounds, true),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 60),
     memoryBudget: memoryBudgetOf(problems, options.memoryBudget),
   };

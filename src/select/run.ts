@@ -56,6 +56,31 @@ export interface SelectSummary {
   phases: SelectPhases;
   /** The memory budget and how the rows reached the kernel. */
   memory: SelectMemory;
+  /** The distance work done, against n x k (the work of one full pass per pick). */
+  work: SelectWork;
+}
+
+/** Distance evaluations of a run (deterministic: the CI work guard checks them). */
+export interface SelectWork {
+  /** Point-center distances in passes (folds). */
+  folds: number;
+  /** Point-center distances inside candidate pools. */
+  pool: number;
+  /** Center-center distances for triangle-inequality pruning. */
+  centers: number;
+  /** All of the above over n x k. */
+  share: number;
+  /** Rows read by folds (bytes: times d x 4, or 2 for fp16). */
+  rowsRead: number;
+}
+
+/** The work counters of a final greedy state. */
+export function workOf(state: GreedyState, n: number): SelectWork {
+  const folds = state.evaluations ?? 0;
+  const pool = state.poolEvaluations ?? 0;
+  const centers = state.centerEvaluations ?? 0;
+  const picked = Math.max(1, state.centers.length - state.seeds);
+  return { folds, pool, centers, share: (folds + pool + centers) / (n * picked), rowsRead: state.rowsRead ?? 0 };
 }
 
 /** {@link SelectSummary.memory}. */
@@ -179,7 +204,7 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
   const saved = await loadCheckpoint(run.out, key, n);
-  const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d) };
+  const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d), bounds: run.bounds };
   const state: GreedyState = saved ?? initialState(n, options);
   clock.end('setup');
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: hooks.progress ?? { write: () => undefined, isTTY: false }, quiet: hooks.progress === undefined });
@@ -207,7 +232,7 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
       }
     }
     const radius = state.radii.at(-1);
-    progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes}${disk.line()}`);
+    progress.update(picked, picked, `radius ${radius === undefined || !Number.isFinite(radius) ? '-' : Math.sqrt(radius).toFixed(4)} | passes ${state.passes} | evaluations ${(100 * workOf(state, n).share).toFixed(1)}% of n·k${disk.line()}`);
   }
   progress.finish();
   clock.end('greedy');
@@ -220,7 +245,7 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
   const seconds = (performance.now() - started) / 1000;
   clock.end('write');
   const summary: SelectSummary = {
-    k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null, phases: clock.phases,
+    k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null, work: workOf(final, n), phases: clock.phases,
     memory: { budget: run.memoryBudget, mode: rows.plan.mode, estimate: rows.plan.estimate, ...(rows.plan.mode === 'stream' ? { blockRows: rows.plan.blockRows } : {}), ...disk.summary() },
   };
   await folder.commit(newManifest({
@@ -229,7 +254,7 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
     parameters: { k: run.k, first: first === undefined ? null : rows.rowIds[first], seed, alreadySelected: run.alreadySelected ?? null, precision, backend, poolSize, threads },
     inputs: [await describeFile(run.embeddings, n, inputDigest), ...(run.alreadySelected === undefined ? [] : [await describeFile(run.alreadySelected, seeds.length)])],
     outputs: [await describeFile(join(run.out, CORESET_FILE), picks.length)],
-    counts: { ...summary, radiusCurve: radiusCurve(final.radii) },
+    counts: { ...summary, bounds: run.bounds, radiusCurve: radiusCurve(final.radii) },
     timings: { seconds },
   }));
   await clearCheckpoint(run.out);

@@ -10,8 +10,8 @@ function randomMatrix(n: number, d: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * d }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1);
 }
 
-async function greedy(kernel: MinDistanceKernel, k: number, poolSize: number): Promise<GreedyState> {
-  const generator = kCenterGreedy(kernel, { k, first: 0, poolSize });
+async function greedy(kernel: MinDistanceKernel, k: number, poolSize: number, bounds = true, lazy = true): Promise<GreedyState> {
+  const generator = kCenterGreedy(kernel, { k, first: 0, poolSize, bounds, lazy });
   for (;;) {
     const step = await generator.next();
     if (step.done) return step.value;
@@ -96,6 +96,40 @@ describe('onnxruntime GEMM kernel', () => {
       const points = randomMatrix(n, d, 5);
       const kernel = await OnnxKernel.create({ precision: 'fp32', values: points }, d, { blockRows: 512 });
       expect(await randomBaselineRadius(kernel, n, n, 3)).toBe(0);
+      await kernel.release();
+    }
+  });
+
+  it('triangle support: distances within the declared error bound of float64, nearest centers right, and pruned picks equal unpruned ones (fp32 and fp16)', async () => {
+    const d = 24;
+    const n = 4000;
+    // Tight clusters far apart, with exact duplicate rows: pruning skips most pairs here.
+    const noise = randomMatrix(n, d, 31);
+    const middles = randomMatrix(25, d, 37);
+    const points = Float32Array.from(noise, (v, at) => middles[(Math.floor(at / d) % 25) * d + (at % d)]! * 20 + v * 0.5);
+    points.copyWithin(100 * d, 7 * d, 8 * d);
+    points.copyWithin(200 * d, 7 * d, 8 * d);
+    for (const precision of ['fp32', 'fp16'] as const) {
+      const stored = precision === 'fp32' ? points : halfArrayToFloat32(float32ArrayToHalf(points));
+      const copy = precision === 'fp32' ? { precision, values: points } : { precision, values: float32ArrayToHalf(points) };
+      const kernel = await OnnxKernel.create(copy, d, { blockRows: 700 });
+      const pairs = await kernel.triangle.centerDistances(Int32Array.of(0, 7, 100, 3999), Int32Array.from({ length: 300 }, (_, j) => j * 13));
+      pairs.forEach((value, at) => {
+        const exact = float64MinDist(stored, d, [0, 7, 100, 3999][Math.floor(at / 300)]!, [(at % 300) * 13]);
+        expect(Math.abs(value - exact)).toBeLessThanOrEqual(kernel.triangle.distanceError);
+      });
+      const minDist = new Float32Array(n).fill(Infinity);
+      const nearest = new Int32Array(n).fill(-1);
+      const centers = Int32Array.of(5, 1234, 2499, 7);
+      await kernel.triangle.foldNearest(centers, minDist, nearest);
+      for (let i = 0; i < n; i++) expect(Math.abs(minDist[i]! - float64MinDist(stored, d, i, [centers[nearest[i]!]!]))).toBeLessThanOrEqual(kernel.triangle.distanceError);
+      for (const lazy of [false, true]) {
+        const pruned = await greedy(kernel, 300, 64, true, lazy);
+        const plain = await greedy(kernel, 300, 64, false, lazy);
+        expect(pruned.centers).toEqual(plain.centers);
+        expect(pruned.radii).toEqual(plain.radii);
+        if (!lazy) expect(pruned.evaluations! + pruned.centerEvaluations!).toBeLessThan(0.5 * plain.evaluations!);
+      }
       await kernel.release();
     }
   });

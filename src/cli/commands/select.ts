@@ -16,6 +16,7 @@ interface SelectFlags extends CommonFlags {
   backend?: SelectBackend;
   poolSize?: number;
   baseline: boolean;
+  bounds: boolean;
   checkpointSeconds?: number;
   memoryBudget?: number;
 }
@@ -37,6 +38,7 @@ export function selectCommand(): Command {
     .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
+    .option('--no-bounds', 'fold every new center into every refreshed point, without triangle-inequality pruning (same picks; for comparisons)')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: SelectFlags) => {
@@ -46,10 +48,10 @@ export function selectCommand(): Command {
         const summary = await runSelect({
           embeddings: flags.embeddings, k: flags.k, out: flags.out, first: flags.first, seed: flags.seed,
           alreadySelected: flags.alreadySelected, precision: flags.precision, threads: flags.threads,
-          backend: flags.backend, poolSize: flags.poolSize, baseline: flags.baseline, checkpointSeconds: flags.checkpointSeconds, memoryBudget: flags.memoryBudget, progress: progressSink(flags), signal,
+          backend: flags.backend, poolSize: flags.poolSize, baseline: flags.baseline, bounds: flags.bounds, checkpointSeconds: flags.checkpointSeconds, memoryBudget: flags.memoryBudget, progress: progressSink(flags), signal,
         });
         const baseline = summary.randomBaselineRadius === null ? '' : ` (random subset: ${summary.randomBaselineRadius.toFixed(4)})`;
-        printSummary(flags, summary, `picked ${summary.k} of ${summary.n} rows in ${summary.seconds.toFixed(1)}s, ${summary.passes} full passes: covering radius ${summary.radius.toFixed(4)}${baseline} -> ${flags.out}/coreset.arrow`);
+        printSummary(flags, summary, `picked ${summary.k} of ${summary.n} rows in ${summary.seconds.toFixed(1)}s, ${summary.passes} full passes, distance evaluations ${(100 * summary.work.share).toFixed(1)}% of n·k: covering radius ${summary.radius.toFixed(4)}${baseline} -> ${flags.out}/coreset.arrow`);
       } finally {
         dispose();
       }

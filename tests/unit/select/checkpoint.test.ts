@@ -27,6 +27,12 @@ describe('select checkpoints', () => {
     expect((await readdir(dir)).filter((name) => name.endsWith('.bin'))).toEqual(['select.checkpoint.4.bin']);
   });
 
+  it('round-trip the nearest centers of triangle-inequality pruning when the state has them', async () => {
+    const withNearest = { ...state(6), nearest: Int32Array.of(0, -1, 2, -1, -1, 1, 0, -1) };
+    await saveCheckpoint(dir, 'key', withNearest);
+    expect(await loadCheckpoint(dir, 'key', 8)).toEqual(withNearest);
+  });
+
   it('a full disk while saving is E_NO_SPACE naming the file, and the previous checkpoint stays whole and in use', async () => {
     await saveCheckpoint(dir, 'key', state(3));
     const header = await readFile(join(dir, 'select.checkpoint.json'), 'utf8');

@@ -22,6 +22,7 @@ const BAD: Record<string, { given: unknown; shown: string }> = {
   checkpointSeconds: { given: '60', shown: 'a non-negative integer, got "60" (a string)' },
   baseline: { given: 'no', shown: 'true or false, got "no" (a string)' },
   memoryBudget: { given: '4 lots', shown: 'a size in bytes (a number, or a string such as "4G", "512MiB" or "1.5GB"), got "4 lots" (a string)' },
+  bounds: { given: 1, shown: 'true or false, got 1 (a number)' },
 };
 
 /** The `E_USAGE` message `resolveSelectOptions` throws for `options`. */
@@ -50,7 +51,7 @@ describe('resolveSelectOptions', () => {
     const resolved = resolveSelectOptions(BASE);
     expect(resolved).toEqual({
       embeddings: 'e.npy', k: 5, out: 'o', first: undefined, seed: 0, alreadySelected: undefined, precision: 'fp32',
-      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, checkpointSeconds: 60, memoryBudget: resolved.memoryBudget,
+      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, bounds: true, checkpointSeconds: 60, memoryBudget: resolved.memoryBudget,
     });
     // Three quarters of what the process can take (read again here: it moves a little between the two reads).
     expect(resolved.memoryBudget / (0.75 * process.availableMemory())).toBeCloseTo(1, 1);
@@ -63,7 +64,7 @@ describe('resolveSelectOptions', () => {
   });
 
   it('keeps the values given', () => {
-    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, checkpointSeconds: 0, memoryBudget: 2 ** 31 };
+    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, bounds: false, checkpointSeconds: 0, memoryBudget: 2 ** 31 };
     expect(resolveSelectOptions(given)).toEqual({ ...given, alreadySelected: undefined });
   });
 
