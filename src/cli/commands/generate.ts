@@ -126,7 +126,7 @@ export function generateCommand(): Command {
             say(flags, line);
           },
         });
-        const cost = summary.usd === null ? '' : `, $${summary.usd.toFixed(4)} at list price`;
+        const cost = summary.usd === null ? '' : `, $${summary.usd.toFixed(4)} at ${flags.batch === true ? 'batch' : 'list'} price`;
         const state = summary.complete ? '' : summary.stopped !== null ? ` (stopped: ${summary.stopped})` : ` (${summary.failed} failed; rerun to retry)`;
         printSummary(flags, summary, `${summary.accepted} accepted, ${summary.rejected} rejected of ${summary.units} units${state}; ${summary.paidRequests} requests (${summary.cachedRequests} from cache)${cost} -> ${flags.out}/instructions.jsonl`);
       } finally {
