@@ -8,24 +8,30 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSandbox, type ExecResult, type Sandbox } from '../../src/exec/index.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Host processes whose command line contains `marker` (pgrep -f), after giving a dying tree a moment. */
+/** Host processes whose command line contains `marker` (pgrep -f), after giving a dying tree up to 2 s. */
 async function processesWith(marker: string): Promise<string[]> {
   for (let attempt = 0; ; attempt++) {
-    let found: string[] = [];
-    try {
-      const { stdout } = await execFileAsync('pgrep', ['-af', marker]);
-      found = stdout.split('\n').filter((line) => line.trim() !== '');
-    } catch (error) {
-      if ((error as { code?: number }).code !== 1) throw error; // 1: no process matched
-    }
+    const found = await processesOnce(marker);
     if (found.length === 0 || attempt >= 20) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Host processes whose command line contains `marker`, now. */
+async function processesOnce(marker: string): Promise<string[]> {
+  try {
+    const { stdout } = await execFileAsync('pgrep', ['-af', marker]);
+    return stdout.split('\n').filter((line) => line.trim() !== '');
+  } catch (error) {
+    if ((error as { code?: number }).code !== 1) throw error;
+    return [];
   }
 }
 
@@ -168,12 +174,24 @@ for host, port in [("127.0.0.1", ${port}), ("10.0.0.1", 80), ("1.1.1.1", 53)]:
   it('a fork bomb stops at the process limit and leaves no process behind', async () => {
     const marker = unique('forkbomb');
     const result = await runPython(`
-import subprocess, time
+import os, subprocess, time
 print("RAN", flush=True)
 subprocess.Popen(["/bin/sh", "-c", "f() { f | f & }; f # ${marker}"])
-time.sleep(3)
+time.sleep(1)
+running = 0
+for name in os.listdir("/proc"):
+    try:
+        running += name.isdigit() and b"${marker}" in open(f"/proc/{name}/cmdline", "rb").read()
+    except OSError:
+        pass
+print("BOMB PROCESSES", running, flush=True)
+time.sleep(2)
 `, { processes: 32, wallSeconds: 15 });
     expect(result.output).toContain('RAN');
+    // It did run: several copies at once, never more than the limit.
+    const running = Number(/BOMB PROCESSES (\d+)/.exec(result.output)?.[1]);
+    expect(running).toBeGreaterThan(1);
+    expect(running).toBeLessThanOrEqual(32);
     expect(['passed', 'failed', 'crashed']).toContain(result.verdict);
     expect(await processesWith(marker)).toEqual([]);
   });
@@ -264,6 +282,28 @@ time.sleep(300)
       expect((await processesWith(marker)).length).toBeGreaterThan(0);
     } finally {
       sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('kill -9 of tidepool while a program runs leaves no sandbox process behind (--die-with-parent)', async () => {
+    const marker = unique('killed');
+    // A separate Node process (the built dist/, as the CLI runs it) opens the sandbox and starts a long program.
+    // The marker is split in the script, so only the sandboxed child's command line holds it whole.
+    const [head, tail] = [marker.slice(0, 8), marker.slice(8)];
+    const script = `const { openSandbox } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'exec', 'index.js')).href)});
+const sandbox = await openSandbox({});
+await sandbox.run({ language: 'python', solution: 'import subprocess, time\\nsubprocess.Popen(["/bin/sh", "-c", "sleep 300 # ${head}" + "${tail}"])\\ntime.sleep(300)', tests: '', limits: { wallSeconds: 300 } });`;
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    try {
+      // Wait until the program's child runs in the sandbox.
+      for (let waited = 0; (await processesOnce(marker)).length === 0; waited += 100) {
+        if (waited > 60_000) throw new Error('the sandboxed program never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      host.kill('SIGKILL');
+      expect(await processesWith(marker)).toEqual([]);
+    } finally {
+      host.kill('SIGKILL');
     }
   });
 });
