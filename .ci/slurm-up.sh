@@ -117,7 +117,9 @@ fi
 if ! pgrep -x munged >/dev/null; then
   install -d -o munge -g munge -m 755 /run/munge
   install -d -o munge -g munge -m 700 /var/log/munge /var/lib/munge
-  runuser -u munge -- /usr/sbin/munged
+  # 9>&-: a daemon must not inherit the lock's descriptor, or it holds the lock for as long as it lives
+  # and every later run of this script waits forever.
+  runuser -u munge -- /usr/sbin/munged 9>&-
   log "started munged"
 fi
 
@@ -125,9 +127,9 @@ fi
 if [ "$conf_changed" -eq 0 ] && pgrep -x slurmctld >/dev/null && pgrep -x slurmd >/dev/null && cluster_works; then
   exit 0
 fi
-if ! pgrep -x slurmctld >/dev/null; then slurmctld; log "started slurmctld"
+if ! pgrep -x slurmctld >/dev/null; then slurmctld 9>&-; log "started slurmctld"
 elif [ "$conf_changed" -eq 1 ]; then scontrol reconfigure || true; fi
-if ! pgrep -x slurmd >/dev/null; then slurmd; log "started slurmd"; fi
+if ! pgrep -x slurmd >/dev/null; then slurmd 9>&-; log "started slurmd"; fi
 
 # 5. Wait (bounded) until a job runs. A node left DOWN/DRAIN by an earlier run is resumed once.
 deadline=$((SECONDS + WAIT_SECONDS))
