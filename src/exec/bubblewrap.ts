@@ -88,7 +88,9 @@ export class BubblewrapSandbox implements Sandbox {
   /** The full command line of one run (for tests and for the doctor). */
   commandLine(language: ExecLanguage, limits: ExecLimits, pythonSite = false): string[] {
     const programPath = `${SANDBOX_DIR}/${programFileName(language)}`;
-    const inner = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite));
+    // stderr joined to stdout inside the sandbox (`2>&1` on one pipe), so the captured output keeps the
+    // order the program wrote it in; two pipes read side by side interleave by arrival instead.
+    const inner = ['/bin/sh', '-c', 'exec "$@" 2>&1', 'sh', ...prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite))];
     const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
     if (!this.runAsRoot) return bwrap;
     const uid = String(oneRunUid());

@@ -209,7 +209,9 @@ describe('generate --batch', () => {
     const prices = join(dir, 'prices.json');
     writeFileSync(prices, JSON.stringify({ scripted: { input: 5, output: 5, batchInput: 0, batchOutput: 1_000_000 } }));
     const server = await batchServer();
-    const options = { ...common(2), batch: true, pollInterval: 0.02, prices, replyTokens: 400 };
+    // Execution checks off: a sample whose tests fail is rejected before its discriminator request, which
+    // would change how many requests the budget sees.
+    const options = { ...common(2), batch: true, pollInterval: 0.02, prices, replyTokens: 400, execute: false };
     // The first batch (8 generator requests, at most $400 each) cannot fit in $3000: nothing is sent.
     const none = await run('budget', server.baseURL, { ...options, maxUsd: 3000 });
     expect(none.stopped).toMatch(/--max-usd 3000/);
