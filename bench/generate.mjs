@@ -346,7 +346,9 @@ async function runOnce({ concurrency, limit, fixture, work, label, peer = null, 
     : [
     ...nodeFlags, cli, 'generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', out,
     '--model', 'scripted', '--base-url', server.baseURL, '--api-key', 'x', '--concurrency', String(concurrency),
-    '--limit', String(limit), ...(poolEpoch === null ? [] : ['--pool-epoch', String(poolEpoch)]), '--json', '-q',
+    // --no-execute: this measures the request path; execution checks (on by default where the sandbox
+    // works) would add a sandboxed run per sample (bench/exec.mjs measures those).
+    '--limit', String(limit), ...(poolEpoch === null ? [] : ['--pool-epoch', String(poolEpoch)]), '--no-execute', '--json', '-q',
   ];
   const benchCpuStart = process.cpuUsage();
   const ticksStart = machineTicks();

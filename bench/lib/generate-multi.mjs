@@ -85,7 +85,7 @@ export async function runMultiEndpointBench(deps) {
     rmSync(out, { recursive: true, force: true });
     const args = [cli, 'generate', '--data', fixture.data, '--coreset', fixture.coreset, '--out', out, '--model', 'scripted',
       '--base-url', servers.map((server) => server.baseURL).join(','), '--api-key', 'x', '--concurrency', String(concurrency),
-      '--limit', String(rowLimit), '--json', '-q'];
+      '--limit', String(rowLimit), '--no-execute', '--json', '-q']; // the request path only, as in bench/generate.mjs
     const benchCpu = process.cpuUsage();
     let child;
     try {
