@@ -106,4 +106,5 @@ export interface DoctorFacts {
 }
 
 /** The sandbox probe's answer: a trivial program ran in the real sandbox, or why it did not. */
-export type SandboxFact = { ok: true; version: string } | { ok: false; reason: string };
+/** `warm`: null when warm sandboxes work too, else why not (runs then get a new sandbox each); absent when not checked. */
+export type SandboxFact = { ok: true; version: string; warm?: string | null } | { ok: false; reason: string };

@@ -102,6 +102,9 @@ function sandboxLines(sandbox: NonNullable<DoctorFacts['sandbox']>): string[] {
     sandbox.ok
       ? `  works: bubblewrap ${sandbox.version}; a test program ran with no network, a read-only system, no home and no environment, under resource limits`
       : `  does not work: ${sandbox.reason}`,
+    ...(sandbox.ok && sandbox.warm !== undefined
+      ? [sandbox.warm === null ? '  warm sandboxes work: programs run one after another in kept sandboxes, cleaned between them' : `  warm sandboxes do not work (${sandbox.warm}): each program gets a new sandbox (slower, as safe)`]
+      : []),
   ];
 }
 

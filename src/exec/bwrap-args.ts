@@ -22,8 +22,8 @@ export interface BwrapRun {
   programFd: number;
   /** The program's path inside the sandbox. */
   programPath: string;
-  /** File descriptor bubblewrap writes its JSON status to (the child's pid, then its exit code). */
-  statusFd: number;
+  /** File descriptor bubblewrap writes its JSON status to (the child's pid, then its exit code); none when absent. */
+  statusFd?: number;
   /** Size of the writable tmpfs, in bytes. */
   writableBytes: number;
   /** Size of /dev/shm (a tmpfs of its own: Python's multiprocessing needs one), in bytes. */
@@ -65,7 +65,8 @@ export function bwrapArguments(layout: HostLayout, run: BwrapRun): string[] {
   args.push('--remount-ro', '/dev', '--remount-ro', '/');
   args.push('--chdir', SANDBOX_DIR, '--clearenv');
   for (const [name, value] of Object.entries(SANDBOX_ENV)) args.push('--setenv', name, value);
-  args.push('--json-status-fd', String(run.statusFd), '--', ...run.command);
+  if (run.statusFd !== undefined) args.push('--json-status-fd', String(run.statusFd));
+  args.push('--', ...run.command);
   return args;
 }
 

@@ -6,6 +6,7 @@ import type { Interpreters } from './languages.js';
 import { resolveExecLimits } from './limits.js';
 import { DEFAULT_EXEC_LIMITS, type ExecLimits, type Sandbox } from './types.js';
 import { UNSAFE_WARNING, UnsafeSandbox } from './unsafe.js';
+import { WarmSandbox, type WarmOptions } from './warm.js';
 
 /** Where the tools are looked for (absolute paths only: the PATH is the CLI's business). */
 const TOOL_PLACES = {
@@ -14,6 +15,9 @@ const TOOL_PLACES = {
   setpriv: ['/usr/bin/setpriv', '/bin/setpriv', '/usr/local/bin/setpriv'],
   python: ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'],
 } as const;
+
+/** What the probes run: a program that prints its process id (small in a PID namespace of its own). */
+const PROBE_PROGRAM = 'import os\nprint("tidepool-probe", os.getpid())';
 
 /** How to fix a sandbox that does not work, in the order people usually need it. */
 export const SANDBOX_FIX =
@@ -34,6 +38,14 @@ export interface SandboxOptions {
   tools?: Partial<SandboxTools>;
   /** Where the unsafe mode's warning goes. @default writes it to stderr */
   warn?: (message: string) => void;
+  /**
+   * A new sandbox per run ({@link BubblewrapSandbox}) instead of warm sandboxes ({@link WarmSandbox}),
+   * which run one program after another, each in a fresh process, with everything the last one left
+   * killed and wiped. @default false
+   */
+  freshSandboxes?: boolean;
+  /** Settings of the warm sandboxes. */
+  warm?: WarmOptions;
 }
 
 type Found = { ok: true; tools: SandboxTools; interpreters: Interpreters } | { ok: false; reason: string };
@@ -69,7 +81,7 @@ async function bwrapVersion(bwrap: string): Promise<string> {
  * Whether bubblewrap works here: the tools exist, and a trivial Python program runs in the real sandbox
  * (every namespace, the read-only system, the limits) and prints what it should.
  */
-export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: true; version: string; warm: string | null } | { ok: false; reason: string }> {
   const found = findTools(options);
   if (!found.ok) return found;
   let version: string;
@@ -79,10 +91,26 @@ export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: 
     return { ok: false, reason: `${found.tools.bwrap} --version failed: ${(error as Error).message}` };
   }
   const sandbox = new BubblewrapSandbox(found.tools, found.interpreters, resolveExecLimits(options.limits));
-  const result = await sandbox.run({ language: 'python', solution: 'import os\nprint("tidepool-probe", os.getpid())', tests: '' });
-  if (result.verdict === 'passed' && /tidepool-probe 2\b/.test(result.output)) return { ok: true, version };
+  const result = await sandbox.run({ language: 'python', solution: PROBE_PROGRAM, tests: '' });
+  if (result.verdict === 'passed' && /tidepool-probe 2\b/.test(result.output)) {
+    const warm = await checkWarm(new WarmSandbox(found.tools, found.interpreters, resolveExecLimits(options.limits), options.warm));
+    return { ok: true, version, warm };
+  }
   const said = result.output.trim().split('\n').slice(-3).join(' | ');
   return { ok: false, reason: `bubblewrap ${version} is installed but a sandboxed run failed (${result.verdict}: ${result.reason}${said === '' ? '' : `; it printed: ${said}`})` };
+}
+
+/**
+ * Whether `warm` runs a program as it should: in a PID namespace of its own, a warm sandbox's first
+ * program is process 3 (after the sandbox's init and its server). The checked sandbox is closed after,
+ * so every warm sandbox's first program starts from the same point.
+ * @returns null when it works, else what went wrong.
+ */
+async function checkWarm(warm: WarmSandbox): Promise<string | null> {
+  const check = await warm.run({ language: 'python', solution: PROBE_PROGRAM, tests: '' });
+  await warm.close();
+  if (check.verdict === 'passed' && /tidepool-probe 3\b/.test(check.output)) return null;
+  return `${check.verdict}: ${check.reason || check.output.trim().slice(0, 200) || 'no output'}`;
 }
 
 /**
@@ -94,7 +122,15 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   const limits = resolveExecLimits(options.limits, DEFAULT_EXEC_LIMITS, 'limits');
   const probe = await probeSandbox(options);
   const found = findTools(options);
-  if (probe.ok && found.ok) return new BubblewrapSandbox(found.tools, found.interpreters, limits);
+  if (probe.ok && found.ok) {
+    if (options.freshSandboxes === true) return new BubblewrapSandbox(found.tools, found.interpreters, limits);
+    const warm = new WarmSandbox(found.tools, found.interpreters, limits, options.warm);
+    const failure = probe.warm ?? (await checkWarm(warm));
+    if (failure === null) return warm;
+    const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
+    warn(`warm sandboxes do not work here (${failure}); each program gets a new sandbox instead (slower, as safe)`);
+    return new BubblewrapSandbox(found.tools, found.interpreters, limits);
+  }
   if (options.unsafeNoSandbox !== true) {
     throw new TidepoolError('E_SANDBOX_UNAVAILABLE', `cannot run generated code in a sandbox: ${probe.ok ? 'the tools were not found' : probe.reason}. ${SANDBOX_FIX}`, { reason: probe.ok ? 'tools' : probe.reason });
   }

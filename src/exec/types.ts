@@ -96,4 +96,6 @@ export interface Sandbox {
    * Aborting `signal` kills the run's whole process tree (verdict `skipped` when it had not started, else `crashed`).
    */
   run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult>;
+  /** Stops what the sandbox keeps between runs (warm sandboxes); runs after it start afresh. */
+  close?(): Promise<void>;
 }

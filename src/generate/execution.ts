@@ -39,6 +39,8 @@ export interface SampleRunResult {
 export interface SampleRunner {
   readonly kind: string;
   run(request: SampleRunRequest, signal?: AbortSignal): Promise<SampleRunResult>;
+  /** Stops what it keeps between runs (warm sandboxes). */
+  close?(): Promise<void>;
 }
 
 /** The execution of one sample as provenance, the journal and the pools keep it. */

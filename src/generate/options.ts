@@ -116,6 +116,12 @@ export interface GenerateOptions {
   requirePass?: boolean | undefined;
   /** Run samples without the sandbox where bubblewrap cannot run (limits and timeout still apply; no isolation). @default false */
   unsafeNoSandbox?: boolean | undefined;
+  /**
+   * One new sandbox per sample instead of warm sandboxes that run one sample after another (each in a
+   * fresh process, everything left by the last one killed and wiped). Slower; for complete separation
+   * of samples from each other (README "Execution checks"). @default false
+   */
+  execFreshSandbox?: boolean | undefined;
   /** `I/N`: generate only shard I of N (0-based) of the plan's units into the shared output folder, then merge if it is the last. */
   shard?: string | undefined;
   /** Only merge the finished shards' parts into the usual outputs. @default false */
@@ -193,6 +199,7 @@ export const GENERATE_OPTIONS: OptionTable = {
   execConcurrency: option(KINDS.positive, '--exec-concurrency'),
   requirePass: option(KINDS.boolean, '--require-pass'),
   unsafeNoSandbox: option(KINDS.boolean, '--unsafe-no-sandbox'),
+  execFreshSandbox: option(KINDS.boolean, '--exec-fresh-sandbox'),
   shard: option(KINDS.string, '--shard'),
   merge: option(KINDS.boolean, '--merge'),
 };
@@ -255,6 +262,7 @@ export function resolveGenerateOptions(options: GenerateOptions, naming?: Option
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 2),
     execute, execConcurrency: problems.value('execConcurrency', options.execConcurrency) ?? availableParallelism(), requirePass,
     unsafeNoSandbox: problems.value('unsafeNoSandbox', options.unsafeNoSandbox, false),
+    execFreshSandbox: problems.value('execFreshSandbox', options.execFreshSandbox, false),
     progress: options.progress, signal: options.signal, log: options.log ?? (() => {}), shard, merge,
   };
   problems.throwIfAny();

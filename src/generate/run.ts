@@ -202,9 +202,11 @@ export async function generateInto(folder: OutputFolder, prepared: PreparedGener
     } catch {
       // A second failure (the same full disk) adds nothing to the first.
     }
+    await prepared.runner?.close?.();
     throw error;
   }
   closeAll(logs);
+  await prepared.runner?.close?.();
   return summary;
 }
 

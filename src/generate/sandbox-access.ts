@@ -5,5 +5,5 @@ import type { SandboxAccess } from './sandbox-choice.js';
 /** `src/exec`'s probe and sandbox, with its default limits. */
 export const SANDBOX: SandboxAccess = {
   probe: () => probeSandbox(),
-  open: (options) => openSandbox({ unsafeNoSandbox: options.unsafeNoSandbox, warn: options.warn }),
+  open: (options) => openSandbox({ unsafeNoSandbox: options.unsafeNoSandbox, freshSandboxes: options.freshSandboxes === true, warn: options.warn }),
 };

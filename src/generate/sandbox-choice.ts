@@ -15,7 +15,7 @@ export interface SandboxAccess {
    * A sandbox; without `unsafeNoSandbox` it throws `E_SANDBOX_UNAVAILABLE` where bubblewrap cannot run.
    * With it, where bubblewrap cannot run, a runner of kind `none` that says so through `warn`.
    */
-  open(options: { unsafeNoSandbox: boolean; warn: (message: string) => void }): Promise<SampleRunner>;
+  open(options: { unsafeNoSandbox: boolean; freshSandboxes?: boolean; warn: (message: string) => void }): Promise<SampleRunner>;
 }
 
 /** The execution options of a job. */
@@ -23,6 +23,8 @@ export interface ExecutionChoice {
   execute: boolean | 'auto';
   requirePass: boolean;
   unsafeNoSandbox: boolean;
+  /** One new sandbox per sample (`--exec-fresh-sandbox`) instead of warm ones. @default false */
+  execFreshSandbox?: boolean;
 }
 
 /** The runner `choice` calls for (null: execution checks off), with notes for people through `log`. */
@@ -38,7 +40,7 @@ export async function chooseRunner(choice: ExecutionChoice, access: SandboxAcces
       return null;
     }
   }
-  return access.open({ unsafeNoSandbox: choice.unsafeNoSandbox, warn: (message) => {
+  return access.open({ unsafeNoSandbox: choice.unsafeNoSandbox, freshSandboxes: choice.execFreshSandbox === true, warn: (message) => {
     log(`generate: ${message}`);
   } });
 }

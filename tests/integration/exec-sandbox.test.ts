@@ -48,9 +48,7 @@ async function runPython(program: string, limits: Parameters<Sandbox['run']>[0][
   return sandbox.run({ language: 'python', solution: program, tests: '', limits: { wallSeconds: 20, cpuSeconds: 10, ...limits } });
 }
 
-beforeAll(async () => {
-  sandbox = await openSandbox({});
-  expect(sandbox.kind).toBe('bubblewrap');
+beforeAll(() => {
   hostFolder = mkdtempSync(join(tmpdir(), 'tidepool-exec-host-'));
   secretFile = join(hostFolder, 'secret.txt');
   writeFileSync(secretFile, SECRET);
@@ -60,7 +58,17 @@ afterAll(() => {
   rmSync(hostFolder, { recursive: true, force: true });
 });
 
-describe('bubblewrap sandbox: hostile programs are contained', () => {
+// Both ways of running: warm sandboxes (the default: programs one after another, each in a fresh process,
+// the sandbox cleaned between them) and a new sandbox per program.
+describe.each([{ mode: 'warm sandboxes', fresh: false }, { mode: 'a new sandbox per run', fresh: true }])('bubblewrap sandbox ($mode): hostile programs are contained', ({ fresh }) => {
+  beforeAll(async () => {
+    sandbox = await openSandbox({ freshSandboxes: fresh });
+    expect(sandbox.kind).toBe('bubblewrap');
+  });
+  afterAll(async () => {
+    await sandbox.close?.();
+  });
+
   it('cannot read ~/.ssh, the home folder or a secret file in the work folder', async () => {
     const home = homedir();
     const result = await runPython(`
@@ -291,7 +299,7 @@ time.sleep(300)
     // The marker is split in the script, so only the sandboxed child's command line holds it whole.
     const [head, tail] = [marker.slice(0, 8), marker.slice(8)];
     const script = `const { openSandbox } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'exec', 'index.js')).href)});
-const sandbox = await openSandbox({});
+const sandbox = await openSandbox({ freshSandboxes: ${String(fresh)} });
 await sandbox.run({ language: 'python', solution: 'import subprocess, time\\nsubprocess.Popen(["/bin/sh", "-c", "sleep 300 # ${head}" + "${tail}"])\\ntime.sleep(300)', tests: '', limits: { wallSeconds: 300 } });`;
     const host = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
     try {

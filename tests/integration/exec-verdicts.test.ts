@@ -1,10 +1,11 @@
 /**
- * Right and wrong programs get the right verdict, in the bubblewrap sandbox and without one
- * (`--unsafe-no-sandbox`), and a sandbox that cannot start is refused with its fix.
+ * Right and wrong programs get the right verdict, in warm bubblewrap sandboxes (the default), in a new
+ * sandbox per run (`freshSandboxes`) and without one (`--unsafe-no-sandbox`), and a sandbox that
+ * cannot start is refused with its fix.
  */
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../src/errors.js';
-import { BubblewrapSandbox, openSandbox, type ExecRequest, type ExecVerdict, type Sandbox } from '../../src/exec/index.js';
+import { BubblewrapSandbox, openSandbox, WarmSandbox, type ExecRequest, type ExecVerdict, type Sandbox } from '../../src/exec/index.js';
 
 /** Each case: a program whose verdict is known by construction. */
 const CASES: readonly { name: string; request: ExecRequest; verdict: ExecVerdict; reason: RegExp }[] = [
@@ -38,16 +39,30 @@ async function checkVerdicts(sandbox: Sandbox): Promise<void> {
 }
 
 describe('verdicts', () => {
-  it('bubblewrap: right, wrong, exception, syntax error, infinite loop, unknown language in Python and JavaScript', async () => {
+  it('bubblewrap, warm sandboxes: right, wrong, exception, syntax error, infinite loop, unknown language in Python and JavaScript', async () => {
     const sandbox = await openSandbox({});
-    expect(sandbox.kind).toBe('bubblewrap');
+    expect(sandbox).toBeInstanceOf(WarmSandbox);
+    await checkVerdicts(sandbox);
+    // Again, in the sandboxes the first round left warm.
+    await checkVerdicts(sandbox);
+    await sandbox.close?.();
+  });
+
+  it('bubblewrap, a new sandbox per run: the same verdicts', async () => {
+    const sandbox = await openSandbox({ freshSandboxes: true });
+    expect(sandbox).toBeInstanceOf(BubblewrapSandbox);
     await checkVerdicts(sandbox);
   });
 
   it('bubblewrap: output is captured in order, and the program sees its own PID namespace', async () => {
-    const sandbox = await openSandbox({});
-    const result = await sandbox.run({ language: 'python', solution: 'import os, sys\nprint("one", flush=True)\nprint("two", file=sys.stderr, flush=True)\nprint("pid", os.getpid(), "cwd", os.getcwd())', tests: '' });
-    expect(result.output).toBe('one\ntwo\npid 2 cwd /sandbox\n');
+    const program = { language: 'python', solution: 'import os, sys\nprint("one", flush=True)\nprint("two", file=sys.stderr, flush=True)\nprint("pid", os.getpid(), "cwd", os.getcwd())', tests: '' };
+    const fresh = await (await openSandbox({ freshSandboxes: true })).run(program);
+    expect(fresh.output).toBe('one\ntwo\npid 2 cwd /sandbox\n');
+    // Warm: process 1 is the sandbox's init, 2 its server, the programs come after.
+    const warm = await openSandbox({});
+    const result = await warm.run(program);
+    expect(result.output).toMatch(/^one\ntwo\npid ([3-9]|[1-9]\d) cwd \/sandbox\n$/);
+    await warm.close?.();
   });
 
   it('an abort kills a running program', async () => {
@@ -80,8 +95,10 @@ describe('verdicts', () => {
     const warnings: string[] = [];
     const sandbox = await openSandbox({ unsafeNoSandbox: true, warn: (message) => warnings.push(message) });
     expect(sandbox.kind).toBe('bubblewrap');
-    expect(sandbox).toBeInstanceOf(BubblewrapSandbox);
+    expect(sandbox).toBeInstanceOf(WarmSandbox);
+    expect(await openSandbox({ unsafeNoSandbox: true, freshSandboxes: true, warn: (message) => warnings.push(message) })).toBeInstanceOf(BubblewrapSandbox);
     expect(warnings).toEqual([]);
+    await sandbox.close?.();
   });
 
   it('bad limits are reported all at once', async () => {

@@ -46,6 +46,7 @@ interface GenerateFlags extends CommonFlags {
   execConcurrency?: number;
   requirePass?: boolean;
   unsafeNoSandbox?: boolean;
+  execFreshSandbox?: boolean;
 }
 
 function parseNumber(value: string): number {
@@ -96,6 +97,7 @@ export function generateCommand(): Command {
     .option('--exec-concurrency <n>', 'sandbox runs at once (default: the machine\'s cores)', parsePositive)
     .option('--require-pass', 'accept a sample only when its tests ran and passed (a skipped run rejects it too)')
     .option('--unsafe-no-sandbox', 'where bubblewrap cannot run, run generated code WITHOUT isolation (resource limits and timeout only); see README "Execution checks"')
+    .option('--exec-fresh-sandbox', 'a new sandbox for every sample instead of warm sandboxes that run samples one after another (slower; complete separation between samples)')
     .option('--shard <I/N>', 'generate only shard I of N (0-based) of the plan\'s units into the shared --out (own journal, cache and case pools), then write its completion marker; the last shard to finish merges (see README "Sharded runs")')
     .option('--merge', 'only merge the finished shards of --out into instructions.jsonl and rejected.jsonl (same other flags as the shards)')
     .option('--json', 'print a JSON summary as the last stdout line')
@@ -122,6 +124,7 @@ export function generateCommand(): Command {
           maxAnswerBytes: flags.maxAnswerBytes, unreachableSeconds: flags.unreachableSeconds, checkpointSeconds: flags.checkpointSeconds,
           shard: flags.shard, merge: flags.merge, batch: flags.batch, pollInterval: flags.pollInterval,
           execute: flags.execute, execConcurrency: flags.execConcurrency, requirePass: flags.requirePass, unsafeNoSandbox: flags.unsafeNoSandbox,
+          execFreshSandbox: flags.execFreshSandbox,
           progress: progressSink(flags), signal, log: (line) => {
             say(flags, line);
           },

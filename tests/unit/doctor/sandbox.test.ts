@@ -18,6 +18,13 @@ describe('doctor: sandbox', () => {
     expect(report.advice.join('\n')).not.toMatch(/sandbox/i);
   });
 
+  it('says whether warm sandboxes work, and what runs instead when they do not', () => {
+    expect(formatDoctorReport(buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0', warm: null } }))).toContain('  warm sandboxes work: programs run one after another');
+    const broken = buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0', warm: 'crashed: no pidfd' } });
+    expect(formatDoctorReport(broken)).toContain('  warm sandboxes do not work (crashed: no pidfd): each program gets a new sandbox');
+    expect(broken.advice.join('\n')).not.toMatch(/sandbox/i);
+  });
+
   it('a broken sandbox is reported with the reason and the fix', () => {
     const report = buildDoctorReport({ ...base, sandbox: { ok: false, reason: 'bwrap: No permissions to create new namespace' } });
     expect(formatDoctorReport(report)).toContain('  does not work: bwrap: No permissions to create new namespace');

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../../src/errors.js';
 import {
-  bwrapArguments, DEFAULT_EXEC_LIMITS, execLanguage, interpreterCommand, needsPythonSite, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
+  BubblewrapSandbox, bwrapArguments, DEFAULT_EXEC_LIMITS, WarmSandbox, execLanguage, interpreterCommand, needsPythonSite, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
   SANDBOX_ENV, type HostLayout,
 } from '../../../src/exec/index.js';
 
@@ -93,6 +93,29 @@ describe('bwrapArguments', () => {
     const lastMount = Math.max(...['--ro-bind', '--tmpfs', '--ro-bind-data', '--symlink', '--dev', '--proc'].map((flag) => args.lastIndexOf(flag)));
     expect(args.lastIndexOf('--remount-ro')).toBeGreaterThan(lastMount);
     expect(args.slice(args.indexOf('--') + 1)).toEqual(['/usr/bin/prlimit', '--', '/usr/bin/python3']);
+  });
+});
+
+describe('warm sandboxes', () => {
+  it('start bubblewrap with the arguments of a new sandbox per run: only the bound file, the status descriptor and the command differ', () => {
+    const tools = { bwrap: '/usr/bin/bwrap', prlimit: '/usr/bin/prlimit', setpriv: '/usr/bin/setpriv' };
+    const interpreters = { python: '/usr/bin/python3', node: '/usr/bin/node' };
+    for (const runAsRoot of [false, true]) {
+      const fresh = new BubblewrapSandbox(tools, interpreters, DEFAULT_EXEC_LIMITS, runAsRoot).commandLine('python', DEFAULT_EXEC_LIMITS);
+      const warm = new WarmSandbox(tools, interpreters, DEFAULT_EXEC_LIMITS, { runAsRoot }).commandLine(DEFAULT_EXEC_LIMITS);
+      const options = (line: readonly string[]): string[] => {
+        const args = line.slice(line.indexOf(tools.bwrap) + 1, line.indexOf('--', line.indexOf(tools.bwrap)));
+        const status = args.indexOf('--json-status-fd');
+        const withoutStatus = status < 0 ? args : [...args.slice(0, status), ...args.slice(status + 2)];
+        // The bound file: the program (fresh) or the warm server, both read-only (--perms 0444 --ro-bind-data).
+        return withoutStatus.map((arg) => (arg === '/sandbox/main.py' || arg === '/.tidepool/warm-server.py' ? 'BOUND' : arg));
+      };
+      expect(options(warm)).toEqual(options(fresh));
+      expect(warm.slice(warm.indexOf('--', warm.indexOf(tools.bwrap)) + 1)).toEqual(['/usr/bin/python3', '-I', '-B', '/.tidepool/warm-server.py']);
+      // As root, each sandbox drops to a user id of its own, as each fresh run does.
+      expect(warm[0]).toBe(runAsRoot ? tools.setpriv : tools.bwrap);
+      expect(fresh[0]).toBe(warm[0]);
+    }
   });
 });
 
