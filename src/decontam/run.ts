@@ -23,7 +23,7 @@ import { buildTextIndexes, type TextIndexes } from './indexes.js';
 import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
-import { DETECTORS, DecontamTally, contaminationList, type Detector } from './verdict.js';
+import { DETECTORS, DecontamTally, NO_FINDINGS, contaminationList, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
 import { truncateEvidence } from './normalize.js';
 
@@ -73,7 +73,6 @@ interface PendingWindow {
 }
 
 const NONE: never[] = [];
-const NO_FINDINGS: Record<Detector, never[]> = { exact: [], ngram: [], embedding: [] };
 
 /** Runs the exact and n-gram detectors over a window, timing each. */
 function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, options: ResolvedDecontamOptions, seconds: Record<Detector, number>): Pick<PendingWindow, 'exact' | 'ngram'> {
