@@ -23,6 +23,7 @@ import { buildTextIndexes, type TextIndexes } from './indexes.js';
 import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
+import type { EmbeddingMatch } from './similarity.js';
 import { DETECTORS, DecontamTally, NO_FINDINGS, contaminationList, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
 import { truncateEvidence } from './normalize.js';
@@ -110,7 +111,7 @@ function bestOf<T extends { item: number; score: number }>(matches: readonly T[]
 interface FoundMatches {
   exact: readonly ExactMatch[];
   ngram: readonly NgramMatch[];
-  embedding: readonly { item: number; score: number }[];
+  embedding: readonly EmbeddingMatch[];
 }
 
 /**
@@ -195,7 +196,7 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       rejectsFile.write(JSON.stringify({ file: bad.file, line: bad.line, reason: bad.reason, raw: bad.raw.length > 4000 ? `${bad.raw.slice(0, 4000)}… (truncated)` : bad.raw }));
     };
     const finish = async (window: PendingWindow): Promise<void> => {
-      let embedding: { item: number; score: number }[][] | undefined;
+      let embedding: EmbeddingMatch[][] | undefined;
       if (window.vectors !== undefined && stage !== undefined) {
         const waited = performance.now();
         embedding = await stage.matches(await window.vectors);
