@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.mjs';
-import { recallSectionLines, writeRecallSection } from './lib/recall-section.mjs';
+import { recallSectionLines, writeSection } from './lib/recall-section.mjs';
 import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { plantJavaScript } from './lib/decontam-recall-js.mjs';
 import { problems } from './lib/synthetic-problems.mjs';
@@ -299,5 +299,5 @@ const header = [
 ];
 const text = `${[...header, ...md].join('\n')}\n`;
 writeFileSync(join(resultsDir, 'decontam-recall.md'), text);
-writeRecallSection(join(resultsDir, 'decontam.md'), recallSectionLines(result));
+writeSection(join(resultsDir, 'decontam.md'), recallSectionLines(result));
 process.stdout.write(text);

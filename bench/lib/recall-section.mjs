@@ -53,19 +53,18 @@ export function recallSectionFromFile(jsonPath) {
   return recallSectionLines(JSON.parse(readFileSync(jsonPath, 'utf8')));
 }
 
-/** Replaces (or appends) the recall section of the markdown file at `mdPath`. */
-export function writeRecallSection(mdPath, lines) {
-  writeSection(mdPath, lines, START, END);
-}
-
-/** Replaces (or appends) the section of `mdPath` between the first and last of `lines` (its markers). */
-export function writeSection(mdPath, lines, start_ = lines[0], end_ = lines.at(-1)) {
-  const START = start_;
-  const END = end_;
+/**
+ * Replaces (or appends) a section of the markdown file at `mdPath`: `lines` start and end with the
+ * section's marker lines, and the text between the two markers already there is replaced.
+ */
+export function writeSection(mdPath, lines) {
+  if (lines.length < 2) throw new Error(`writeSection(${mdPath}): lines must start and end with the section's marker lines, got ${lines.length} line(s)`);
+  const startMarker = lines[0];
+  const endMarker = lines.at(-1);
   const text = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
+  const start = text.indexOf(startMarker);
+  const end = text.indexOf(endMarker);
   const section = lines.join('\n');
-  const next = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}` : `${text.replace(/\n*$/, '\n\n')}${section}\n`;
+  const next = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + endMarker.length)}` : `${text.replace(/\n*$/, '\n\n')}${section}\n`;
   writeFileSync(mdPath, next);
 }

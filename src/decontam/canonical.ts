@@ -1,8 +1,10 @@
 /**
  * The canonicaliser of the n-gram detector: code as a stream of token classes in which every
- * identifier is `ID`, every number `NUM` and every string literal `STR`, while keywords (of the
- * common languages, one shared list) and operators stay themselves. Renaming identifiers consistently
- * (or changing constants and messages) leaves the stream unchanged; changing the structure does not.
+ * identifier is `ID`, every number `NUM` and every string literal `STR`, while keywords (the reserved
+ * words of Python and JavaScript/TypeScript, one shared list: {@link KEYWORDS}) and operators stay
+ * themselves, and what re-printers add or remove (parentheses, semicolons, trailing commas, strings
+ * standing alone) is left out. Renaming identifiers consistently (or changing constants and messages)
+ * leaves the stream unchanged; changing the structure does not.
  *
  * Language-agnostic rules, applied to any text: `#` and `//` start a line comment, `/* ... *\/` is a
  * block comment (comments are dropped); `"""`, `'''`, and `"`/`'` closed on the same line, and

@@ -20,7 +20,7 @@ import { EmbeddingCursor, openEmbeddings, type EmbeddingsSource } from './embedd
 import type { DecontamInput, DecontamRecord } from './input.js';
 import type { BenchmarkItem } from './layouts.js';
 import type { ResolvedDecontamOptions } from './options.js';
-import { SimilarityKernel, cosineMatches, normalizeRows } from './similarity.js';
+import { SimilarityKernel, cosineMatches, normalizeRows, type EmbeddingMatch } from './similarity.js';
 
 /** Where the IDF weights of a hashing model came from (null for ONNX models). */
 export type IdfSource = 'benchmark items' | 'input pairs' | null;
@@ -86,7 +86,7 @@ export class EmbeddingStage {
   }
 
   /** Per record: the benchmark items whose cosine reaches the candidates' floor, best first. */
-  async matches(vectors: Float32Array): Promise<{ item: number; score: number }[][]> {
+  async matches(vectors: Float32Array): Promise<EmbeddingMatch[][]> {
     const best = await this.kernel.maxCosine(vectors);
     const dim = this.model.dim;
     // The kernel sums in float32: re-check rows near the threshold in float64 rather than trust its last digit.

@@ -18,7 +18,7 @@ import { CANDIDATES_FILE, formatCandidateLine, parseCandidateLine, passingFindin
 import { formatHistograms, scoreHistograms, stemOf, type ScoreHistogram } from './histogram.js';
 import { DECONTAM_OPTIONS } from './options.js';
 import { DECONTAM_FILES } from './run.js';
-import { DecontamTally, contaminationList, type Detector } from './verdict.js';
+import { DecontamTally, NO_FINDINGS, contaminationList, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
 
 /** Arguments of {@link rethresholdDecontam}. */
@@ -52,8 +52,6 @@ export interface RethresholdSummary {
 }
 
 const RETHRESHOLD_OPTIONS: OptionTable = { ngramThreshold: DECONTAM_OPTIONS.ngramThreshold!, embedThreshold: DECONTAM_OPTIONS.embedThreshold! };
-
-const NO_FINDINGS: Record<Detector, never[]> = { exact: [], ngram: [], embedding: [] };
 
 /** What the folder's manifest says, checked. */
 interface Recorded {

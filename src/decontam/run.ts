@@ -23,7 +23,8 @@ import { buildTextIndexes, type TextIndexes } from './indexes.js';
 import { inputPath, overwritesInputManifest, recordWindows, resolveDecontamInput, type BadInputLine, type DecontamInput, type DecontamRecord } from './input.js';
 import type { NgramMatch } from './ngram.js';
 import { resolveDecontamOptions, type DecontamOptions, type ResolvedDecontamOptions } from './options.js';
-import { DETECTORS, DecontamTally, contaminationList, type Detector } from './verdict.js';
+import type { EmbeddingMatch } from './similarity.js';
+import { DETECTORS, DecontamTally, NO_FINDINGS, contaminationList, type Detector } from './verdict.js';
 import { JsonlWriter } from './writer.js';
 import { truncateEvidence } from './normalize.js';
 
@@ -73,7 +74,6 @@ interface PendingWindow {
 }
 
 const NONE: never[] = [];
-const NO_FINDINGS: Record<Detector, never[]> = { exact: [], ngram: [], embedding: [] };
 
 /** Runs the exact and n-gram detectors over a window, timing each. */
 function matchText(records: readonly DecontamRecord[], indexes: TextIndexes, options: ResolvedDecontamOptions, seconds: Record<Detector, number>): Pick<PendingWindow, 'exact' | 'ngram'> {
@@ -111,7 +111,7 @@ function bestOf<T extends { item: number; score: number }>(matches: readonly T[]
 interface FoundMatches {
   exact: readonly ExactMatch[];
   ngram: readonly NgramMatch[];
-  embedding: readonly { item: number; score: number }[];
+  embedding: readonly EmbeddingMatch[];
 }
 
 /**
@@ -196,7 +196,7 @@ async function checkRecords(context: LoopContext): Promise<ManifestFile[]> {
       rejectsFile.write(JSON.stringify({ file: bad.file, line: bad.line, reason: bad.reason, raw: bad.raw.length > 4000 ? `${bad.raw.slice(0, 4000)}… (truncated)` : bad.raw }));
     };
     const finish = async (window: PendingWindow): Promise<void> => {
-      let embedding: { item: number; score: number }[][] | undefined;
+      let embedding: EmbeddingMatch[][] | undefined;
       if (window.vectors !== undefined && stage !== undefined) {
         const waited = performance.now();
         embedding = await stage.matches(await window.vectors);

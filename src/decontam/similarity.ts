@@ -50,9 +50,15 @@ export function maxCosineReference(records: Float32Array, bench: Float32Array, d
   return best;
 }
 
+/** A benchmark item an embedding matched, with the cosine. */
+export interface EmbeddingMatch {
+  item: number;
+  score: number;
+}
+
 /** Benchmark rows whose cosine with record row `row` is at least `threshold`, best first. */
-export function cosineMatches(records: Float32Array, row: number, bench: Float32Array, dim: number, threshold: number): { item: number; score: number }[] {
-  const found: { item: number; score: number }[] = [];
+export function cosineMatches(records: Float32Array, row: number, bench: Float32Array, dim: number, threshold: number): EmbeddingMatch[] {
+  const found: EmbeddingMatch[] = [];
   cosines(records, row, bench, dim, (item, score) => {
     if (score >= threshold) found.push({ item, score });
   });

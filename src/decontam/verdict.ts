@@ -43,6 +43,9 @@ export function contaminationList(found: Readonly<Record<Detector, readonly Find
   return list;
 }
 
+/** No finding of any detector: what {@link DecontamTally.add} counts for a record that is not a candidate. */
+export const NO_FINDINGS: Readonly<Record<Detector, readonly never[]>> = { exact: [], ngram: [], embedding: [] };
+
 /** Running counts of a decontam run. */
 export class DecontamTally {
   records = 0;

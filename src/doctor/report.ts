@@ -4,6 +4,7 @@
  */
 import type { AdapterDescription } from '../backends/webgpu/device.js';
 import { SANDBOX_FIX } from '../exec/index.js';
+import { formatBytes } from '../util/byte-size.js';
 import type { EndpointFact } from './endpoints.js';
 import type { DoctorFacts, HubCacheFact, IcdFact } from './facts.js';
 
@@ -128,18 +129,6 @@ function adapterLines(adapter: AdapterDescription): string[] {
   ];
 }
 
-/** Bytes for people: 1.5 KiB, 86.7 MiB. */
-export function humanBytes(value: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let scaled = value;
-  let unit = 0;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${scaled.toFixed(1)} ${units[unit] ?? ''}`;
-}
-
 function hubCacheLines(cache: HubCacheFact): string[] {
   const lines = ['Hugging Face cache, used by `embed --model org/name[@revision]` (shared with Python\'s huggingface_hub)'];
   lines.push(`  location: ${cache.cacheDir}${cache.exists ? '' : ' (not created yet: the first Hub download creates it)'} (HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub)`);
@@ -147,8 +136,8 @@ function hubCacheLines(cache: HubCacheFact): string[] {
   if (cache.repos.length === 0) lines.push('  models: none cached');
   for (const repo of cache.repos) {
     const refs = Object.entries(repo.refs).map(([name, commit]) => `${name} -> ${commit.slice(0, 12)}`);
-    const partial = repo.incompleteBytes > 0 ? `, ${humanBytes(repo.incompleteBytes)} in unfinished downloads` : '';
-    lines.push(`  - ${repo.repo}: ${humanBytes(repo.bytes)}${partial}; revisions: ${refs.length === 0 ? 'none (commits only)' : refs.join(', ')}; snapshots: ${repo.snapshots.length === 0 ? 'none' : repo.snapshots.map((commit) => commit.slice(0, 12)).join(', ')}`);
+    const partial = repo.incompleteBytes > 0 ? `, ${formatBytes(repo.incompleteBytes)} in unfinished downloads` : '';
+    lines.push(`  - ${repo.repo}: ${formatBytes(repo.bytes)}${partial}; revisions: ${refs.length === 0 ? 'none (commits only)' : refs.join(', ')}; snapshots: ${repo.snapshots.length === 0 ? 'none' : repo.snapshots.map((commit) => commit.slice(0, 12)).join(', ')}`);
   }
   return lines;
 }

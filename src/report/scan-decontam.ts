@@ -12,7 +12,7 @@ import type { Manifest } from '../store/manifest.js';
 import { ScoreHistogramCounter } from '../store/score-histogram.js';
 import type { DecontamEvidenceData, DecontamScoresData } from './data.js';
 
-/** What the manifest says about candidates: the stems, detectors, floors and thresholds, or why it cannot be used. */
+/** What the manifest says about candidates: the benchmark stems, the scored detectors that ran, their floors and thresholds. */
 export interface RecordedScores {
   stems: string[];
   detectors: ScoredDetector[];

@@ -11,9 +11,8 @@ import { TidepoolError, writeFailure } from '../errors.js';
 import { readNpyHeader, readNpyRows } from '../store/npy.js';
 import { declaredValues } from '../store/embeddings.js';
 import { DiskRows } from './disk-rows.js';
-import { arrowChunks, checkedChunk } from './input.js';
+import { arrowChunks, checkedChunk, type ArrowChunk } from './input.js';
 import type { Precision } from './options.js';
-import type { WorkingCopy } from './working-copy.js';
 
 /** select's own disk copy of the matrix, in the output folder while a run needs it. */
 export const DISK_COPY_FILE = 'select.rows.bin';
@@ -69,19 +68,14 @@ export async function openStreamedInput(path: string, precision: Precision, dir:
   }
   const written = await writeDiskCopy(arrowChunks(path, column), precision, path, join(dir, DISK_COPY_FILE));
   const rows = await DiskRows.open({ path: written.copy, offset: 0, n: written.n, d: written.d, precision });
-  return { rows, n: written.n, d: written.d, norms: written.norms, rowIds: written.rowIds, storedAs: written.storedAs, copy: written.copy };
+  return { ...written, rows };
 }
 
-interface SourceChunk {
-  values: WorkingCopy;
-  dim: number;
-  rows: number;
-  /** Row ids of an Arrow batch (a `.npy` file's are its row indices). */
-  rowIds: ArrayLike<number | bigint> | undefined;
-}
+/** An Arrow batch ({@link ArrowChunk}), or rows of a `.npy` file: those have no row ids (theirs are their indices). */
+type SourceChunk = Omit<ArrowChunk, 'rowIds'> & { rowIds: ArrowChunk['rowIds'] | undefined };
 
 /** Writes the checked rows at `precision` to `copy`; returns their norms and row ids. */
-async function writeDiskCopy(chunks: AsyncIterable<SourceChunk>, precision: Precision, source: string, copy: string): Promise<{ copy: string; n: number; d: number; norms: Float32Array; rowIds: Float64Array; storedAs: 'float32' | 'float16' }> {
+async function writeDiskCopy(chunks: AsyncIterable<SourceChunk>, precision: Precision, source: string, copy: string): Promise<Omit<StreamedInput, 'rows' | 'copy'> & { copy: string }> {
   let handle: FileHandle;
   try {
     handle = await open(copy, 'w');

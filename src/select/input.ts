@@ -1,6 +1,8 @@
 /**
- * Loads the embedding matrix for selection into one float32 working copy, from a NumPy `.npy` file or
- * an Arrow embeddings file (`row_id` + `FixedSizeList<Float32|Float16>` column), checking every row.
+ * Loads the embedding matrix for selection into one working copy (float32, or float16 with
+ * `--precision fp16`), from a NumPy `.npy` file or an Arrow embeddings file (`row_id` +
+ * `FixedSizeList<Float32|Float16>` column), checking every row. The row check ({@link checkedChunk})
+ * and the Arrow batch reader ({@link arrowChunks}) also serve the streamed input (`disk-copy.ts`).
  */
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';

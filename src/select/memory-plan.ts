@@ -15,11 +15,14 @@ import type { Precision } from './options.js';
 
 /** Bytes of per-point state a run keeps, matrix aside. */
 export const BYTES_PER_POINT = 48;
-/** Centers folded per GEMM call (greedy's refresh block; the baseline's are smaller). */
+/**
+ * Centers folded per GEMM call by a refresh (`refresh.ts` folds in chunks of this many, which bounds a
+ * fold's distance matrix). The random baseline (`baseline.ts`) chunks its folds its own way, not by this.
+ */
 export const FOLD_CENTERS = 2_048;
-/** Stale rows gathered per refresh step in lazy mode (greedy.ts' `REFRESH_ROWS`). */
+/** Stale rows gathered per refresh step (`refresh.ts` gathers them in blocks of this many). */
 export const REFRESH_GATHER_ROWS = 65_536;
-/** Rows per GEMM block when nothing limits it (the in-memory kernel's default). */
+/** Rows per GEMM block when nothing limits it (the in-memory kernel's default, `onnx-kernel.ts`). */
 export const DEFAULT_BLOCK_ROWS = 8_192;
 
 /** What a plan is computed from. */

@@ -8,6 +8,7 @@ import { OnnxSession } from '../backends/onnx/session.js';
 import { InternalError } from '../errors.js';
 import type { Precision } from './options.js';
 import { fp32DistanceError, type MinDistanceKernel, type PoolDistances, type TriangleSupport } from './kernel.js';
+import { DEFAULT_BLOCK_ROWS } from './memory-plan.js';
 import { memoryRows, type RowStore } from './row-store.js';
 import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
 
@@ -94,7 +95,7 @@ class LazySessions {
 
 /** Options of {@link OnnxKernel.create}. */
 export interface OnnxKernelOptions {
-  /** Points per GEMM block. @default 8192 */
+  /** Points per GEMM block. @default 8192 ({@link DEFAULT_BLOCK_ROWS}) */
   blockRows?: number;
   /** onnxruntime intra-op threads. @default 1 */
   threads?: number;
@@ -165,7 +166,7 @@ export class OnnxKernel implements MinDistanceKernel {
     return {
       kernel: (rows, norms) => {
         if (rows.d !== d || rows.precision !== precision) throw new InternalError(`OnnxKernel prepared for ${d}-wide ${precision} rows was given ${rows.d}-wide ${rows.precision} rows`);
-        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? 8192, rows, undefined, halfSession, new LazySessions(sessionOptions.intraOpThreads));
+        return new OnnxKernel(rows, d, norms, session, options.blockRows ?? DEFAULT_BLOCK_ROWS, rows, undefined, halfSession, new LazySessions(sessionOptions.intraOpThreads));
       },
       release: async () => {
         if (halfSession !== session) await halfSession.release();

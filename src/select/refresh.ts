@@ -6,12 +6,10 @@
 import { InternalError } from '../errors.js';
 import type { MinDistanceKernel, TriangleSupport } from './kernel.js';
 import { nearestGroups, planPrunedFold, type FoldBlock } from './bounds.js';
+import { FOLD_CENTERS, REFRESH_GATHER_ROWS } from './memory-plan.js';
 import { nthLargest } from './pool.js';
 import type { GreedyState } from './greedy.js';
 
-/** Rows refreshed per gathered block, and centers per fold: bound the memory of one refresh step. */
-const REFRESH_ROWS = 65_536;
-const REFRESH_CENTERS = 2_048;
 /** Rows per pruned block: small enough for tight center unions, large enough for a GEMM. */
 const PRUNED_BLOCK_ROWS = 4_096;
 /** Groups per center-center distance call. */
@@ -79,8 +77,8 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
   const nearest = keepNearest ? (state.nearest ??= new Int32Array(minDist.length).fill(-1)) : undefined;
   /** `rowOf(j)`: the point of `values[j]`. */
   const foldAll = async (sub: MinDistanceKernel, values: Float32Array, from: number, rowOf: (j: number) => number): Promise<void> => {
-    for (let c = from; c < target; c += REFRESH_CENTERS) {
-      const chunk = Int32Array.from(centers.slice(c, Math.min(c + REFRESH_CENTERS, target)));
+    for (let c = from; c < target; c += FOLD_CENTERS) {
+      const chunk = Int32Array.from(centers.slice(c, Math.min(c + FOLD_CENTERS, target)));
       if (nearest === undefined) await sub.foldCenters(chunk, values);
       else {
         const triangle = sub.triangle;
@@ -108,8 +106,8 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
     else group.push(row);
   }
   for (const [from, group] of groups) {
-    for (let at = 0; at < group.length; at += REFRESH_ROWS) {
-      const chunk = Int32Array.from(group.slice(at, at + REFRESH_ROWS));
+    for (let at = 0; at < group.length; at += REFRESH_GATHER_ROWS) {
+      const chunk = Int32Array.from(group.slice(at, at + REFRESH_GATHER_ROWS));
       const values = Float32Array.from(chunk, (row) => minDist[row]!);
       await foldAll(kernel.subset(chunk), values, from, (j) => chunk[j]!);
       chunk.forEach((row, j) => {
@@ -136,8 +134,8 @@ async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSu
   const whole = rows.length * 2 >= n;
   let from = target;
   for (const row of rows) from = Math.min(from, lag[row]!);
-  for (let c0 = from; c0 < target; c0 += REFRESH_CENTERS) {
-    const c1 = Math.min(c0 + REFRESH_CENTERS, target);
+  for (let c0 = from; c0 < target; c0 += FOLD_CENTERS) {
+    const c1 = Math.min(c0 + FOLD_CENTERS, target);
     const chunkCenters = Int32Array.from(centers.slice(c0, c1));
     const chunk = chunkCenters.length;
     // Rows lacking some of this chunk's centers; an exact duplicate of a center (0) can never improve.

@@ -1,6 +1,7 @@
 /**
- * The I/O shell of `tidepool select`: loads the embeddings, runs exact k-center greedy on the chosen
- * kernel with a progress line and checkpoints, and writes `coreset.arrow` and `manifest.json`.
+ * The I/O shell of `tidepool select`: loads the embeddings (or streams them from disk when they do not
+ * fit `--memory-budget`, see `rows-input.ts`), runs exact k-center greedy on the chosen kernel with a
+ * progress line and checkpoints, and writes `coreset.arrow` and `manifest.json`.
  */
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';

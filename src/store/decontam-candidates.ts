@@ -94,18 +94,21 @@ export function shiftCandidateLine(line: string, offset: number): string {
   return line.replace(RECORD_PREFIX, (_, record: string) => `{"record":${Number(record) + offset}`);
 }
 
+/** The JSON value of a line, or undefined when it is not JSON (the caller names the line). */
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses one line of candidates.jsonl.
  * @throws TidepoolError `E_BAD_RECORD` naming the file and line when it is not one.
  */
 export function parseCandidateLine(text: string, path: string, lineNumber: number): CandidateLine {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  const line = value as Partial<CandidateLine> | null | undefined;
+  const line = parsedOrUndefined(text) as Partial<CandidateLine> | null | undefined;
   if (typeof line !== 'object' || line === null || typeof line.record !== 'number' || typeof line.removed !== 'boolean' || !Array.isArray(line.candidates) || (line.removed && typeof line.kept !== 'string')) {
     throw new TidepoolError('E_BAD_RECORD', `${path}:${lineNumber}: not a candidates line (expected {"record", "removed", "candidates", "kept" when removed}). The file is written by tidepool decontam; rerun it rather than edit the file.`, { path, line: lineNumber });
   }
@@ -169,12 +172,7 @@ export interface RemovedRecord {
  * @throws TidepoolError `E_BAD_RECORD` naming the file and line when it is not one.
  */
 export function parseRemovedLine(text: string, path: string, lineNumber: number): RemovedRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
+  const value = parsedOrUndefined(text);
   const bad = (): TidepoolError => new TidepoolError('E_BAD_RECORD', `${path}:${lineNumber}: not a removed record (expected a JSON object with a "contamination" list of {"benchmark", "detector", "score", "evidence"}). The file is written by tidepool decontam; rerun it rather than edit the file.`, { path, line: lineNumber });
   if (!isObject(value) || !Array.isArray(value.contamination)) throw bad();
   const entries: RemovedEntry[] = [];

@@ -4,8 +4,8 @@
  * `pass`, so the result still parses.
  */
 import { tokenize, type Token } from './python-tokens.js';
+import { dropEmptiedLines, REMOVED } from './removed-lines.js';
 
-const REMOVED = '\u0001';
 const BLOCK_HEADER = /^\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|try|except|finally|with)\b.*:$/;
 
 /** Whether token i is a string statement: the first code on its line and the last before the line ends. */
@@ -25,16 +25,7 @@ function isStringStatement(tokens: readonly Token[], i: number): boolean {
 export function stripDocs(source: string): string {
   const tokens = tokenize(source);
   const marked = tokens.map((token, i) => (token.kind === 'comment' || isStringStatement(tokens, i) ? REMOVED : token.text)).join('');
-  const lines: string[] = [];
-  for (const line of marked.split('\n')) {
-    if (!line.includes(REMOVED)) {
-      lines.push(line);
-      continue;
-    }
-    const rest = line.replaceAll(REMOVED, '').trimEnd();
-    if (rest.trim() !== '') lines.push(rest);
-  }
-  return fillEmptyBlocks(lines).join('\n');
+  return fillEmptyBlocks(dropEmptiedLines(marked)).join('\n');
 }
 
 function indentOf(line: string): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMatchEvidence, parseRemovedLine, type MatchEvidence } from '../../../src/store/decontam-candidates.js';
+import { parseCandidateLine, parseMatchEvidence, parseRemovedLine, type MatchEvidence } from '../../../src/store/decontam-candidates.js';
 
 const match: MatchEvidence = { item: { path: 'he.jsonl', line: 3 }, record: { text: 'abc def', from: 0, length: 7, spans: [[0, 3], [4, 7]] }, benchmark: { text: 'abc', from: 10, length: 20, spans: [] } };
 
@@ -14,6 +14,11 @@ describe('removed.jsonl lines and their evidence, as the report reads them', () 
   it('names the file and line of a line that is not a removed record', () => {
     expect(() => parseRemovedLine('{"a":1}', 'out/removed.jsonl', 4)).toThrow(/out\/removed\.jsonl:4: not a removed record/);
     expect(() => parseRemovedLine('{"contamination":[{"benchmark":1}]}', 'r.jsonl', 2)).toThrow(/r\.jsonl:2/);
+  });
+
+  it('names the file and line of a line that is not JSON at all, in either file, with E_BAD_RECORD', () => {
+    expect(() => parseRemovedLine('{"contamination": [', 'out/removed.jsonl', 9)).toThrow(expect.objectContaining({ code: 'E_BAD_RECORD', message: expect.stringMatching(/^out\/removed\.jsonl:9: not a removed record/) as unknown }) as Error);
+    expect(() => parseCandidateLine('not json', 'out/candidates.jsonl', 5)).toThrow(expect.objectContaining({ code: 'E_BAD_RECORD', message: expect.stringMatching(/^out\/candidates\.jsonl:5: not a candidates line/) as unknown }) as Error);
   });
 
   it('drops evidence whose spans would mark the wrong characters (overlapping, out of the text), rather than show it wrongly', () => {

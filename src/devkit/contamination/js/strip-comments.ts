@@ -2,9 +2,8 @@
  * Comments removed from JavaScript code: line comments, block comments and JSDoc, found by the parser
  * (so `//` inside a string or a regular expression stays). Lines a comment leaves blank are dropped.
  */
+import { dropEmptiedLines, REMOVED } from '../removed-lines.js';
 import { parseJs } from './parse.js';
-
-const REMOVED = '\u0001';
 
 /** `source` without its comments (lines they leave blank are dropped, trailing blanks trimmed). */
 export function stripJsComments(source: string): string {
@@ -16,14 +15,5 @@ export function stripJsComments(source: string): string {
     at = comment.end;
   }
   marked += source.slice(at);
-  const lines: string[] = [];
-  for (const line of marked.split('\n')) {
-    if (!line.includes(REMOVED)) {
-      lines.push(line);
-      continue;
-    }
-    const rest = line.replaceAll(REMOVED, '').trimEnd();
-    if (rest.trim() !== '') lines.push(rest);
-  }
-  return lines.join('\n');
+  return dropEmptiedLines(marked).join('\n');
 }
