@@ -9,8 +9,8 @@ import { dirname } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { bwrapArguments, parseBwrapStatus, SANDBOX_DIR, type HostLayout, type RootEntry } from './bwrap-args.js';
 import { runChild, signalName } from './child.js';
-import { execLanguage, interpreterCommand, needsPythonSite, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
-import { resolveExecLimits } from './limits.js';
+import { interpreterCommand, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
+import { runWithSiteRetry } from './site-retry.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun, writableBytes } from './verdict.js';
 
@@ -97,15 +97,8 @@ export class BubblewrapSandbox implements Sandbox {
     return [this.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...bwrap];
   }
 
-  async run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
-    const language = execLanguage(request.language);
-    if (language === null) return skipped(`no sandboxed interpreter for language "${request.language}" (tidepool runs python and javascript)`);
-    const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
-    if (signal?.aborted === true) return skipped('the run was aborted before it started');
-    const first = await this.runOnce(language, limits, request, false, signal);
-    if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
-    const second = await this.runOnce(language, limits, request, true, signal);
-    return { ...second, seconds: first.seconds + second.seconds };
+  run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
+    return runWithSiteRetry(request, this.defaults, (name) => `no sandboxed interpreter for language "${name}" (tidepool runs python and javascript)`, (...args) => this.runOnce(...args), signal);
   }
 
   private async runOnce(language: ExecLanguage, limits: ExecLimits, request: ExecRequest, pythonSite: boolean, signal: AbortSignal | undefined): Promise<ExecResult> {
@@ -142,9 +135,4 @@ export class BubblewrapSandbox implements Sandbox {
       seconds: ending.seconds,
     };
   }
-}
-
-/** The result of a run that did not happen. */
-export function skipped(reason: string): ExecResult {
-  return { verdict: 'skipped', exitCode: null, signal: null, output: '', outputTruncated: false, seconds: 0, reason };
 }

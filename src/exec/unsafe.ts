@@ -7,10 +7,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipped } from './bubblewrap.js';
 import { runChild } from './child.js';
-import { execLanguage, interpreterCommand, needsPythonSite, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
-import { resolveExecLimits } from './limits.js';
+import { interpreterCommand, programFileName, programText, prlimitCommand, type Interpreters } from './languages.js';
+import { runWithSiteRetry } from './site-retry.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun } from './verdict.js';
 
@@ -36,15 +35,8 @@ export class UnsafeSandbox implements Sandbox {
     private readonly tempRoot = tmpdir(),
   ) {}
 
-  async run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
-    const language = execLanguage(request.language);
-    if (language === null) return skipped(`no interpreter for language "${request.language}" (tidepool runs python and javascript)`);
-    const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
-    if (signal?.aborted === true) return skipped('the run was aborted before it started');
-    const first = await this.runOnce(language, limits, request, false, signal);
-    if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
-    const second = await this.runOnce(language, limits, request, true, signal);
-    return { ...second, seconds: first.seconds + second.seconds };
+  run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
+    return runWithSiteRetry(request, this.defaults, (name) => `no interpreter for language "${name}" (tidepool runs python and javascript)`, (...args) => this.runOnce(...args), signal);
   }
 
   private async runOnce(language: ExecLanguage, limits: ExecLimits, request: ExecRequest, pythonSite: boolean, signal: AbortSignal | undefined): Promise<ExecResult> {

@@ -53,7 +53,8 @@ function mib(bytes: number): string {
 /** The line that names the error: Python's traceback ends with it; Node prints it after the source excerpt. */
 export function errorLine(language: ExecLanguage, output: string): string {
   const lines = output.split(/\r?\n/).map((line) => line.trimEnd()).filter((line) => line.trim() !== '');
-  const isError = (line: string): boolean => /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b(\s*\[[A-Z_]+\])?(:|$)/.test(line);
+  // A plain `Error: ...` (what `throw new Error(...)` prints) counts as well as `TypeError: ...`.
+  const isError = (line: string): boolean => /^(?:[A-Za-z_][\w.]*)?(Error|Exception|Exit|Interrupt|Warning)\b(\s*\[[A-Z_]+\])?(:|$)/.test(line);
   const found = language === 'python' ? [...lines].reverse().find(isError) : lines.find(isError);
   return (found ?? lines.at(-1) ?? '').slice(0, 300);
 }

@@ -8,10 +8,11 @@
  * {@link WarmOptions.runsPerSandbox} programs, then a fresh one starts).
  */
 import { randomInt } from 'node:crypto';
-import { hostLayout, skipped, type SandboxTools } from './bubblewrap.js';
+import { hostLayout, type SandboxTools } from './bubblewrap.js';
 import { bwrapArguments, SANDBOX_DIR, SANDBOX_ENV, type HostLayout } from './bwrap-args.js';
 import { execLanguage, interpreterCommand, programFileName, programText, type Interpreters } from './languages.js';
 import { resolveExecLimits } from './limits.js';
+import { skipped } from './skipped.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun, writableBytes } from './verdict.js';
 import { WarmProcess, type WarmEnding, type WarmJob } from './warm-process.js';

@@ -5,11 +5,12 @@
  * sandbox is asked, how a result is kept (bounded) and how it reads in a prompt or a reject reason.
  * The sandbox itself is injected as a {@link SampleRunner}, so this file spawns nothing.
  */
+import type { ExecRequest, ExecResult, ExecVerdict } from '../exec/types.js';
 import { hasTests, type InstructionSample } from './tasks.js';
 import { displayLanguage } from './units.js';
 
 /** What one execution ended with (the sandbox's verdicts). */
-export type ExecutionVerdict = 'passed' | 'failed' | 'timeout' | 'crashed' | 'skipped';
+export type ExecutionVerdict = ExecVerdict;
 
 /** Every verdict, in the order tables show them. */
 export const EXECUTION_VERDICTS: readonly ExecutionVerdict[] = ['passed', 'failed', 'timeout', 'crashed', 'skipped'];
@@ -17,23 +18,11 @@ export const EXECUTION_VERDICTS: readonly ExecutionVerdict[] = ['passed', 'faile
 /** Languages whose samples run: the interpreters the sandbox drives (`python3`, `node`). */
 export const EXECUTED_LANGUAGES: readonly string[] = ['python', 'javascript'];
 
-/** What the sandbox is asked to run (the shape of `src/exec`'s `ExecRequest`). */
-export interface SampleRunRequest {
-  language: string;
-  solution: string;
-  tests: string;
-}
+/** What the sandbox is asked to run: a program and its tests, with the sandbox's default limits. */
+export type SampleRunRequest = Omit<ExecRequest, 'limits'>;
 
-/** What the sandbox answers (the fields of `src/exec`'s `ExecResult` that generate keeps). */
-export interface SampleRunResult {
-  verdict: ExecutionVerdict;
-  exitCode: number | null;
-  signal: string | null;
-  output: string;
-  outputTruncated: boolean;
-  seconds: number;
-  reason: string;
-}
+/** What the sandbox answers. */
+export type SampleRunResult = ExecResult;
 
 /** A sandbox as generate sees it; `src/exec`'s `Sandbox` is one. */
 export interface SampleRunner {

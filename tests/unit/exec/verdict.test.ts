@@ -28,6 +28,8 @@ describe('errorLine', () => {
     expect(errorLine('python', PYTHON_TRACEBACK)).toBe('AssertionError: wrong');
     expect(errorLine('javascript', NODE_ERROR)).toBe('AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:');
     expect(errorLine('python', 'just a line\n')).toBe('just a line');
+    // `throw new Error("boom")`: Node prints the source excerpt, a plain `Error: boom`, the stack, then its version.
+    expect(errorLine('javascript', '/sandbox/main.js:1\nthrow new Error("boom")\n^\n\nError: boom\n    at Object.<anonymous> (/sandbox/main.js:1:7)\n\nNode.js v20.20.2\n')).toBe('Error: boom');
     expect(errorLine('python', '')).toBe('');
   });
 });
