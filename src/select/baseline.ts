@@ -65,7 +65,11 @@ export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number,
 async function foldInto(kernel: MinDistanceKernel, rows: Int32Array, bounds: Float32Array, centers: Int32Array, from: number, to: number): Promise<number> {
   const values = Float32Array.from(rows, (row) => bounds[row]!);
   const sub = kernel.subset(rows);
-  for (let start = from; start < to; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, to)), values);
+  try {
+    for (let start = from; start < to; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, to)), values);
+  } finally {
+    sub.dispose?.();
+  }
   rows.forEach((row, j) => { bounds[row] = values[j]!; });
   return maxOf(values);
 }

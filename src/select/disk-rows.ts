@@ -115,9 +115,9 @@ export class DiskRows implements RowStore {
    * Float32 copies of `rows`, read with synchronous positional reads (a gather is a few rows or one
    * bounded block, and the kernel's interface is synchronous there); consecutive rows are read together.
    */
-  gather(rows: ArrayLike<number>): Float32Array {
+  gather(rows: ArrayLike<number>, into?: Float32Array): Float32Array {
     const { d } = this;
-    const out = new Float32Array(rows.length * d);
+    const out = into === undefined ? new Float32Array(rows.length * d) : into.subarray(0, rows.length * d);
     const began = performance.now();
     for (let j = 0; j < rows.length;) {
       let run = 1;

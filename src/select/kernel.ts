@@ -23,6 +23,11 @@ export interface MinDistanceKernel {
    */
   subset(rows: Int32Array): MinDistanceKernel;
   /**
+   * Gives back what a subset borrowed (its gathered rows, for the next subset to reuse); the subset
+   * must not be used after. Optional: a kernel that borrows nothing leaves it out.
+   */
+  dispose?(): void;
+  /**
    * What triangle-inequality pruning needs (see bounds.ts); a kernel without it runs every fold whole.
    * Subsets of a kernel that has it have it too.
    */

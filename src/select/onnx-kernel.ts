@@ -10,6 +10,7 @@ import type { Precision } from './options.js';
 import { fp32DistanceError, type MinDistanceKernel, type PoolDistances, type TriangleSupport } from './kernel.js';
 import { DEFAULT_BLOCK_ROWS } from './memory-plan.js';
 import { memoryRows, type RowStore } from './row-store.js';
+import { ScratchBuffers } from './scratch.js';
 import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
 
 function maxOf(values: Float32Array): number {
@@ -131,6 +132,10 @@ export class OnnxKernel implements MinDistanceKernel {
     private readonly lazySessions: LazySessions = new LazySessions(1),
     /** The largest squared norm of the center matrix. */
     private readonly maxSquaredNorm: number = maxOf(centerNorms),
+    /** Buffers the subsets' gathers reuse (shared by a kernel and its subsets). */
+    private readonly scratch: ScratchBuffers = new ScratchBuffers(),
+    /** A subset's gathered rows, borrowed from `scratch` until {@link dispose}. */
+    private borrowed: Float32Array | null = null,
   ) {
     this.n = rows.n;
     this.triangle = {
@@ -219,7 +224,13 @@ export class OnnxKernel implements MinDistanceKernel {
   }
 
   subset(rows: Int32Array): OnnxKernel {
-    return new OnnxKernel(memoryRows(float32Copy(this.rows.gather(rows)), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm);
+    const gathered = this.rows.gather(rows, this.scratch.take(rows.length * this.d));
+    return new OnnxKernel(memoryRows(float32Copy(gathered), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm, this.scratch, gathered);
+  }
+
+  dispose(): void {
+    if (this.borrowed !== null) this.scratch.give(this.borrowed);
+    this.borrowed = null;
   }
 
   openPool(rows: Int32Array): PoolDistances {

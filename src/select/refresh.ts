@@ -109,7 +109,12 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
     for (let at = 0; at < group.length; at += REFRESH_GATHER_ROWS) {
       const chunk = Int32Array.from(group.slice(at, at + REFRESH_GATHER_ROWS));
       const values = Float32Array.from(chunk, (row) => minDist[row]!);
-      await foldAll(kernel.subset(chunk), values, from, (j) => chunk[j]!);
+      const sub = kernel.subset(chunk);
+      try {
+        await foldAll(sub, values, from, (j) => chunk[j]!);
+      } finally {
+        sub.dispose?.();
+      }
       chunk.forEach((row, j) => {
         minDist[row] = values[j]!;
         lag[row] = target;
@@ -188,11 +193,16 @@ async function refreshRowsPruned(kernel: MinDistanceKernel, triangle: TriangleSu
 async function foldBlock(kernel: MinDistanceKernel, triangle: TriangleSupport, state: GreedyState, block: FoldBlock, chunkCenters: Int32Array, c0: number): Promise<void> {
   const { minDist } = state;
   const nearest = state.nearest!;
-  const sub = kernel.subset(block.rows).triangle;
+  const subset = kernel.subset(block.rows);
+  const sub = subset.triangle;
   if (sub === undefined) throw new InternalError(`a subset of a kernel with triangle support (error bound ${triangle.distanceError}) has none`);
   const values = Float32Array.from(block.rows, (row) => minDist[row]!);
   const local = new Int32Array(block.rows.length).fill(-1);
-  await sub.foldNearest(Int32Array.from(block.centers, (c) => chunkCenters[c]!), values, local);
+  try {
+    await sub.foldNearest(Int32Array.from(block.centers, (c) => chunkCenters[c]!), values, local);
+  } finally {
+    subset.dispose?.();
+  }
   block.rows.forEach((row, j) => {
     minDist[row] = values[j]!;
     if (local[j]! >= 0) nearest[row] = c0 + block.centers[local[j]!]!;

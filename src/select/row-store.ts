@@ -17,8 +17,8 @@ export interface RowStore {
    * values are valid only until `visit`'s promise settles (a disk store reuses its buffers).
    */
   forEachBlock(blockRows: number, visit: (start: number, block: WorkingCopy) => Promise<void>): Promise<void>;
-  /** Float32 copies of `rows` (float16 values widened exactly), row-major. */
-  gather(rows: ArrayLike<number>): Float32Array;
+  /** Float32 copies of `rows` (float16 values widened exactly), row-major; written into `into` when given (at least rows x d values). */
+  gather(rows: ArrayLike<number>, into?: Float32Array): Float32Array;
 }
 
 /** A {@link RowStore} over a working copy in memory (blocks are views, no copy). */
@@ -37,6 +37,6 @@ export function memoryRows(copy: WorkingCopy, d: number): RowStore {
         await visit(start, block);
       }
     },
-    gather: (rows) => gatherRows(copy, d, rows),
+    gather: (rows, into) => gatherRows(copy, d, rows, into),
   };
 }

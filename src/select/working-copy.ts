@@ -34,9 +34,9 @@ export function rowNorms(copy: WorkingCopy, d: number): Float32Array {
   return norms;
 }
 
-/** Rows of a working copy as float32 (float16 rows are widened exactly). */
-export function gatherRows(from: WorkingCopy, d: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * d);
+/** Rows of a working copy as float32 (float16 rows are widened exactly), into `into` when given (its first rows x d values). */
+export function gatherRows(from: WorkingCopy, d: number, rows: ArrayLike<number>, into?: Float32Array): Float32Array {
+  const out = into === undefined ? new Float32Array(rows.length * d) : into.subarray(0, rows.length * d);
   for (let j = 0; j < rows.length; j++) {
     const at = rows[j]! * d;
     if (from.precision === 'fp32') out.set(from.values.subarray(at, at + d), j * d);
