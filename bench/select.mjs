@@ -24,25 +24,28 @@ import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { measureGemmPeak } from './lib/gemm-peak.mjs';
 
 // maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
-// variants: extra tidepool rows (flags appended to the default command line).
+// variants: extra tidepool rows (flags appended to the default command line; NAME=value entries set
+// environment variables instead, e.g. GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc's transparent huge pages).
+/** glibc's tunable that backs large allocations with transparent huge pages (README "Select": fewer page faults). */
+const HUGE_PAGES = 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1';
 const WORKLOADS = {
   // XS: a seconds-long smoke test of every path (a variant, --no-baseline, an extrapolated peer).
   XS: { n: 20_000, d: 64, k: 50, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 20 } }, variants: [['--threads', '1'], ['--no-baseline']] },
   S: {
     n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
-    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline'], ['--no-bounds'], ['--precision', 'fp16']],
+    variants: [['--threads', '1'], ['--pool-size', '256'], ['--pool-size', '1024'], ['--pool-size', '4096'], ['--no-baseline'], ['--bounds'], ['--precision', 'fp16']],
     // Full passes versus k: one --no-baseline run per k (the pass count is deterministic).
     passesCurve: [100, 250, 500, 1000, 2000, 4000],
   },
-  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [] },
-  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [] },
+  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [[HUGE_PAGES]] },
+  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [[HUGE_PAGES]] },
   // Real code (source 'real-code'): units of Python's stdlib and node_modules JS, hashing embedder.
-  'RC-XS': { source: 'real-code', n: 10_000, d: 128, k: 100, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--no-bounds']] },
+  'RC-XS': { source: 'real-code', n: 10_000, d: 128, k: 100, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--bounds']] },
   RC: {
     source: 'real-code', n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
-    variants: [['--no-bounds'], ['--no-baseline']],
+    variants: [['--bounds'], ['--no-baseline'], [HUGE_PAGES]],
   },
 };
 const MIXTURE = { clusters: 64, spreadMin: 0.4, spreadMax: 1.2 };
@@ -134,9 +137,12 @@ function picksDigest(picks) {
 
 /** Contenders of one workload, in the order each round runs them. */
 function contendersOf(name, workload, input) {
-  const tidepool = (flags) => () => {
-    const out = join(work, `select-${name}-out${flags.join('').replace(/[^a-z0-9]+/gi, '-')}`);
-    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags]);
+  const tidepool = (given) => () => {
+    // A variant's NAME=value entries are environment variables (e.g. glibc's huge-page tunable), the rest flags.
+    const env = Object.fromEntries(given.filter((entry) => /^[A-Z_]+=/.test(entry)).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+    const flags = given.filter((entry) => !/^[A-Z_]+=/.test(entry));
+    const out = join(work, `select-${name}-out${given.join('').replace(/[^a-z0-9]+/gi, '-')}`);
+    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags], { env: { ...process.env, ...env } });
     const { picks, ...summary } = lastJson(run.stdout);
     return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks: picks ?? coresetPicks(out), summary };
   };

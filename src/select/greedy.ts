@@ -78,8 +78,9 @@ export interface GreedyOptions {
   /**
    * Exact triangle-inequality pruning of folds (bounds.ts), when the kernel offers it: same picks,
    * fewer distance evaluations where points sit much closer to their nearest center than centers to
-   * each other (clustered data, duplicates).
-   * @default true
+   * each other (clustered data, duplicates); on Gaussian and real-code embeddings it skips almost
+   * nothing and costs time, hence off unless asked.
+   * @default false
    */
   bounds?: boolean | undefined;
 }
@@ -131,11 +132,11 @@ export async function* kCenterGreedy(
   for (;;) {
     if (picked() >= options.k) {
       // The covering radius needs the largest exact min-distance: refresh until it is exact.
-      await refreshTop(kernel, state, 1, options.lazy ?? true, options.bounds ?? true);
+      await refreshTop(kernel, state, 1, options.lazy ?? true, options.bounds ?? false);
       yield { kind: 'pass', state };
       return state;
     }
-    await refreshTop(kernel, state, poolSize, options.lazy ?? true, options.bounds ?? true);
+    await refreshTop(kernel, state, poolSize, options.lazy ?? true, options.bounds ?? false);
     yield { kind: 'pass', state };
     const pool = buildPool(state.minDist, poolSize);
     if (pool.rows.length === 0) return state; // every point is a center

@@ -21,7 +21,7 @@ export const SELECT_OPTIONS: OptionTable = {
   checkpointSeconds: option(KINDS.count, '--checkpoint-seconds'),
   baseline: option(KINDS.boolean, '--no-baseline'),
   memoryBudget: option(KINDS.size, '--memory-budget'),
-  bounds: option(KINDS.boolean, '--no-bounds'),
+  bounds: option(KINDS.boolean, '--bounds'),
 };
 
 /**
@@ -64,7 +64,11 @@ export interface SelectOptions {
   poolSize?: number | undefined;
   /** Compute the covering radius of a seeded random subset of the same size. @default true */
   baseline?: boolean | undefined;
-  /** Exact triangle-inequality pruning of distance evaluations (same picks either way). @default true */
+  /**
+   * Exact triangle-inequality pruning of distance evaluations (same picks either way). Off by default:
+   * on Gaussian and real-code embeddings it skips almost nothing and its bookkeeping costs time
+   * (bench/results/select-RC.md, select-fixed.md). @default false
+   */
   bounds?: boolean | undefined;
   /** Seconds between checkpoints. @default 60 */
   checkpointSeconds?: number | undefined;
@@ -139,7 +143,7 @@ export function resolveSelectOptions(options: SelectOptions, naming: OptionNamin
     backend: problems.value<SelectBackend>('backend', options.backend, 'cpu'),
     poolSize: problems.value('poolSize', options.poolSize),
     baseline: problems.value('baseline', options.baseline, true),
-    bounds: problems.value('bounds', options.bounds, true),
+    bounds: problems.value('bounds', options.bounds, false),
     checkpointSeconds: problems.value('checkpointSeconds', options.checkpointSeconds, 60),
     memoryBudget: memoryBudgetOf(problems, options.memoryBudget),
   };

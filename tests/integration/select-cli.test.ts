@@ -83,15 +83,16 @@ describe('tidepool select', () => {
     expect(summary.passes).toBeLessThan(50);
     const reference = bruteForce(points, d, 50, 7);
     expect(await readCoresetRowIds(join(dir, 'a', 'coreset.arrow'))).toEqual(reference);
-    // The work against n·k is in the summary and the manifest; --no-bounds does more of it, with the same picks.
+    // The work against n·k is in the summary and the manifest; --bounds adds center-center distances, with the same picks.
     const work = (npy.json as { work: { folds: number; pool: number; centers: number; share: number } }).work;
     expect(work.share).toBeCloseTo((work.folds + work.pool + work.centers) / (n * 50), 12);
     const manifest = JSON.parse(await readFile(join(dir, 'a', 'manifest.json'), 'utf8')) as { counts: { work: unknown; bounds: boolean } };
-    expect(manifest.counts).toMatchObject({ work, bounds: true });
-    const unpruned = await runCli(['select', '--embeddings', join(dir, 'e.npy'), '--k', '50', '--first', '7', '--out', join(dir, 'u'), '--json', '--pool-size', '40', '--no-bounds']);
-    expect(unpruned.code, unpruned.stderr).toBe(0);
+    expect(manifest.counts).toMatchObject({ work, bounds: false });
+    expect(work.centers).toBe(0);
+    const pruned = await runCli(['select', '--embeddings', join(dir, 'e.npy'), '--k', '50', '--first', '7', '--out', join(dir, 'u'), '--json', '--pool-size', '40', '--bounds']);
+    expect(pruned.code, pruned.stderr).toBe(0);
     expect(await readCoresetRowIds(join(dir, 'u', 'coreset.arrow'))).toEqual(reference);
-    expect((unpruned.json as { work: { centers: number } }).work.centers).toBe(0);
+    expect((pruned.json as { work: { centers: number } }).work.centers).toBeGreaterThan(0);
     const arrow = await runCli(['select', '--embeddings', join(dir, 'e.arrow'), '--k', '50', '--first', String(rowIds[7]), '--out', join(dir, 'b'), '--json']);
     expect(arrow.code, arrow.stderr).toBe(0);
     expect(await readCoresetRowIds(join(dir, 'b', 'coreset.arrow'))).toEqual(reference.map((i) => rowIds[i]));

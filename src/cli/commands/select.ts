@@ -38,7 +38,8 @@ export function selectCommand(): Command {
     .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
-    .option('--no-bounds', 'fold every new center into every refreshed point, without triangle-inequality pruning (same picks; for comparisons)')
+    .option('--bounds', 'prune folds with triangle-inequality bounds (exact, same picks): pays only where points sit much closer to their nearest center than centers to each other; Gaussian and real-code embeddings do not (README "Select")')
+    .option('--no-bounds', 'fold every new center into every refreshed point (the default)')
     .option('--json', 'print a JSON summary as the last stdout line')
     .option('-q, --quiet', 'no progress output')
     .action(async (flags: SelectFlags) => {

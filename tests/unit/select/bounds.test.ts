@@ -62,7 +62,7 @@ describe('triangle-inequality pruning', () => {
 
   it('keeps each point\'s nearest center: its min-distance is the distance to that center', async () => {
     await fc.assert(fc.asyncProperty(dataCase, async ({ d, points, k, first, poolSize }) => {
-      const state = await run(new ReferenceKernel(points, d), { k, first, poolSize, lazy: false });
+      const state = await run(new ReferenceKernel(points, d), { k, first, poolSize, lazy: false, bounds: true });
       const nearest = state.nearest!;
       for (let i = 0; i < state.minDist.length; i++) {
         if (state.minDist[i]! < 0 || nearest[i]! < 0) continue;
@@ -74,7 +74,7 @@ describe('triangle-inequality pruning', () => {
   it('skips most point-center distances on well-separated clusters, with the picks unchanged', async () => {
     const d = 8;
     const points = clustered(4000, d, 40, 100, 1, 7);
-    const options = { k: 400, first: 0, poolSize: 64, lazy: false };
+    const options = { k: 400, first: 0, poolSize: 64, lazy: false, bounds: true };
     const pruned = await run(new ReferenceKernel(points, d), options);
     const plain = await run(new ReferenceKernel(points, d, points, false), options);
     expect(pruned.centers).toEqual(plain.centers);
@@ -89,7 +89,7 @@ describe('triangle-inequality pruning', () => {
     const points = clustered(600, d, 10, 100, 1, 3);
     const options = { k: 60, first: 5, poolSize: 16, lazy: false };
     const off = await run(new ReferenceKernel(points, d), { ...options, bounds: false });
-    const on = await run(new ReferenceKernel(points, d), options);
+    const on = await run(new ReferenceKernel(points, d), { ...options, bounds: true });
     expect(off.centers).toEqual(on.centers);
     expect(off.centerEvaluations).toBe(0);
     expect(off.nearest).toBeUndefined();

@@ -51,7 +51,7 @@ describe('resolveSelectOptions', () => {
     const resolved = resolveSelectOptions(BASE);
     expect(resolved).toEqual({
       embeddings: 'e.npy', k: 5, out: 'o', first: undefined, seed: 0, alreadySelected: undefined, precision: 'fp32',
-      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, bounds: true, checkpointSeconds: 60, memoryBudget: resolved.memoryBudget,
+      threads: availableParallelism(), backend: 'cpu', poolSize: undefined, baseline: true, bounds: false, checkpointSeconds: 60, memoryBudget: resolved.memoryBudget,
     });
     // Three quarters of what the process can take (read again here: it moves a little between the two reads).
     expect(resolved.memoryBudget / (0.75 * process.availableMemory())).toBeCloseTo(1, 1);
@@ -64,7 +64,7 @@ describe('resolveSelectOptions', () => {
   });
 
   it('keeps the values given', () => {
-    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, bounds: false, checkpointSeconds: 0, memoryBudget: 2 ** 31 };
+    const given: SelectOptions = { embeddings: 'e.arrow', k: 9, out: 'x', first: 3, seed: 7, precision: 'fp16', threads: 2, backend: 'webgpu', poolSize: 12, baseline: false, bounds: true, checkpointSeconds: 0, memoryBudget: 2 ** 31 };
     expect(resolveSelectOptions(given)).toEqual({ ...given, alreadySelected: undefined });
   });
 
