@@ -164,6 +164,10 @@ export class WarmProcess {
         onAbort();
         return;
       }
+      if (this.exited) {
+        this.pending.finish({ ...NOTHING, lost: this.stderr.trim() });
+        return;
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.child.stdin?.write(Buffer.concat([Buffer.from(`${JSON.stringify({ ...job, bytes: body.length })}\n`), body]));
     });

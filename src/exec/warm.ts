@@ -68,7 +68,7 @@ export class WarmSandbox implements Sandbox {
     const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
     if (signal?.aborted === true) return skipped('the run was aborted before it started');
     const key = `${writableBytes(limits)}:${limits.fileSizeBytes}`;
-    const sandbox = this.idle.get(key)?.pop() ?? (await WarmProcess.start(this.commandLine(limits), WARM_SERVER_SOURCE, this.startSeconds));
+    const sandbox = this.takeIdle(key) ?? (await WarmProcess.start(this.commandLine(limits), WARM_SERVER_SOURCE, this.startSeconds));
     if (!(sandbox instanceof WarmProcess)) {
       return { ...judgeRun(language, { ...NOT_STARTED, startFailure: sandbox.error }, limits), exitCode: null, signal: null, output: '', outputTruncated: false, seconds: 0 };
     }
@@ -81,6 +81,16 @@ export class WarmSandbox implements Sandbox {
       sandbox.kill();
     }
     return judged(language, limits, ending);
+  }
+
+  /** An idle sandbox of `key` still alive (one that died while idle, killed from outside, is dropped). */
+  private takeIdle(key: string): WarmProcess | undefined {
+    const list = this.idle.get(key) ?? [];
+    for (let sandbox = list.pop(); sandbox !== undefined; sandbox = list.pop()) {
+      if (sandbox.usable) return sandbox;
+      sandbox.kill();
+    }
+    return undefined;
   }
 
   /** Stops every idle sandbox (they would also die with tidepool). */

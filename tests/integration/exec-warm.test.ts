@@ -151,6 +151,18 @@ print("ptrace", libc.ptrace(16, 2, None, None), ctypes.get_errno())
     expect(pids[3]).toBe(3);
   });
 
+  it('an idle sandbox killed from outside is replaced: the next program runs at once in a fresh one', async () => {
+    const sandbox = await warm();
+    expect(pidOf(await sandbox.run(python('import os\nprint("PID", os.getpid())')))).toBe(3);
+    const { stdout } = await execFileAsync('pgrep', ['-P', String(process.pid), 'bwrap']);
+    for (const pid of stdout.split('\n').filter((line) => line.trim() !== '')) process.kill(Number(pid), 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const next = await sandbox.run({ ...python('import os\nprint("PID", os.getpid())'), limits: { wallSeconds: 20 } });
+    expect(next.verdict, next.reason).toBe('passed');
+    expect(pidOf(next)).toBe(3);
+    expect(next.seconds).toBeLessThan(10);
+  });
+
   it('close() stops the idle sandboxes: no sandbox process of this test is left', async () => {
     const sandbox = await warm();
     await Promise.all([1, 2, 3].map(() => sandbox.run(python('print("PID", 0)'))));

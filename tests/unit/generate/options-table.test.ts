@@ -11,7 +11,7 @@ const BAD: Record<string, unknown> = {
   maxUsd: 0, maxTokens: 0, limit: 0, seed: -1, translateTo: [' '], temperature: 2.5, discriminatorTemperature: -1,
   replyTokens: 0, prompts: '', prices: '', poolCapacity: 0, poolEpoch: 0, examples: -1, badExamples: -1, maxRetries: 1.5,
   timeoutMs: 0, maxAnswerBytes: 0, unreachableSeconds: 0, checkpointSeconds: -1, shard: '4/4', merge: 'yes', batch: 'yes', pollInterval: 0,
-  execute: 'on', execConcurrency: 0, requirePass: 'yes', unsafeNoSandbox: 1,
+  execute: 'on', execConcurrency: 0, requirePass: 'yes', unsafeNoSandbox: 1, execFreshSandbox: 'yes',
 };
 /** Where the API takes an option under another name than the flag's. */
 const API_NAME: Record<string, string> = { discriminator: 'discriminate', examples: 'goodExamples' };
