@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 
 /** The tunable: glibc backs its large allocations with transparent huge pages (glibc >= 2.35). */
 export const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
@@ -34,17 +35,20 @@ export interface HugePagesFacts {
   inputBytes: number | null;
 }
 
-/** Whether `args` (the CLI's arguments) should run again under huge pages. Pure. */
+/**
+ * Whether `args` (the CLI's arguments) should run again under huge pages. Pure; reads the facts
+ * cheapest first (the CLI's facts look the costly ones up only when read: see {@link currentFacts}).
+ */
 export function wantsHugePages(args: readonly string[], facts: HugePagesFacts): boolean {
   const mode = facts.env['TIDEPOOL_HUGE_PAGES'] ?? 'auto';
-  if (mode === 'never' || args[0] !== 'select') return false;
+  if (mode === 'never' || args[0] !== 'select' || facts.platform !== 'linux') return false;
   if (facts.env['GLIBC_TUNABLES'] !== undefined || facts.env[PARENT_VARIABLE] !== undefined) return false;
-  if (facts.platform !== 'linux' || facts.glibc === null) return false;
-  const [major = 0, minor = 0] = facts.glibc.split('.').map(Number);
-  if (major < 2 || (major === 2 && minor < 35)) return false;
+  if (mode !== 'always' && (facts.inputBytes ?? 0) < HUGE_PAGES_MIN_INPUT_BYTES) return false;
   // "always [madvise] never": glibc's madvise works in the first two modes.
   if (facts.transparentHugePages === null || !/\[(always|madvise)\]/.test(facts.transparentHugePages)) return false;
-  return mode === 'always' || (facts.inputBytes ?? 0) >= HUGE_PAGES_MIN_INPUT_BYTES;
+  if (facts.glibc === null) return false;
+  const [major = 0, minor = 0] = facts.glibc.split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 35);
 }
 
 /** The value of `--embeddings` in `args` (either `--embeddings X` or `--embeddings=X`), or null. */
@@ -57,24 +61,34 @@ export function embeddingsArgument(args: readonly string[]): string | null {
   return null;
 }
 
-/** The facts of this process and machine. */
+/**
+ * The facts of this process and machine, each looked up when first read: every `select` starts by
+ * asking, and glibc's version comes from a diagnostic report (several ms), needed only for a large input.
+ */
 function currentFacts(args: readonly string[]): HugePagesFacts {
-  const read = (path: string): string | null => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return null;
-    }
+  return {
+    platform: process.platform,
+    env: process.env,
+    get inputBytes() {
+      const input = embeddingsArgument(args);
+      try {
+        return input === null ? null : statSync(input).size;
+      } catch {
+        return null; // a missing input: the command reports it itself
+      }
+    },
+    get transparentHugePages() {
+      try {
+        return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    get glibc() {
+      const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+      return header?.glibcVersionRuntime ?? null;
+    },
   };
-  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  const input = embeddingsArgument(args);
-  let inputBytes: number | null = null;
-  try {
-    inputBytes = input === null ? null : statSync(input).size;
-  } catch {
-    // A missing input: the command reports it itself.
-  }
-  return { platform: process.platform, glibc: header?.glibcVersionRuntime ?? null, env: process.env, transparentHugePages: read('/sys/kernel/mm/transparent_hugepage/enabled'), inputBytes };
 }
 
 /**
@@ -83,7 +97,7 @@ function currentFacts(args: readonly string[]): HugePagesFacts {
  * @returns the child's exit status, or null when this process should run the command itself.
  */
 export async function relaunchWithHugePages(args: readonly string[], entry: string): Promise<number | null> {
-  if (process.platform !== 'linux' || args[0] !== 'select' || !wantsHugePages(args, currentFacts(args))) return null;
+  if (!wantsHugePages(args, currentFacts(args))) return null;
   const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
     stdio: 'inherit',
     env: { ...process.env, GLIBC_TUNABLES: HUGE_PAGES_TUNABLE, [PARENT_VARIABLE]: String(process.pid) },
@@ -101,14 +115,9 @@ export async function relaunchWithHugePages(args: readonly string[], entry: stri
       resolve(1);
     });
     child.on('exit', (code, signal) => {
-      resolve(code ?? 128 + (signal === null ? 0 : signalNumber(signal)));
+      resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
     });
   });
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return numbers[signal] ?? 1;
 }
 
 /** In a relaunched child: ends this process (SIGKILL, as its parent went) once its parent is gone. */
