@@ -125,7 +125,8 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   if (probe.ok && found.ok) {
     if (options.freshSandboxes === true) return new BubblewrapSandbox(found.tools, found.interpreters, limits);
     const warm = new WarmSandbox(found.tools, found.interpreters, limits, options.warm);
-    const failure = probe.warm ?? (await checkWarm(warm));
+    // The probe has just checked warm sandboxes (null: they work).
+    const failure = probe.warm;
     if (failure === null) return warm;
     const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
     warn(`warm sandboxes do not work here (${failure}); each program gets a new sandbox instead (slower, as safe)`);
