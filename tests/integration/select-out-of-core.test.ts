@@ -2,57 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Field, Int64, RecordBatch, Schema, Struct, makeData } from '../../src/store/arrow.js';
-import { ArrowFileSink } from '../../src/store/arrow-file.js';
-import { int64Data } from '../../src/store/columns.js';
 import { readCoresetRowIds } from '../../src/store/coreset.js';
-import { embeddingData, embeddingType } from '../../src/store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
 import { writeNpy } from '../../src/store/npy.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
+import { bruteForce, mixture, writeArrowEmbeddings } from '../helpers/select-data.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeEach(async () => ({ dir, cleanup } = await tempDir()));
 afterEach(async () => cleanup());
-
-/** Seeded clustered rows, unit length. */
-function mixture(n: number, d: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const random = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const centers = Array.from({ length: 8 }, () => Float32Array.from({ length: d }, random));
-  const points = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    let norm = 0;
-    for (let j = 0; j < d; j++) {
-      const v = centers[i % 8]![j]! + 0.3 * random();
-      points[i * d + j] = v;
-      norm += v * v;
-    }
-    for (let j = 0; j < d; j++) points[i * d + j]! /= Math.sqrt(norm);
-  }
-  return points;
-}
-
-/** Textbook farthest-first traversal in float64: the independent reference. */
-function bruteForce(points: Float32Array, d: number, k: number, first: number): number[] {
-  const n = points.length / d;
-  const minDist = new Float64Array(n).fill(Infinity);
-  const picks = [first];
-  for (;;) {
-    const c = picks.at(-1)!;
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += (points[i * d + j]! - points[c * d + j]!) ** 2;
-      if (sum < minDist[i]!) minDist[i] = sum;
-    }
-    if (picks.length === k) return picks;
-    let best = 0;
-    for (let i = 1; i < n; i++) if (minDist[i]! > minDist[best]!) best = i;
-    picks.push(best);
-  }
-}
 
 interface Summary {
   passes: number;
@@ -112,13 +72,7 @@ describe('select --memory-budget: out of core', () => {
     expect(await readdir(join(dir, 'half'))).not.toContain('select.rows.bin');
 
     const rowIds = Array.from({ length: N }, (_, i) => 500 + 3 * i);
-    const schema = new Schema([new Field('row_id', new Int64(), false), new Field('embedding', embeddingType(D, 'fp32'), false)]);
-    const sink = ArrowFileSink.create(join(dir, 'e.arrow'), schema);
-    for (const [from, to] of [[0, 1000], [1000, N]] as const) {
-      const data = makeData({ type: new Struct(schema.fields), length: to - from, nullCount: 0, children: [int64Data(BigInt64Array.from(rowIds.slice(from, to), BigInt)), embeddingData({ precision: 'fp32', values: points.slice(from * D, to * D) }, D)] });
-      await sink.write(new RecordBatch(schema, data));
-    }
-    await sink.close();
+    await writeArrowEmbeddings(join(dir, 'e.arrow'), points, D, rowIds, 1000);
     const arrow = await runCli(['select', '-e', join(dir, 'e.arrow'), '--memory-budget', TINY, '-k', '50', '--first', String(rowIds[3]), '--pool-size', '32', '-q', '--json', '-o', join(dir, 'arrow')]);
     expect(arrow.code, arrow.stderr).toBe(0);
     expect((arrow.json as Summary).memory.mode).toBe('stream');
