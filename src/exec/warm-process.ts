@@ -49,7 +49,8 @@ interface Reply {
 }
 
 interface Pending {
-  finish: (ending: Omit<WarmEnding, 'output' | 'seconds'>) => void;
+  /** Ends the run; its output is what arrived, or `output` when given (the part before the marker). */
+  finish: (ending: Omit<WarmEnding, 'output' | 'seconds'>, output?: Buffer) => void;
   reply: Reply | null;
   outputCap: number;
 }
@@ -149,10 +150,10 @@ export class WarmProcess {
       this.pending = {
         reply: null,
         outputCap,
-        finish: (ending) => {
+        finish: (ending, given) => {
           clearTimeout(backstop);
           signal?.removeEventListener('abort', onAbort);
-          const output = Buffer.concat(this.output);
+          const output = given ?? Buffer.concat(this.output);
           this.output.length = 0;
           this.outputBytes = 0;
           this.pending = null;
@@ -227,9 +228,6 @@ export class WarmProcess {
     const at = all.indexOf(pending.reply.marker, 0, 'latin1');
     if (at < 0) return;
     if (at + MARKER_LENGTH !== all.length) this.usable = false; // bytes after the marker: never expected
-    this.output.length = 0;
-    this.output.push(all.subarray(0, at));
-    this.outputBytes = at;
     const capped = at > pending.outputCap;
     const { reply } = pending;
     pending.finish({
@@ -239,7 +237,7 @@ export class WarmProcess {
       outputCapped: capped,
       aborted: false,
       lost: null,
-    });
+    }, all.subarray(0, at));
   }
 
   private ended(): void {
