@@ -4,9 +4,8 @@
  * and Python started without its `site` module, then once more with it when the program failed for
  * want of it ({@link needsPythonSite}).
  */
-import { execLanguage, needsPythonSite } from './languages.js';
-import { resolveExecLimits } from './limits.js';
-import { skipped } from './skipped.js';
+import { needsPythonSite } from './languages.js';
+import { admitRequest } from './skipped.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult } from './types.js';
 
 /** One start of the interpreter on `request`'s program, with or without Python's `site` module. */
@@ -17,10 +16,9 @@ export type RunOnce = (language: ExecLanguage, limits: ExecLimits, request: Exec
  * @param unknownLanguage the skip reason for a language no interpreter runs.
  */
 export async function runWithSiteRetry(request: ExecRequest, defaults: Readonly<ExecLimits>, unknownLanguage: (name: string) => string, runOnce: RunOnce, signal?: AbortSignal): Promise<ExecResult> {
-  const language = execLanguage(request.language);
-  if (language === null) return skipped(unknownLanguage(request.language));
-  const limits = resolveExecLimits(request.limits, defaults, 'request.limits');
-  if (signal?.aborted === true) return skipped('the run was aborted before it started');
+  const admitted = admitRequest(request, defaults, unknownLanguage, signal);
+  if ('verdict' in admitted) return admitted;
+  const { language, limits } = admitted;
   const first = await runOnce(language, limits, request, false, signal);
   if (language !== 'python' || first.verdict !== 'failed' || !needsPythonSite(first.output)) return first;
   const second = await runOnce(language, limits, request, true, signal);

@@ -10,9 +10,8 @@
 import { randomInt } from 'node:crypto';
 import { hostLayout, type SandboxTools } from './bubblewrap.js';
 import { bwrapArguments, SANDBOX_DIR, SANDBOX_ENV, type HostLayout } from './bwrap-args.js';
-import { execLanguage, interpreterCommand, programFileName, programText, type Interpreters } from './languages.js';
-import { resolveExecLimits } from './limits.js';
-import { skipped } from './skipped.js';
+import { interpreterCommand, programFileName, programText, type Interpreters } from './languages.js';
+import { admitRequest } from './skipped.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun, writableBytes } from './verdict.js';
 import { WarmProcess, type WarmEnding, type WarmJob } from './warm-process.js';
@@ -63,10 +62,9 @@ export class WarmSandbox implements Sandbox {
   }
 
   async run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
-    const language = execLanguage(request.language);
-    if (language === null) return skipped(`no sandboxed interpreter for language "${request.language}" (tidepool runs python and javascript)`);
-    const limits = resolveExecLimits(request.limits, this.defaults, 'request.limits');
-    if (signal?.aborted === true) return skipped('the run was aborted before it started');
+    const admitted = admitRequest(request, this.defaults, (name) => `no sandboxed interpreter for language "${name}" (tidepool runs python and javascript)`, signal);
+    if ('verdict' in admitted) return admitted;
+    const { language, limits } = admitted;
     const key = `${writableBytes(limits)}:${limits.fileSizeBytes}`;
     const sandbox = this.takeIdle(key) ?? (await WarmProcess.start(this.commandLine(limits), WARM_SERVER_SOURCE, this.startSeconds));
     if (!(sandbox instanceof WarmProcess)) {
