@@ -1,6 +1,7 @@
 /** The random baseline: the covering radius of a seeded random subset of the same size. */
 import { seededRandom } from '../util/random.js';
 import type { MinDistanceKernel } from './kernel.js';
+import { REFRESH_GATHER_ROWS } from './memory-plan.js';
 import { nthLargest } from './pool.js';
 
 /** `count` distinct rows of `n`, chosen with a seeded partial Fisher-Yates shuffle. */
@@ -33,14 +34,16 @@ const PROBE_ROWS = 256;
  *
  * When every row is a center the radius is 0 exactly: a GEMM kernel's `|p|² + |c|² - 2 p·c` leaves
  * about 1e-6 of a row's distance to itself, which read 0.0009 as the radius at k = n.
+ * @param gatherRows most rows a subset gathers at once (the memory plan's block; smaller in tests).
  */
-export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number, count: number, seed: number): Promise<number> {
+export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number, count: number, seed: number, gatherRows = REFRESH_GATHER_ROWS): Promise<number> {
   if (count >= n) return 0; // every row is a center
   const centers = randomSubset(n, count, seed);
   const bounds = new Float32Array(n).fill(Infinity);
   let folded = Math.min(count, FIRST_BLOCK);
   await kernel.foldCenters(centers.subarray(0, folded), bounds);
-  let candidates = Int32Array.from({ length: n }, (_, i) => i);
+  let candidates: Int32Array = new Int32Array(n);
+  for (let i = 0; i < n; i++) candidates[i] = i;
   let best = 0;
   for (;;) {
     if (folded === count) {
@@ -48,30 +51,50 @@ export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number,
       return Math.sqrt(best);
     }
     // Exact values of the candidates with the largest bounds (ties at the threshold all come in).
-    const values = Float32Array.from(candidates, (row) => bounds[row]!);
+    const values = new Float32Array(candidates.length);
+    for (let j = 0; j < candidates.length; j++) values[j] = bounds[candidates[j]!]!;
     const threshold = nthLargest(values, Math.min(PROBE_ROWS, candidates.length) - 1);
-    const probe = candidates.filter((row) => bounds[row]! >= threshold);
-    best = Math.max(best, await foldInto(kernel, probe, bounds, centers, folded, count));
-    candidates = candidates.filter((row) => bounds[row]! < threshold && bounds[row]! > best);
+    const probe = rowsWhere(candidates, bounds, (bound) => bound >= threshold);
+    best = Math.max(best, await foldInto(kernel, probe, bounds, centers, folded, count, gatherRows));
+    candidates = rowsWhere(candidates, bounds, (bound) => bound < threshold && bound > best);
     if (candidates.length === 0) return Math.sqrt(best);
     const next = Math.min(count, 2 * folded);
     if (2 * candidates.length >= n) await kernel.foldCenters(centers.subarray(folded, next), bounds);
-    else await foldInto(kernel, candidates, bounds, centers, folded, next);
+    else await foldInto(kernel, candidates, bounds, centers, folded, next, gatherRows);
     folded = next;
   }
 }
 
-/** Folds centers [from, to) into the bounds of `rows` (a gathered subset); returns their largest value. */
-async function foldInto(kernel: MinDistanceKernel, rows: Int32Array, bounds: Float32Array, centers: Int32Array, from: number, to: number): Promise<number> {
-  const values = Float32Array.from(rows, (row) => bounds[row]!);
-  const sub = kernel.subset(rows);
-  try {
-    for (let start = from; start < to; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, to)), values);
-  } finally {
-    sub.dispose?.();
+/** The rows of `rows` whose bound `keep` accepts, in order (a plain loop: typed arrays' `filter` is several times slower). */
+function rowsWhere(rows: Int32Array, bounds: Float32Array, keep: (bound: number) => boolean): Int32Array {
+  let kept = 0;
+  const out = new Int32Array(rows.length);
+  for (let j = 0; j < rows.length; j++) if (keep(bounds[rows[j]!]!)) out[kept++] = rows[j]!;
+  return out.slice(0, kept);
+}
+
+/**
+ * Folds centers [from, to) into the bounds of `rows`; returns their largest value. The rows go to the
+ * kernel `gatherRows` at a time ({@link REFRESH_GATHER_ROWS} by default: the block the memory plan
+ * counts, which a kernel that copies them reuses from one block to the next), not all at once: the
+ * candidates can be half the matrix.
+ */
+async function foldInto(kernel: MinDistanceKernel, rows: Int32Array, bounds: Float32Array, centers: Int32Array, from: number, to: number, gatherRows: number): Promise<number> {
+  let max = 0;
+  for (let at = 0; at < rows.length; at += gatherRows) {
+    const block = rows.subarray(at, at + gatherRows);
+    const values = new Float32Array(block.length);
+    for (let j = 0; j < block.length; j++) values[j] = bounds[block[j]!]!;
+    const sub = kernel.subset(block);
+    try {
+      for (let start = from; start < to; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, to)), values);
+    } finally {
+      sub.dispose?.();
+    }
+    for (let j = 0; j < block.length; j++) bounds[block[j]!] = values[j]!;
+    max = Math.max(max, maxOf(values));
   }
-  rows.forEach((row, j) => { bounds[row] = values[j]!; });
-  return maxOf(values);
+  return max;
 }
 
 /** Largest value of `values`, or 0 when empty or all negative (chosen centers are -1). */

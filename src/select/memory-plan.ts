@@ -9,7 +9,8 @@
  * - A fold works on a block of rows times up to {@link FOLD_CENTERS} centers: the block widened to
  *   float32 and its distance matrix (4 bytes per center); streaming adds two blocks as stored (one being
  *   read while the other is folded).
- * - Lazy refresh (large n x d) gathers up to {@link REFRESH_GATHER_ROWS} stale rows as float32.
+ * - Lazy refresh (large n x d) gathers up to {@link REFRESH_GATHER_ROWS} stale rows as float32, and so
+ *   does the random baseline (its candidates, block by block): one such gather at a time.
  */
 import type { Precision } from './options.js';
 
@@ -37,6 +38,8 @@ export interface MemoryPlanInput {
   poolSize: number;
   /** Whether the greedy refreshes lazily (it then gathers stale rows). */
   lazy: boolean;
+  /** Whether the random baseline runs (it gathers its candidate rows, in the same blocks). */
+  baseline: boolean;
 }
 
 /** How the rows reach the kernel. */
@@ -51,8 +54,8 @@ export function bytesPerValue(precision: Precision): 2 | 4 {
 }
 
 /** Bytes the data takes besides the matrix and the fold blocks. */
-function fixedBytes({ n, d, poolSize, lazy }: MemoryPlanInput): number {
-  return n * BYTES_PER_POINT + 2 * Math.min(poolSize, n) * d * 4 + (lazy ? Math.min(n, REFRESH_GATHER_ROWS) * d * 4 : 0);
+function fixedBytes({ n, d, poolSize, lazy, baseline }: MemoryPlanInput): number {
+  return n * BYTES_PER_POINT + 2 * Math.min(poolSize, n) * d * 4 + (lazy || baseline ? Math.min(n, REFRESH_GATHER_ROWS) * d * 4 : 0);
 }
 
 /** Bytes a fold needs per block row: float32 row, a distance per center, and (streaming) two stored rows. */

@@ -65,7 +65,7 @@ export async function openSelectionRows(run: ResolvedSelectOptions, column = 'em
   const { precision, threads, backend } = run;
   const shape = await inputShape(run.embeddings, column);
   const plan = shape.n === 0 ? { mode: 'memory' as const, estimate: 0 } : planMemory({
-    ...shape, precision, budget: run.memoryBudget, poolSize: run.poolSize ?? defaultPoolSize(shape.n), lazy: lazyPays(shape.n, shape.d),
+    ...shape, precision, budget: run.memoryBudget, poolSize: run.poolSize ?? defaultPoolSize(shape.n), lazy: lazyPays(shape.n, shape.d), baseline: run.baseline,
   });
   if (plan.mode === 'too-small') {
     throw usage(`--memory-budget ${formatBytes(run.memoryBudget)} is too small for ${run.embeddings} (${shape.n} x ${shape.d}): even streaming the matrix from disk needs ${formatBytes(plan.minimum)} for the per-point state, the candidate pool and one block. Give --memory-budget ${Math.ceil(plan.minimum / 2 ** 20)}M or more (the whole matrix in memory takes ${formatBytes(shape.n * shape.d * bytesPerValue(precision))}).`);

@@ -89,6 +89,34 @@ describe('random baseline', () => {
     expect(evaluations()).toBeLessThan(0.5 * n * count);
   });
 
+  it('gathers at most the given block of rows at once, and finds the same radius', async () => {
+    const n = 3000;
+    const d = 3;
+    let s = 11;
+    const points = Float32Array.from({ length: n * d }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const count = 500;
+    const centers = randomSubset(n, count, 9);
+    let brute = 0;
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (const c of centers) best = Math.min(best, squaredDistance(points, d, i, c));
+      brute = Math.max(brute, best);
+    }
+    const kernel = new ReferenceKernel(points, d);
+    const sizes: number[] = [];
+    const subset = kernel.subset.bind(kernel);
+    kernel.subset = (rows) => {
+      sizes.push(rows.length);
+      return subset(rows);
+    };
+    expect(await randomBaselineRadius(kernel, n, count, 9, 97)).toBe(Math.sqrt(brute));
+    expect(Math.max(...sizes)).toBe(97);
+    // The unblocked run gathers more than that at once (so the block is what limits it).
+    sizes.length = 0;
+    expect(await randomBaselineRadius(kernel, n, count, 9)).toBe(Math.sqrt(brute));
+    expect(Math.max(...sizes)).toBeGreaterThan(97);
+  });
+
   it('k = n gives radius 0 exactly with a kernel in the GEMM form |p|² + |c|² - 2 p·c (float32), whose self-distances are not 0', async () => {
     for (const n of [100, 900]) { // one block of centers, and the pruned path
       const d = 32;

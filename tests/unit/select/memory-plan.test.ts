@@ -28,7 +28,7 @@ describe('parseByteSize', () => {
 });
 
 describe('planMemory', () => {
-  const base = { n: 1_000_000, d: 768, precision: 'fp32' as const, poolSize: 4000, lazy: false };
+  const base = { n: 1_000_000, d: 768, precision: 'fp32' as const, poolSize: 4000, lazy: false, baseline: false };
   // The same sums, written out independently of the module's helpers.
   const fixed = 1_000_000 * BYTES_PER_POINT + 2 * 4000 * 768 * 4;
   const inMemory = fixed + 1_000_000 * 768 * 4 + DEFAULT_BLOCK_ROWS * (768 * 4 + FOLD_CENTERS * 4);
@@ -53,5 +53,12 @@ describe('planMemory', () => {
   it('counts float16 values as 2 bytes and lazy refresh gathers', () => {
     const half = planMemory({ ...base, precision: 'fp16', lazy: true, budget: 2 ** 40 });
     expect(half).toEqual({ mode: 'memory', estimate: fixed + REFRESH_GATHER_ROWS * 768 * 4 + 1_000_000 * 768 * 2 + DEFAULT_BLOCK_ROWS * (768 * 4 + FOLD_CENTERS * 4) });
+  });
+
+  it('counts one gather block for the random baseline, shared with lazy refresh', () => {
+    const gather = REFRESH_GATHER_ROWS * 768 * 4;
+    const plain = planMemory({ ...base, budget: 2 ** 40 }).mode === 'memory' ? inMemory : Number.NaN;
+    expect(planMemory({ ...base, baseline: true, budget: 2 ** 40 })).toEqual({ mode: 'memory', estimate: plain + gather });
+    expect(planMemory({ ...base, baseline: true, lazy: true, budget: 2 ** 40 })).toEqual({ mode: 'memory', estimate: plain + gather });
   });
 });
