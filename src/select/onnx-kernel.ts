@@ -23,26 +23,38 @@ function maxOf(values: Float32Array): number {
  * The fused graph: out[r] = max(0, min_b(-2 X·Cᵀ + Cn)[r] + Xn[r]). With `halfPoints`, X arrives as
  * float16 and is widened to float32 inside the graph, block by block (products accumulate in float32).
  * With `nearest`, a second output A holds, per row, the index of a center at that minimum (as float32).
+ * With `gathered`, the graph takes the whole matrix and its norms (`Xall`/`X16all`, `Xnall`: onnxruntime
+ * reads them in place) and row indices `I`, and gathers X and Xn itself, on its threads.
  */
-export function minDistanceModel(d: number, halfPoints = false, nearest = false): Uint8Array {
+export function minDistanceModel(d: number, halfPoints = false, nearest = false, gathered = false): Uint8Array {
+  const points = halfPoints ? 'X16' : 'X';
+  const gather = gathered
+    ? [
+        { op: 'Gather', inputs: [`${points}all`, 'I'], outputs: [points], attributes: { axis: 0 } },
+        { op: 'Gather', inputs: ['Xnall', 'I'], outputs: ['Xn'], attributes: { axis: 0 } },
+      ]
+    : [];
   const widen = halfPoints ? [{ op: 'Cast', inputs: ['X16'], outputs: ['X'], attributes: { to: 1 } }] : [];
   const argMin = nearest
     ? [
-        { op: 'ArgMin', inputs: ['G'], outputs: ['I'], attributes: { axis: 1, keepdims: 0 } },
-        { op: 'Cast', inputs: ['I'], outputs: ['A'], attributes: { to: 1 } },
+        { op: 'ArgMin', inputs: ['G'], outputs: ['J'], attributes: { axis: 1, keepdims: 0 } },
+        { op: 'Cast', inputs: ['J'], outputs: ['A'], attributes: { to: 1 } },
       ]
     : [];
+  const pointsInput = { name: gathered ? `${points}all` : points, type: halfPoints ? 'float16' as const : 'float32' as const, shape: [gathered ? 'n' : 'rows', d] };
   return buildOnnxModel({
     name: 'tidepool_min_distance',
     inputs: [
-      halfPoints ? { name: 'X16', type: 'float16', shape: ['rows', d] } : { name: 'X', type: 'float32', shape: ['rows', d] },
+      pointsInput,
+      ...(gathered ? [{ name: 'I', type: 'int32' as const, shape: ['rows'] }] : []),
       { name: 'C', type: 'float32', shape: ['centers', d] },
-      { name: 'Xn', type: 'float32', shape: ['rows'] },
+      { name: gathered ? 'Xnall' : 'Xn', type: 'float32', shape: [gathered ? 'n' : 'rows'] },
       { name: 'Cn', type: 'float32', shape: ['centers'] },
     ],
     outputs: [{ name: 'D', type: 'float32', shape: ['rows'] }, ...(nearest ? [{ name: 'A', type: 'float32' as const, shape: ['rows'] }] : [])],
     initializers: [{ name: 'zero', type: 'float32', dims: [], values: [0] }],
     nodes: [
+      ...gather,
       ...widen,
       { op: 'Gemm', inputs: ['X', 'C', 'Cn'], outputs: ['G'], attributes: { alpha: -2, beta: 1, transB: 1 }, floatAttributes: ['alpha', 'beta'] },
       { op: 'ReduceMin', inputs: ['G'], outputs: ['M'], attributes: { axes: [1], keepdims: 0 } },
@@ -136,8 +148,13 @@ export class OnnxKernel implements MinDistanceKernel {
     private readonly scratch: ScratchBuffers = new ScratchBuffers(),
     /** A subset's gathered rows, borrowed from `scratch` until {@link dispose}. */
     private borrowed: Float32Array | null = null,
+    /**
+     * A subset read in place: its point j is row `index[j]` of `rows` (a store holding the whole matrix
+     * in memory, whose norms `norms` are), gathered by the graph itself; null for every other kernel.
+     */
+    private readonly index: Int32Array | null = null,
   ) {
-    this.n = rows.n;
+    this.n = index === null ? rows.n : index.length;
     this.triangle = {
       distanceError: fp32DistanceError(d, maxSquaredNorm),
       foldNearest: (centers, minDist, nearest) => this.fold(centers, minDist, nearest),
@@ -147,7 +164,7 @@ export class OnnxKernel implements MinDistanceKernel {
 
   /**
    * Builds the graph and its sessions for an n x d matrix in memory (float32, or float16 bits).
-   * Subsets and pools are small and always float32; only full passes read the float16 copy.
+   * Pools are small and always float32; full passes and subsets (gathered by the graph) read the float16 copy.
    */
   static async create(points: WorkingCopy, d: number, options: OnnxKernelOptions = {}): Promise<OnnxKernel> {
     return (await OnnxKernel.prepare(d, points.precision, options)).kernel(memoryRows(points, d), options.norms ?? rowNorms(points, d));
@@ -189,6 +206,34 @@ export class OnnxKernel implements MinDistanceKernel {
     const C = this.centerRows.gather(centers);
     const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     const nearestSessions = nearest === undefined ? undefined : this.lazySessions;
+    const update = (start: number, end: number, D: Float32Array, A: Float32Array | undefined): void => {
+      for (let i = start; i < end; i++) {
+        const value = D[i - start]!;
+        if (minDist[i]! >= 0 && value < minDist[i]!) {
+          minDist[i] = value;
+          if (nearest !== undefined) nearest[i] = A![i - start]!;
+        }
+      }
+    };
+    const outputs = nearest === undefined ? ['D'] : ['D', 'A'];
+    const whole = this.rows.whole;
+    if (this.index !== null && whole !== undefined) {
+      const half = whole.precision === 'fp16';
+      const key = `gathered${nearest === undefined ? '' : '-nearest'}${half ? '16' : ''}`;
+      const session = await this.lazySessions.get(key, () => minDistanceModel(d, half, nearest !== undefined, true));
+      for (let start = 0; start < this.index.length; start += this.blockRows) {
+        const end = Math.min(start + this.blockRows, this.index.length);
+        const { D, A } = await session.run({
+          [half ? 'X16all' : 'Xall']: { data: whole.values, dims: [this.rows.n, d] },
+          I: { data: this.index.subarray(start, end), dims: [end - start] },
+          C: { data: C, dims: [centers.length, d] },
+          Xnall: { data: this.norms, dims: [this.rows.n] },
+          Cn: { data: Cn, dims: [centers.length] },
+        }, outputs);
+        update(start, end, D!, A);
+      }
+      return;
+    }
     await this.rows.forEachBlock(this.blockRows, async (start, block) => {
       const rows = block.values.length / d;
       const end = start + rows;
@@ -201,14 +246,8 @@ export class OnnxKernel implements MinDistanceKernel {
         C: { data: C, dims: [centers.length, d] },
         Xn: { data: this.norms.subarray(start, end), dims: [rows] },
         Cn: { data: Cn, dims: [centers.length] },
-      }, nearest === undefined ? ['D'] : ['D', 'A']);
-      for (let i = start; i < end; i++) {
-        const value = D![i - start]!;
-        if (minDist[i]! >= 0 && value < minDist[i]!) {
-          minDist[i] = value;
-          if (nearest !== undefined) nearest[i] = A![i - start]!;
-        }
-      }
+      }, outputs);
+      update(start, end, D!, A);
     });
   }
 
@@ -223,7 +262,16 @@ export class OnnxKernel implements MinDistanceKernel {
     return D!;
   }
 
+  /**
+   * Over a matrix in memory, a subset reads its rows in place (the graph gathers them: no copy here, and
+   * the gather runs on onnxruntime's threads); over rows streamed from disk, it gathers a float32 copy
+   * of them into a buffer borrowed from the scratch until {@link dispose}.
+   */
   subset(rows: Int32Array): OnnxKernel {
+    if (this.rows.whole !== undefined) {
+      const index = this.index === null ? rows.slice() : Int32Array.from(rows, (j) => this.index![j]!);
+      return new OnnxKernel(this.rows, this.d, this.norms, this.session, this.blockRows, this.centerRows, this.centerNorms, this.halfSession, this.lazySessions, this.maxSquaredNorm, this.scratch, null, index);
+    }
     const gathered = this.rows.gather(rows, this.scratch.take(rows.length * this.d));
     return new OnnxKernel(memoryRows(float32Copy(gathered), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm, this.scratch, gathered);
   }
@@ -233,7 +281,8 @@ export class OnnxKernel implements MinDistanceKernel {
     this.borrowed = null;
   }
 
-  openPool(rows: Int32Array): PoolDistances {
+  openPool(poolRows: Int32Array): PoolDistances {
+    const rows = this.index === null ? poolRows : Int32Array.from(poolRows, (j) => this.index![j]!);
     const X = this.rows.gather(rows);
     const Xn = Float32Array.from(rows, (row) => this.norms[row]!);
     return {

@@ -30,13 +30,12 @@ export interface CandidatePool {
  */
 export function buildPool(minDist: Float32Array, size: number): CandidatePool {
   const candidates: number[] = [];
-  // Threshold: the size-th largest value (quickselect on a copy of the candidates' values).
-  const values = new Float32Array(minDist.length);
-  let count = 0;
-  for (let i = 0; i < minDist.length; i++) if (minDist[i]! >= 0) values[count++] = minDist[i]!;
+  // Threshold: the size-th largest value.
+  const ranked = new NonNegativeRanks(minDist);
+  const count = ranked.count;
   if (count === 0) return { rows: new Int32Array(0), dists: new Float32Array(0), tau: null };
   const take = Math.min(size, count);
-  const threshold = nthLargest(values.subarray(0, count), take - 1);
+  const threshold = ranked.largest(take - 1);
   for (let i = 0; i < minDist.length && candidates.length < take; i++) {
     if (minDist[i]! > threshold) candidates.push(i);
   }
@@ -58,6 +57,60 @@ export function buildPool(minDist: Float32Array, size: number): CandidatePool {
     }
   }
   return { rows, dists, tau };
+}
+
+/** Buckets of {@link NonNegativeRanks}: a float32's top 16 bits (sign, exponent, 7 mantissa bits). */
+const RANK_BUCKETS = 1 << 16;
+/** The bits of -0, counted as 0. */
+const NEGATIVE_ZERO = 0x8000_0000;
+
+/**
+ * Order statistics of the non-negative entries of a float32 array (min-distances: chosen centers are
+ * negative), without copying or reordering it: one pass builds a histogram of the values' top 16 bits
+ * (non-negative floats order as their bit patterns do), then a rank's bucket is found by walking the
+ * histogram and the value chosen among that bucket's entries only. A few O(n) passes of integer work
+ * instead of a quickselect over a copy per rank.
+ */
+export class NonNegativeRanks {
+  /** How many entries are non-negative. */
+  readonly count: number;
+  private readonly bits: Uint32Array;
+  private readonly histogram = new Int32Array(RANK_BUCKETS);
+
+  /** `values` must not change while this is used. */
+  constructor(private readonly values: Float32Array) {
+    this.bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const { bits, histogram } = this;
+    let count = 0;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      if (b < NEGATIVE_ZERO) {
+        histogram[b >>> 16]!++;
+        count++;
+      } else if (b === NEGATIVE_ZERO) {
+        histogram[0]!++;
+        count++;
+      }
+    }
+    this.count = count;
+  }
+
+  /** The value of rank `rank` (0 = largest) among the non-negative entries; `rank` must be below {@link count}. */
+  largest(rank: number): number {
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.count) throw new RangeError(`rank ${rank} is outside 0..${this.count - 1}`);
+    const { bits, histogram } = this;
+    // From the largest non-negative bucket down (buckets with the sign bit set hold nothing counted).
+    let bucket = (RANK_BUCKETS >>> 1) - 1;
+    let above = 0;
+    while (above + histogram[bucket]! <= rank) above += histogram[bucket--]!;
+    const members = new Float32Array(histogram[bucket]!);
+    let at = 0;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      if (b >>> 16 === bucket || (bucket === 0 && b === NEGATIVE_ZERO)) members[at++] = b === NEGATIVE_ZERO ? 0 : this.values[i]!;
+    }
+    return nthLargest(members, rank - above);
+  }
 }
 
 /** The value of rank `rank` (0 = largest) in `values`; reorders `values`. */

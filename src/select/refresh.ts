@@ -7,7 +7,7 @@ import { InternalError } from '../errors.js';
 import type { MinDistanceKernel, TriangleSupport } from './kernel.js';
 import { nearestGroups, planPrunedFold, type FoldBlock } from './bounds.js';
 import { FOLD_CENTERS, REFRESH_GATHER_ROWS } from './memory-plan.js';
-import { nthLargest } from './pool.js';
+import { NonNegativeRanks } from './pool.js';
 import type { GreedyState } from './greedy.js';
 
 /** Rows per pruned block: small enough for tight center unions, large enough for a GEMM. */
@@ -46,13 +46,12 @@ export async function refreshTop(kernel: MinDistanceKernel, state: GreedyState, 
     state.folded = target;
     return;
   }
-  const values = new Float32Array(minDist.length);
   let folded = false;
   for (let widen = 2; ; widen *= 2) {
-    let count = 0;
-    for (const value of minDist) if (value >= 0) values[count++] = value;
+    const ranked = new NonNegativeRanks(minDist);
+    const count = ranked.count;
     if (count === 0) break;
-    const rank = (r: number): number => nthLargest(values.subarray(0, count), Math.min(r, count) - 1);
+    const rank = (r: number): number => ranked.largest(Math.min(r, count) - 1);
     const exactAbove = rank(m);
     let open = false;
     for (let i = 0; i < minDist.length && !open; i++) open = lag[i]! < target && minDist[i]! >= exactAbove;
@@ -108,17 +107,18 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
   for (const [from, group] of groups) {
     for (let at = 0; at < group.length; at += REFRESH_GATHER_ROWS) {
       const chunk = Int32Array.from(group.slice(at, at + REFRESH_GATHER_ROWS));
-      const values = Float32Array.from(chunk, (row) => minDist[row]!);
+      const values = new Float32Array(chunk.length);
+      for (let j = 0; j < chunk.length; j++) values[j] = minDist[chunk[j]!]!;
       const sub = kernel.subset(chunk);
       try {
         await foldAll(sub, values, from, (j) => chunk[j]!);
       } finally {
         sub.dispose?.();
       }
-      chunk.forEach((row, j) => {
-        minDist[row] = values[j]!;
-        lag[row] = target;
-      });
+      for (let j = 0; j < chunk.length; j++) {
+        minDist[chunk[j]!] = values[j]!;
+        lag[chunk[j]!] = target;
+      }
     }
   }
 }

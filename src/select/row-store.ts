@@ -19,6 +19,8 @@ export interface RowStore {
   forEachBlock(blockRows: number, visit: (start: number, block: WorkingCopy) => Promise<void>): Promise<void>;
   /** Float32 copies of `rows` (float16 values widened exactly), row-major; written into `into` when given (at least rows x d values). */
   gather(rows: ArrayLike<number>, into?: Float32Array): Float32Array;
+  /** The whole matrix, when the store holds it in memory: a kernel may then read chosen rows in place instead of gathering copies. */
+  readonly whole?: WorkingCopy;
 }
 
 /** A {@link RowStore} over a working copy in memory (blocks are views, no copy). */
@@ -38,5 +40,6 @@ export function memoryRows(copy: WorkingCopy, d: number): RowStore {
       }
     },
     gather: (rows, into) => gatherRows(copy, d, rows, into),
+    whole: copy,
   };
 }

@@ -3,6 +3,8 @@ import { randomBaselineRadius } from '../../src/select/baseline.js';
 import { kCenterGreedy, type GreedyState } from '../../src/select/greedy.js';
 import { ReferenceKernel, type MinDistanceKernel } from '../../src/select/kernel.js';
 import { OnnxKernel } from '../../src/select/onnx-kernel.js';
+import { memoryRows, type RowStore } from '../../src/select/row-store.js';
+import { rowNorms } from '../../src/select/working-copy.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../../src/store/matrix.js';
 
 function randomMatrix(n: number, d: number, seed: number): Float32Array {
@@ -131,6 +133,42 @@ describe('onnxruntime GEMM kernel', () => {
         if (!lazy) expect(pruned.evaluations! + pruned.centerEvaluations!).toBeLessThan(0.5 * plain.evaluations!);
       }
       await kernel.release();
+    }
+  });
+
+  it('a subset of a matrix in memory (rows gathered by the graph) folds bit for bit like a subset gathered as a float32 copy (fp32 and fp16, nearest centers too, subsets of subsets)', async () => {
+    const d = 40;
+    const n = 3000;
+    const points = randomMatrix(n, d, 41);
+    for (const precision of ['fp32', 'fp16'] as const) {
+      const copy = precision === 'fp32' ? { precision, values: points } : { precision, values: float32ArrayToHalf(points) };
+      const inPlace = await OnnxKernel.create(copy, d, { blockRows: 500 });
+      // The same rows through a store that does not offer the whole matrix: its subsets gather copies.
+      const inMemory = memoryRows(copy, d);
+      const store: RowStore = { n, d, precision, gather: (at, into) => inMemory.gather(at, into), forEachBlock: (rows, visit) => inMemory.forEachBlock(rows, visit) };
+      const copying = await OnnxKernel.overRows(store, rowNorms(copy, d), { blockRows: 500 });
+      const rows = Int32Array.from({ length: 1200 }, (_, j) => (j * 7 + 3) % n);
+      const inner = Int32Array.from({ length: 300 }, (_, j) => (j * 11) % 1200);
+      const centers = Int32Array.of(9, 2999, 1500, 4, 777);
+      for (const [a, b] of [[inPlace.subset(rows), copying.subset(rows)], [inPlace.subset(rows).subset(inner), copying.subset(Int32Array.from(inner, (j) => rows[j]!))]] as const) {
+        const left = new Float32Array(a.n).fill(Infinity);
+        const right = new Float32Array(b.n).fill(Infinity);
+        left[5] = -1;
+        right[5] = -1;
+        const leftNearest = new Int32Array(a.n).fill(-1);
+        const rightNearest = new Int32Array(b.n).fill(-1);
+        await a.triangle.foldNearest(centers.subarray(0, 3), left, leftNearest);
+        await b.triangle.foldNearest(centers.subarray(0, 3), right, rightNearest);
+        await a.foldCenters(centers.subarray(3), left);
+        await b.foldCenters(centers.subarray(3), right);
+        expect(a.n).toBe(b.n);
+        expect(left[5]).toBe(-1);
+        expect(Array.from(left)).toEqual(Array.from(right));
+        expect(Array.from(leftNearest)).toEqual(Array.from(rightNearest));
+        b.dispose();
+      }
+      await inPlace.release();
+      await copying.release();
     }
   });
 });

@@ -9,11 +9,12 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** Element types used here. */
-export type OnnxElementType = 'float32' | 'float16' | 'int64';
+export type OnnxElementType = 'float32' | 'float16' | 'int32' | 'int64';
 
 const ELEMENT_TYPES: Record<OnnxElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
+  int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
 };
 

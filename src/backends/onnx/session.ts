@@ -26,9 +26,9 @@ export interface OnnxSessionOptions {
   externalDataFolder?: string;
 }
 
-/** An input tensor: float32, float16 (raw IEEE half bits in a Uint16Array) or int64 data, plus dims. */
+/** An input tensor: float32, float16 (raw IEEE half bits in a Uint16Array), int32 or int64 data, plus dims. */
 export interface TensorInput {
-  data: Float32Array | Uint16Array | BigInt64Array;
+  data: Float32Array | Uint16Array | Int32Array | BigInt64Array;
   dims: readonly number[];
 }
 
@@ -129,7 +129,10 @@ export class OnnxSession {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, input] of Object.entries(feeds)) {
       const { data, dims } = input;
-      tensors[name] = data instanceof Float32Array ? new ort.Tensor('float32', data, dims) : data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('int64', data, dims);
+      tensors[name] = data instanceof Float32Array ? new ort.Tensor('float32', data, dims)
+        : data instanceof Uint16Array ? new ort.Tensor('float16', data, dims)
+        : data instanceof Int32Array ? new ort.Tensor('int32', data, dims)
+        : new ort.Tensor('int64', data, dims);
     }
     const result = await this.session.run(tensors, [...outputs]);
     const out: Record<string, Float32Array> = {};
