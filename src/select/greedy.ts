@@ -95,9 +95,16 @@ export type GreedyEvent =
   | { kind: 'pass'; state: GreedyState }
   | { kind: 'picks'; picked: number; radius: number };
 
-/** The default pool size for n points. */
-export function defaultPoolSize(n: number): number {
-  return Math.min(n, Math.max(256, Math.ceil(4 * Math.sqrt(n))));
+/**
+ * The default pool size for n points: 4√n (at least 256, at most n), halved where lazy refresh runs over
+ * rows in memory. A larger pool means fewer passes but a lower bar for refreshing, so more points
+ * refreshed per pass. Where a pass folds every point (small inputs) or reads the whole file (streamed
+ * from disk), fewer passes win; with lazy refresh in memory, 2√n does less work (measured, same picks:
+ * L 2,000,000 x 768, k = 20,000: 0.081 n·k distance evaluations vs 0.101 at 4√n, 22 passes vs 18;
+ * 1,000,000 x 768, k = 5,000: 0.059 vs 0.070, greedy 7.1 s vs 9.6 s).
+ */
+export function defaultPoolSize(n: number, lazyInMemory = false): number {
+  return Math.min(n, Math.max(256, Math.ceil((lazyInMemory ? 2 : 4) * Math.sqrt(n))));
 }
 
 /** A fresh state: no center folded yet. */

@@ -24,7 +24,8 @@ function maxOf(values: Float32Array): number {
  * float16 and is widened to float32 inside the graph, block by block (products accumulate in float32).
  * With `nearest`, a second output A holds, per row, the index of a center at that minimum (as float32).
  * With `gathered`, the graph takes the whole matrix and its norms (`Xall`/`X16all`, `Xnall`: onnxruntime
- * reads them in place) and row indices `I`, and gathers X and Xn itself, on its threads.
+ * reads them in place), row indices `I` and center indices `Ic`, and gathers X, Xn, C and Cn itself, on
+ * its threads.
  */
 export function minDistanceModel(d: number, halfPoints = false, nearest = false, gathered = false): Uint8Array {
   const points = halfPoints ? 'X16' : 'X';
@@ -32,6 +33,9 @@ export function minDistanceModel(d: number, halfPoints = false, nearest = false,
     ? [
         { op: 'Gather', inputs: [`${points}all`, 'I'], outputs: [points], attributes: { axis: 0 } },
         { op: 'Gather', inputs: ['Xnall', 'I'], outputs: ['Xn'], attributes: { axis: 0 } },
+        { op: 'Gather', inputs: [`${points}all`, 'Ic'], outputs: [halfPoints ? 'C16' : 'C'], attributes: { axis: 0 } },
+        { op: 'Gather', inputs: ['Xnall', 'Ic'], outputs: ['Cn'], attributes: { axis: 0 } },
+        ...(halfPoints ? [{ op: 'Cast', inputs: ['C16'], outputs: ['C'], attributes: { to: 1 } }] : []),
       ]
     : [];
   const widen = halfPoints ? [{ op: 'Cast', inputs: ['X16'], outputs: ['X'], attributes: { to: 1 } }] : [];
@@ -41,16 +45,23 @@ export function minDistanceModel(d: number, halfPoints = false, nearest = false,
         { op: 'Cast', inputs: ['J'], outputs: ['A'], attributes: { to: 1 } },
       ]
     : [];
-  const pointsInput = { name: gathered ? `${points}all` : points, type: halfPoints ? 'float16' as const : 'float32' as const, shape: [gathered ? 'n' : 'rows', d] };
+  const type = halfPoints ? 'float16' as const : 'float32' as const;
+  const inputs = gathered
+    ? [
+        { name: `${points}all`, type, shape: ['n', d] },
+        { name: 'I', type: 'int32' as const, shape: ['rows'] },
+        { name: 'Ic', type: 'int32' as const, shape: ['centers'] },
+        { name: 'Xnall', type: 'float32' as const, shape: ['n'] },
+      ]
+    : [
+        { name: points, type, shape: ['rows', d] },
+        { name: 'C', type: 'float32' as const, shape: ['centers', d] },
+        { name: 'Xn', type: 'float32' as const, shape: ['rows'] },
+        { name: 'Cn', type: 'float32' as const, shape: ['centers'] },
+      ];
   return buildOnnxModel({
     name: 'tidepool_min_distance',
-    inputs: [
-      pointsInput,
-      ...(gathered ? [{ name: 'I', type: 'int32' as const, shape: ['rows'] }] : []),
-      { name: 'C', type: 'float32', shape: ['centers', d] },
-      { name: gathered ? 'Xnall' : 'Xn', type: 'float32', shape: [gathered ? 'n' : 'rows'] },
-      { name: 'Cn', type: 'float32', shape: ['centers'] },
-    ],
+    inputs,
     outputs: [{ name: 'D', type: 'float32', shape: ['rows'] }, ...(nearest ? [{ name: 'A', type: 'float32' as const, shape: ['rows'] }] : [])],
     initializers: [{ name: 'zero', type: 'float32', dims: [], values: [0] }],
     nodes: [
@@ -203,8 +214,6 @@ export class OnnxKernel implements MinDistanceKernel {
 
   private async fold(centers: Int32Array, minDist: Float32Array, nearest: Int32Array | undefined): Promise<void> {
     const d = this.d;
-    const C = this.centerRows.gather(centers);
-    const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     const nearestSessions = nearest === undefined ? undefined : this.lazySessions;
     const update = (start: number, end: number, D: Float32Array, A: Float32Array | undefined): void => {
       for (let i = start; i < end; i++) {
@@ -226,14 +235,15 @@ export class OnnxKernel implements MinDistanceKernel {
         const { D, A } = await session.run({
           [half ? 'X16all' : 'Xall']: { data: whole.values, dims: [this.rows.n, d] },
           I: { data: this.index.subarray(start, end), dims: [end - start] },
-          C: { data: C, dims: [centers.length, d] },
+          Ic: { data: centers, dims: [centers.length] },
           Xnall: { data: this.norms, dims: [this.rows.n] },
-          Cn: { data: Cn, dims: [centers.length] },
         }, outputs);
         update(start, end, D!, A);
       }
       return;
     }
+    const C = this.centerRows.gather(centers);
+    const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
     await this.rows.forEachBlock(this.blockRows, async (start, block) => {
       const rows = block.values.length / d;
       const end = start + rows;

@@ -60,7 +60,7 @@ export interface SelectOptions {
   threads?: number | undefined;
   /** @default 'cpu' */
   backend?: SelectBackend | undefined;
-  /** Candidate pool size M. @default min(n, max(256, ceil(4 sqrt(n)))) for n rows (`defaultPoolSize` in greedy.ts) */
+  /** Candidate pool size M. @default min(n, max(256, ceil(4 sqrt(n)))) for n rows, 2 sqrt(n) where lazy refresh runs in memory (`defaultPoolSize` in greedy.ts) */
   poolSize?: number | undefined;
   /** Compute the covering radius of a seeded random subset of the same size. @default true */
   baseline?: boolean | undefined;

@@ -58,7 +58,8 @@ function usage(message: string): TidepoolError {
 
 /**
  * Plans memory for the run's input and opens its rows. The plan uses the default pool size unless
- * `--pool-size` is given, and the lazy mode greedy will use.
+ * `--pool-size` is given (the larger default, a streamed run's: the mode is not known yet), and the
+ * lazy mode greedy will use.
  * @throws TidepoolError `E_USAGE` when the budget cannot hold even the per-point state and one block
  */
 export async function openSelectionRows(run: ResolvedSelectOptions, column = 'embedding'): Promise<SelectionRows> {

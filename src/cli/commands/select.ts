@@ -35,7 +35,7 @@ export function selectCommand(): Command {
     .option('--threads <n>', 'CPU threads for the GEMM (default: all cores)', parsePositive)
     .addOption(new Option('--backend <name>', 'compute backend: cpu (onnxruntime GEMM, the default) or webgpu (Vulkan/Metal/D3D12 via Dawn; see `tidepool doctor`)').choices(['cpu', 'webgpu']))
     .option('--memory-budget <size>', 'memory the data may take, e.g. 4G or 512M: a matrix that does not fit is streamed from disk each pass, same picks (default: 3/4 of the available memory)', parseSize)
-    .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows)', parsePositive)
+    .option('--pool-size <m>', 'candidate pool size M (default: min(N, max(256, ceil(4 sqrt N))) for N rows; 2 sqrt N where lazy passes run in memory)', parsePositive)
     .addOption(new Option('--checkpoint-seconds <s>', 'seconds between checkpoints (default: 60)').argParser(parseCount).hideHelp())
     .option('--no-baseline', 'skip the random-subset baseline radius (costs one extra pass of k centers)')
     .option('--bounds', 'prune folds with triangle-inequality bounds (exact, same picks): pays only where points sit much closer to their nearest center than centers to each other; Gaussian and real-code embeddings do not (README "Select")')

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kCenterGreedy, type GreedyOptions, type GreedyState } from '../../../src/select/greedy.js';
+import { defaultPoolSize, kCenterGreedy, type GreedyOptions, type GreedyState } from '../../../src/select/greedy.js';
 import { ReferenceKernel } from '../../../src/select/kernel.js';
 import { buildPool, nthLargest } from '../../../src/select/pool.js';
 
@@ -139,5 +139,16 @@ describe('candidate pools', () => {
       const rank = r % values.length;
       expect(nthLargest(Float32Array.from(values), rank)).toBe([...values].sort((a, b) => b - a)[rank]);
     }));
+  });
+});
+
+describe('defaultPoolSize', () => {
+  it('is 4 sqrt(n) (256 to n), 2 sqrt(n) for lazy passes in memory', () => {
+    expect(defaultPoolSize(100)).toBe(100);
+    expect(defaultPoolSize(1000)).toBe(256);
+    expect(defaultPoolSize(1_000_000)).toBe(4000);
+    expect(defaultPoolSize(1_000_000, true)).toBe(2000);
+    expect(defaultPoolSize(2_000_000, true)).toBe(2829);
+    expect(defaultPoolSize(10_000, true)).toBe(256);
   });
 });
