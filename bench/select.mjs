@@ -39,7 +39,8 @@ const WORKLOADS = {
     passesCurve: [100, 250, 500, 1000, 2000, 4000],
   },
   M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [[HUGE_PAGES]] },
-  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: {}, variants: [[HUGE_PAGES]] },
+  // radiusCheck: every pick's recorded radius recomputed in float64 (kcenter_peer.py --radii).
+  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: { numpy32: { maxPicks: 200 } }, variants: [[HUGE_PAGES]], radiusCheck: true },
   // Real code (source 'real-code'): units of Python's stdlib and node_modules JS, hashing embedder.
   'RC-XS': { source: 'real-code', n: 10_000, d: 128, k: 100, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--bounds']] },
   RC: {
@@ -183,6 +184,32 @@ function agreementOf(name, peerId, tidepoolPicks, peerPicks, input) {
   return { ...result, nearTieTolerance: NEAR_TIE, text };
 }
 
+/**
+ * Every pick's radius as the default run recorded it (its coreset.arrow), recomputed independently in
+ * float64 by the peer script; a difference beyond the float32 kernel's error bound (unit rows) counts.
+ */
+async function radiusCheckOf(name, input, d) {
+  const table = tableFromIPC(readFileSync(join(work, `select-${name}-out`, 'coreset.arrow')));
+  const rank = table.getChild('rank').toArray();
+  const rows = table.getChild('row_id').toArray();
+  const radius = table.getChild('radius');
+  const picks = new Array(table.numRows);
+  const radii = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    picks[rank[i]] = Number(rows[i]);
+    radii[rank[i]] = radius.get(i);
+  }
+  const { fp32DistanceError } = await import(join(root, 'dist', 'select', 'kernel.js'));
+  const tolerance = fp32DistanceError(d, 1.001);
+  const file = join(work, `select-${name}-radii.json`);
+  writeFileSync(file, JSON.stringify({ picks, radii, tolerance }));
+  const run = spawnSync(PYTHON, [join(root, 'bench', 'peers', 'kcenter_peer.py'), input, '--radii', file], { encoding: 'utf8', maxBuffer: 1 << 26, env: peerEnv });
+  if (run.status !== 0) throw new Error(`radius check failed (exit ${run.status}):\n${run.stderr.slice(-2000)}`);
+  const result = lastJson(run.stdout);
+  const text = `${result.checked} pick radii recomputed in float64 (distance to the nearest earlier pick): ${result.over === 0 ? 'all' : `${result.checked - result.over} of ${result.checked}`} within the float32 kernel's error bound ${tolerance.toExponential(2)} in squared distance (largest difference ${result.largestDifference.toExponential(2)})`;
+  return { ...result, text };
+}
+
 async function benchWorkload(name) {
   const workload = WORKLOADS[name];
   const { path: input, generation } = await ensureInput(name, workload);
@@ -224,6 +251,7 @@ async function benchWorkload(name) {
     return row;
   });
   const agreement = Object.fromEntries(Object.keys(workload.peers).map((id) => [id, agreementOf(name, id, picks[0], picks[peerIndex(id)], input)]));
+  const radiusCheck = workload.radiusCheck ? await radiusCheckOf(name, input, workload.d) : null;
   // The greedy's GEMM work is at least one fold of every center into every point: 2 n d k flops.
   for (const row of table) row.foldGflops = row.kind === 'tidepool' ? Number(((2 * workload.n * workload.d * workload.k) / row.bestInnerSeconds / 1e9).toFixed(1)) : null;
   const passesCurve = (workload.passesCurve ?? []).map((k) => {
@@ -241,6 +269,7 @@ async function benchWorkload(name) {
     generation,
     table,
     agreement,
+    radiusCheck,
     passesCurve,
     runs: Object.fromEntries(contenders.map((contender, i) => [contender.name, runs[i]])),
   };
@@ -296,6 +325,7 @@ for (const w of results) {
   }
   md.push(``);
   for (const [id, a] of Object.entries(w.agreement)) md.push(`Picks vs ${PEERS[id].label}: ${a.text}.`, ``);
+  if (w.radiusCheck) md.push(`Radii: ${w.radiusCheck.text}.`, ``);
   if (w.passesCurve.length > 0) {
     md.push(`Full passes versus k (\`--no-baseline\`, default pool size; one run each):`, ``, `| k | full passes | picks per pass | inner s | fold GFLOP/s |`, `| ---: | ---: | ---: | ---: | ---: |`);
     for (const p of w.passesCurve) md.push(`| ${count(p.k)} | ${p.passes} | ${(p.k / p.passes).toFixed(0)} | ${p.seconds.toFixed(2)} | ${p.foldGflops} |`);

@@ -14,6 +14,12 @@ np.minimum and takes np.argmax as the next center. This is that loop, written af
         PICKS.json holds {"a": [...], "b": [...]} (two pick lists in pick order). Prints the first
         index where they differ and, there, each candidate's float64 Euclidean min-distance to the
         common earlier picks with their relative difference (greedy's near-tie contract: 1e-6).
+
+    kcenter_peer.py X.npy --radii RADII.json
+        RADII.json holds {"picks": [...], "radii": [...], "tolerance": T} (a run's picks and the radius
+        it recorded for each). Recomputes every pick's radius independently, in float64: its
+        Euclidean distance to the nearest earlier pick. Prints how many differ from the recorded ones
+        by more than T in squared distance, and the largest difference.
 """
 import argparse
 import json
@@ -89,6 +95,30 @@ def agreement(path: str, picks_path: str) -> dict:
     return result
 
 
+def radii(path: str, radii_path: str) -> dict:
+    with open(radii_path) as handle:
+        given = json.load(handle)
+    picks, recorded, tolerance = given["picks"], given["radii"], given["tolerance"]
+    X = np.load(path, mmap_mode="r")
+    P = np.asarray(X[np.asarray(picks)], dtype=np.float64)
+    norms = (P * P).sum(axis=1)
+    worst, over, checked = 0.0, 0, 0
+    block = 1024
+    for start in range(1, len(picks), block):
+        end = min(start + block, len(picks))
+        # Squared distances of picks [start, end) to every pick before end, float64.
+        d2 = norms[start:end, None] + norms[None, :end] - 2.0 * (P[start:end] @ P[:end].T)
+        mask = np.arange(end)[None, :] >= np.arange(start, end)[:, None]
+        d2[mask] = np.inf
+        exact = np.maximum(d2.min(axis=1), 0.0)
+        mine = np.asarray(recorded[start:end], dtype=np.float64) ** 2
+        diff = np.abs(mine - exact)
+        worst = max(worst, float(diff.max()))
+        over += int((diff > tolerance).sum())
+        checked += end - start
+    return {"checked": checked, "over": over, "largestDifference": worst, "tolerance": tolerance}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("embeddings")
@@ -96,8 +126,11 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--max-picks", type=int, default=0, help="run only the first P picks and extrapolate to k")
     parser.add_argument("--agreement", help="JSON file {a: picks, b: picks} to compare instead of selecting")
+    parser.add_argument("--radii", help="JSON file {picks, radii, tolerance} whose radii to recompute instead of selecting")
     args = parser.parse_args()
-    if args.agreement:
+    if args.radii:
+        print(json.dumps(radii(args.embeddings, args.radii)))
+    elif args.agreement:
         print(json.dumps(agreement(args.embeddings, args.agreement)))
     elif args.k is None:
         parser.error("--k is required")
