@@ -9,6 +9,7 @@
  * - A fold works on a block of rows times up to {@link FOLD_CENTERS} centers: the block widened to
  *   float32 and its distance matrix (4 bytes per center); streaming adds two blocks as stored (one being
  *   read while the other is folded).
+ * - Streaming keeps one buffer for the gathers' reads ({@link gatherSpanBytes}).
  * - Lazy refresh (large n x d) gathers up to {@link REFRESH_GATHER_ROWS} stale rows as float32, and so
  *   does the random baseline (its candidates, block by block): one such gather at a time.
  */
@@ -23,6 +24,14 @@ export const BYTES_PER_POINT = 48;
 export const FOLD_CENTERS = 2_048;
 /** Stale rows gathered per refresh step (`refresh.ts` gathers them in blocks of this many). */
 export const REFRESH_GATHER_ROWS = 65_536;
+/** Rows one gather from disk reads at most at once (`disk-rows.ts`), up to {@link GATHER_SPAN_MAX_BYTES}. */
+export const GATHER_SPAN_ROWS = 256;
+export const GATHER_SPAN_MAX_BYTES = 1 << 20;
+
+/** The buffer a streamed run keeps for its gathers' reads, for rows of `rowBytes` bytes. */
+export function gatherSpanBytes(rowBytes: number): number {
+  return Math.max(rowBytes, Math.min(GATHER_SPAN_MAX_BYTES, GATHER_SPAN_ROWS * rowBytes));
+}
 /** Rows per GEMM block when nothing limits it (the in-memory kernel's default, `onnx-kernel.ts`). */
 export const DEFAULT_BLOCK_ROWS = 8_192;
 
@@ -74,8 +83,9 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const inMemory = fixed + n * d * bytesPerValue(precision) + Math.min(n, DEFAULT_BLOCK_ROWS) * bytesPerBlockRow(d, precision, false);
   if (inMemory <= budget) return { mode: 'memory', estimate: inMemory };
   const perRow = bytesPerBlockRow(d, precision, true);
-  const minimum = fixed + perRow;
+  const streamFixed = fixed + gatherSpanBytes(d * bytesPerValue(precision));
+  const minimum = streamFixed + perRow;
   if (minimum > budget) return { mode: 'too-small', minimum };
-  const blockRows = Math.min(DEFAULT_BLOCK_ROWS, n, Math.floor((budget - fixed) / perRow));
-  return { mode: 'stream', estimate: fixed + blockRows * perRow, blockRows };
+  const blockRows = Math.min(DEFAULT_BLOCK_ROWS, n, Math.floor((budget - streamFixed) / perRow));
+  return { mode: 'stream', estimate: streamFixed + blockRows * perRow, blockRows };
 }

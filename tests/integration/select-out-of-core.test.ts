@@ -23,10 +23,11 @@ interface Summary {
 const N = 3000;
 const D = 24;
 /**
- * Holds the per-point state, one gather block of the random baseline (every row: 288 KB) and a few
- * 24-wide rows per fold block, far from what the matrix in memory needs (its fold block alone is 25 MB).
+ * Holds the per-point state, one gather block of the random baseline (every row: 288 KB), the gathers'
+ * read buffer and a few 24-wide rows per fold block, far from what the matrix in memory needs (its fold
+ * block alone is 25 MB).
  */
-const TINY = '480K';
+const TINY = '512K';
 
 describe('select --memory-budget: out of core', () => {
   it('streams a float32 .npy in place in many blocks, picks the in-memory run\'s rows (textbook greedy\'s) and says what each pass read', async () => {
@@ -39,7 +40,7 @@ describe('select --memory-budget: out of core', () => {
     const streamed = await runCli([...args, '-o', join(dir, 'streamed'), '--memory-budget', TINY]);
     expect(streamed.code, streamed.stderr).toBe(0);
     const summary = streamed.json as Summary;
-    expect(summary.memory).toMatchObject({ mode: 'stream', budget: 480 * 1024 });
+    expect(summary.memory).toMatchObject({ mode: 'stream', budget: 512 * 1024 });
     expect(summary.memory.blockRows).toBeLessThan(N / 10);
     // Every row a pass folds comes from disk (the bounds may leave some out of a pass): at least the
     // rows the passes read, 4 bytes a value.

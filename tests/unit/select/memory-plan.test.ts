@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BYTES_PER_POINT, DEFAULT_BLOCK_ROWS, FOLD_CENTERS, REFRESH_GATHER_ROWS, planMemory } from '../../../src/select/memory-plan.js';
+import { BYTES_PER_POINT, DEFAULT_BLOCK_ROWS, FOLD_CENTERS, REFRESH_GATHER_ROWS, gatherSpanBytes, planMemory } from '../../../src/select/memory-plan.js';
 import { formatBytes, parseByteSize } from '../../../src/util/byte-size.js';
 
 describe('parseByteSize', () => {
@@ -33,6 +33,8 @@ describe('planMemory', () => {
   const fixed = 1_000_000 * BYTES_PER_POINT + 2 * 4000 * 768 * 4;
   const inMemory = fixed + 1_000_000 * 768 * 4 + DEFAULT_BLOCK_ROWS * (768 * 4 + FOLD_CENTERS * 4);
   const perStreamedRow = 768 * 4 + FOLD_CENTERS * 4 + 2 * 768 * 4;
+  // Streaming also keeps the gathers' read buffer.
+  const streamed = fixed + gatherSpanBytes(768 * 4);
 
   it('holds the matrix in memory exactly when it fits with the rest', () => {
     expect(planMemory({ ...base, budget: inMemory })).toEqual({ mode: 'memory', estimate: inMemory });
@@ -40,14 +42,14 @@ describe('planMemory', () => {
   });
 
   it('streams in the largest blocks the budget leaves room for, up to the default block', () => {
-    expect(planMemory({ ...base, budget: inMemory - 1 })).toEqual({ mode: 'stream', estimate: fixed + DEFAULT_BLOCK_ROWS * perStreamedRow, blockRows: DEFAULT_BLOCK_ROWS });
-    const budget = fixed + 100 * perStreamedRow + 7;
-    expect(planMemory({ ...base, budget })).toEqual({ mode: 'stream', estimate: fixed + 100 * perStreamedRow, blockRows: 100 });
+    expect(planMemory({ ...base, budget: inMemory - 1 })).toEqual({ mode: 'stream', estimate: streamed + DEFAULT_BLOCK_ROWS * perStreamedRow, blockRows: DEFAULT_BLOCK_ROWS });
+    const budget = streamed + 100 * perStreamedRow + 7;
+    expect(planMemory({ ...base, budget })).toEqual({ mode: 'stream', estimate: streamed + 100 * perStreamedRow, blockRows: 100 });
   });
 
   it('says the least budget that can stream when the budget is below it', () => {
-    expect(planMemory({ ...base, budget: fixed + perStreamedRow })).toMatchObject({ mode: 'stream', blockRows: 1 });
-    expect(planMemory({ ...base, budget: fixed + perStreamedRow - 1 })).toEqual({ mode: 'too-small', minimum: fixed + perStreamedRow });
+    expect(planMemory({ ...base, budget: streamed + perStreamedRow })).toMatchObject({ mode: 'stream', blockRows: 1 });
+    expect(planMemory({ ...base, budget: streamed + perStreamedRow - 1 })).toEqual({ mode: 'too-small', minimum: streamed + perStreamedRow });
   });
 
   it('counts float16 values as 2 bytes and lazy refresh gathers', () => {
