@@ -21,12 +21,7 @@ describe('random baseline', () => {
       const count = Math.min(rawCount, n);
       const kernel = new ReferenceKernel(points, d);
       const centers = randomSubset(n, count, seed);
-      let brute = 0;
-      for (let i = 0; i < n; i++) {
-        let best = Infinity;
-        for (const c of centers) best = Math.min(best, squaredDistance(points, d, i, c));
-        brute = Math.max(brute, best);
-      }
+      const brute = bruteSquaredRadius(points, d, n, centers);
       expect(await randomBaselineRadius(kernel, n, count, seed)).toBe(Math.sqrt(brute));
     }), { numRuns: 15 });
   });
@@ -53,12 +48,7 @@ describe('random baseline', () => {
       const home = later[i % later.length]!;
       points.set([points[home * 2]! + 0.001 * ((i % 7) - 3), points[home * 2 + 1]! + 0.001 * ((i % 5) - 2)], row * 2);
     });
-    let brute = 0;
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      for (const c of centers) best = Math.min(best, squaredDistance(points, 2, i, c));
-      brute = Math.max(brute, best);
-    }
+    const brute = bruteSquaredRadius(points, 2, n, centers);
     const kernel = new ReferenceKernel(points, 2);
     const evaluations = countEvaluations(kernel);
     expect(await randomBaselineRadius(kernel, n, count, seed)).toBe(Math.sqrt(brute));
@@ -79,12 +69,7 @@ describe('random baseline', () => {
     const evaluations = countEvaluations(kernel);
     const count = 400;
     const centers = randomSubset(n, count, 5);
-    let brute = 0;
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      for (const c of centers) best = Math.min(best, squaredDistance(points, d, i, c));
-      brute = Math.max(brute, best);
-    }
+    const brute = bruteSquaredRadius(points, d, n, centers);
     expect(await randomBaselineRadius(kernel, n, count, 5)).toBe(Math.sqrt(brute));
     expect(evaluations()).toBeLessThan(0.5 * n * count);
   });
@@ -96,12 +81,7 @@ describe('random baseline', () => {
     const points = Float32Array.from({ length: n * d }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const count = 500;
     const centers = randomSubset(n, count, 9);
-    let brute = 0;
-    for (let i = 0; i < n; i++) {
-      let best = Infinity;
-      for (const c of centers) best = Math.min(best, squaredDistance(points, d, i, c));
-      brute = Math.max(brute, best);
-    }
+    const brute = bruteSquaredRadius(points, d, n, centers);
     const kernel = new ReferenceKernel(points, d);
     const sizes: number[] = [];
     const subset = kernel.subset.bind(kernel);
@@ -131,6 +111,17 @@ describe('random baseline', () => {
     }
   });
 });
+
+/** The squared covering radius of `centers` over the first n rows, one (point, center) pair at a time. */
+function bruteSquaredRadius(points: Float32Array, d: number, n: number, centers: Int32Array): number {
+  let brute = 0;
+  for (let i = 0; i < n; i++) {
+    let best = Infinity;
+    for (const c of centers) best = Math.min(best, squaredDistance(points, d, i, c));
+    brute = Math.max(brute, best);
+  }
+  return brute;
+}
 
 /**
  * A kernel computing distances as the GEMM kernels do, in float32: |p|² + |c|² - 2 p·c, clamped at 0,
