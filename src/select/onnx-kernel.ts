@@ -274,11 +274,13 @@ export class OnnxKernel implements MinDistanceKernel {
 
   /**
    * Over a matrix in memory, a subset reads its rows in place (the graph gathers them: no copy here, and
-   * the gather runs on onnxruntime's threads); over rows streamed from disk, it gathers a float32 copy
-   * of them into a buffer borrowed from the scratch until {@link dispose}.
+   * the gather runs on onnxruntime's threads); over rows streamed from disk (and for a subset of such a
+   * copy), it gathers a float32 copy of them into a buffer borrowed from the scratch until {@link dispose}.
    */
   subset(rows: Int32Array): OnnxKernel {
-    if (this.rows.whole !== undefined) {
+    // In place only where the centers index the same matrix: the graph gathers them from it too (a
+    // subset of a copied subset has its rows in memory but its centers on disk).
+    if (this.rows.whole !== undefined && this.centerRows === this.rows) {
       const index = this.index === null ? rows.slice() : Int32Array.from(rows, (j) => this.index![j]!);
       return new OnnxKernel(this.rows, this.d, this.norms, this.session, this.blockRows, this.centerRows, this.centerNorms, this.halfSession, this.lazySessions, this.maxSquaredNorm, this.scratch, null, index);
     }

@@ -150,7 +150,13 @@ describe('onnxruntime GEMM kernel', () => {
       const rows = Int32Array.from({ length: 1200 }, (_, j) => (j * 7 + 3) % n);
       const inner = Int32Array.from({ length: 300 }, (_, j) => (j * 11) % 1200);
       const centers = Int32Array.of(9, 2999, 1500, 4, 777);
-      for (const [a, b] of [[inPlace.subset(rows), copying.subset(rows)], [inPlace.subset(rows).subset(inner), copying.subset(Int32Array.from(inner, (j) => rows[j]!))]] as const) {
+      const pairs = [
+        [inPlace.subset(rows), copying.subset(rows)],
+        [inPlace.subset(rows).subset(inner), copying.subset(Int32Array.from(inner, (j) => rows[j]!))],
+        // A subset of a copied subset: its rows are in memory, its centers still index the whole matrix.
+        [copying.subset(rows).subset(inner), inPlace.subset(Int32Array.from(inner, (j) => rows[j]!))],
+      ] as const;
+      for (const [a, b] of pairs) {
         const left = new Float32Array(a.n).fill(Infinity);
         const right = new Float32Array(b.n).fill(Infinity);
         left[5] = -1;
