@@ -122,14 +122,19 @@ function seedOf(name) {
   return createHash('sha1').update(`tidepool-select-${name}`).digest().readUInt32LE(0);
 }
 
-/** Row ids of DIR/coreset.arrow in pick order (for a summary without \`picks\`). */
-function coresetPicks(dir) {
+/** Row ids of DIR/coreset.arrow in pick order (for a summary without \`picks\`), and each pick's recorded radius (null for a first pick). */
+function readCoreset(dir) {
   const table = tableFromIPC(readFileSync(join(dir, 'coreset.arrow')));
   const rank = table.getChild('rank').toArray();
   const rows = table.getChild('row_id').toArray();
+  const radius = table.getChild('radius');
   const picks = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) picks[rank[i]] = Number(rows[i]);
-  return picks;
+  const radii = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    picks[rank[i]] = Number(rows[i]);
+    radii[rank[i]] = radius.get(i);
+  }
+  return { picks, radii };
 }
 
 function picksDigest(picks) {
@@ -145,7 +150,7 @@ function contendersOf(name, workload, input) {
     const out = join(work, `select-${name}-out${given.join('').replace(/[^a-z0-9]+/gi, '-')}`);
     const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags], { env: { ...process.env, ...env } });
     const { picks, ...summary } = lastJson(run.stdout);
-    return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks: picks ?? coresetPicks(out), summary };
+    return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks: picks ?? readCoreset(out).picks, summary };
   };
   const peer = (id, { maxPicks }) => () => {
     const args = [join(root, 'bench', 'peers', PEERS[id].script), input, '--k', String(workload.k), '--first', '0', ...(maxPicks > 0 ? ['--max-picks', String(maxPicks)] : [])];
@@ -189,16 +194,7 @@ function agreementOf(name, peerId, tidepoolPicks, peerPicks, input) {
  * float64 by the peer script; a difference beyond the float32 kernel's error bound (unit rows) counts.
  */
 async function radiusCheckOf(name, input, d) {
-  const table = tableFromIPC(readFileSync(join(work, `select-${name}-out`, 'coreset.arrow')));
-  const rank = table.getChild('rank').toArray();
-  const rows = table.getChild('row_id').toArray();
-  const radius = table.getChild('radius');
-  const picks = new Array(table.numRows);
-  const radii = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
-    picks[rank[i]] = Number(rows[i]);
-    radii[rank[i]] = radius.get(i);
-  }
+  const { picks, radii } = readCoreset(join(work, `select-${name}-out`));
   const { fp32DistanceError } = await import(join(root, 'dist', 'select', 'kernel.js'));
   const tolerance = fp32DistanceError(d, 1.001);
   const file = join(work, `select-${name}-radii.json`);

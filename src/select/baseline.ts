@@ -3,6 +3,7 @@ import { seededRandom } from '../util/random.js';
 import type { MinDistanceKernel } from './kernel.js';
 import { REFRESH_GATHER_ROWS } from './memory-plan.js';
 import { nthLargest } from './pool.js';
+import { valuesAt } from './working-copy.js';
 
 /** `count` distinct rows of `n`, chosen with a seeded partial Fisher-Yates shuffle. */
 export function randomSubset(n: number, count: number, seed: number): Int32Array {
@@ -51,8 +52,7 @@ export async function randomBaselineRadius(kernel: MinDistanceKernel, n: number,
       return Math.sqrt(best);
     }
     // Exact values of the candidates with the largest bounds (ties at the threshold all come in).
-    const values = new Float32Array(candidates.length);
-    for (let j = 0; j < candidates.length; j++) values[j] = bounds[candidates[j]!]!;
+    const values = valuesAt(bounds, candidates);
     const threshold = nthLargest(values, Math.min(PROBE_ROWS, candidates.length) - 1);
     const probe = rowsWhere(candidates, bounds, (bound) => bound >= threshold);
     best = Math.max(best, await foldInto(kernel, probe, bounds, centers, folded, count, gatherRows));
@@ -83,8 +83,7 @@ async function foldInto(kernel: MinDistanceKernel, rows: Int32Array, bounds: Flo
   let max = 0;
   for (let at = 0; at < rows.length; at += gatherRows) {
     const block = rows.subarray(at, at + gatherRows);
-    const values = new Float32Array(block.length);
-    for (let j = 0; j < block.length; j++) values[j] = bounds[block[j]!]!;
+    const values = valuesAt(bounds, block);
     const sub = kernel.subset(block);
     try {
       for (let start = from; start < to; start += 4096) await sub.foldCenters(centers.subarray(start, Math.min(start + 4096, to)), values);

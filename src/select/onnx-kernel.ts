@@ -11,7 +11,7 @@ import { fp32DistanceError, type MinDistanceKernel, type PoolDistances, type Tri
 import { DEFAULT_BLOCK_ROWS } from './memory-plan.js';
 import { memoryRows, type RowStore } from './row-store.js';
 import { ScratchBuffers } from './scratch.js';
-import { float32Copy, rowNorms, type WorkingCopy } from './working-copy.js';
+import { float32Copy, rowNorms, valuesAt, type WorkingCopy } from './working-copy.js';
 
 function maxOf(values: Float32Array): number {
   let largest = 0;
@@ -243,7 +243,7 @@ export class OnnxKernel implements MinDistanceKernel {
       return;
     }
     const C = this.centerRows.gather(centers);
-    const Cn = Float32Array.from(centers, (c) => this.centerNorms[c]!);
+    const Cn = valuesAt(this.centerNorms, centers);
     await this.rows.forEachBlock(this.blockRows, async (start, block) => {
       const rows = block.values.length / d;
       const end = start + rows;
@@ -266,8 +266,8 @@ export class OnnxKernel implements MinDistanceKernel {
     const { D } = await session.run({
       X: { data: this.centerRows.gather(a), dims: [a.length, this.d] },
       C: { data: this.centerRows.gather(b), dims: [b.length, this.d] },
-      Xn: { data: Float32Array.from(a, (row) => this.centerNorms[row]!), dims: [a.length, 1] },
-      Cn: { data: Float32Array.from(b, (row) => this.centerNorms[row]!), dims: [b.length] },
+      Xn: { data: valuesAt(this.centerNorms, a), dims: [a.length, 1] },
+      Cn: { data: valuesAt(this.centerNorms, b), dims: [b.length] },
     }, ['D']);
     return D!;
   }
@@ -281,11 +281,10 @@ export class OnnxKernel implements MinDistanceKernel {
     // In place only where the centers index the same matrix: the graph gathers them from it too (a
     // subset of a copied subset has its rows in memory but its centers on disk).
     if (this.rows.whole !== undefined && this.centerRows === this.rows) {
-      const index = this.index === null ? rows.slice() : Int32Array.from(rows, (j) => this.index![j]!);
-      return new OnnxKernel(this.rows, this.d, this.norms, this.session, this.blockRows, this.centerRows, this.centerNorms, this.halfSession, this.lazySessions, this.maxSquaredNorm, this.scratch, null, index);
+      return new OnnxKernel(this.rows, this.d, this.norms, this.session, this.blockRows, this.centerRows, this.centerNorms, this.halfSession, this.lazySessions, this.maxSquaredNorm, this.scratch, null, this.index === null ? rows.slice() : this.matrixRows(rows));
     }
     const gathered = this.rows.gather(rows, this.scratch.take(rows.length * this.d));
-    return new OnnxKernel(memoryRows(float32Copy(gathered), this.d), this.d, Float32Array.from(rows, (row) => this.norms[row]!), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm, this.scratch, gathered);
+    return new OnnxKernel(memoryRows(float32Copy(gathered), this.d), this.d, valuesAt(this.norms, rows), this.session, this.blockRows, this.centerRows, this.centerNorms, this.session, this.lazySessions, this.maxSquaredNorm, this.scratch, gathered);
   }
 
   dispose(): void {
@@ -293,10 +292,16 @@ export class OnnxKernel implements MinDistanceKernel {
     this.borrowed = null;
   }
 
+  /** The rows of `rows` (this kernel's points) in the matrix `rows` holds: themselves unless this is an in-place subset. */
+  private matrixRows(rows: Int32Array): Int32Array {
+    const { index } = this;
+    return index === null ? rows : Int32Array.from(rows, (j) => index[j]!);
+  }
+
   openPool(poolRows: Int32Array): PoolDistances {
-    const rows = this.index === null ? poolRows : Int32Array.from(poolRows, (j) => this.index![j]!);
+    const rows = this.matrixRows(poolRows);
     const X = this.rows.gather(rows);
-    const Xn = Float32Array.from(rows, (row) => this.norms[row]!);
+    const Xn = valuesAt(this.norms, rows);
     return {
       distancesTo: async (center, out) => {
         const { D } = await this.session.run({

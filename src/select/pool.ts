@@ -2,6 +2,7 @@
  * Candidate pools: the M points that come first in greedy order (larger min-distance first, lower
  * row index first among equals), and the key of the best point left outside (tau).
  */
+import { valuesAt } from './working-copy.js';
 
 /** A point's place in greedy order. */
 export interface OrderKey {
@@ -45,7 +46,7 @@ export function buildPool(minDist: Float32Array, size: number): CandidatePool {
   }
   candidates.sort((a, b) => (precedes(minDist[a]!, a, minDist[b]!, b) ? -1 : 1));
   const rows = Int32Array.from(candidates);
-  const dists = Float32Array.from(candidates, (row) => minDist[row]!);
+  const dists = valuesAt(minDist, candidates);
   let tau: OrderKey | null = null;
   if (take < count) {
     const inPool = new Uint8Array(minDist.length);

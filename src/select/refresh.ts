@@ -9,6 +9,7 @@ import { nearestGroups, planPrunedFold, type FoldBlock } from './bounds.js';
 import { FOLD_CENTERS, REFRESH_GATHER_ROWS } from './memory-plan.js';
 import { NonNegativeRanks } from './pool.js';
 import type { GreedyState } from './greedy.js';
+import { valuesAt } from './working-copy.js';
 
 /** Rows per pruned block: small enough for tight center unions, large enough for a GEMM. */
 const PRUNED_BLOCK_ROWS = 4_096;
@@ -107,8 +108,7 @@ async function refreshRows(kernel: MinDistanceKernel, state: GreedyState, rows: 
   for (const [from, group] of groups) {
     for (let at = 0; at < group.length; at += REFRESH_GATHER_ROWS) {
       const chunk = Int32Array.from(group.slice(at, at + REFRESH_GATHER_ROWS));
-      const values = new Float32Array(chunk.length);
-      for (let j = 0; j < chunk.length; j++) values[j] = minDist[chunk[j]!]!;
+      const values = valuesAt(minDist, chunk);
       const sub = kernel.subset(chunk);
       try {
         await foldAll(sub, values, from, (j) => chunk[j]!);
@@ -196,7 +196,7 @@ async function foldBlock(kernel: MinDistanceKernel, triangle: TriangleSupport, s
   const subset = kernel.subset(block.rows);
   const sub = subset.triangle;
   if (sub === undefined) throw new InternalError(`a subset of a kernel with triangle support (error bound ${triangle.distanceError}) has none`);
-  const values = Float32Array.from(block.rows, (row) => minDist[row]!);
+  const values = valuesAt(minDist, block.rows);
   const local = new Int32Array(block.rows.length).fill(-1);
   try {
     await sub.foldNearest(Int32Array.from(block.centers, (c) => chunkCenters[c]!), values, local);

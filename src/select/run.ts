@@ -199,13 +199,14 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
   const seeds = run.alreadySelected === undefined ? [] : (await readCoresetRowIds(run.alreadySelected)).map((id) => toIndex(id, '--already-selected'));
   if (run.k > n - seeds.length) throw usage(`--k ${run.k} is more than the ${n - seeds.length} rows left to pick from (${n} rows${seeds.length > 0 ? `, ${seeds.length} already selected` : ''})`);
   const first = seeds.length > 0 ? undefined : run.first === undefined ? Math.floor(seededRandom(seed)() * n) : toIndex(run.first, '--first');
+  const lazy = lazyPays(n, d);
   // The one place the default pool size is applied: it depends on n, known only now, and on where the rows are.
-  const poolSize = run.poolSize ?? defaultPoolSize(n, lazyPays(n, d) && streamed === undefined);
+  const poolSize = run.poolSize ?? defaultPoolSize(n, lazy && streamed === undefined);
 
   const info = await stat(run.embeddings);
   const key = createHash('sha256').update(JSON.stringify({ path: run.embeddings, size: info.size, mtime: info.mtimeMs, k: run.k, first, seeds, poolSize, precision })).digest('hex');
   const saved = await loadCheckpoint(run.out, key, n);
-  const options = { k: run.k, first, seeds, poolSize, lazy: lazyPays(n, d), bounds: run.bounds };
+  const options = { k: run.k, first, seeds, poolSize, lazy, bounds: run.bounds };
   const state: GreedyState = saved ?? initialState(n, options);
   clock.end('setup');
   const progress = new Progress({ label: 'select', unit: 'picks', total: run.k, sink: hooks.progress ?? { write: () => undefined, isTTY: false }, quiet: hooks.progress === undefined });
