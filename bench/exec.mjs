@@ -57,6 +57,9 @@ const WORKLOADS = {
 
 const sandboxed = await openSandbox({});
 if (sandboxed.kind !== 'bubblewrap' || !(sandboxed instanceof exec.WarmSandbox)) throw new Error('warm bubblewrap sandboxes do not work here: see `tidepool doctor`');
+if (sandboxed.javascriptMode().mode !== 'forked') throw new Error(`JavaScript does not run forked here: ${sandboxed.javascriptMode().reason}`);
+// The peer of the JavaScript fork server: the same warm sandboxes with a new Node exec'd per program.
+const execWarm = await openSandbox({ warm: { forkAddon: null } });
 const fresh = await openSandbox({ freshSandboxes: true });
 const unsafe = new UnsafeSandbox('/usr/bin/prlimit', { python: '/usr/bin/python3', node: process.execPath }, DEFAULT_EXEC_LIMITS);
 
@@ -90,7 +93,8 @@ function piece(argv, count = 15) {
   const cpuBefore = childCpuSeconds();
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const result = spawnSync(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], input: '' });
+    // An empty environment, as in the sandbox (a NODE_EXTRA_CA_CERTS alone adds tens of ms to Node's start).
+    const result = spawnSync(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'], input: '', env: {} });
     if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
     times.push(performance.now() - started);
   }
@@ -113,6 +117,7 @@ const loadBefore = loadavg();
 // One warm-up round of each, so the page cache holds the interpreters.
 for (const workload of Object.values(WORKLOADS)) {
   await sandboxed.run(workload);
+  await execWarm.run(workload);
   await fresh.run(workload);
   await unsafe.run(workload);
 }
@@ -120,10 +125,12 @@ const rows = [];
 for (const [name, workload] of Object.entries(WORKLOADS)) {
   for (const concurrency of levels) {
     const warm = await measure(sandboxed, workload, concurrency);
+    // Python runs the same way in both warm variants: the exec variant is measured for JavaScript only.
+    const warmExec = name === 'javascript' ? await measure(execWarm, workload, concurrency) : null;
     const perRun = await measure(fresh, workload, concurrency);
     const without = await measure(unsafe, workload, concurrency);
-    rows.push({ language: name, concurrency, warm, bubblewrap: perRun, none: without });
-    process.stderr.write(`${name} x${concurrency}: warm ${warm.perSecond.toFixed(1)}/s, fresh ${perRun.perSecond.toFixed(1)}/s, none ${without.perSecond.toFixed(1)}/s\n`);
+    rows.push({ language: name, concurrency, warm, warmExec, bubblewrap: perRun, none: without });
+    process.stderr.write(`${name} x${concurrency}: warm ${warm.perSecond.toFixed(1)}/s, ${warmExec === null ? '' : `warm exec ${warmExec.perSecond.toFixed(1)}/s, `}fresh ${perRun.perSecond.toFixed(1)}/s, none ${without.perSecond.toFixed(1)}/s\n`);
   }
 }
 // Where the time of one run goes (one at a time).
@@ -131,9 +138,11 @@ const pieces = {
   'python3 -I -B -c pass (with the site module)': piece(['/usr/bin/python3', '-I', '-B', '-c', 'pass']),
   'python3 -I -S -B -c pass (no site module: what tidepool runs first)': piece(['/usr/bin/python3', '-I', '-S', '-B', '-c', 'pass']),
   'node -e 0 (bare start)': piece([process.execPath, '-e', '0']),
+  'node --single-threaded -e 0 (the fork server\'s flags; paid once per sandbox, not per program)': piece([process.execPath, '--single-threaded', '-e', '0']),
   'bwrap + prlimit, /usr/bin/true inside (sandbox start alone)': piece(sandboxStartArgv()),
 };
 await sandboxed.close();
+await execWarm.close();
 const loadAfter = loadavg();
 const best = Object.fromEntries(Object.keys(WORKLOADS).map((name) => [name, Math.max(...rows.filter((row) => row.language === name).map((row) => row.warm.perSecond))]));
 const result = { machine, date: new Date().toISOString(), runs, loadBefore, loadAfter, rows, best, target: 30, pieces, limits: DEFAULT_EXEC_LIMITS };
@@ -145,15 +154,15 @@ const md = [
   `${result.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ${spawnSync('/usr/bin/bwrap', ['--version'], { encoding: 'utf8' }).stdout.trim()}.`,
   `Load average before ${loadBefore.map(fmt).join(' / ')}, after ${loadAfter.map(fmt).join(' / ')} (1 / 5 / 15 min)${loadBefore[0] > machine.cores ? ': the machine was shared with other work, so these figures are lower bounds; rerun on a quiet machine' : ''}.`,
   `Each cell: ${runs} executions of a small solution plus three asserts (\`bench/exec.mjs\`), all passing; executions per second (median / p90 latency of one run in ms).`,
-  '"warm": warm bubblewrap sandboxes, the default (one sandbox per concurrent run, kept between runs; each program a fresh process forked by the sandbox\'s server, everything it left killed and wiped before the next). "fresh": a new sandbox per run (`--exec-fresh-sandbox`: new namespaces, read-only system, tmpfs, prlimit). "none": the same interpreters, limits and timeout without isolation (`--unsafe-no-sandbox`), the peer that shows what isolation costs.',
+  '"warm": warm bubblewrap sandboxes, the default (one sandbox per concurrent run, kept between runs; each program a fresh process forked by the sandbox\'s server, everything it left killed and wiped before the next; for JavaScript the server is a started Node that forks itself, native/fork). "warm exec" (JavaScript only): the same warm sandboxes with a new Node exec\'d per program (`WarmOptions.forkAddon: null`, what runs where the fork addon is not built), the peer of the fork server. "fresh": a new sandbox per run (`--exec-fresh-sandbox`: new namespaces, read-only system, tmpfs, prlimit). "none": the same interpreters, limits and timeout without isolation (`--unsafe-no-sandbox`), the peer that shows what isolation costs.',
   '',
   `Best executions per second in warm sandboxes: ${Object.entries(best).map(([name, value]) => `${name} ${fmt(value)}/s`).join(', ')} (target >= 30/s: ${Object.entries(best).map(([name, value]) => `${name} ${value >= 30 ? 'met' : 'NOT met'}`).join(', ')}).`,
   '',
   'CPU ms / run: the whole machine\'s busy time (/proc/stat) over the runs, so it counts the sandboxes, the kernel and tidepool itself (and anything else running: compare it only on a quiet machine); `cores x 1000 / CPU ms` is what this machine could reach when the CPU is the limit.',
   '',
-  `| language | concurrency | warm /s | fresh /s | none /s | warm median / p90 ms | fresh median / p90 ms | none median / p90 ms | warm / fresh / none CPU ms per run | warm CPU-bound /s on ${machine.cores} cores |`,
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((row) => `| ${row.language} | ${row.concurrency} | ${fmt(row.warm.perSecond)} | ${fmt(row.bubblewrap.perSecond)} | ${fmt(row.none.perSecond)} | ${fmt(row.warm.medianMs)} / ${fmt(row.warm.p90Ms)} | ${fmt(row.bubblewrap.medianMs)} / ${fmt(row.bubblewrap.p90Ms)} | ${fmt(row.none.medianMs)} / ${fmt(row.none.p90Ms)} | ${fmt(row.warm.machineCpuMs)} / ${fmt(row.bubblewrap.machineCpuMs)} / ${fmt(row.none.machineCpuMs)} | ${fmt((machine.cores * 1000) / row.warm.machineCpuMs)} |`),
+  `| language | concurrency | warm /s | warm exec /s | fresh /s | none /s | warm median / p90 ms | warm exec median / p90 ms | fresh median / p90 ms | none median / p90 ms | warm / warm exec / fresh / none CPU ms per run | warm CPU-bound /s on ${machine.cores} cores |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((row) => `| ${row.language} | ${row.concurrency} | ${fmt(row.warm.perSecond)} | ${row.warmExec === null ? '-' : fmt(row.warmExec.perSecond)} | ${fmt(row.bubblewrap.perSecond)} | ${fmt(row.none.perSecond)} | ${fmt(row.warm.medianMs)} / ${fmt(row.warm.p90Ms)} | ${row.warmExec === null ? '-' : `${fmt(row.warmExec.medianMs)} / ${fmt(row.warmExec.p90Ms)}`} | ${fmt(row.bubblewrap.medianMs)} / ${fmt(row.bubblewrap.p90Ms)} | ${fmt(row.none.medianMs)} / ${fmt(row.none.p90Ms)} | ${fmt(row.warm.machineCpuMs)} / ${row.warmExec === null ? '-' : fmt(row.warmExec.machineCpuMs)} / ${fmt(row.bubblewrap.machineCpuMs)} / ${fmt(row.none.machineCpuMs)} | ${fmt((machine.cores * 1000) / row.warm.machineCpuMs)} |`),
   '',
   'Where one run\'s time goes (15 starts, one at a time):',
   '',

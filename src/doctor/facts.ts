@@ -2,6 +2,7 @@
 import type { AdapterDescription } from '../backends/webgpu/device.js';
 import type { HubCacheListing } from '../embedders/hub/cache-scan.js';
 import type { EndpointFact } from './endpoints.js';
+import type { JavascriptMode } from '../exec/warm.js';
 
 /** One WebGPU adapter Dawn lists. */
 export interface AdapterFact {
@@ -106,5 +107,8 @@ export interface DoctorFacts {
 }
 
 /** The sandbox probe's answer: a trivial program ran in the real sandbox, or why it did not. */
-/** `warm`: null when warm sandboxes work too, else why not (runs then get a new sandbox each); absent when not checked. */
-export type SandboxFact = { ok: true; version: string; warm?: string | null } | { ok: false; reason: string };
+/**
+ * `warm`: null when warm sandboxes work too, else why not (runs then get a new sandbox each); absent when not checked.
+ * `javascript`: how warm sandboxes run JavaScript (forked from a started Node, or a new Node per program and why); absent when not checked.
+ */
+export type SandboxFact = { ok: true; version: string; warm?: string | null; javascript?: JavascriptMode } | { ok: false; reason: string };

@@ -106,6 +106,9 @@ function sandboxLines(sandbox: NonNullable<DoctorFacts['sandbox']>): string[] {
     ...(sandbox.ok && sandbox.warm !== undefined
       ? [sandbox.warm === null ? '  warm sandboxes work: programs run one after another in kept sandboxes, cleaned between them' : `  warm sandboxes do not work (${sandbox.warm}): each program gets a new sandbox (slower, as safe)`]
       : []),
+    ...(sandbox.ok && sandbox.warm === null && sandbox.javascript !== undefined
+      ? [sandbox.javascript.mode === 'forked' ? '  JavaScript programs are forked from a started Node (the fork server, native/fork)' : `  JavaScript programs each start a new Node (about 2x slower, as safe): ${sandbox.javascript.reason}`]
+      : []),
   ];
 }
 

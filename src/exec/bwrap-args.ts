@@ -30,6 +30,8 @@ export interface BwrapRun {
   sharedMemoryBytes: number;
   /** The command to run inside (already wrapped in prlimit). */
   command: readonly string[];
+  /** Host files bound read-only at `dest` inside (the fork server's addon). */
+  readOnlyFiles?: readonly { source: string; dest: string }[];
 }
 
 /** The environment inside: nothing from the host, only a PATH, a HOME and a temp folder in the sandbox's own folder. */
@@ -60,6 +62,7 @@ export function bwrapArguments(layout: HostLayout, run: BwrapRun): string[] {
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(run.sharedMemoryBytes), '--tmpfs', '/dev/shm');
   args.push('--size', String(run.writableBytes), '--tmpfs', SANDBOX_DIR, '--symlink', SANDBOX_DIR, '/tmp');
   args.push('--perms', '0444', '--ro-bind-data', String(run.programFd), run.programPath);
+  for (const file of run.readOnlyFiles ?? []) args.push('--ro-bind', file.source, file.dest);
   // bubblewrap builds the sandbox's root on a tmpfs of its own, writable until remounted: / and /dev
   // read-only leave the two size-limited tmpfs above as the only places a program can write.
   args.push('--remount-ro', '/dev', '--remount-ro', '/');

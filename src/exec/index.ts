@@ -5,6 +5,7 @@ export * from './verdict.js';
 export * from './bwrap-args.js';
 export { BubblewrapSandbox, hostLayout, type SandboxTools } from './bubblewrap.js';
 export { skipped } from './skipped.js';
-export { WarmSandbox, type WarmOptions } from './warm.js';
+export { WarmSandbox, type JavascriptMode, type WarmOptions } from './warm.js';
+export { findForkAddon, FORK_ADDON_PATH } from './fork-addon.js';
 export { UnsafeSandbox, UNSAFE_WARNING } from './unsafe.js';
 export { openSandbox, probeSandbox, SANDBOX_FIX, type SandboxOptions } from './open.js';

@@ -48,8 +48,13 @@ export function programText(solution: string, tests: string): string {
  */
 export function interpreterCommand(language: ExecLanguage, interpreters: Interpreters, programPath: string, limits: ExecLimits, pythonSite = false): string[] {
   if (language === 'python') return pythonSite ? [interpreters.python, '-I', '-B', programPath] : [interpreters.python, '-I', '-S', '-B', programPath];
+  return [interpreters.node, ...nodeFlags(limits), programPath];
+}
+
+/** Node's flags for a program: its heap capped at half the address space, module syntax detected, no warnings about experimental features. */
+export function nodeFlags(limits: ExecLimits): string[] {
   const heapMiB = Math.max(64, Math.floor(limits.addressSpaceBytes / 2 / 1024 ** 2));
-  return [interpreters.node, `--max-old-space-size=${heapMiB}`, '--experimental-detect-module', '--no-warnings', programPath];
+  return [`--max-old-space-size=${heapMiB}`, '--experimental-detect-module', '--no-warnings'];
 }
 
 /**

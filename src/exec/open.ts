@@ -6,7 +6,7 @@ import type { Interpreters } from './languages.js';
 import { resolveExecLimits } from './limits.js';
 import { DEFAULT_EXEC_LIMITS, type ExecLimits, type Sandbox } from './types.js';
 import { UNSAFE_WARNING, UnsafeSandbox } from './unsafe.js';
-import { WarmSandbox, type WarmOptions } from './warm.js';
+import { WarmSandbox, type JavascriptMode, type WarmOptions } from './warm.js';
 
 /** Where the tools are looked for (absolute paths only: the PATH is the CLI's business). */
 const TOOL_PLACES = {
@@ -18,6 +18,7 @@ const TOOL_PLACES = {
 
 /** What the probes run: a program that prints its process id (small in a PID namespace of its own). */
 const PROBE_PROGRAM = 'import os\nprint("tidepool-probe", os.getpid())';
+const JS_PROBE_PROGRAM = 'console.log("tidepool-probe", process.pid);';
 
 /** How to fix a sandbox that does not work, in the order people usually need it. */
 export const SANDBOX_FIX =
@@ -81,7 +82,7 @@ async function bwrapVersion(bwrap: string): Promise<string> {
  * Whether bubblewrap works here: the tools exist, and a trivial Python program runs in the real sandbox
  * (every namespace, the read-only system, the limits) and prints what it should.
  */
-export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: true; version: string; warm: string | null } | { ok: false; reason: string }> {
+export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: true; version: string; warm: string | null; javascript?: JavascriptMode } | { ok: false; reason: string }> {
   const found = findTools(options);
   if (!found.ok) return found;
   let version: string;
@@ -93,8 +94,8 @@ export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: 
   const sandbox = new BubblewrapSandbox(found.tools, found.interpreters, resolveExecLimits(options.limits));
   const result = await sandbox.run({ language: 'python', solution: PROBE_PROGRAM, tests: '' });
   if (result.verdict === 'passed' && /tidepool-probe 2\b/.test(result.output)) {
-    const warm = await checkWarm(new WarmSandbox(found.tools, found.interpreters, resolveExecLimits(options.limits), options.warm));
-    return { ok: true, version, warm };
+    const checked = await checkWarm(new WarmSandbox(found.tools, found.interpreters, resolveExecLimits(options.limits), options.warm));
+    return { ok: true, version, ...checked };
   }
   const said = result.output.trim().split('\n').slice(-3).join(' | ');
   return { ok: false, reason: `bubblewrap ${version} is installed but a sandboxed run failed (${result.verdict}: ${result.reason}${said === '' ? '' : `; it printed: ${said}`})` };
@@ -102,15 +103,23 @@ export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: 
 
 /**
  * Whether `warm` runs a program as it should: in a PID namespace of its own, a warm sandbox's first
- * program is process 3 (after the sandbox's init and its server). The checked sandbox is closed after,
- * so every warm sandbox's first program starts from the same point.
- * @returns null when it works, else what went wrong.
+ * program is process 3 (after the sandbox's init and its server). Then how it runs JavaScript: a small
+ * program through the fork server, which falls back to a new Node per program when the server does
+ * not start (an addon built for another Node). The checked sandboxes are closed after, so every warm
+ * sandbox's first program starts from the same point.
+ * @returns `warm`: null when it works, else what went wrong; `javascript`: how JavaScript runs (when warm sandboxes work).
  */
-async function checkWarm(warm: WarmSandbox): Promise<string | null> {
-  const check = await warm.run({ language: 'python', solution: PROBE_PROGRAM, tests: '' });
-  await warm.close();
-  if (check.verdict === 'passed' && /tidepool-probe 3\b/.test(check.output)) return null;
-  return `${check.verdict}: ${check.reason || check.output.trim().slice(0, 200) || 'no output'}`;
+async function checkWarm(warm: WarmSandbox): Promise<{ warm: string | null; javascript?: JavascriptMode }> {
+  try {
+    const check = await warm.run({ language: 'python', solution: PROBE_PROGRAM, tests: '' });
+    if (check.verdict !== 'passed' || !/tidepool-probe 3\b/.test(check.output)) return { warm: `${check.verdict}: ${check.reason || check.output.trim().slice(0, 200) || 'no output'}` };
+    const script = await warm.run({ language: 'javascript', solution: JS_PROBE_PROGRAM, tests: '' });
+    const mode = warm.javascriptMode();
+    if (script.verdict === 'passed' && script.output.includes('tidepool-probe')) return { warm: null, javascript: mode };
+    return { warm: null, javascript: { mode: 'exec', reason: `a JavaScript program did not run (${script.verdict}: ${script.reason || script.output.trim().slice(0, 200) || 'no output'})` } };
+  } finally {
+    await warm.close();
+  }
 }
 
 /**

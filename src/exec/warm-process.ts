@@ -17,8 +17,8 @@ const BACKSTOP_SECONDS = 5;
 
 /** One run as the server is asked it. */
 export interface WarmJob {
-  /** `python`: run in the server's forked process; `exec`: exec `argv` there. */
-  mode: 'python' | 'exec';
+  /** `python`: run in the Python server's forked process; `exec`: exec `argv` there; `node`: run in the Node fork server's forked process. */
+  mode: 'python' | 'exec' | 'node';
   /** The program's file name in the sandbox's folder (main.py, main.js). */
   file: string;
   argv: readonly string[];

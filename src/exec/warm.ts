@@ -10,15 +10,26 @@
 import { randomInt } from 'node:crypto';
 import { hostLayout, type SandboxTools } from './bubblewrap.js';
 import { bwrapArguments, SANDBOX_DIR, SANDBOX_ENV, type HostLayout } from './bwrap-args.js';
-import { interpreterCommand, programFileName, programText, type Interpreters } from './languages.js';
+import { findForkAddon } from './fork-addon.js';
+import { interpreterCommand, nodeFlags, programFileName, programText, type Interpreters } from './languages.js';
 import { admitRequest } from './skipped.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
 import { judgeRun, writableBytes } from './verdict.js';
 import { WarmProcess, type WarmEnding, type WarmJob } from './warm-process.js';
+import { WARM_NODE_SOURCE } from './warm-node-server.js';
 import { WARM_SERVER_SOURCE } from './warm-server.js';
 
 /** Where the server's text is bound (read-only) inside the sandbox. */
 const SERVER_PATH = '/.tidepool/warm-server.py';
+/** Where the JavaScript server's text and its addon are bound (read-only) inside the sandbox. */
+const NODE_SERVER_PATH = '/.tidepool/warm-server.cjs';
+const NODE_ADDON_PATH = '/.tidepool/tidepool_fork.node';
+
+/** How warm sandboxes run JavaScript programs: forked from a started Node, or a new Node per program (and why). */
+export type JavascriptMode = { mode: 'forked' } | { mode: 'exec'; reason: string };
+
+/** Which server a sandbox runs: Python's (Python programs, and JavaScript by exec), or Node's fork server. */
+export type WarmServer = 'python' | 'node';
 
 /** Options of {@link WarmSandbox}. */
 export interface WarmOptions {
@@ -28,6 +39,11 @@ export interface WarmOptions {
   startSeconds?: number;
   /** Whether tidepool runs as root (then each sandbox drops to a user id of its own). @default process.getuid() === 0 */
   runAsRoot?: boolean;
+  /**
+   * The fork server's addon (native/fork) for JavaScript programs, or null to exec a new Node per
+   * program. @default the built addon when there is one ({@link findForkAddon})
+   */
+  forkAddon?: string | null;
 }
 
 /** A {@link Sandbox} backed by warm bubblewrap sandboxes. */
@@ -39,6 +55,9 @@ export class WarmSandbox implements Sandbox {
   private readonly runsPerSandbox: number;
   private readonly startSeconds: number;
   private readonly runAsRoot: boolean;
+  private readonly forkAddon: string | null;
+  /** Why the Node fork server could not start here (JavaScript then runs by exec), once it failed. */
+  private forkFailure: string | null = null;
 
   constructor(
     private readonly tools: SandboxTools,
@@ -50,12 +69,34 @@ export class WarmSandbox implements Sandbox {
     this.runsPerSandbox = options.runsPerSandbox ?? 500;
     this.startSeconds = options.startSeconds ?? 30;
     this.runAsRoot = options.runAsRoot ?? process.getuid?.() === 0;
+    this.forkAddon = options.forkAddon === undefined ? findForkAddon() : options.forkAddon;
+  }
+
+  /**
+   * How JavaScript programs run: `forked` from a started Node (the fork server), or `exec` (a new Node
+   * per program), with the reason when the fork server is not used.
+   */
+  javascriptMode(): JavascriptMode {
+    if (this.forkAddon === null) return { mode: 'exec', reason: 'the fork addon (native/fork) is not built: run `npm run build` where a C++ compiler and Node\'s headers are installed' };
+    if (this.forkFailure !== null) return { mode: 'exec', reason: `the Node fork server did not start: ${this.forkFailure}` };
+    return { mode: 'forked' };
   }
 
   /** The command line that starts one sandbox whose writable folders fit `limits` (for tests and the doctor). */
-  commandLine(limits: ExecLimits): string[] {
-    const server = [this.interpreters.python, '-I', '-B', SERVER_PATH];
-    const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath: SERVER_PATH, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: server })];
+  commandLine(limits: ExecLimits, server: WarmServer = 'python'): string[] {
+    const addon = server === 'node' ? this.forkAddon : null;
+    const command = addon !== null ? [this.interpreters.node, '--single-threaded', ...nodeFlags(limits), NODE_SERVER_PATH] : [this.interpreters.python, '-I', '-B', SERVER_PATH];
+    const bwrap = [
+      this.tools.bwrap,
+      ...bwrapArguments(this.layout, {
+        programFd: 4,
+        programPath: addon !== null ? NODE_SERVER_PATH : SERVER_PATH,
+        writableBytes: writableBytes(limits),
+        sharedMemoryBytes: limits.fileSizeBytes,
+        command,
+        readOnlyFiles: addon !== null ? [{ source: addon, dest: NODE_ADDON_PATH }] : [],
+      }),
+    ];
     if (!this.runAsRoot) return bwrap;
     const uid = String(randomInt(1_000_000_000, 2_000_000_000));
     return [this.tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...bwrap];
@@ -65,12 +106,19 @@ export class WarmSandbox implements Sandbox {
     const admitted = admitRequest(request, this.defaults, (name) => `no sandboxed interpreter for language "${name}" (tidepool runs python and javascript)`, signal);
     if ('verdict' in admitted) return admitted;
     const { language, limits } = admitted;
-    const key = `${writableBytes(limits)}:${limits.fileSizeBytes}`;
-    const sandbox = this.takeIdle(key) ?? (await WarmProcess.start(this.commandLine(limits), WARM_SERVER_SOURCE, this.startSeconds));
+    let server: WarmServer = language === 'javascript' && this.javascriptMode().mode === 'forked' ? 'node' : 'python';
+    let sandbox = await this.sandboxFor(server, limits);
+    if (!(sandbox instanceof WarmProcess) && server === 'node') {
+      // A Node the addon was not built for (another version), or no fork here: exec from now on.
+      this.forkFailure = sandbox.error;
+      server = 'python';
+      sandbox = await this.sandboxFor(server, limits);
+    }
     if (!(sandbox instanceof WarmProcess)) {
       return { ...judgeRun(language, { ...NOT_STARTED, startFailure: sandbox.error }, limits), exitCode: null, signal: null, output: '', outputTruncated: false, seconds: 0 };
     }
-    const ending = await sandbox.run(this.job(language, limits), programText(request.solution, request.tests), limits.outputBytes, signal);
+    const key = sandboxKey(server, limits);
+    const ending = await sandbox.run(this.job(language, limits, server), programText(request.solution, request.tests), limits.outputBytes, signal);
     if (sandbox.usable && sandbox.runs < this.runsPerSandbox) {
       const list = this.idle.get(key) ?? [];
       list.push(sandbox);
@@ -79,6 +127,13 @@ export class WarmSandbox implements Sandbox {
       sandbox.kill();
     }
     return judged(language, limits, ending);
+  }
+
+  /** An idle sandbox for `server` and `limits`, or a new one (or why it did not start). */
+  private async sandboxFor(server: WarmServer, limits: ExecLimits): Promise<WarmProcess | { error: string }> {
+    const idle = this.takeIdle(sandboxKey(server, limits));
+    if (idle !== undefined) return idle;
+    return WarmProcess.start(this.commandLine(limits, server), server === 'node' ? WARM_NODE_SOURCE : WARM_SERVER_SOURCE, this.startSeconds);
   }
 
   /** An idle sandbox of `key` still alive (one that died while idle, killed from outside, is dropped). */
@@ -97,17 +152,26 @@ export class WarmSandbox implements Sandbox {
     return Promise.resolve();
   }
 
-  private job(language: ExecLanguage, limits: ExecLimits): WarmJob {
+  private job(language: ExecLanguage, limits: ExecLimits, server: WarmServer): WarmJob {
     const file = programFileName(language);
     return {
-      mode: language === 'python' ? 'python' : 'exec',
+      mode: language === 'python' ? 'python' : server === 'node' ? 'node' : 'exec',
       file,
-      argv: language === 'python' ? [] : interpreterCommand(language, this.interpreters, `${SANDBOX_DIR}/${file}`, limits),
+      argv: language === 'python' || server === 'node' ? [] : interpreterCommand(language, this.interpreters, `${SANDBOX_DIR}/${file}`, limits),
       env: SANDBOX_ENV,
       limits: { cpu: Math.max(1, Math.ceil(limits.cpuSeconds)), as: limits.addressSpaceBytes, nproc: limits.processes, fsize: limits.fileSizeBytes, nofile: limits.openFiles },
       wall: limits.wallSeconds,
     };
   }
+}
+
+/**
+ * Which idle sandboxes can serve a run: the same server and the same sizes of writable folders (fixed
+ * when a sandbox starts); for the Node server also the same address space (its heap cap is set at its start).
+ */
+function sandboxKey(server: WarmServer, limits: ExecLimits): string {
+  const sizes = `${writableBytes(limits)}:${limits.fileSizeBytes}`;
+  return server === 'node' ? `node:${sizes}:${limits.addressSpaceBytes}` : `python:${sizes}`;
 }
 
 const NOT_STARTED = { exitCode: null, signal: null, started: false, timedOut: false, outputCapped: false, aborted: false, output: '' };

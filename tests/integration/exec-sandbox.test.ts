@@ -3,37 +3,15 @@
  * host), and the host is checked afterwards (files, a listener, processes left behind). Every case
  * also shows that it really ran (a marker it prints) so a sandbox that ran nothing cannot pass.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSandbox, type ExecResult, type Sandbox } from '../../src/exec/index.js';
-
-const execFileAsync = promisify(execFile);
-
-/** Host processes whose command line contains `marker` (pgrep -f), after giving a dying tree up to 2 s. */
-async function processesWith(marker: string): Promise<string[]> {
-  for (let attempt = 0; ; attempt++) {
-    const found = await processesOnce(marker);
-    if (found.length === 0 || attempt >= 20) return found;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Host processes whose command line contains `marker`, now. */
-async function processesOnce(marker: string): Promise<string[]> {
-  try {
-    const { stdout } = await execFileAsync('pgrep', ['-af', marker]);
-    return stdout.split('\n').filter((line) => line.trim() !== '');
-  } catch (error) {
-    if ((error as { code?: number }).code !== 1) throw error;
-    return [];
-  }
-}
+import { processesOnce, processesWith } from '../helpers/processes.js';
 
 function unique(name: string): string {
   return `tidepool${name}${process.pid}x${Math.random().toString(36).slice(2, 10)}`;

@@ -25,6 +25,13 @@ describe('doctor: sandbox', () => {
     expect(broken.advice.join('\n')).not.toMatch(/sandbox/i);
   });
 
+  it('says how JavaScript runs in warm sandboxes: forked from a started Node, or a new Node per program and why', () => {
+    expect(formatDoctorReport(buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0', warm: null, javascript: { mode: 'forked' } } }))).toContain('  JavaScript programs are forked from a started Node');
+    const exec = formatDoctorReport(buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0', warm: null, javascript: { mode: 'exec', reason: 'the fork addon (native/fork) is not built' } } }));
+    expect(exec).toContain('  JavaScript programs each start a new Node (about 2x slower, as safe): the fork addon (native/fork) is not built');
+    expect(formatDoctorReport(buildDoctorReport({ ...base, sandbox: { ok: true, version: '0.8.0', warm: null } }))).not.toContain('JavaScript programs');
+  });
+
   it('a broken sandbox is reported with the reason and the fix', () => {
     const report = buildDoctorReport({ ...base, sandbox: { ok: false, reason: 'bwrap: No permissions to create new namespace' } });
     expect(formatDoctorReport(report)).toContain('  does not work: bwrap: No permissions to create new namespace');
