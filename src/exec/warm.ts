@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import { hostLayout, type SandboxTools } from './bubblewrap.js';
 import { bwrapArguments, SANDBOX_DIR, SANDBOX_ENV, type HostLayout } from './bwrap-args.js';
 import { findForkAddon } from './fork-addon.js';
+import { closingDescriptors } from './inherited-fds.js';
 import { interpreterCommand, nodeFlags, programFileName, programText, type Interpreters } from './languages.js';
 import { admitRequest } from './skipped.js';
 import type { ExecLanguage, ExecLimits, ExecRequest, ExecResult, Sandbox } from './types.js';
@@ -85,7 +86,12 @@ export class WarmSandbox implements Sandbox {
   /** The command line that starts one sandbox whose writable folders fit `limits` (for tests and the doctor). */
   commandLine(limits: ExecLimits, server: WarmServer = 'python'): string[] {
     const addon = server === 'node' ? this.forkAddon : null;
-    const command = addon !== null ? [this.interpreters.node, '--single-threaded', ...nodeFlags(limits), NODE_SERVER_PATH] : [this.interpreters.python, '-I', '-B', SERVER_PATH];
+    // The Node server keeps every descriptor it starts with (its programs are forked, not exec'd), so it
+    // starts behind the shim that closes what the sandbox inherited (all but its 0-3).
+    const command =
+      addon !== null
+        ? closingDescriptors(this.interpreters.python, 4, false, [this.interpreters.node, '--single-threaded', ...nodeFlags(limits), NODE_SERVER_PATH])
+        : [this.interpreters.python, '-I', '-B', SERVER_PATH];
     const bwrap = [
       this.tools.bwrap,
       ...bwrapArguments(this.layout, {

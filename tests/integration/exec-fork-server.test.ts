@@ -9,22 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FORK_ADDON_PATH, openSandbox, SANDBOX_ENV, WarmSandbox, type ExecResult, type WarmOptions } from '../../src/exec/index.js';
+import { FORK_ADDON_PATH, SANDBOX_ENV, type ExecResult, type WarmOptions, type WarmSandbox } from '../../src/exec/index.js';
+import { warmSandboxes } from '../helpers/warm-sandboxes.js';
 import { processesWith } from '../helpers/processes.js';
 
-let opened: WarmSandbox[] = [];
+const sandboxes = warmSandboxes();
+const warm = (options: WarmOptions = {}): Promise<WarmSandbox> => sandboxes.open(options);
 
-async function warm(options: WarmOptions = {}): Promise<WarmSandbox> {
-  const sandbox = await openSandbox({ warm: options });
-  if (!(sandbox instanceof WarmSandbox)) throw new Error(`openSandbox gave ${sandbox.kind}, not warm sandboxes`);
-  opened.push(sandbox);
-  return sandbox;
-}
-
-afterEach(async () => {
-  for (const sandbox of opened) await sandbox.close();
-  opened = [];
-});
+afterEach(() => sandboxes.closeAll());
 
 const js = (solution: string, tests = ''): { language: string; solution: string; tests: string } => ({ language: 'javascript', solution, tests });
 

@@ -4,12 +4,12 @@
  * also shows that it really ran (a marker it prints) so a sandbox that ran nothing cannot pass.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openSandbox, type ExecResult, type Sandbox } from '../../src/exec/index.js';
 import { processesOnce, processesWith } from '../helpers/processes.js';
 
@@ -269,6 +269,41 @@ time.sleep(300)
     } finally {
       sleeper.kill('SIGKILL');
     }
+  });
+
+  it('a descriptor tidepool inherited (a host file left open without close-on-exec) is not open in the program, Python or JavaScript', async () => {
+    // A separate Node process (the built dist/) is started by a shell that leaves a host file open on its fd
+    // 100, as a shell or CI runner may leave one to tidepool (Node marks the low ones close-on-exec at its
+    // start, not such a high one); bubblewrap would pass it on. The programs list
+    // their descriptors and write to every one above stderr.
+    const leakFolder = mkdtempSync(join(tmpdir(), 'tidepool-exec-leak-'));
+    const leakFile = join(leakFolder, 'leaked-descriptor.txt');
+    writeFileSync(leakFile, '');
+    onTestFinished(() => {
+      rmSync(leakFolder, { recursive: true, force: true });
+    });
+    const listPython = 'import os\\nfor name in os.listdir("/proc/self/fd"):\\n    try:\\n        print("FD", name, os.readlink("/proc/self/fd/" + name), flush=True)\\n        if int(name) > 2: os.write(int(name), b"ESCAPED")\\n    except OSError:\\n        pass';
+    const listJs = 'const fs = require("fs");\\nfor (const name of fs.readdirSync("/proc/self/fd")) { try { console.log("FD", name, fs.readlinkSync("/proc/self/fd/" + name)); } catch {} }';
+    const script = `const { openSandbox } = await import(${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist', 'exec', 'index.js')).href)});
+const { readlinkSync } = await import('node:fs');
+const leaked = readlinkSync('/proc/self/fd/100');
+const sandbox = await openSandbox({ freshSandboxes: ${String(fresh)} });
+const results = [await sandbox.run({ language: 'python', solution: '${listPython}', tests: '' }), await sandbox.run({ language: 'javascript', solution: '${listJs}', tests: '' })];
+await sandbox.close?.();
+process.stdout.write(JSON.stringify({ leaked, results: results.map((result) => ({ verdict: result.verdict, output: result.output })) }));`;
+    const host = spawn('/bin/bash', ['-c', 'exec "$0" --input-type=module -e "$1" 100>>"$2"', process.execPath, script, leakFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    host.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const code = await new Promise((resolve) => host.on('close', resolve));
+    expect(code, stdout).toBe(0);
+    const report = JSON.parse(stdout) as { leaked: string; results: { verdict: string; output: string }[] };
+    expect(report.leaked).toBe(leakFile);
+    for (const result of report.results) {
+      expect(result.verdict, result.output).toBe('passed');
+      expect(result.output).toMatch(/^FD 0 /m);
+      expect(result.output).not.toContain('leaked-descriptor');
+    }
+    expect(readFileSync(leakFile, 'utf8')).toBe('');
   });
 
   it('kill -9 of tidepool while a program runs leaves no sandbox process behind (--die-with-parent)', async () => {

@@ -8,23 +8,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSandbox, WarmSandbox, type ExecResult } from '../../src/exec/index.js';
+import type { ExecResult, WarmSandbox } from '../../src/exec/index.js';
+import { warmSandboxes } from '../helpers/warm-sandboxes.js';
 
 const execFileAsync = promisify(execFile);
 
-let opened: WarmSandbox[] = [];
+const sandboxes = warmSandboxes();
+const warm = (runsPerSandbox?: number): Promise<WarmSandbox> => sandboxes.open(runsPerSandbox === undefined ? {} : { runsPerSandbox });
 
-async function warm(runsPerSandbox?: number): Promise<WarmSandbox> {
-  const sandbox = await openSandbox(runsPerSandbox === undefined ? {} : { warm: { runsPerSandbox } });
-  if (!(sandbox instanceof WarmSandbox)) throw new Error(`openSandbox gave ${sandbox.kind}, not warm sandboxes`);
-  opened.push(sandbox);
-  return sandbox;
-}
-
-afterEach(async () => {
-  for (const sandbox of opened) await sandbox.close();
-  opened = [];
-});
+afterEach(() => sandboxes.closeAll());
 
 /** The process id a program printed as `PID <n>`. */
 function pidOf(result: ExecResult): number {
