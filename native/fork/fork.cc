@@ -48,6 +48,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <v8-platform.h>
 #include <vector>
 
@@ -63,6 +64,8 @@ using v8::String;
 using v8::Value;
 
 namespace {
+
+void ChildFailed(const char* what);
 
 // The forked child's worker threads: V8's background tasks (posted now or after a delay) run here.
 namespace pool {
@@ -140,8 +143,13 @@ void WaitIdle() {
 
 // The redirected virtual methods: free functions with the member functions' parameters after `this`
 // (the Itanium ABI passes `this` first and a std::unique_ptr argument by hidden reference in both).
+// V8 before 12: CallOnWorkerThread and CallDelayedOnWorkerThread are the virtual methods. V8 12 and
+// later (Node 22, 24): those call the virtual PostTaskOnWorkerThreadImpl and
+// PostDelayedTaskOnWorkerThreadImpl, which take a priority first and a source location last.
 void HookCallOnWorkerThread(v8::Platform*, std::unique_ptr<v8::Task> task) { pool::Post(std::move(task), 0); }
 void HookCallDelayedOnWorkerThread(v8::Platform*, std::unique_ptr<v8::Task> task, double delay_seconds) { pool::Post(std::move(task), delay_seconds); }
+void HookPostTaskImpl(v8::Platform*, v8::TaskPriority, std::unique_ptr<v8::Task> task, const void*) { pool::Post(std::move(task), 0); }
+void HookPostDelayedTaskImpl(v8::Platform*, v8::TaskPriority, std::unique_ptr<v8::Task> task, double delay_seconds, const void*) { pool::Post(std::move(task), delay_seconds); }
 void HookDrainTasks(node::MultiIsolatePlatform* platform, v8::Isolate* isolate) {
   // As Node's DrainTasks: worker tasks done, then the isolate's foreground tasks, until neither has any.
   do {
@@ -149,34 +157,67 @@ void HookDrainTasks(node::MultiIsolatePlatform* platform, v8::Isolate* isolate) 
   } while (platform->FlushForegroundTasks(isolate));
 }
 
-// The virtual-table slot of a virtual member function (Itanium ABI: its pointer holds 1 + the byte offset).
+// The virtual-table slot of a virtual member function (Itanium ABI: its pointer holds 1 + the byte
+// offset), or -1 for a member function that is not virtual.
 template <typename Method>
-size_t SlotOf(Method method) {
+long SlotOf(Method method) {
   static_assert(sizeof(method) == 2 * sizeof(uintptr_t), "Itanium ABI member function pointer");
   uintptr_t raw[2];
   memcpy(raw, &method, sizeof raw);
-  if ((raw[0] & 1) == 0 || raw[1] != 0) abort();
-  return (raw[0] - 1) / sizeof(void*);
+  if ((raw[0] & 1) == 0 || raw[1] != 0) return -1;
+  return static_cast<long>((raw[0] - 1) / sizeof(void*));
+}
+
+// Which worker-thread methods this V8 has. The ...Impl ones are protected: named through a subclass.
+struct WorkerSlots : v8::Platform {
+  template <typename P>
+  static auto Post(int) -> decltype(&P::PostTaskOnWorkerThreadImpl, std::pair<long, void*>()) {
+    return {SlotOf(&P::PostTaskOnWorkerThreadImpl), reinterpret_cast<void*>(&HookPostTaskImpl)};
+  }
+  template <typename P>
+  static std::pair<long, void*> Post(...) {
+    return {SlotOf(&v8::Platform::CallOnWorkerThread), reinterpret_cast<void*>(&HookCallOnWorkerThread)};
+  }
+  template <typename P>
+  static auto Delayed(int) -> decltype(&P::PostDelayedTaskOnWorkerThreadImpl, std::pair<long, void*>()) {
+    return {SlotOf(&P::PostDelayedTaskOnWorkerThreadImpl), reinterpret_cast<void*>(&HookPostDelayedTaskImpl)};
+  }
+  template <typename P>
+  static std::pair<long, void*> Delayed(...) {
+    return {SlotOf(&v8::Platform::CallDelayedOnWorkerThread), reinterpret_cast<void*>(&HookCallDelayedOnWorkerThread)};
+  }
+};
+
+// Enough slots for v8::Platform and MultiIsolatePlatform, plus the two words before the address point.
+constexpr long kSlots = 96;
+
+// Whether every redirected method is virtual here and within the copied table (checked by the server
+// before it says it is ready: where not, it exits and programs are exec'd instead).
+bool WorkerSlotsFound() {
+  long post = WorkerSlots::Post<WorkerSlots>(0).first;
+  long delayed = WorkerSlots::Delayed<WorkerSlots>(0).first;
+  long drain = SlotOf(&node::MultiIsolatePlatform::DrainTasks);
+  return post >= 0 && post < kSlots && delayed >= 0 && delayed < kSlots && drain >= 0 && drain < kSlots;
 }
 
 // Points `platform` at a copy of its virtual table whose worker-thread methods run on the pool.
 void RedirectWorkerThreads(node::MultiIsolatePlatform* platform) {
-  // Enough slots for v8::Platform and MultiIsolatePlatform, plus the two words before the address point.
-  constexpr size_t kSlots = 96;
+  if (!WorkerSlotsFound()) ChildFailed("this Node's platform has no worker-thread methods to redirect");
   void** original = *reinterpret_cast<void***>(platform);
   void** copy = static_cast<void**>(malloc((kSlots + 2) * sizeof(void*)));
   if (copy == nullptr) abort();
   memcpy(copy, original - 2, (kSlots + 2) * sizeof(void*));
   void** table = copy + 2;
-  size_t on_worker = SlotOf(&v8::Platform::CallOnWorkerThread);
-  size_t delayed = SlotOf(&v8::Platform::CallDelayedOnWorkerThread);
-  size_t drain = SlotOf(&node::MultiIsolatePlatform::DrainTasks);
-  if (on_worker >= kSlots || delayed >= kSlots || drain >= kSlots) abort();
-  table[on_worker] = reinterpret_cast<void*>(&HookCallOnWorkerThread);
-  table[delayed] = reinterpret_cast<void*>(&HookCallDelayedOnWorkerThread);
-  table[drain] = reinterpret_cast<void*>(&HookDrainTasks);
+  std::pair<long, void*> post = WorkerSlots::Post<WorkerSlots>(0);
+  std::pair<long, void*> delayed = WorkerSlots::Delayed<WorkerSlots>(0);
+  table[post.first] = post.second;
+  table[delayed.first] = delayed.second;
+  table[SlotOf(&node::MultiIsolatePlatform::DrainTasks)] = reinterpret_cast<void*>(&HookDrainTasks);
   *reinterpret_cast<void***>(platform) = table;
 }
+
+// supported(): whether the fork server can run here (this Node's platform methods found).
+void Supported(const FunctionCallbackInfo<Value>& args) { args.GetReturnValue().Set(WorkerSlotsFound()); }
 
 // The exit code the child's JavaScript recorded once its 'exit' listeners ran; -1 before.
 int recorded_exit = -1;
@@ -395,4 +436,5 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   NODE_SET_METHOD(exports, "killAll", KillAll);
   NODE_SET_METHOD(exports, "removeIpc", RemoveIpc);
   NODE_SET_METHOD(exports, "setDumpable", SetDumpable);
+  NODE_SET_METHOD(exports, "supported", Supported);
 }

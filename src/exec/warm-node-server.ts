@@ -135,6 +135,7 @@ function warmUp() {
 }
 
 function serveAll() {
+  if (!addon.supported()) throw new Error('the fork addon does not support this Node (' + process.version + '): its platform has no worker-thread methods to redirect');
   addon.setDumpable(false);
   warmUp();
   clean();
