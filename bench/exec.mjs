@@ -113,6 +113,7 @@ function sandboxStartArgv() {
 }
 
 const machine = describeMachine();
+const inherited = exec.inheritableDescriptors();
 const loadBefore = loadavg();
 // One warm-up round of each, so the page cache holds the interpreters.
 for (const workload of Object.values(WORKLOADS)) {
@@ -145,7 +146,7 @@ await sandboxed.close();
 await execWarm.close();
 const loadAfter = loadavg();
 const best = Object.fromEntries(Object.keys(WORKLOADS).map((name) => [name, Math.max(...rows.filter((row) => row.language === name).map((row) => row.warm.perSecond))]));
-const result = { machine, date: new Date().toISOString(), runs, loadBefore, loadAfter, rows, best, target: 30, pieces, limits: DEFAULT_EXEC_LIMITS };
+const result = { machine, date: new Date().toISOString(), runs, loadBefore, loadAfter, inheritedDescriptors: inherited, javascript: sandboxed.javascriptMode(), rows, best, target: 30, pieces, limits: DEFAULT_EXEC_LIMITS };
 
 const fmt = (value) => value.toFixed(1);
 const md = [
@@ -153,6 +154,9 @@ const md = [
   '',
   `${result.date.slice(0, 10)} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; ${spawnSync('/usr/bin/bwrap', ['--version'], { encoding: 'utf8' }).stdout.trim()}.`,
   `Load average before ${loadBefore.map(fmt).join(' / ')}, after ${loadAfter.map(fmt).join(' / ')} (1 / 5 / 15 min)${loadBefore[0] > machine.cores ? ': the machine was shared with other work, so these figures are lower bounds; rerun on a quiet machine' : ''}.`,
+  inherited.length === 0
+    ? 'tidepool held no inheritable descriptor, so fresh sandboxes ran without the descriptor shim.'
+    : `tidepool held ${inherited.length} inheritable descriptor(s) (fd ${inherited.join(', ')}, left open by whatever started it), so every fresh sandbox started behind the shim that closes them (one more Python start each: a user's shell normally leaves none).`,
   `Each cell: ${runs} executions of a small solution plus three asserts (\`bench/exec.mjs\`), all passing; executions per second (median / p90 latency of one run in ms).`,
   '"warm": warm bubblewrap sandboxes, the default (one sandbox per concurrent run, kept between runs; each program a fresh process forked by the sandbox\'s server, everything it left killed and wiped before the next; for JavaScript the server is a started Node that forks itself, native/fork). "warm exec" (JavaScript only): the same warm sandboxes with a new Node exec\'d per program (`WarmOptions.forkAddon: null`, what runs where the fork addon is not built), the peer of the fork server. "fresh": a new sandbox per run (`--exec-fresh-sandbox`: new namespaces, read-only system, tmpfs, prlimit). "none": the same interpreters, limits and timeout without isolation (`--unsafe-no-sandbox`), the peer that shows what isolation costs.',
   '',

@@ -7,5 +7,6 @@ export { BubblewrapSandbox, hostLayout, type SandboxTools } from './bubblewrap.j
 export { skipped } from './skipped.js';
 export { WarmSandbox, type JavascriptMode, type WarmOptions } from './warm.js';
 export { findForkAddon, FORK_ADDON_PATH } from './fork-addon.js';
+export { inheritableDescriptors } from './inherited-fds.js';
 export { UnsafeSandbox, UNSAFE_WARNING } from './unsafe.js';
 export { openSandbox, probeSandbox, SANDBOX_FIX, type SandboxOptions } from './open.js';
