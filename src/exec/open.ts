@@ -82,8 +82,14 @@ async function bwrapVersion(bwrap: string): Promise<string> {
  * Whether bubblewrap works here: the tools exist, and a trivial Python program runs in the real sandbox
  * (every namespace, the read-only system, the limits) and prints what it should.
  */
-export async function probeSandbox(options: SandboxOptions = {}): Promise<{ ok: true; version: string; warm: string | null; javascript?: JavascriptMode } | { ok: false; reason: string }> {
-  const found = findTools(options);
+export async function probeSandbox(options: SandboxOptions = {}): Promise<Probe> {
+  return probeFound(findTools(options), options);
+}
+
+type Probe = { ok: true; version: string; warm: string | null; javascript?: JavascriptMode } | { ok: false; reason: string };
+
+/** {@link probeSandbox} with the tools already looked for. */
+async function probeFound(found: Found, options: SandboxOptions): Promise<Probe> {
   if (!found.ok) return found;
   let version: string;
   try {
@@ -129,8 +135,8 @@ async function checkWarm(warm: WarmSandbox): Promise<{ warm: string | null; java
  */
 export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const limits = resolveExecLimits(options.limits, DEFAULT_EXEC_LIMITS, 'limits');
-  const probe = await probeSandbox(options);
   const found = findTools(options);
+  const probe = await probeFound(found, options);
   if (probe.ok && found.ok) {
     if (options.freshSandboxes === true) return new BubblewrapSandbox(found.tools, found.interpreters, limits);
     const warm = new WarmSandbox(found.tools, found.interpreters, limits, options.warm);

@@ -92,6 +92,7 @@ def run_python(path):
     sys.modules['__main__'] = main
     sys.argv = [path]
     status = 1
+    code = None
     try:
         with open(path, 'rb') as handle:
             source = handle.read()
@@ -102,8 +103,10 @@ def run_python(path):
         status = exit_status(error)
     except BaseException:
         kind, value, trace = sys.exc_info()
-        # The first frame is this function's exec: a program's traceback starts at its own code.
-        traceback.print_exception(kind, value, trace.tb_next if trace is not None and kind is not SyntaxError else None)
+        # A program that does not compile gets Python's own report (no traceback: none of its frames
+        # are the program's); one that fails while it runs, a SyntaxError from exec() or an import
+        # included, gets its traceback from its own code on (the first frame is this function's exec).
+        traceback.print_exception(kind, value, None if code is None or trace is None else trace.tb_next)
         status = 1
     try:
         if 'threading' in sys.modules:

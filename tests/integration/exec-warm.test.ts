@@ -93,6 +93,18 @@ print("sysvipc", open("/proc/sysvipc/shm").read().count("\\n") - 1)
     expect(checker.output).toContain('["main.js"] false');
   });
 
+  it('Python reports errors as `python3 main.py` does: a SyntaxError raised while running keeps its traceback, one in the program has none', async () => {
+    const sandbox = await warm();
+    const running = await sandbox.run(python('print("RAN", flush=True)\nexec("value = (")'));
+    expect(running.verdict).toBe('failed');
+    expect(running.output).toMatch(/^RAN\nTraceback \(most recent call last\):\n {2}File "\/sandbox\/main\.py", line 2, in <module>\n/);
+    expect(running.output).toMatch(/SyntaxError: '\(' was never closed\n$/);
+    const compiling = await sandbox.run(python('value = ('));
+    expect(compiling.verdict).toBe('failed');
+    expect(compiling.output).not.toContain('Traceback');
+    expect(compiling.output).toMatch(/^ {2}File "\/sandbox\/main\.py", line 1\n[\s\S]*SyntaxError: '\(' was never closed\n$/);
+  });
+
   it('a program cannot trace the server or read its memory, descriptors or environment', async () => {
     const sandbox = await warm();
     const result = await sandbox.run(python(`
