@@ -33,9 +33,14 @@ export function firstExisting(candidates: readonly string[]): string | null {
   return candidates.find((path) => existsSync(path)) ?? null;
 }
 
+/** Where the sandbox has folders of its own: an interpreter installed below one is bound elsewhere. */
+const SANDBOX_OWNED = ['/tmp', SANDBOX_DIR, '/dev', '/proc', '/.tidepool'];
+
 /**
  * The host's layout as the sandbox mirrors it. An interpreter installed outside /usr (a Node under /opt
- * or ~/.nvm) is bound read-only with its install folder (the folder above its `bin/`), and only that.
+ * or ~/.nvm) is bound read-only with its install folder (the folder above its `bin/`), and only that: at
+ * the same path, or, for a folder below one the sandbox makes its own (a Node unpacked under /tmp), at
+ * /.tidepool/interpreters/N, and then run by its path there.
  */
 export function hostLayout(interpreters: Interpreters): HostLayout {
   const rootEntries: RootEntry[] = [];
@@ -48,17 +53,27 @@ export function hostLayout(interpreters: Interpreters): HostLayout {
       // Not on this system.
     }
   }
-  const extraReadOnly = new Set<string>();
-  for (const executable of [interpreters.python, interpreters.node]) {
+  const extraReadOnly: { source: string; dest: string }[] = [];
+  const inside = (executable: string): string => {
     let real: string;
     try {
       real = realpathSync(executable);
     } catch {
-      continue;
+      return executable;
     }
-    if (!real.startsWith('/usr/')) extraReadOnly.add(dirname(dirname(real)));
-  }
-  return { rootEntries, etcEntries: ETC_ENTRIES.filter((path) => existsSync(path)), extraReadOnly: [...extraReadOnly] };
+    if (real.startsWith('/usr/')) return executable;
+    const source = dirname(dirname(real));
+    let folder = extraReadOnly.find((entry) => entry.source === source);
+    if (folder === undefined) {
+      const owned = SANDBOX_OWNED.some((place) => source === place || source.startsWith(`${place}/`));
+      folder = { source, dest: owned ? `/.tidepool/interpreters/${extraReadOnly.length}` : source };
+      extraReadOnly.push(folder);
+    }
+    return folder.dest + real.slice(source.length);
+  };
+  const python = inside(interpreters.python);
+  const node = inside(interpreters.node);
+  return { rootEntries, etcEntries: ETC_ENTRIES.filter((path) => existsSync(path)), extraReadOnly, inside: { python, node } };
 }
 
 /** A user id no other process uses, for one run started by root (high, unnamed, random). */
@@ -93,8 +108,8 @@ export class BubblewrapSandbox implements Sandbox {
     // order the program wrote it in; two pipes read side by side interleave by arrival instead.
     // Descriptors tidepool inherited without close-on-exec would reach the program: where there are any,
     // a shim closes them first (a Python start, about 25 ms; without them, the shell alone).
-    const command = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.interpreters, programPath, limits, pythonSite));
-    const inner = inheritableDescriptors().length > 0 ? closingDescriptors(this.interpreters.python, 3, true, command) : ['/bin/sh', '-c', 'exec "$@" 2>&1', 'sh', ...command];
+    const command = prlimitCommand(this.tools.prlimit, limits, interpreterCommand(language, this.layout.inside, programPath, limits, pythonSite));
+    const inner = inheritableDescriptors().length > 0 ? closingDescriptors(this.layout.inside.python, 3, true, command) : ['/bin/sh', '-c', 'exec "$@" 2>&1', 'sh', ...command];
     const bwrap = [this.tools.bwrap, ...bwrapArguments(this.layout, { programFd: 4, programPath, statusFd: 3, writableBytes: writableBytes(limits), sharedMemoryBytes: limits.fileSizeBytes, command: inner })];
     if (!this.runAsRoot) return bwrap;
     const uid = String(oneRunUid());

@@ -1,4 +1,5 @@
 /** The bubblewrap command line for one run. Pure: the host's layout is passed in as data. */
+import type { Interpreters } from './languages.js';
 
 /** Where the program runs inside the sandbox: its only writable folder, a fresh tmpfs. */
 export const SANDBOX_DIR = '/sandbox';
@@ -12,8 +13,13 @@ export interface HostLayout {
   rootEntries: readonly RootEntry[];
   /** Files and folders of /etc the dynamic loader and interpreters read (ld.so.cache, alternatives). */
   etcEntries: readonly string[];
-  /** Install folders of interpreters outside /usr (e.g. a Node under /opt), bound read-only at the same path. */
-  extraReadOnly: readonly string[];
+  /**
+   * Install folders of interpreters outside /usr (e.g. a Node under /opt), bound read-only: at the same
+   * path, or under /.tidepool/interpreters/ when that path is one the sandbox makes its own (/tmp).
+   */
+  extraReadOnly: readonly { source: string; dest: string }[];
+  /** The interpreters' executables as the sandbox sees them (moved with their folders). */
+  inside: Interpreters;
 }
 
 /** One run's sandbox settings. */
@@ -58,7 +64,7 @@ export function bwrapArguments(layout: HostLayout, run: BwrapRun): string[] {
     else args.push('--ro-bind', entry.path, entry.path);
   }
   for (const path of layout.etcEntries) args.push('--ro-bind-try', path, path);
-  for (const path of layout.extraReadOnly) args.push('--ro-bind', path, path);
+  for (const folder of layout.extraReadOnly) args.push('--ro-bind', folder.source, folder.dest);
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(run.sharedMemoryBytes), '--tmpfs', '/dev/shm');
   args.push('--size', String(run.writableBytes), '--tmpfs', SANDBOX_DIR, '--symlink', SANDBOX_DIR, '/tmp');
   args.push('--perms', '0444', '--ro-bind-data', String(run.programFd), run.programPath);

@@ -90,8 +90,8 @@ export class WarmSandbox implements Sandbox {
     // starts behind the shim that closes what the sandbox inherited (all but its 0-3).
     const command =
       addon !== null
-        ? closingDescriptors(this.interpreters.python, 4, false, [this.interpreters.node, '--single-threaded', ...nodeFlags(limits), NODE_SERVER_PATH])
-        : [this.interpreters.python, '-I', '-B', SERVER_PATH];
+        ? closingDescriptors(this.layout.inside.python, 4, false, [this.layout.inside.node, '--single-threaded', ...nodeFlags(limits), NODE_SERVER_PATH])
+        : [this.layout.inside.python, '-I', '-B', SERVER_PATH];
     const bwrap = [
       this.tools.bwrap,
       ...bwrapArguments(this.layout, {
@@ -163,7 +163,7 @@ export class WarmSandbox implements Sandbox {
     return {
       mode: language === 'python' ? 'python' : server === 'node' ? 'node' : 'exec',
       file,
-      argv: language === 'python' || server === 'node' ? [] : interpreterCommand(language, this.interpreters, `${SANDBOX_DIR}/${file}`, limits),
+      argv: language === 'python' || server === 'node' ? [] : interpreterCommand(language, this.layout.inside, `${SANDBOX_DIR}/${file}`, limits),
       env: SANDBOX_ENV,
       limits: { cpu: Math.max(1, Math.ceil(limits.cpuSeconds)), as: limits.addressSpaceBytes, nproc: limits.processes, fsize: limits.fileSizeBytes, nofile: limits.openFiles },
       wall: limits.wallSeconds,

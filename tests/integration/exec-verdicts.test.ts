@@ -3,6 +3,8 @@
  * sandbox per run (`freshSandboxes`) and without one (`--unsafe-no-sandbox`), and a sandbox that
  * cannot start is refused with its fix.
  */
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../src/errors.js';
 import { BubblewrapSandbox, openSandbox, WarmSandbox, type ExecRequest, type ExecVerdict, type Sandbox } from '../../src/exec/index.js';
@@ -63,6 +65,37 @@ describe('verdicts', () => {
     const result = await warm.run(program);
     expect(result.output).toMatch(/^one\ntwo\npid ([3-9]|[1-9]\d) cwd \/sandbox\n$/);
     await warm.close?.();
+  });
+
+  it('an interpreter installed under /tmp (where the sandbox has its own /tmp) runs from /.tidepool/interpreters, warm and fresh', async () => {
+    // A Node install under /tmp, as an unpacked tarball or an npm-installed node@N leaves one: the same binary, linked.
+    const folder = mkdtempSync('/tmp/tidepool-node-install-');
+    try {
+      // Readable by all, as installs are (mkdtemp makes it 0700; as root, each sandbox runs as a user of its own).
+      chmodSync(folder, 0o755);
+      mkdirSync(join(folder, 'bin'));
+      const node = join(folder, 'bin', 'node');
+      try {
+        linkSync(process.execPath, node);
+      } catch {
+        copyFileSync(process.execPath, node);
+        chmodSync(node, 0o755);
+      }
+      const request = { language: 'javascript', solution: 'console.log("EXEC", process.execPath);', tests: '' };
+      for (const freshSandboxes of [false, true]) {
+        const sandbox = await openSandbox({ freshSandboxes, interpreters: { node } });
+        const result = await sandbox.run(request);
+        if (sandbox instanceof WarmSandbox) {
+          // The fork server runs it (the addon was built for this very binary).
+          expect(sandbox.javascriptMode()).toEqual({ mode: 'forked' });
+          await sandbox.close();
+        }
+        expect(result.verdict, result.output).toBe('passed');
+        expect(result.output).toBe('EXEC /.tidepool/interpreters/0/bin/node\n');
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('an abort kills a running program', async () => {

@@ -1,15 +1,18 @@
 /** The pure parts of a sandboxed run: limits, languages, the prlimit and bubblewrap command lines. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../../src/errors.js';
 import {
-  BubblewrapSandbox, bwrapArguments, DEFAULT_EXEC_LIMITS, WarmSandbox, execLanguage, interpreterCommand, needsPythonSite, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
+  BubblewrapSandbox, bwrapArguments, DEFAULT_EXEC_LIMITS, hostLayout, WarmSandbox, execLanguage, interpreterCommand, needsPythonSite, parseBwrapStatus, programText, prlimitCommand, resolveExecLimits,
   SANDBOX_ENV, type HostLayout,
 } from '../../../src/exec/index.js';
 
 const layout: HostLayout = {
   rootEntries: [{ path: '/bin', symlink: 'usr/bin' }, { path: '/lib', directory: true }],
   etcEntries: ['/etc/ld.so.cache'],
-  extraReadOnly: ['/opt/node'],
+  extraReadOnly: [{ source: '/opt/node', dest: '/opt/node' }],
+  inside: { python: '/usr/bin/python3', node: '/opt/node/bin/node' },
 };
 
 /** The value following `flag` each time it occurs. */
@@ -124,5 +127,22 @@ describe('parseBwrapStatus', () => {
     expect(parseBwrapStatus('{ "child-pid": 42, "net-namespace": 1 }\n{ "exit-code": 3 }\n')).toEqual({ childPid: 42, exitCode: 3 });
     expect(parseBwrapStatus('{ "child-pid": 42 }\n{ "exit-co')).toEqual({ childPid: 42, exitCode: null });
     expect(parseBwrapStatus('')).toEqual({ childPid: null, exitCode: null });
+  });
+});
+
+describe('hostLayout', () => {
+  it('binds an interpreter outside /usr with its install folder: at its own path, or under /.tidepool/interpreters when below /tmp', () => {
+    const below = mkdtempSync('/tmp/tidepool-layout-');
+    try {
+      mkdirSync(join(below, 'bin'));
+      writeFileSync(join(below, 'bin', 'node'), '');
+      const layout = hostLayout({ python: '/usr/bin/python3', node: join(below, 'bin', 'node') });
+      expect(layout.extraReadOnly).toEqual([{ source: below, dest: '/.tidepool/interpreters/0' }]);
+      expect(layout.inside).toEqual({ python: '/usr/bin/python3', node: '/.tidepool/interpreters/0/bin/node' });
+      const args = bwrapArguments(layout, { programFd: 4, programPath: '/sandbox/main.js', writableBytes: 1 << 24, sharedMemoryBytes: 1 << 24, command: [layout.inside.node] });
+      expect(valuesOf(args, '--ro-bind', 2)).toContainEqual([below, '/.tidepool/interpreters/0']);
+    } finally {
+      rmSync(below, { recursive: true, force: true });
+    }
   });
 });
