@@ -142,8 +142,11 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
     const warm = new WarmSandbox(found.tools, found.interpreters, limits, options.warm);
     // The probe has just checked warm sandboxes (null: they work).
     const failure = probe.warm;
-    if (failure === null) return warm;
     const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
+    if (failure === null) {
+      if (probe.javascript?.mode === 'exec') warn(`JavaScript programs will each start a new Node (about 2x slower, as safe): ${probe.javascript.reason}`);
+      return warm;
+    }
     warn(`warm sandboxes do not work here (${failure}); each program gets a new sandbox instead (slower, as safe)`);
     return new BubblewrapSandbox(found.tools, found.interpreters, limits);
   }
