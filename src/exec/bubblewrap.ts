@@ -94,7 +94,7 @@ export class BubblewrapSandbox implements Sandbox {
    */
   constructor(
     private readonly tools: SandboxTools,
-    private readonly interpreters: Interpreters,
+    interpreters: Interpreters,
     private readonly defaults: Readonly<ExecLimits>,
     private readonly runAsRoot = process.getuid?.() === 0,
   ) {

@@ -62,7 +62,7 @@ export class WarmSandbox implements Sandbox {
 
   constructor(
     private readonly tools: SandboxTools,
-    private readonly interpreters: Interpreters,
+    interpreters: Interpreters,
     private readonly defaults: Readonly<ExecLimits>,
     options: WarmOptions = {},
   ) {

@@ -1,9 +1,9 @@
 /** Warm sandboxes opened by a test file, closed after each test (so none is left between tests). */
-import { openSandbox, WarmSandbox, type WarmOptions } from '../../src/exec/index.js';
+import { openSandbox, WarmSandbox, type SandboxOptions, type WarmOptions } from '../../src/exec/index.js';
 
 export interface OpenedWarmSandboxes {
-  /** Opens warm sandboxes with `options` (fails when openSandbox gives another kind). */
-  open(options?: WarmOptions): Promise<WarmSandbox>;
+  /** Opens warm sandboxes with `options` (fails when openSandbox gives another kind); `warn` receives openSandbox's warnings. */
+  open(options?: WarmOptions, warn?: SandboxOptions['warn']): Promise<WarmSandbox>;
   /** Closes every sandbox opened since the last call. */
   closeAll(): Promise<void>;
 }
@@ -11,8 +11,8 @@ export interface OpenedWarmSandboxes {
 export function warmSandboxes(): OpenedWarmSandboxes {
   let opened: WarmSandbox[] = [];
   return {
-    async open(options = {}) {
-      const sandbox = await openSandbox({ warm: options });
+    async open(options = {}, warn) {
+      const sandbox = await openSandbox(warn === undefined ? { warm: options } : { warm: options, warn });
       if (!(sandbox instanceof WarmSandbox)) throw new Error(`openSandbox gave ${sandbox.kind}, not warm sandboxes`);
       opened.push(sandbox);
       return sandbox;

@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { FORK_ADDON_PATH, openSandbox, SANDBOX_ENV, WarmSandbox, type ExecResult, type WarmOptions } from '../../src/exec/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FORK_ADDON_PATH, SANDBOX_ENV, type ExecResult, type WarmOptions, type WarmSandbox } from '../../src/exec/index.js';
 import { warmSandboxes } from '../helpers/warm-sandboxes.js';
 import { processesWith } from '../helpers/processes.js';
 
@@ -151,10 +151,7 @@ for (const path of ["mem", "environ", "fd/0", "fd/3"]) {
       const broken = join(folder, 'tidepool_fork.node');
       writeFileSync(broken, 'not a shared object');
       const warnings: string[] = [];
-      const opened = await openSandbox({ warm: { forkAddon: broken }, warn: (message) => warnings.push(message) });
-      if (!(opened instanceof WarmSandbox)) throw new Error(`openSandbox gave ${opened.kind}, not warm sandboxes`);
-      const sandbox = opened;
-      onTestFinished(() => sandbox.close());
+      const sandbox = await sandboxes.open({ forkAddon: broken }, (message) => warnings.push(message));
       // Said once, when the sandbox opens (its probe ran a JavaScript program).
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/^JavaScript programs will each start a new Node \(about 2x slower, as safe\): the Node fork server did not start/);
