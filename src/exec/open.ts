@@ -144,7 +144,8 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
     const failure = probe.warm;
     const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
     if (failure === null) {
-      if (probe.javascript?.mode === 'exec') warn(`JavaScript programs will each start a new Node (about 2x slower, as safe): ${probe.javascript.reason}`);
+      // Only a fallback is announced: a caller that turned the fork server off knows.
+      if (probe.javascript?.mode === 'exec' && !warm.forkTurnedOff) warn(`JavaScript programs will each start a new Node (about 2x slower, as safe): ${probe.javascript.reason}`);
       return warm;
     }
     warn(`warm sandboxes do not work here (${failure}); each program gets a new sandbox instead (slower, as safe)`);

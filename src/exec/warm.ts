@@ -57,6 +57,8 @@ export class WarmSandbox implements Sandbox {
   private readonly startSeconds: number;
   private readonly runAsRoot: boolean;
   private readonly forkAddon: string | null;
+  /** Whether the caller turned the fork server off (`forkAddon: null`), rather than no addon being built. */
+  readonly forkTurnedOff: boolean;
   /** Why the Node fork server could not start here (JavaScript then runs by exec), once it failed. */
   private forkFailure: string | null = null;
 
@@ -71,6 +73,7 @@ export class WarmSandbox implements Sandbox {
     this.startSeconds = options.startSeconds ?? 30;
     this.runAsRoot = options.runAsRoot ?? process.getuid?.() === 0;
     this.forkAddon = options.forkAddon === undefined ? findForkAddon() : options.forkAddon;
+    this.forkTurnedOff = options.forkAddon === null;
   }
 
   /**
@@ -78,7 +81,7 @@ export class WarmSandbox implements Sandbox {
    * per program), with the reason when the fork server is not used.
    */
   javascriptMode(): JavascriptMode {
-    if (this.forkAddon === null) return { mode: 'exec', reason: 'the fork addon (native/fork) is not built: run `npm run build` where a C++ compiler and Node\'s headers are installed' };
+    if (this.forkAddon === null) return { mode: 'exec', reason: this.forkTurnedOff ? 'the fork server is turned off (forkAddon: null)' : 'the fork addon (native/fork) is not built: run `npm run build` where a C++ compiler and Node\'s headers are installed' };
     if (this.forkFailure !== null) return { mode: 'exec', reason: `the Node fork server did not start: ${this.forkFailure}` };
     return { mode: 'forked' };
   }

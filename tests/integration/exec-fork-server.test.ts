@@ -65,10 +65,13 @@ describe('the JavaScript fork server', () => {
 
   it.each(ENDINGS)('a program ends as `node main.js` ends it: $name', async ({ solution, tests, verdict, exitCode, output }) => {
     const forked = await warm();
-    const exec = await warm({ forkAddon: null });
+    const warnings: string[] = [];
+    const exec = await sandboxes.open({ forkAddon: null }, (message) => warnings.push(message));
     const [viaFork, viaExec] = [await forked.run(js(solution, tests)), await exec.run(js(solution, tests))];
     expect(forked.javascriptMode().mode).toBe('forked');
-    expect(exec.javascriptMode().mode).toBe('exec');
+    // Turned off by the caller: said so, and not announced as a fallback.
+    expect(exec.javascriptMode()).toEqual({ mode: 'exec', reason: 'the fork server is turned off (forkAddon: null)' });
+    expect(warnings).toEqual([]);
     for (const result of [viaFork, viaExec]) {
       expect(result.verdict, result.output).toBe(verdict);
       expect(result.exitCode, result.output).toBe(exitCode);
