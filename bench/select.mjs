@@ -4,16 +4,17 @@
 // node_modules, embedded by the hashing embedder: bench/lib/real-code.mjs), side by side in one run with the loop WaveCoder ships (sklearn
 // pairwise_distances in float64, one pass per pick) and a plain float32 numpy loop, plus whether
 // the picks agree with the WaveCoder peer's.
-// Usage: node bench/select.mjs [--workloads S] [--rounds 2] [--openblas-coretype NAME] [--cli bin/tidepool.js]
+// Usage: node bench/select.mjs [--workloads S] [--rounds 2] [--openblas-coretype NAME] [--cli bin/tidepool]
 //   --workloads: comma list of the names below (XS is a seconds-long smoke test).
 //   --openblas-coretype: sets OPENBLAS_CORETYPE for the peers (e.g. SkylakeX where OpenBLAS does not
 //     recognise the CPU and falls back to generic kernels; the default leaves the peers as installed).
-//   --cli: the tidepool entry point to run (default bin/tidepool.js).
+//   --cli: the tidepool command to run (default bin/tidepool, the command users run: it sets glibc's
+//     huge-page tunable for select; a .js entry point runs with node).
 // Writes bench/results/select-<workloads>.json and .md (e.g. select-S.md), one pair per workload set.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
@@ -25,9 +26,9 @@ import { measureGemmPeak } from './lib/gemm-peak.mjs';
 
 // maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
 // variants: extra tidepool rows (flags appended to the default command line; NAME=value entries set
-// environment variables instead, e.g. GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc's transparent huge pages).
-/** glibc's tunable that backs large allocations with transparent huge pages (README "Select": fewer page faults). */
-const HUGE_PAGES = 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1';
+// environment variables instead, e.g. TIDEPOOL_HUGE_PAGES=never).
+/** Without glibc's transparent huge pages, which the `tidepool` command turns on for select (README "Huge pages"). */
+const NO_HUGE_PAGES = 'TIDEPOOL_HUGE_PAGES=never';
 const WORKLOADS = {
   // XS: a seconds-long smoke test of every path (a variant, --no-baseline, an extrapolated peer).
   XS: { n: 20_000, d: 64, k: 50, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 20 } }, variants: [['--threads', '1'], ['--no-baseline']] },
@@ -38,15 +39,15 @@ const WORKLOADS = {
     // Full passes versus k: one --no-baseline run per k (the pass count is deterministic).
     passesCurve: [100, 250, 500, 1000, 2000, 4000],
   },
-  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [[HUGE_PAGES]] },
+  M: { n: 1_000_000, d: 768, k: 5_000, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 200 }, numpy32: { maxPicks: 200 } }, variants: [[NO_HUGE_PAGES]] },
   // radiusCheck: every pick's recorded radius recomputed in float64 (kcenter_peer.py --radii).
-  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: { numpy32: { maxPicks: 200 } }, variants: [[HUGE_PAGES]], radiusCheck: true },
+  L: { n: 2_000_000, d: 768, k: 20_000, precision: 'fp32', backend: 'cpu', peers: { numpy32: { maxPicks: 200 } }, variants: [[NO_HUGE_PAGES]], radiusCheck: true },
   // Real code (source 'real-code'): units of Python's stdlib and node_modules JS, hashing embedder.
   'RC-XS': { source: 'real-code', n: 10_000, d: 128, k: 100, precision: 'fp32', backend: 'cpu', peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } }, variants: [['--bounds']] },
   RC: {
     source: 'real-code', n: 100_000, d: 384, k: 1_000, precision: 'fp32', backend: 'cpu',
     peers: { wavecoder: { maxPicks: 0 }, numpy32: { maxPicks: 0 } },
-    variants: [['--bounds'], ['--no-baseline'], [HUGE_PAGES]],
+    variants: [['--bounds'], ['--no-baseline'], [NO_HUGE_PAGES]],
   },
 };
 const MIXTURE = { clusters: 64, spreadMin: 0.4, spreadMax: 1.2 };
@@ -72,7 +73,9 @@ const names = values.workloads.split(',').map((name) => name.trim()).filter(Bool
 for (const name of names) if (!(name in WORKLOADS)) throw new Error(`unknown workload ${name}: choose from ${Object.keys(WORKLOADS).join(', ')}`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const root = new URL('..', import.meta.url).pathname;
-const cli = values.cli ? resolve(values.cli) : join(root, 'bin', 'tidepool.js');
+const cliPath = values.cli ? resolve(values.cli) : join(root, 'bin', 'tidepool');
+/** How the CLI is run: a .js entry point with this Node, the command as it is. */
+const cli = cliPath.endsWith('.js') ? { command: process.execPath, args: [cliPath] } : { command: cliPath, args: [] };
 const work = join(root, 'bench', 'out');
 mkdirSync(work, { recursive: true });
 requireGnuTime();
@@ -148,7 +151,7 @@ function contendersOf(name, workload, input) {
     const env = Object.fromEntries(given.filter((entry) => /^[A-Z_]+=/.test(entry)).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
     const flags = given.filter((entry) => !/^[A-Z_]+=/.test(entry));
     const out = join(work, `select-${name}-out${given.join('').replace(/[^a-z0-9]+/gi, '-')}`);
-    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags], { env: { ...process.env, ...env } });
+    const run = measure(cli.command, [...cli.args, 'select', '--embeddings', input, '--k', String(workload.k), '--out', out, '--first', '0', '--json', '-q', ...flags], { env: { ...process.env, ...env } });
     const { picks, ...summary } = lastJson(run.stdout);
     return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, innerSeconds: summary.seconds, picks: picks ?? readCoreset(out).picks, summary };
   };
@@ -257,7 +260,7 @@ async function benchWorkload(name) {
   const passesCurve = (workload.passesCurve ?? []).map((k) => {
     process.stderr.write(`${name} passes at k = ${k} ... `);
     const out = join(work, `select-${name}-curve`);
-    const run = measure(process.execPath, [cli, 'select', '--embeddings', input, '--k', String(k), '--out', out, '--first', '0', '--no-baseline', '--json', '-q']);
+    const run = measure(cli.command, [...cli.args, 'select', '--embeddings', input, '--k', String(k), '--out', out, '--first', '0', '--no-baseline', '--json', '-q']);
     const summary = lastJson(run.stdout);
     process.stderr.write(`${summary.passes} passes, ${summary.seconds.toFixed(1)} s\n`);
     return { k, passes: summary.passes, seconds: summary.seconds, foldGflops: Number(((2 * workload.n * workload.d * k) / summary.seconds / 1e9).toFixed(1)) };
@@ -305,7 +308,7 @@ const md = [
   `Real-code inputs (RC*): code units (blank-line separated blocks of 5-60 lines) of ${defaultSources(root).map((s) => s.root).join(' and ')}, interleaved, embedded by tidepool's hashing embedder (2^18 buckets, unit rows).`,
   `"evals / n·k": distance evaluations (folds + candidate pools + center-center distances of the triangle-inequality bounds) over n·k, the work of one full pass per pick.`,
   `Gaussian inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
-  `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time).`,
+  `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time). tidepool runs as \`${[cli.command, ...cli.args].map((part) => relative(root, part) || part).join(' ')} select ...\`.`,
   `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
   `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build`, which `npm ci` runs through `prepare`.
+// The `tidepool` command is bin/tidepool, a shell script that runs this file (and sets the huge-pages
+// tunable for select first, so the relaunch below happens only when this file is run with `node` directly).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -8,6 +8,8 @@
  * and SIGHUP are passed on, the child's exit status is the command's, and a child whose parent died
  * (kill -9) kills itself within a quarter second. `TIDEPOOL_HUGE_PAGES=never` turns this off,
  * `always` turns it on for any select; a GLIBC_TUNABLES of the user's own is left alone.
+ * The `tidepool` command (bin/tidepool, a shell script) sets the tunable for every select before Node
+ * starts, so this relaunch serves only `node bin/tidepool.js select ...` run directly.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';

@@ -3,6 +3,7 @@ import type { AdapterDescription } from '../backends/webgpu/device.js';
 import type { HubCacheListing } from '../embedders/hub/cache-scan.js';
 import type { EndpointFact } from './endpoints.js';
 import type { JavascriptMode } from '../exec/warm.js';
+import type { MappingSupport } from '../store/mapped-file.js';
 
 /** One WebGPU adapter Dawn lists. */
 export interface AdapterFact {
@@ -104,6 +105,8 @@ export interface DoctorFacts {
   endpoints: EndpointFact[] | null;
   /** Whether generated code can run in the bubblewrap sandbox here (`generate --execute`); absent when not probed. */
   sandbox?: SandboxFact | null;
+  /** Whether `select` maps its `.npy` inputs (native/mmap) or reads them into memory, and why; absent when not checked. */
+  fileMapping?: MappingSupport;
 }
 
 /** The sandbox probe's answer: a trivial program ran in the real sandbox, or why it did not. */

@@ -92,6 +92,7 @@ export function buildDoctorReport(facts: DoctorFacts): DoctorReport {
     const failure = endpoint.probe?.ok === false ? endpoint.probe.failure : !endpoint.models.ok && endpoint.probe === null ? endpoint.models.failure : null;
     if (failure !== null) advice.push(`The embedding server ${endpoint.url} ${failure.kind === 'other' ? 'failed' : 'did not work'}: ${failure.message}.`);
   }
+  if (facts.fileMapping?.ok === false) advice.push(`\`select\` reads .npy inputs into memory instead of mapping them (slower to load): ${facts.fileMapping.reason}.`);
   if (facts.sandbox?.ok === false) advice.push(`Generated code cannot run in the sandbox here (${facts.sandbox.reason}): \`generate --execute\` refuses to run. ${SANDBOX_FIX}`);
   return { facts, status: { webgpu: status, onnxCuda, onnxWebgpu }, advice };
 }
@@ -214,6 +215,10 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   if (facts.hubCache !== null) lines.push('', ...hubCacheLines(facts.hubCache));
   if (facts.endpoints !== null) lines.push('', ...endpointLines(facts.endpoints));
+  if (facts.fileMapping !== undefined) {
+    lines.push('', 'File mapping (native/mmap), used by `select`');
+    lines.push(facts.fileMapping.ok ? '  works: a float32 .npy input is read in place, from the page cache' : `  not available: ${facts.fileMapping.reason}`);
+  }
   if (facts.sandbox !== undefined && facts.sandbox !== null) lines.push('', ...sandboxLines(facts.sandbox));
   lines.push('', report.advice.length === 0 ? 'Everything tidepool can use is working.' : 'What to do:');
   for (const item of report.advice) lines.push(`  - ${item}`);

@@ -1,14 +1,17 @@
 /**
  * Loads the embedding matrix for selection into one working copy (float32, or float16 with
  * `--precision fp16`), from a NumPy `.npy` file or an Arrow embeddings file (`row_id` +
- * `FixedSizeList<Float32|Float16>` column), checking every row. The row check ({@link checkedChunk})
- * and the Arrow batch reader ({@link arrowChunks}) also serve the streamed input (`disk-copy.ts`).
+ * `FixedSizeList<Float32|Float16>` column), checking every row. A float32 `.npy` selected at fp32 is
+ * mapped read-only where the mmap addon is built (store/mapped-file.ts): the working copy is the file.
+ * The row check ({@link checkedChunk}) and the Arrow batch reader ({@link arrowChunks}) also serve the
+ * streamed input (`disk-copy.ts`).
  */
 import { TidepoolError } from '../errors.js';
 import { readArrowBatches, readArrowSchema } from '../store/arrow-file.js';
 import { declaredValues, embeddingMatrix } from '../store/embeddings.js';
 import { float32ArrayToHalf, halfArrayToFloat32 } from '../store/matrix.js';
-import { readNpyHeader, readNpyRows, readNpyRowsInto } from '../store/npy.js';
+import { mapFileRange, type MappedRange } from '../store/mapped-file.js';
+import { readNpyHeader, readNpyRows, readNpyRowsInto, type NpyHeader } from '../store/npy.js';
 import type { Precision } from './options.js';
 import { emptyWorkingCopy, type WorkingCopy } from './working-copy.js';
 
@@ -26,6 +29,14 @@ export interface SelectionInput {
   storedAs: 'float32' | 'float16';
   /** Squared norm of every row (float64 sums rounded to float32), computed while loading. */
   norms: Float32Array;
+  /** Whether `points` is the file itself, mapped read-only (a float32 `.npy` at fp32), not a copy. */
+  mapped: boolean;
+}
+
+/** How {@link loadSelectionInput} may load the rows. */
+export interface LoadOptions {
+  /** Map a float32 `.npy` read-only in place of copying it, where the mmap addon is built. @default true */
+  map?: boolean;
 }
 
 /**
@@ -104,10 +115,32 @@ export async function* arrowChunks(path: string, column = 'embedding'): AsyncGen
   }
 }
 
-async function loadNpy(path: string, precision: Precision): Promise<SelectionInput> {
+/**
+ * A float32 `.npy`'s values, mapped from the file (its pages shared with the page cache: no fresh memory
+ * to fault in, no copy), or null where the addon is missing or the values cannot be mapped as one array.
+ */
+function mappedValues(header: NpyHeader): Float32Array | null {
+  const count = header.rows * header.dim;
+  let mapped: MappedRange | null;
+  try {
+    mapped = mapFileRange(header.path, header.dataOffset, 4 * count);
+  } catch {
+    return null; // reading it says what is wrong, if anything is
+  }
+  return mapped === null ? null : new Float32Array(mapped.buffer, mapped.offset, count);
+}
+
+async function loadNpy(path: string, precision: Precision, options: LoadOptions): Promise<SelectionInput> {
   const header = await readNpyHeader(path);
-  const points = emptyWorkingCopy(precision, header.rows * header.dim);
   const norms = new Float32Array(header.rows);
+  const rowIds = new Float64Array(header.rows);
+  for (let i = 0; i < header.rows; i++) rowIds[i] = i;
+  const mapped = precision === 'fp32' && header.dtype === 'float32' && options.map !== false ? mappedValues(header) : null;
+  if (mapped !== null) {
+    normsAndCheck(mapped, header.dim, 0, norms, path);
+    return { path, format: 'npy', n: header.rows, d: header.dim, points: { precision: 'fp32', values: mapped }, rowIds, storedAs: header.dtype, norms, mapped: true };
+  }
+  const points = emptyWorkingCopy(precision, header.rows * header.dim);
   if (points.precision === 'fp32' && header.dtype === 'float32') {
     // Straight into the working copy, a chunk at a time: each chunk is checked while the next one is read.
     const values = points.values;
@@ -125,8 +158,7 @@ async function loadNpy(path: string, precision: Precision): Promise<SelectionInp
     const stored: Precision = header.dtype === 'float32' ? 'fp32' : 'fp16';
     for await (const chunk of readNpyRows(header)) store(declaredValues(stored, chunk.values), points, header.dim, chunk.startRow, norms, path);
   }
-  const rowIds = Float64Array.from({ length: header.rows }, (_, i) => i);
-  return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms };
+  return { path, format: 'npy', n: header.rows, d: header.dim, points, rowIds, storedAs: header.dtype, norms, mapped: false };
 }
 
 async function loadArrow(path: string, column: string, precision: Precision): Promise<SelectionInput> {
@@ -149,12 +181,12 @@ async function loadArrow(path: string, column: string, precision: Precision): Pr
     store(part, points, d, at / d, norms, path);
     at += part.values.length;
   }
-  return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms };
+  return { path, format: 'arrow', n: rows, d, points, rowIds: Float64Array.from(ids), storedAs, norms, mapped: false };
 }
 
 /** Loads `.npy` or Arrow embeddings (by extension). */
-export function loadSelectionInput(path: string, precision: Precision, column = 'embedding'): Promise<SelectionInput> {
-  if (path.toLowerCase().endsWith('.npy')) return loadNpy(path, precision);
+export function loadSelectionInput(path: string, precision: Precision, column = 'embedding', options: LoadOptions = {}): Promise<SelectionInput> {
+  if (path.toLowerCase().endsWith('.npy')) return loadNpy(path, precision, options);
   if (/\.(arrow|feather|ipc)$/i.test(path)) return loadArrow(path, column, precision);
   return Promise.reject(new TidepoolError('E_FORMAT_UNKNOWN', `unknown embeddings format: ${path}. Pass a NumPy .npy file (float32/float16, shape N x d) or an Arrow file from \`tidepool embed\` (.arrow).`, { path }));
 }

@@ -29,6 +29,8 @@ export interface SelectionRows {
   plan: Exclude<MemoryPlan, { mode: 'too-small' }>;
   /** The rows on disk when streamed (bytes read, read seconds). */
   streamed: DiskRows | undefined;
+  /** Whether the matrix in memory is the `.npy` file mapped read-only (no copy). */
+  mapped: boolean;
   /** Frees the kernel and closes the file. */
   release(): Promise<void>;
 }
@@ -83,7 +85,7 @@ export async function openSelectionRows(run: ResolvedSelectOptions, column = 'em
       const kernel: ReleasableKernel = prepared === undefined
         ? await createSelectKernel(backend, input.points, input.d, { threads, norms: input.norms })
         : (await prepared).kernel(memoryRows(input.points, input.d), input.norms);
-      return { n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: input.format === 'npy', kernel, plan, streamed: undefined, release: () => kernel.release() };
+      return { n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: input.format === 'npy', kernel, plan, streamed: undefined, mapped: input.mapped, release: () => kernel.release() };
     }
     const input = await openStreamedInput(run.embeddings, precision, run.out, column);
     let kernel: ReleasableKernel;
@@ -94,7 +96,7 @@ export async function openSelectionRows(run: ResolvedSelectOptions, column = 'em
       throw error;
     }
     return {
-      n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: run.embeddings.toLowerCase().endsWith('.npy'), kernel, plan, streamed: input.rows,
+      n: input.n, d: input.d, rowIds: input.rowIds, rowIdsAreIndices: run.embeddings.toLowerCase().endsWith('.npy'), kernel, plan, streamed: input.rows, mapped: false,
       release: async () => {
         await kernel.release();
         await input.rows.close();

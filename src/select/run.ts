@@ -90,6 +90,8 @@ export interface SelectMemory {
   budget: number;
   /** `memory`: the matrix was loaded; `stream`: read from disk block by block each pass. */
   mode: 'memory' | 'stream';
+  /** In memory: whether the matrix is the `.npy` file mapped read-only (no copy made). */
+  mapped?: boolean;
   /** Bytes the plan expects the data to take (`memory-plan.ts`). */
   estimate: number;
   /** Rows per block read (streamed runs). */
@@ -248,7 +250,7 @@ async function selectFrom(folder: OutputFolder, run: ResolvedSelectOptions, hook
   clock.end('write');
   const summary: SelectSummary = {
     k: run.k, n, d, radius, randomBaselineRadius: baseline, seconds, backend, passes: final.passes, poolSize, resumed: saved !== null, work: workOf(final, n), phases: clock.phases,
-    memory: { budget: run.memoryBudget, mode: rows.plan.mode, estimate: rows.plan.estimate, ...(rows.plan.mode === 'stream' ? { blockRows: rows.plan.blockRows } : {}), ...disk.summary() },
+    memory: { budget: run.memoryBudget, mode: rows.plan.mode, estimate: rows.plan.estimate, ...(rows.plan.mode === 'stream' ? { blockRows: rows.plan.blockRows } : { mapped: rows.mapped }), ...disk.summary() },
   };
   await folder.commit(newManifest({
     stage: 'select',

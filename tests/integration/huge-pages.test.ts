@@ -4,7 +4,7 @@
  * itself; the whole CLI gives the same coreset either way.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,5 +77,54 @@ describe('huge pages for large selections', () => {
       return readFileSync(join(folder, out, 'coreset.arrow')).toString('base64');
     };
     expect(run('always', 'on')).toBe(run('never', 'off'));
+  });
+
+  it('the `tidepool` command (bin/tidepool) sets the tunable for select before Node starts, through npm\'s symlink, unless told not to', () => {
+    // bin/tidepool beside a stand-in tidepool.js that reports what it got, run through a symlink as npm links it.
+    const bin = join(folder, 'package', 'bin');
+    mkdirSync(bin, { recursive: true });
+    copyFileSync(resolve('bin/tidepool'), join(bin, 'tidepool'));
+    const report = join(folder, 'launched.json');
+    writeFileSync(join(bin, 'tidepool.js'), `require('fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify({ tunables: process.env.GLIBC_TUNABLES ?? null, args: process.argv.slice(2) }));\n`);
+    const link = join(folder, 'node_modules-bin-tidepool');
+    symlinkSync(join(bin, 'tidepool'), link);
+    const launch = (args: string[], env: Record<string, string> = {}): { tunables: string | null; args: string[] } => {
+      const base: Record<string, string | undefined> = { ...process.env, ...env };
+      if (env['GLIBC_TUNABLES'] === undefined) delete base['GLIBC_TUNABLES'];
+      const child = spawnSync(link, args, { encoding: 'utf8', env: base });
+      expect(child.status, child.stderr).toBe(0);
+      return JSON.parse(readFileSync(report, 'utf8')) as { tunables: string | null; args: string[] };
+    };
+    expect(launch(['select', '--embeddings', 'a b.npy', '--k', '3'])).toEqual({ tunables: HUGE_PAGES_TUNABLE, args: ['select', '--embeddings', 'a b.npy', '--k', '3'] });
+    expect(launch(['select', '--k', '3'], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).tunables).toBe('glibc.malloc.arena_max=2');
+    expect(launch(['select', '--k', '3'], { TIDEPOOL_HUGE_PAGES: 'never' }).tunables).toBeNull();
+    expect(launch(['embed', '--data', 'x']).tunables).toBeNull();
+  });
+
+  it('the `tidepool` command runs the real CLI in the process the shell started (exec, not a child)', async () => {
+    const out = join(folder, 'via-command');
+    const child = spawn(resolve('bin/tidepool'), ['select', '--embeddings', 'examples/embeddings.npy', '--k', '5', '--first', '0', '--out', out, '--json', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const pid = child.pid!;
+    // While it runs, the launcher's process is Node running bin/tidepool.js with the tunable, and has no Node child.
+    let seen: { cmdline: string; environ: string; children: string } | null = null;
+    const looking = setInterval(() => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmdline.includes('tidepool.js')) return;
+        seen ??= { cmdline, environ: readFileSync(`/proc/${pid}/environ`, 'utf8'), children: readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() };
+      } catch {
+        // not started yet, or gone
+      }
+    }, 5);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', (exitCode) => { done(exitCode); }));
+    clearInterval(looking);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout.trim().split('\n').at(-1)!) as { k: number }).k).toBe(5);
+    expect(seen, 'the launcher never became Node').not.toBeNull();
+    expect(seen!.cmdline.split('\0')[0]).toMatch(/node$/);
+    expect(seen!.environ.split('\0')).toContain(`GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE}`);
+    expect(seen!.children).toBe('');
   });
 });

@@ -3,10 +3,13 @@
  * selection kernels and the project's own test encoder; and extends existing models
  * ({@link OnnxModelEditor}: pooling appended to a user's encoder). No Python or `onnx` package needed.
  */
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
+import type OnnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 
-const { onnx } = onnxProto;
+// Required, not imported: importing a CommonJS package from ES modules first scans its whole source for
+// exports (cjs-module-lexer), 10-20 ms of every `select` start for this large generated file.
+const { onnx } = createRequire(import.meta.url)('onnx-proto') as typeof OnnxProto;
 
 /** Element types used here. */
 export type OnnxElementType = 'float32' | 'float16' | 'int32' | 'int64';

@@ -4,9 +4,13 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { TidepoolError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
+
+// Required, not imported: importing a CommonJS package from ES modules first scans its source (and its
+// dependencies') for exports, time every `select` and `embed` start paid for nothing.
+const ort = createRequire(import.meta.url)('onnxruntime-node') as typeof Ort;
 
 /** An execution provider tidepool can run models on. */
 export type OnnxDevice = 'cpu' | 'webgpu' | 'cuda';
@@ -86,7 +90,7 @@ export function resolveDevice(requested: 'auto' | OnnxDevice): { device: OnnxDev
 
 /** An inference session on an in-memory model. */
 export class OnnxSession {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(private readonly session: Ort.InferenceSession) {}
 
   /** Loads a model from bytes. */
   static async create(model: Uint8Array, options: OnnxSessionOptions = {}): Promise<OnnxSession> {
@@ -126,7 +130,7 @@ export class OnnxSession {
 
   /** Runs the model and returns the named float32 outputs. */
   async run(feeds: Readonly<Record<string, TensorInput>>, outputs: readonly string[]): Promise<Record<string, Float32Array>> {
-    const tensors: Record<string, ort.Tensor> = {};
+    const tensors: Record<string, Ort.Tensor> = {};
     for (const [name, input] of Object.entries(feeds)) {
       const { data, dims } = input;
       tensors[name] = data instanceof Float32Array ? new ort.Tensor('float32', data, dims)
