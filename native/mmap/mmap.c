@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,33 +34,50 @@ static napi_value throw_errno(napi_env env, const char *what, const char *path, 
   return NULL;
 }
 
-static napi_value map_file(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "map(path): a path is required");
-    return NULL;
-  }
-  char path[PATH_BYTES];
+/*
+ * Reads a call's `count` arguments into argv, the first (a path shorter than PATH_BYTES - 1) into `path`;
+ * on a wrong call throws a TypeError that shows `usage`, and returns false.
+ */
+static bool path_arguments(napi_env env, napi_callback_info info, size_t count, napi_value *argv, char *path, const char *usage) {
+  size_t argc = count;
   size_t length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length) != napi_ok || length >= sizeof path - 1) {
-    napi_throw_type_error(env, NULL, "map(path): the path must be a string shorter than 4095 bytes");
-    return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count ||
+      napi_get_value_string_utf8(env, argv[0], path, PATH_BYTES, &length) != napi_ok || length >= PATH_BYTES - 1) {
+    char message[256];
+    snprintf(message, sizeof message, "expected %s, the path a string shorter than %d bytes", usage, PATH_BYTES - 1);
+    napi_throw_type_error(env, NULL, message);
+    return false;
   }
+  return true;
+}
+
+/* Opens a regular file to map and gives its size; on failure throws (naming the file) and returns -1. */
+static int open_regular(napi_env env, const char *path, uint64_t *size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return throw_errno(env, "cannot open", path, errno);
-  struct stat info_;
-  if (fstat(fd, &info_) != 0) {
-    int error = errno;
-    close(fd);
-    return throw_errno(env, "cannot stat", path, error);
+  if (fd < 0) {
+    throw_errno(env, "cannot open", path, errno);
+    return -1;
   }
-  if (!S_ISREG(info_.st_mode)) {
+  struct stat info;
+  int error = fstat(fd, &info) != 0 ? errno : S_ISDIR(info.st_mode) ? EISDIR : !S_ISREG(info.st_mode) ? EINVAL : 0;
+  if (error != 0) {
     close(fd);
-    return throw_errno(env, "cannot map", path, S_ISDIR(info_.st_mode) ? EISDIR : EINVAL);
+    throw_errno(env, "cannot map", path, error);
+    return -1;
   }
+  *size = (uint64_t)info.st_size;
+  return fd;
+}
+
+static napi_value map_file(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  char path[PATH_BYTES];
+  if (!path_arguments(env, info, 1, argv, path, "map(path)")) return NULL;
+  uint64_t file_size = 0;
+  int fd = open_regular(env, path, &file_size);
+  if (fd < 0) return NULL;
   napi_value buffer;
-  size_t size = (size_t)info_.st_size;
+  size_t size = (size_t)file_size;
   if (size == 0) {
     close(fd);
     void *none;
@@ -88,18 +106,9 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
  * which ends the file mapping with it), so callers use this only for such sizes.
  */
 static napi_value map_into(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, NULL, "mapInto(path, buffer, fileOffset, length): four arguments are required");
-    return NULL;
-  }
   char path[PATH_BYTES];
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length) != napi_ok || length >= sizeof path - 1) {
-    napi_throw_type_error(env, NULL, "mapInto: the path must be a string shorter than 4095 bytes");
-    return NULL;
-  }
+  if (!path_arguments(env, info, 4, argv, path, "mapInto(path, buffer, fileOffset, length)")) return NULL;
   void *data = NULL;
   size_t size = 0;
   int64_t file_offset = 0, bytes = 0;
@@ -118,13 +127,12 @@ static napi_value map_into(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "mapInto: the buffer is too small (it needs length + 2 pages)");
     return NULL;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return throw_errno(env, "cannot open", path, errno);
-  struct stat info_;
-  if (fstat(fd, &info_) != 0 || (uint64_t)info_.st_size < (uint64_t)file_offset + (uint64_t)bytes) {
-    int error = errno;
+  uint64_t file_size = 0;
+  int fd = open_regular(env, path, &file_size);
+  if (fd < 0) return NULL;
+  if (file_size < (uint64_t)file_offset + (uint64_t)bytes) {
     close(fd);
-    return throw_errno(env, "cannot map", path, error != 0 ? error : EINVAL);
+    return throw_errno(env, "cannot map the asked range of", path, EINVAL);
   }
   void *got = mmap((void *)mapped_at, mapped_bytes, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, (off_t)(file_offset - (int64_t)in_page));
   int error = errno;

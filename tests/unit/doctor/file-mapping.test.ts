@@ -1,15 +1,10 @@
 /** The doctor's file-mapping section: whether `select` maps .npy inputs here, and what to do when it cannot. */
 import { describe, expect, it } from 'vitest';
-import type { DoctorFacts } from '../../../src/doctor/facts.js';
 import { gatherDoctorFacts } from '../../../src/doctor/probe.js';
 import { buildDoctorReport, formatDoctorReport } from '../../../src/doctor/report.js';
+import { NOTHING_PROBED } from '../../helpers/doctor-facts.js';
 
-const base: DoctorFacts = {
-  platform: 'linux', arch: 'x64', node: 'v20.0.0',
-  webgpu: { loaded: false, error: 'not probed' },
-  onnx: { loaded: false, error: 'not probed' },
-  vulkan: null, nvidiaDriver: null, hubCache: null, endpoints: null,
-};
+const base = NOTHING_PROBED;
 
 describe('doctor: file mapping', () => {
   it('says .npy inputs are read in place when the addon works, with no advice', () => {
