@@ -32,13 +32,13 @@ export type MappingSupport = { ok: true } | { ok: false; reason: string };
 let loaded: { addon: MmapAddon } | { reason: string } | undefined;
 
 function load(): { addon: MmapAddon } | { reason: string } {
-  // mapInto is a later addition: an addon built before it counts as not built.
   if (loaded !== undefined) return loaded;
   if (!existsSync(MMAP_ADDON_PATH)) {
     loaded = { reason: 'the mmap addon (native/mmap) is not built: run `npm run build` where a C compiler is installed' };
   } else {
     try {
       const addon = createRequire(import.meta.url)(MMAP_ADDON_PATH) as Partial<MmapAddon>;
+      // A build left from another tidepool version may lack a function: rebuilt, it has them.
       loaded = typeof addon.map === 'function' && typeof addon.mapInto === 'function' ? { addon: addon as MmapAddon } : { reason: 'the mmap addon (native/mmap) is out of date: run `npm run build` again' };
     } catch (error) {
       loaded = { reason: `the mmap addon (native/mmap) does not load: ${(error as Error).message.split('\n')[0]}; run \`npm run build\` again` };

@@ -1,6 +1,8 @@
 /** Small ingest + select outputs (pairs.arrow, coreset.arrow) for tests of `generate`, written directly. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { tableFromArrays, tableToIPC } from '../../src/store/arrow.js';
 import { writeCoreset } from '../../src/store/coreset.js';
 
@@ -42,4 +44,44 @@ export async function writeGenerateFixture(dir: string, rows: readonly FixtureRo
   writeFileSync(join(data, 'pairs.arrow'), tableToIPC(table, 'file'));
   await writeCoreset(join(coreset, 'coreset.arrow'), coresetIds, coresetIds.map((_, rank) => 1 / (rank + 1)));
   return { data, coreset };
+}
+
+/** What {@link sharedGenerateFixture} made for a test file. */
+export interface SharedGenerateFixture {
+  /** The file's temporary folder (kept with KEEP=1). */
+  dir: string;
+  /** The fixture's pairs and coreset folders. */
+  fixture: { data: string; coreset: string };
+  rows: FixtureRow[];
+}
+
+/**
+ * A test file's fixture: before its tests, `rowCount` rows written under a new temporary folder (handed
+ * to `receive`); after each test, the servers passed to the returned `track` are closed; after all, the
+ * folder is removed unless KEEP=1.
+ * @returns `track`: registers a server to close after the current test, and returns it.
+ */
+export function sharedGenerateFixture(name: string, rowCount: number, receive: (made: SharedGenerateFixture) => void): <T extends { close(): Promise<void> }>(server: T) => T {
+  let dir: string | undefined;
+  const servers: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `tidepool-${name}-`));
+    const rows = fixtureRows(rowCount);
+    receive({ dir, fixture: await writeGenerateFixture(join(dir, 'fixture'), rows), rows });
+  });
+  afterAll(() => {
+    if (dir !== undefined && process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  });
+  return (server) => {
+    servers.push(server);
+    return server;
+  };
+}
+
+/** The non-empty lines of a file, none when it does not exist. */
+export function readLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : [];
 }

@@ -6,43 +6,29 @@
  * stops before a batch that could pass it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
 import type { GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
 import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
-import { startLlmServer, type LlmServer } from '../../src/devkit/llm-sim/server.js';
+import { startLlmServer } from '../../src/devkit/llm-sim/server.js';
 import { startBatchServer, type BatchApiOptions, type BatchRoute, type BatchServer } from '../../src/devkit/llm-sim/batch-api.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
+import { sharedGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 
 let dir: string;
 let fixture: { data: string; coreset: string };
 let rows: FixtureRow[];
-const servers: LlmServer[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tidepool-generate-batch-'));
-  rows = fixtureRows(12);
-  fixture = await writeGenerateFixture(join(dir, 'fixture'), rows);
-});
-afterAll(() => {
-  if (process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const track = sharedGenerateFixture('generate-batch', 12, (made) => ({ dir, fixture, rows } = made));
 
 const FAST: BatchApiOptions = { validatingMs: 10, inProgressMs: 20, finalizingMs: 10 };
 
 async function batchServer(batch: BatchApiOptions = {}): Promise<BatchServer> {
   const server = await startBatchServer({ respond: scriptedModel(), batch: { ...FAST, ...batch } });
-  servers.push(server);
-  return server;
+  return track(server);
 }
 
 const common = (limit: number): Partial<GenerateOptions> => ({ limit, poolEpoch: 8, model: 'scripted', apiKey: 'test-key' });
@@ -53,8 +39,7 @@ function run(out: string, baseURL: string, options: Partial<GenerateOptions> = {
 
 /** The live run every batch run is compared with: same job, same scripted answers. */
 async function liveReference(out: string, limit: number): Promise<void> {
-  const live = await startLlmServer({ respond: scriptedModel() });
-  servers.push(live);
+  const live = track(await startLlmServer({ respond: scriptedModel() }));
   const summary = await run(out, live.baseURL, { ...common(limit), concurrency: 4 });
   expect(summary.complete).toBe(true);
 }

@@ -3,42 +3,27 @@
  * mid-run and one slow; an endpoint that comes back; per-endpoint keys and models; bad --base-url values.
  * Real servers (the scripted stand-in), real files, no mocks.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGenerate } from '../../src/generate/run.js';
 import { planUnits } from '../../src/generate/units.js';
 import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
 import { startLlmServer, type LlmServer, type LlmServerOptions } from '../../src/devkit/llm-sim/server.js';
 import { runCli } from '../helpers/cli.js';
-import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
+import { readLines, sharedGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 
 let dir: string;
 let fixture: { data: string; coreset: string };
 let rows: FixtureRow[];
-const servers: LlmServer[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tidepool-generate-endpoints-'));
-  rows = fixtureRows(24);
-  fixture = await writeGenerateFixture(join(dir, 'fixture'), rows);
-});
-afterAll(() => {
-  if (process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const track = sharedGenerateFixture('generate-endpoints', 24, (made) => ({ dir, fixture, rows } = made));
 
 async function server(options: LlmServerOptions = {}, latencyMs = 0): Promise<LlmServer> {
   const started = await startLlmServer({ respond: scriptedModel({ latencyMs }), ...options });
-  servers.push(started);
-  return started;
+  return track(started);
 }
 
-const readLines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : []);
 /** Every record id of an output folder, sorted, duplicates kept. */
 const ids = (out: string): string[] =>
   [...readLines(join(out, 'instructions.jsonl')), ...readLines(join(out, 'rejected.jsonl'))].map((line) => (JSON.parse(line) as { id: string }).id).sort();
@@ -112,8 +97,7 @@ describe('generate over several endpoints', () => {
 
   it('an endpoint that stops answering (timeouts) is taken out; its requests are answered by the other', async () => {
     const good = await server({}, 5);
-    const silent = await startLlmServer({ respond: () => ({ hang: true }) });
-    servers.push(silent);
+    const silent = track(await startLlmServer({ respond: () => ({ hang: true }) }));
     const out = join(dir, 'silent');
     const summary = await runGenerate({ ...fixture, out, model: 'scripted', apiKey: 'k', concurrency: 2, poolEpoch: 8, timeoutMs: 300, baseURL: `${silent.baseURL},${good.baseURL}` });
     expect(summary).toMatchObject({ complete: true, failed: 0 });

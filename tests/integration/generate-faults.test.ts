@@ -4,11 +4,10 @@
  * a reader is told (rule names, the auth error). Real local servers, real files, the built CLI.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
 import type { GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
@@ -17,29 +16,16 @@ import { seededRandom } from '../../src/util/random.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
 import { promptText, startLlmServer, type ChatRequest, type LlmServer, type Respond } from '../../src/devkit/llm-sim/server.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
-import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
+import { readLines, sharedGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 
 let dir: string;
 let fixture: { data: string; coreset: string };
 let rows: FixtureRow[];
-const servers: LlmServer[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tidepool-generate-faults-'));
-  rows = fixtureRows(24);
-  fixture = await writeGenerateFixture(join(dir, 'fixture'), rows);
-});
-afterAll(() => {
-  if (process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const track = sharedGenerateFixture('generate-faults', 24, (made) => ({ dir, fixture, rows } = made));
 
 async function server(respond: Respond, options: Parameters<typeof startLlmServer>[0] = {}): Promise<LlmServer> {
   const started = await startLlmServer({ ...options, respond });
-  servers.push(started);
-  return started;
+  return track(started);
 }
 
 function generate(out: string, llm: LlmServer, options: Partial<GenerateOptions> = {}): Promise<GenerateSummary> {
@@ -54,7 +40,6 @@ const ENV = { OPENAI_API_KEY: 'k' };
 interface Line {
   id: string;
 }
-const readLines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '') : []);
 /** Every record id of an output folder, sorted, duplicates kept. */
 const ids = (out: string): string[] =>
   [...readLines(join(dir, out, 'instructions.jsonl')), ...readLines(join(dir, out, 'rejected.jsonl'))].map((line) => (JSON.parse(line) as Line).id).sort();

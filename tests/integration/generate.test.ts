@@ -4,10 +4,9 @@
  * budget stops, concurrency, kill -9 and resume.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGenerate, type GenerateSummary } from '../../src/generate/run.js';
 import { defaultPoolEpoch, type GenerateOptions } from '../../src/generate/options.js';
 import { planUnits } from '../../src/generate/units.js';
@@ -15,7 +14,7 @@ import { CODE_OCEAN_TASKS } from '../../src/generate/tasks.js';
 import { scriptedModel } from '../../src/devkit/llm-sim/scripted-model.js';
 import { startLlmServer, type LlmServer, type Reply, type Respond } from '../../src/devkit/llm-sim/server.js';
 import { CLI, runCli } from '../helpers/cli.js';
-import { fixtureRows, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
+import { readLines, sharedGenerateFixture, writeGenerateFixture, type FixtureRow } from '../helpers/generate-fixture.js';
 
 interface Line {
   id: string;
@@ -29,8 +28,8 @@ interface Line {
 
 /** A message's content as text (tidepool sends plain strings). */
 const text = (content: unknown): string => (typeof content === 'string' ? content : JSON.stringify(content));
-const readLines = (path: string): Line[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Line) : []);
-const outputs = (out: string): { accepted: Line[]; rejected: Line[] } => ({ accepted: readLines(join(out, 'instructions.jsonl')), rejected: readLines(join(out, 'rejected.jsonl')) });
+const readRecords = (path: string): Line[] => readLines(path).map((line) => JSON.parse(line) as Line);
+const outputs = (out: string): { accepted: Line[]; rejected: Line[] } => ({ accepted: readRecords(join(out, 'instructions.jsonl')), rejected: readRecords(join(out, 'rejected.jsonl')) });
 const ids = (out: string): string[] => {
   const { accepted, rejected } = outputs(out);
   return [...accepted, ...rejected].map((line) => line.id).sort();
@@ -39,24 +38,11 @@ const ids = (out: string): string[] => {
 let dir: string;
 let fixture: { data: string; coreset: string };
 let rows: FixtureRow[];
-const servers: LlmServer[] = [];
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tidepool-generate-'));
-  rows = fixtureRows(24);
-  fixture = await writeGenerateFixture(join(dir, 'fixture'), rows);
-});
-afterAll(() => {
-  if (process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const track = sharedGenerateFixture('generate', 24, (made) => ({ dir, fixture, rows } = made));
 
 async function server(respond: Respond, options: Parameters<typeof startLlmServer>[0] = {}): Promise<LlmServer> {
   const started = await startLlmServer({ ...options, respond });
-  servers.push(started);
-  return started;
+  return track(started);
 }
 
 function generate(out: string, llm: LlmServer, options: Partial<GenerateOptions> = {}): Promise<GenerateSummary> {
