@@ -8,6 +8,7 @@
  * table of array references.
  */
 import { InternalError, TidepoolError } from '../errors.js';
+import { fnv1a32 } from '../util/random.js';
 import { POOL_KEYS, POOL_KINDS, sampleId, sha256Hex, type PoolEntry, type PoolKey, type PoolKind, type PoolsState } from './pool-entry.js';
 import { poolsStateProblems } from './pools-state.js';
 import { GENERATE_TASKS, type GenerateTask, type InstructionSample } from './tasks.js';
@@ -209,13 +210,6 @@ function idPrefixes(pool: readonly PoolEntry[]): number[] {
   let prefixes = ID_PREFIXES.get(pool);
   if (prefixes === undefined) ID_PREFIXES.set(pool, (prefixes = pool.map((entry) => Number.parseInt(entry.id.slice(0, 8), 16))));
   return prefixes;
-}
-
-/** 32-bit FNV-1a over the UTF-16 code units of `text`. */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
 }
 
 /** murmur3's 32-bit finaliser: mixes every input bit into every output bit. */

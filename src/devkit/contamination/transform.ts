@@ -5,7 +5,7 @@
  * the issue's reported case (`rename-strip-reprint`: renamed, docstring-less, re-printed by ast.unparse).
  * Seeded and deterministic; the one step that needs Python (re-printing) is passed in.
  */
-import { seededRandom } from '../../util/random.js';
+import { fnv1a32, seededRandom } from '../../util/random.js';
 import { blackStyle } from './black-style.js';
 import { embedAmong } from './embed.js';
 import { renameIdentifiers } from './rename.js';
@@ -21,11 +21,11 @@ export type Transformation = (typeof TRANSFORMATIONS)[number];
 /** Transformations whose output depends on the seed (the others give one copy per solution). */
 export const SEEDED: ReadonlySet<Transformation> = new Set(['rename', 'black', 'embedded', 'rename-strip-reprint', 'all']);
 
-/** A planted copy: what a generated record holds. */
-export interface PlantedCopy {
+/** A planted copy: what a generated record holds (`T`: the transformations of its language). */
+export interface PlantedCopy<T extends string = Transformation> {
   /** The benchmark solution's id (`<file stem>/<task id>`). */
   id: string;
-  transformation: Transformation;
+  transformation: T;
   seed: number;
   code: string;
   /** The record's docstring: the problem text while the copy still carries it, else empty. */
@@ -40,16 +40,10 @@ export interface PlantOptions {
   reprint: (sources: readonly string[]) => string[];
 }
 
-function hashText(text: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
-  return hash;
-}
-
 /** One copy of each solution per seed (one in all for unseeded transformations), transformed. */
 export function plantCopies(solutions: readonly BenchmarkSolution[], transformation: Transformation, seeds: readonly number[], options: PlantOptions): PlantedCopy[] {
   const used = SEEDED.has(transformation) ? seeds : seeds.slice(0, 1);
-  const jobs = used.flatMap((seed) => solutions.map((solution) => ({ solution, seed, random: seededRandom(hashText(`${solution.id}#${seed}`)) })));
+  const jobs = used.flatMap((seed) => solutions.map((solution) => ({ solution, seed, random: seededRandom(fnv1a32(`${solution.id}#${seed}`)) })));
   const copies = jobs.map(({ solution, random }) => {
     switch (transformation) {
       case 'verbatim': return { code: solution.code, docstring: solution.text };

@@ -9,6 +9,7 @@
  * projections have standard deviation 1/√fan-in, the two residual branches half that so a token's
  * own embedding stays visible in the output, and LayerNorm gains sit near 1.
  */
+import { fnv1a32 } from '../../util/random.js';
 import type { MiniBertConfig } from './config.js';
 
 /** One weight tensor. */
@@ -19,13 +20,6 @@ export interface WeightTensor {
 
 /** Every weight of the encoder by name, in the order the ONNX graph lists them. */
 export type MiniBertWeights = ReadonlyMap<string, WeightTensor>;
-
-/** FNV-1a hash of a string's UTF-16 code units. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return hash;
-}
 
 /** mulberry32: a small, well-mixed 32-bit generator; returns uniform numbers in [-1, 1). */
 function uniformGenerator(seed: number): () => number {
@@ -43,7 +37,7 @@ function uniformGenerator(seed: number): () => number {
  * [-a, a] has deviation a/√3).
  */
 function randomTensor(name: string, dims: readonly number[], seed: number, std: number, mean = 0): WeightTensor {
-  const next = uniformGenerator((fnv1a(name) ^ seed) >>> 0);
+  const next = uniformGenerator((fnv1a32(name) ^ seed) >>> 0);
   const halfWidth = std * Math.sqrt(3);
   const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
   for (let i = 0; i < values.length; i++) values[i] = mean + next() * halfWidth;

@@ -4,9 +4,10 @@
  * (`all`: prompt absent, renamed, comments removed, re-printed by prettier with seeded quote,
  * semicolon and parenthesis choices, embedded among other functions). Seeded and deterministic.
  */
-import { seededRandom } from '../../../util/random.js';
+import { fnv1a32, seededRandom } from '../../../util/random.js';
 import { embedAmong } from '../embed.js';
 import type { BenchmarkSolution } from '../solution.js';
+import type { PlantedCopy } from '../transform.js';
 import { reprintWithPrettier } from './prettier.js';
 import { renameJsWithMapping } from './rename.js';
 import { stripJsComments } from './strip-comments.js';
@@ -22,14 +23,7 @@ export type JsTransformation = (typeof JS_TRANSFORMATIONS)[number];
 export const JS_SEEDED: ReadonlySet<JsTransformation> = new Set(['rename', 'style', 'embedded', 'rename-strip-prettier', 'all']);
 
 /** A planted JS copy: what a generated record holds, and the name its entry point has in it. */
-export interface PlantedJsCopy {
-  /** The benchmark solution's id (`<file stem>/<task id>`). */
-  id: string;
-  transformation: JsTransformation;
-  seed: number;
-  code: string;
-  /** The record's docstring: the problem text while the copy still carries it, else empty. */
-  docstring: string;
+export interface PlantedJsCopy extends PlantedCopy<JsTransformation> {
   /** The entry point's name in the copy (renamed by `rename`, `rename-strip-prettier` and `all`). */
   entryPoint: string;
 }
@@ -37,12 +31,6 @@ export interface PlantedJsCopy {
 /** A JS solution to plant: a {@link BenchmarkSolution} and its entry point. */
 export interface JsBenchmarkSolution extends BenchmarkSolution {
   entryPoint: string;
-}
-
-function hashText(text: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619) >>> 0;
-  return hash;
 }
 
 async function plantOne(solution: JsBenchmarkSolution, transformation: JsTransformation, random: () => number, neighbours: readonly string[]): Promise<Omit<PlantedJsCopy, 'id' | 'transformation' | 'seed'>> {
@@ -77,7 +65,7 @@ export async function plantJsCopies(solutions: readonly JsBenchmarkSolution[], t
   const copies: PlantedJsCopy[] = [];
   for (const seed of used) {
     for (const solution of solutions) {
-      const random = seededRandom(hashText(`${solution.id}#${seed}`));
+      const random = seededRandom(fnv1a32(`${solution.id}#${seed}`));
       copies.push({ id: solution.id, transformation, seed, ...(await plantOne(solution, transformation, random, neighbours)) });
     }
   }
