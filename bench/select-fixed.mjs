@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { describeMachine } from './lib/machine.mjs';
-import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
+import { cliCommand, lastJson, measure, requireGnuTime } from './lib/run.mjs';
 
 const { values } = parseArgs({ options: { before: { type: 'string' }, rounds: { type: 'string', default: '3' }, n: { type: 'string', default: '96000' }, d: { type: 'string', default: '384' }, k: { type: 'string', default: '1000' }, input: { type: 'string' }, name: { type: 'string' } } });
 if (!values.before) throw new Error('--before PATH/bin/tidepool.js is required (a checkout built at the commit to compare with)');
@@ -31,7 +31,7 @@ for (const entry of Object.values(entries)) if (!existsSync(join(dirname(entry),
 /** How a user runs that version: its shell launcher when it has one. */
 const commandOf = (entry) => {
   const launcher = join(dirname(entry), 'tidepool');
-  return existsSync(launcher) ? { command: launcher, args: [] } : { command: process.execPath, args: [entry] };
+  return cliCommand(existsSync(launcher) ? launcher : entry);
 };
 const clis = { before: commandOf(entries.before), after: commandOf(entries.after) };
 

@@ -21,7 +21,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { isCompleteNpy, writeGaussianMixtureNpy } from './lib/gaussian.mjs';
 import { defaultSources, embedUnits, realCodeUnits } from './lib/real-code.mjs';
 import { describeMachine } from './lib/machine.mjs';
-import { lastJson, measure, requireGnuTime } from './lib/run.mjs';
+import { cliCommand, lastJson, measure, requireGnuTime } from './lib/run.mjs';
 import { measureGemmPeak } from './lib/gemm-peak.mjs';
 
 // maxPicks: a peer runs only its first P picks and is extrapolated linearly to k (0: all k picks).
@@ -74,8 +74,7 @@ for (const name of names) if (!(name in WORKLOADS)) throw new Error(`unknown wor
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const root = new URL('..', import.meta.url).pathname;
 const cliPath = values.cli ? resolve(values.cli) : join(root, 'bin', 'tidepool');
-/** How the CLI is run: a .js entry point with this Node, the command as it is. */
-const cli = cliPath.endsWith('.js') ? { command: process.execPath, args: [cliPath] } : { command: cliPath, args: [] };
+const cli = cliCommand(cliPath);
 const work = join(root, 'bench', 'out');
 mkdirSync(work, { recursive: true });
 requireGnuTime();
@@ -308,7 +307,7 @@ const md = [
   `Real-code inputs (RC*): code units (blank-line separated blocks of 5-60 lines) of ${defaultSources(root).map((s) => s.root).join(' and ')}, interleaved, embedded by tidepool's hashing embedder (2^18 buckets, unit rows).`,
   `"evals / n·k": distance evaluations (folds + candidate pools + center-center distances of the triangle-inequality bounds) over n·k, the work of one full pass per pick.`,
   `Gaussian inputs: seeded mixtures of ${MIXTURE.clusters} Gaussian clusters (unit-length random centers, noise of length ${MIXTURE.spreadMin}-${MIXTURE.spreadMax} per cluster), every row scaled to unit length, float32 .npy; first center row 0.`,
-  `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time). tidepool runs as \`${[cli.command, ...cli.args].map((part) => relative(root, part) || part).join(' ')} select ...\`.`,
+  `Best of ${rounds} interleaved rounds of wall time (process start to exit, reading the .npy included); peak RSS is the maximum over rounds (GNU time). tidepool runs as \`${cli.args.length > 0 ? 'node ' : ''}${relative(root, cliPath)} select ...\`.`,
   `Peers run ${PYTHON}${blas ? ` with ${blas.internal_api} ${blas.version} (kernels for ${blas.architecture}, ${blas.num_threads} threads)` : ''}${result.openblasCoretype ? `, OPENBLAS_CORETYPE=${result.openblasCoretype}` : ''};`,
   `an extrapolated peer ran its first P picks and is charged its measured wall time plus (k - P) x its per-pick time.`,
   `"x peer" is the peer's best seconds over this row's; "inner s" is the time each reports for itself (tidepool's \`seconds\`, the peer's load + loop).`,

@@ -25,6 +25,15 @@ export function measure(command, args, options = {}) {
   return { seconds: Number(match[1]), peakRssMiB: Math.round(Number(match[2]) / 1024), cpuSeconds: Number(match[3]) + Number(match[4]), stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * How to run the tidepool CLI at `path`: a .js entry point (bin/tidepool.js) with this Node, the
+ * command (bin/tidepool) as it is.
+ * @returns {{command: string, args: string[]}}
+ */
+export function cliCommand(path) {
+  return path.endsWith('.js') ? { command: process.execPath, args: [path] } : { command: path, args: [] };
+}
+
 /** The last stdout line as JSON. */
 export function lastJson(stdout) {
   return JSON.parse(stdout.trimEnd().split('\n').at(-1));

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanHubCache } from '../embedders/hub/cache-scan.js';
 import type { HubSettings } from '../embedders/hub/settings.js';
-import { mappingSupport, type MappingSupport } from '../store/mapped-file.js';
+import { mappingSupport } from '../store/mapped-file.js';
 import { summarizeDawnOutput } from './dawn-messages.js';
 import { checkEndpoints, type EndpointCheckSettings } from './endpoints.js';
 import type { DoctorFacts, IcdFact, OnnxFact, SandboxFact, VulkanFact, WebGpuFact } from './facts.js';
@@ -32,8 +32,6 @@ export interface ProbeOptions {
   endpoints?: EndpointCheckSettings;
   /** The sandbox probe (the CLI passes {@link probeSandbox}); no sandbox section when absent. */
   sandbox?: () => Promise<SandboxFact>;
-  /** Whether files can be mapped here. @default {@link mappingSupport} */
-  fileMapping?: () => MappingSupport;
 }
 
 /** Where Debian's chromium package puts SwiftShader's ICD manifest (a CPU Vulkan driver). */
@@ -68,7 +66,7 @@ export async function gatherDoctorFacts(options: ProbeOptions): Promise<DoctorFa
     hubCache: options.hub === undefined ? null : { ...(await scanHubCache(options.hub.cacheDir)), endpoint: options.hub.endpoint, offline: options.hub.offline },
     endpoints: await endpoints,
     ...(options.sandbox === undefined ? {} : { sandbox: await sandbox }),
-    fileMapping: (options.fileMapping ?? mappingSupport)(),
+    fileMapping: mappingSupport(),
   };
 }
 

@@ -135,6 +135,7 @@ async function checkWarm(warm: WarmSandbox): Promise<{ warm: string | null; java
  */
 export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const limits = resolveExecLimits(options.limits, DEFAULT_EXEC_LIMITS, 'limits');
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
   const found = findTools(options);
   const probe = await probeFound(found, options);
   if (probe.ok && found.ok) {
@@ -142,7 +143,6 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
     const warm = new WarmSandbox(found.tools, found.interpreters, limits, options.warm);
     // The probe has just checked warm sandboxes (null: they work).
     const failure = probe.warm;
-    const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
     if (failure === null) {
       // Only a fallback is announced: a caller that turned the fork server off knows.
       if (probe.javascript?.mode === 'exec' && !warm.forkTurnedOff) warn(`JavaScript programs will each start a new Node (about 2x slower, as safe): ${probe.javascript.reason}`);
@@ -158,7 +158,6 @@ export async function openSandbox(options: SandboxOptions = {}): Promise<Sandbox
   if (prlimit === null) {
     throw new TidepoolError('E_SANDBOX_UNAVAILABLE', `--unsafe-no-sandbox still applies resource limits with prlimit, and none was found at ${TOOL_PLACES.prlimit.join(', ')}. Install util-linux.`, {});
   }
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
   warn(`${UNSAFE_WARNING} (bubblewrap: ${probe.ok ? 'tools not found' : probe.reason})`);
   const python = options.interpreters?.python ?? firstExisting(TOOL_PLACES.python) ?? TOOL_PLACES.python[0];
   return new UnsafeSandbox(prlimit, { python, node: options.interpreters?.node ?? process.execPath }, limits);

@@ -72,12 +72,13 @@ export interface MappedRange {
  */
 export function mapFileRange(path: string, fileOffset: number, length: number, wholeFileLimit = constants.MAX_LENGTH): MappedRange | null {
   const state = load();
-  if (!('addon' in state)) return null;
+  // Unaligned values could never be viewed: decided before anything is mapped and read in.
+  if (!('addon' in state) || fileOffset % 4 !== 0) return null;
   const { addon } = state;
   try {
     if (statSync(path).size <= wholeFileLimit) {
       const buffer = addon.map(path);
-      return buffer.byteLength >= fileOffset + length && fileOffset % 4 === 0 ? { buffer, offset: fileOffset } : null;
+      return buffer.byteLength >= fileOffset + length ? { buffer, offset: fileOffset } : null;
     }
     if (length < MAP_INTO_MIN_BYTES) return null;
     const buffer = new ArrayBuffer(length + MAP_INTO_SLACK);
